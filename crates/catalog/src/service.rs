@@ -141,6 +141,11 @@ impl ServiceInfo {
         self.actions.values()
     }
 
+    /// The lower-cased names of the service's actions, in no particular order.
+    pub fn lowercase_action_names(&self) -> impl Iterator<Item = &str> {
+        self.actions.keys().map(String::as_str)
+    }
+
     /// The type of a service condition key such as `s3:prefix`, compared case-insensitively.
     pub fn condition_key_type(&self, key: &str) -> Option<ConditionKeyType> {
         self.condition_keys

@@ -128,8 +128,8 @@ pub struct Decision {
     pub outcome: Outcome,
     /// Why.
     pub reason: Reason,
-    /// The decisive statements: the matching deny, or the allows that made the request
-    /// pass each layer.
+    /// The decisive statements: the matching deny; the allows that made the request pass
+    /// each layer; or, for an implicit deny, the allows that were found but not enough.
     pub statements: SmallVec<[StatementRef; 4]>,
 }
 
@@ -306,7 +306,16 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
         statements.clear();
         return decide(Outcome::ImplicitDeny, Reason::NoScpAllow(level), statements);
     }
-    let implicit = |reason, statements| decide(Outcome::ImplicitDeny, reason, statements);
+    let partial: SmallVec<[StatementRef; 4]> = [
+        resource.allow,
+        identity.allow,
+        boundary.allow,
+        session.allow,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let implicit = |reason| decide(Outcome::ImplicitDeny, reason, partial.clone());
 
     if !principal.has_identity() {
         return match resource.allow {
@@ -318,7 +327,7 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
                     statements,
                 )
             }
-            None => implicit(Reason::NoResourcePolicyAllow, statements),
+            None => implicit(Reason::NoResourcePolicyAllow),
         };
     }
 
@@ -356,10 +365,10 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
 
     if cross_account {
         let Some(a) = resource.allow else {
-            return implicit(Reason::NoResourcePolicyAllow, statements);
+            return implicit(Reason::NoResourcePolicyAllow);
         };
         if let Err(reason) = chain {
-            return implicit(reason, statements);
+            return implicit(reason);
         }
         statements.push(a);
         push_chain(&mut statements);
@@ -385,12 +394,12 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
             );
         }
         (Some(Grant::Direct | Grant::Role), Some(_)) if !boundary_ok => {
-            return implicit(Reason::NoBoundaryAllow, statements);
+            return implicit(Reason::NoBoundaryAllow);
         }
         _ => {}
     }
     if strict && resource.allow.is_none() {
-        return implicit(Reason::NoResourcePolicyAllow, statements);
+        return implicit(Reason::NoResourcePolicyAllow);
     }
     match chain {
         Ok(()) => {
@@ -403,6 +412,6 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
             };
             decide(Outcome::Allowed, reason, statements)
         }
-        Err(reason) => implicit(reason, statements),
+        Err(reason) => implicit(reason),
     }
 }

@@ -51,6 +51,7 @@ pub use document::{
 pub use error::{MALFORMED, PolicyError, SYNTAX_ERRORS};
 pub use evaluate::PolicyMatch;
 pub use explain::{Explanation, StatementDescription};
+pub use pattern::wildcard_match;
 pub use principal::{Grant, Principal, PrincipalKind};
 pub use request::{Request, RequestBuilder};
 pub use validate::{

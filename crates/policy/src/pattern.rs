@@ -178,6 +178,12 @@ impl Pattern {
     }
 }
 
+/// Matches `text` against an IAM wildcard pattern: `*` is any run of characters (including
+/// none), `?` exactly one character, everything else literal and case-sensitive.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    Pattern::wildcard(pattern).matches(text)
+}
+
 /// A piece with its variable replaced by text (which is matched literally).
 #[derive(Debug, Clone, Copy)]
 enum Resolved<'a> {

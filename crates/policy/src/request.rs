@@ -88,7 +88,9 @@ impl Request {
 
     /// The lower-cased action name after the colon.
     pub(crate) fn action_name(&self) -> &str {
-        self.action_lower.get(self.service_len + 1..).unwrap_or_default()
+        self.action_lower
+            .get(self.service_len + 1..)
+            .unwrap_or_default()
     }
 
     /// The six components of the resource ARN, when it has them.

@@ -960,17 +960,15 @@ fn collect_warnings(
                         format!("{at}: action {a:?}"),
                     ))
                 }
-                Some(svc)
-                    if !svc.actions().any(|x| {
-                        crate::pattern::Pattern::wildcard(&name.to_ascii_lowercase())
-                            .matches(&x.name.to_ascii_lowercase())
-                    }) =>
-                {
-                    out.push(warning(
-                        "INVALID_ACTION",
-                        format!("The pattern {a} matches no action of {}.", svc.name),
-                        format!("{at}: action {a:?}"),
-                    ))
+                Some(svc) if name.contains(['*', '?']) => {
+                    let pattern = crate::pattern::Pattern::wildcard(&name.to_ascii_lowercase());
+                    if !svc.lowercase_action_names().any(|x| pattern.matches(x)) {
+                        out.push(warning(
+                            "INVALID_ACTION",
+                            format!("The pattern {a} matches no action of {}.", svc.name),
+                            format!("{at}: action {a:?}"),
+                        ))
+                    }
                 }
                 _ => {}
             }

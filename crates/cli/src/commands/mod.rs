@@ -1,0 +1,3 @@
+//! The subcommands of `portcullis`.
+
+pub mod policy;

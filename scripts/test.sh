@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test of Portcullis on a fresh machine, installing what the tests need.
+#   PORTCULLIS_FUZZ_SECONDS  seconds per fuzz target (default 30; 0 skips fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzz_seconds="${PORTCULLIS_FUZZ_SECONDS:-30}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --all --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "unit, corpus, property and managed-policy tests"
+cargo test --workspace --locked
+
+if [ "$fuzz_seconds" != "0" ]; then
+  step "fuzzing (${fuzz_seconds}s per target)"
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked --version 0.13.2
+  fi
+  (
+    cd fuzz
+    mkdir -p corpus/policy corpus/wildcard
+    cargo fuzz run -s none policy corpus/policy seeds/policy -- \
+      -dict=policy.dict -max_total_time="$fuzz_seconds" -print_final_stats=1
+    cargo fuzz run -s none wildcard corpus/wildcard -- \
+      -max_total_time="$fuzz_seconds" -print_final_stats=1
+  )
+fi
+
+step "all tests passed"

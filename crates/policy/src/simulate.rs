@@ -102,7 +102,8 @@ struct ErrorLine<'a> {
 /// Simulates requests, compiling each distinct policy once.
 #[derive(Default)]
 pub struct Simulator {
-    cache: FxHashMap<(PolicyKind, Box<str>), Arc<CompiledPolicy>>,
+    /// Compiled policies by kind and text.
+    cache: FxHashMap<PolicyKind, FxHashMap<Box<str>, Arc<CompiledPolicy>>>,
     now: Option<i64>,
 }
 
@@ -256,7 +257,7 @@ impl Simulator {
         } else {
             raw.into()
         };
-        if let Some(p) = self.cache.get(&(kind, Box::from(&*text))) {
+        if let Some(p) = self.cache.get(&kind).and_then(|c| c.get(&*text)) {
             return Ok(p.clone());
         }
         let options = ValidationOptions {
@@ -279,10 +280,11 @@ impl Simulator {
                 other => other,
             })?;
         let compiled = Arc::new(CompiledPolicy::compile(&doc));
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
+        let cache = self.cache.entry(kind).or_default();
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
         }
-        self.cache.insert((kind, text.into()), compiled.clone());
+        cache.insert(text.into(), compiled.clone());
         Ok(compiled)
     }
 }

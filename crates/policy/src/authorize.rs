@@ -119,6 +119,9 @@ pub enum Reason {
     NoBoundaryAllow,
     /// No session policy allows the action (or a federated-user session has none).
     NoSessionPolicyAllow,
+    /// The root user called AssumeRole: "Roles may not be assumed by root accounts"
+    /// (STS API reference, AssumeRole).
+    RootCannotAssumeRoles,
 }
 
 /// An authorization decision with the statements that decided it.
@@ -332,6 +335,9 @@ pub fn authorize(request: &Request, policies: &Policies<'_>) -> Decision {
     }
 
     let is_root = principal.kind == PrincipalKind::Root;
+    if is_root && request.action_lower.starts_with("sts:assumerole") {
+        return implicit(Reason::RootCannotAssumeRoles);
+    }
     let boundary_ok = policies.boundary.is_none() || boundary.allow.is_some();
     let session_ok = match policies.session {
         _ if is_root => true,

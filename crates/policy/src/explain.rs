@@ -32,6 +32,14 @@ pub struct Explanation {
 }
 
 impl Layer {
+    /// The indefinite article AWS puts before [`Layer::aws_name`].
+    pub fn article(self) -> &'static str {
+        match self {
+            Layer::Identity => "an",
+            _ => "a",
+        }
+    }
+
     /// How AWS names this kind of policy in AccessDenied messages.
     pub fn aws_name(self) -> &'static str {
         match self {
@@ -161,7 +169,12 @@ fn allowed_because(reason: Reason) -> String {
 fn denied_because(reason: Reason, action: &str) -> String {
     let no = |what: &str| format!("because no {what} allows the {action} action");
     match reason {
-        Reason::ExplicitDeny(layer) => format!("with an explicit deny in a {}", layer.aws_name()),
+        Reason::ExplicitDeny(layer) => format!(
+            "with an explicit deny in {} {}",
+            layer.article(),
+            layer.aws_name()
+        ),
+        Reason::RootCannotAssumeRoles => "because roles may not be assumed by root accounts".into(),
         Reason::NoScpAllow(level) => format!(
             "{} at level {level} of the organization",
             no(Layer::Scp.aws_name())

@@ -315,10 +315,10 @@ impl PrincipalMatcher {
         }
     }
 
-    /// Whether a `NotPrincipal` statement applies to the caller: it does unless every
-    /// identity of the caller is listed (account and user; account, role and session;
-    /// account and federated user). It always applies to a caller with a permissions
-    /// boundary (IAM User Guide, "NotPrincipal").
+    /// Whether a `NotPrincipal` statement applies to the caller: it does unless the caller's
+    /// account is listed together with the caller (the user; the role or the session; the
+    /// federated user). It always applies to a caller with a permissions boundary (IAM User
+    /// Guide, "NotPrincipal").
     pub(crate) fn not_principal_applies(
         &self,
         p: &Principal,
@@ -345,8 +345,8 @@ impl PrincipalMatcher {
             }
             PrincipalKind::AssumedRole => {
                 account_listed
-                    && p.role_arn.as_deref().is_some_and(listed_arn)
-                    && (p.session_name.is_none() || listed_arn(&p.arn))
+                    && (p.role_arn.as_deref().is_some_and(listed_arn)
+                        || (p.session_name.is_some() && listed_arn(&p.arn)))
             }
             PrincipalKind::FederatedUser => account_listed && listed_arn(&p.arn),
             PrincipalKind::Service => self.services.iter().any(|s| s.eq_ignore_ascii_case(&p.arn)),

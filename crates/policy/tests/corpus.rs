@@ -32,7 +32,7 @@ struct Case {
     explanation_contains: Option<String>,
     #[serde(default)]
     validate: Option<ValidateCase>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     expect_error: Option<Option<String>>,
     #[serde(default)]
     expect_code: Option<String>,
@@ -47,6 +47,12 @@ struct ValidateCase {
     #[serde(default)]
     owner_name: Option<String>,
     document: serde_json::Value,
+}
+
+/// Reads a field that may be `null` as `Some(None)`, so that an absent field (`None`) and
+/// an explicit `null` ("no error expected") differ.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Fixed time for `aws:CurrentTime` when a case does not give one: 2024-06-01T12:00:00Z.

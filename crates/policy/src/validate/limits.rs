@@ -5,13 +5,27 @@ use super::{
     InlineOwner, LIMIT_EXCEEDED, PolicyKind, Stop, VALIDATION_ERROR, ValidationOptions, error,
 };
 
+/// The API parameter that carries a document of this kind, as AWS names it in
+/// ValidationError messages.
+fn parameter_name(kind: PolicyKind) -> &'static str {
+    match kind {
+        PolicyKind::Trust => "assumeRolePolicyDocument",
+        PolicyKind::Session => "policy",
+        PolicyKind::Scp | PolicyKind::Rcp => "content",
+        PolicyKind::Identity | PolicyKind::Boundary | PolicyKind::Resource => "policyDocument",
+    }
+}
+
 /// Characters, emptiness and size quotas.
 pub(super) fn check_text(text: &str, o: &ValidationOptions) -> Result<(), Stop> {
     let kind = o.kind;
+    let member = parameter_name(kind);
     if text.is_empty() {
         return Err(error(
             VALIDATION_ERROR,
-            "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: Member must have length greater than or equal to 1",
+            format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 1"
+            ),
             "the document is empty",
         ));
     }
@@ -23,7 +37,9 @@ pub(super) fn check_text(text: &str, o: &ValidationOptions) -> Result<(), Stop> 
     {
         return Err(error(
             VALIDATION_ERROR,
-            "1 validation error detected: Value at 'policyDocument' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+",
+            format!(
+                "1 validation error detected: Value at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"
+            ),
             format!(
                 "the character {c:?} (U+{:04X}) is outside the characters IAM accepts",
                 c as u32

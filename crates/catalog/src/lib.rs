@@ -54,7 +54,11 @@ impl Catalog {
 
     /// Whether resource control policies apply to this service prefix.
     pub fn rcp_supported(&self, prefix: &str) -> bool {
-        self.rcp_supported.contains(&prefix.to_ascii_lowercase())
+        if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.rcp_supported.contains(&prefix.to_ascii_lowercase())
+        } else {
+            self.rcp_supported.contains(prefix)
+        }
     }
 
     /// Number of services in the reference.

@@ -159,6 +159,9 @@ fn evaluate_layer<'p>(
 ) -> LayerResult {
     let mut out = LayerResult::default();
     for (i, policy) in policies.enumerate() {
+        if out.allow.is_some() && !policy.has_deny && layer != Layer::Resource {
+            continue;
+        }
         let m = policy.evaluate(request, has_boundary);
         let at = |statement: u32, effect: Effect| StatementRef {
             layer,

@@ -21,6 +21,9 @@ pub struct CompiledPolicy {
     /// Statements that may match any service (`NotAction`, `*`, wildcards in the
     /// service part), tested in full for every request.
     pub(crate) unindexed: Box<[u32]>,
+    /// Whether any statement denies: a policy without one cannot change a layer's
+    /// answer once another policy of the layer allows.
+    pub(crate) has_deny: bool,
 }
 
 /// The action-name patterns of one statement for one service.
@@ -35,7 +38,8 @@ pub(crate) struct ServiceEntry {
 pub(crate) struct CompiledStatement {
     pub(crate) sid: Option<Box<str>>,
     pub(crate) effect: Effect,
-    /// `Action`/`NotAction` patterns over the whole lower-cased action.
+    /// `Action`/`NotAction` patterns over the whole lower-cased action, for statements
+    /// that are not indexed by service (empty otherwise).
     pub(crate) actions: Box<[Pattern]>,
     pub(crate) not_action: bool,
     pub(crate) resources: ResourceMatcher,
@@ -78,7 +82,7 @@ impl CompiledPolicy {
                 .iter()
                 .map(|a| a.to_ascii_lowercase())
                 .collect();
-            match (not_action, service_groups(&lowered)) {
+            let indexed = match (not_action, service_groups(&lowered)) {
                 (false, Some(by_service)) => {
                     for (service, names) in by_service {
                         groups.entry(service).or_default().push(ServiceEntry {
@@ -86,9 +90,13 @@ impl CompiledPolicy {
                             names: names.iter().map(|n| Pattern::wildcard(n)).collect(),
                         });
                     }
+                    true
                 }
-                _ => unindexed.push(index),
-            }
+                _ => {
+                    unindexed.push(index);
+                    false
+                }
+            };
             let resources = match &s.resource {
                 None => ResourceMatcher::Attached,
                 Some(r) => ResourceMatcher::List {
@@ -103,7 +111,11 @@ impl CompiledPolicy {
             statements.push(CompiledStatement {
                 sid: s.sid.as_deref().map(Into::into),
                 effect: s.effect,
-                actions: lowered.iter().map(|a| Pattern::wildcard(a)).collect(),
+                actions: if indexed {
+                    Box::default()
+                } else {
+                    lowered.iter().map(|a| Pattern::wildcard(a)).collect()
+                },
                 not_action,
                 resources,
                 principal: s.principal.as_ref().map(PrincipalMatcher::compile),
@@ -114,8 +126,10 @@ impl CompiledPolicy {
                     .collect(),
             });
         }
+        let has_deny = statements.iter().any(|s| s.effect == Effect::Deny);
         CompiledPolicy {
             name: doc.id.clone(),
+            has_deny,
             statements: statements.into(),
             by_service: groups
                 .into_iter()

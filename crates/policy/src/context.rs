@@ -61,9 +61,9 @@ impl Context {
 
     /// Sets a key unless it is already present.
     pub fn insert_default(&mut self, key: &str, value: &str) {
-        if !self.contains(key) {
-            self.insert(key, value);
-        }
+        self.values
+            .entry(key.to_ascii_lowercase().into())
+            .or_insert_with(|| ContextValue::Single(value.into()));
     }
 
     /// True when the key is present (in any case).

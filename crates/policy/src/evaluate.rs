@@ -32,6 +32,7 @@ impl CompiledPolicy {
             .map_or(&[][..], |e| &e[..]);
         let unindexed = &self.unindexed[..];
         let name = request.action_name();
+        let split = request.resource_split();
         let (mut i, mut j) = (0, 0);
         loop {
             let next_entry = entries.get(i).map(|e| e.statement);
@@ -73,7 +74,7 @@ impl CompiledPolicy {
             let Some(grant) = principal_applies(s, request, has_boundary) else {
                 continue;
             };
-            if !resource_matches(s, request)
+            if !resource_matches(s, request, split.as_ref())
                 || !s.conditions.iter().all(|c| c.evaluate(&request.context))
             {
                 continue;
@@ -118,17 +119,16 @@ fn principal_applies(
     }
 }
 
-fn resource_matches(s: &CompiledStatement, request: &Request) -> bool {
+fn resource_matches(s: &CompiledStatement, request: &Request, split: Option<&[&str; 6]>) -> bool {
     let ResourceMatcher::List { negated, patterns } = &s.resources else {
         return true;
     };
     let any = if request.resource_is_star() {
         patterns.iter().any(|p| p.is_star())
     } else {
-        let split = request.resource_split();
         patterns
             .iter()
-            .any(|p| p.matches(&request.resource, split.as_ref(), &request.context) == Some(true))
+            .any(|p| p.matches(&request.resource, split, &request.context) == Some(true))
     };
     any != *negated
 }

@@ -207,7 +207,18 @@ fn next_char_len(text: &str, at: usize) -> usize {
     text[at..].chars().next().map_or(0, char::len_utf8)
 }
 
+/// Where the text search of a resume point starts: the first occurrence, at or after `from`,
+/// of the literal that follows a `*` (or `from` itself when something else follows).
+fn resume_at(pieces: &[Resolved<'_>], p: usize, text: &str, from: usize) -> Option<usize> {
+    match pieces.get(p) {
+        Some(Resolved::Text(l)) => text[from..].find(l).map(|off| from + off),
+        _ => Some(from),
+    }
+}
+
 /// The classic wildcard matcher with one backtrack point (the last `*`), on characters.
+/// After a `*`, it jumps to the next occurrence of the literal that follows instead of
+/// trying every position.
 fn glob(pieces: &[Resolved<'_>], text: &str) -> bool {
     let (mut p, mut t) = (0usize, 0usize);
     let mut backtrack: Option<(usize, usize)> = None;
@@ -215,8 +226,15 @@ fn glob(pieces: &[Resolved<'_>], text: &str) -> bool {
         if p < pieces.len() {
             match pieces[p] {
                 Resolved::Star => {
-                    backtrack = Some((p + 1, t));
                     p += 1;
+                    if p == pieces.len() {
+                        return true;
+                    }
+                    let Some(at) = resume_at(pieces, p, text, t) else {
+                        return false;
+                    };
+                    backtrack = Some((p, at));
+                    t = at;
                     continue;
                 }
                 Resolved::AnyChar if t < text.len() => {
@@ -236,10 +254,12 @@ fn glob(pieces: &[Resolved<'_>], text: &str) -> bool {
         }
         match backtrack {
             Some((bp, bt)) if bt < text.len() => {
-                let nt = bt + next_char_len(text, bt);
-                backtrack = Some((bp, nt));
+                let Some(at) = resume_at(pieces, bp, text, bt + next_char_len(text, bt)) else {
+                    return false;
+                };
+                backtrack = Some((bp, at));
                 p = bp;
-                t = nt;
+                t = at;
             }
             _ => return false,
         }

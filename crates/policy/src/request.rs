@@ -145,10 +145,10 @@ impl RequestBuilder {
                 "action {action:?} must be service:Action"
             )));
         }
-        let wildcard_only = catalog()
-            .action(&action)
-            .is_some_and(|a| a.is_wildcard_only());
         let lower = action.to_ascii_lowercase();
+        let wildcard_only = catalog()
+            .action(&lower)
+            .is_some_and(|a| a.is_wildcard_only());
         let split = split_arn(&resource);
         let resource_parts = split.map(|parts| {
             let mut offset = 0u32;

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Portcullis on a fresh machine, installing what the tests need.
+# Runs every test of Portcullis on a fresh machine, installing what the tests need (a
+# Python venv with awscli and boto3 in .venv, cargo-fuzz).
 #   PORTCULLIS_FUZZ_SECONDS  seconds per fuzz target (default 30; 0 skips fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,14 @@ cargo fmt --all --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "unit, corpus, property and managed-policy tests"
+step "build the portcullis binary the end-to-end tests start"
+cargo build -p portcullis --locked
+
+step "unit, corpus, property, managed-policy and Rust SDK end-to-end tests"
 cargo test --workspace --locked
+
+step "end-to-end tests with the aws CLI and boto3 (the seed scenarios)"
+bash tests/e2e/run.sh
 
 if [ "$fuzz_seconds" != "0" ]; then
   step "fuzzing (${fuzz_seconds}s per target)"

@@ -38,6 +38,54 @@ struct RawManagedPolicy {
 
 static MANAGED: OnceLock<Vec<ManagedPolicy>> = OnceLock::new();
 
+/// The order in which AWS writes the elements of a policy and of its statements. The data
+/// file has its keys sorted; policies read back from IAM start with `Version`.
+const POLICY_ORDER: &[&str] = &["Version", "Id", "Statement"];
+const STATEMENT_ORDER: &[&str] = &[
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+fn reorder(value: serde_json::Value, order: &[&str]) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(mut map) => {
+            let mut out = serde_json::Map::new();
+            for key in order {
+                if let Some(v) = map.remove(*key) {
+                    out.insert((*key).to_string(), v);
+                }
+            }
+            out.extend(map);
+            serde_json::Value::Object(out)
+        }
+        other => other,
+    }
+}
+
+/// A policy document with its elements in AWS's order.
+fn in_aws_order(document: serde_json::Value) -> serde_json::Value {
+    let mut doc = reorder(document, POLICY_ORDER);
+    if let Some(statements) = doc.get_mut("Statement") {
+        *statements = match statements.take() {
+            serde_json::Value::Array(items) => serde_json::Value::Array(
+                items
+                    .into_iter()
+                    .map(|s| reorder(s, STATEMENT_ORDER))
+                    .collect(),
+            ),
+            single => reorder(single, STATEMENT_ORDER),
+        };
+    }
+    doc
+}
+
 /// Every AWS managed policy, sorted by name.
 pub fn managed_policies() -> &'static [ManagedPolicy] {
     MANAGED.get_or_init(|| {
@@ -52,7 +100,7 @@ pub fn managed_policies() -> &'static [ManagedPolicy] {
                 default_version_id: p.default_version_id,
                 create_date: p.create_date,
                 update_date: p.update_date,
-                document: p.document.to_string(),
+                document: in_aws_order(p.document).to_string(),
             })
             .collect()
     })
@@ -74,7 +122,13 @@ mod tests {
         assert_eq!(managed_policies().len(), 1582);
         let p = managed_policy("ReadOnlyAccess").unwrap();
         assert_eq!(p.arn, "arn:aws:iam::aws:policy/ReadOnlyAccess");
-        assert!(p.document.contains("\"Statement\""));
+        assert!(
+            p.document
+                .starts_with("{\"Version\":\"2012-10-17\",\"Statement\":[{")
+        );
+        let effect = p.document.find("\"Effect\"").unwrap();
+        let action = p.document.find("\"Action\"").unwrap();
+        assert!(effect < action, "{}", p.document);
         assert!(
             managed_policy("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
                 .is_some()

@@ -15,6 +15,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve AWS IAM and STS on one HTTP listener.
+    Serve(commands::serve::ServeArgs),
     /// Work with IAM policy documents: validate them, simulate requests against them.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Policy(cmd) => commands::policy::run(cmd),
+        Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(code) => code,

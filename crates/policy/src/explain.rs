@@ -91,6 +91,35 @@ fn locate<'a>(r: &StatementRef, policies: &Policies<'a>) -> (String, Option<&'a 
 }
 
 impl Decision {
+    /// The decision as AWS words it, without the statements: for a denial, the message of
+    /// its AccessDenied error ("User: … is not authorized to perform: … on resource: …
+    /// because no identity-based policy allows the … action").
+    pub fn sentence(&self, request: &Request) -> String {
+        let who = request.principal().display();
+        let action = request.action();
+        let resource = request.resource();
+        match self.outcome {
+            Outcome::Allowed => format!(
+                "User: {who} is allowed to perform: {action} on resource: {resource} {}",
+                self.because(action)
+            ),
+            _ => format!(
+                "User: {who} is not authorized to perform: {action} on resource: {resource} {}",
+                self.because(action)
+            ),
+        }
+    }
+
+    /// The reason clause of [`Decision::sentence`] ("because no identity-based policy allows
+    /// the iam:CreateRole action", "with an explicit deny in a permissions boundary", …), for
+    /// callers that name the resource their own way.
+    pub fn because(&self, action: &str) -> String {
+        match self.outcome {
+            Outcome::Allowed => allowed_because(self.reason),
+            _ => denied_because(self.reason, action),
+        }
+    }
+
     /// Describes the decision: the AWS-format sentence and the decisive statements.
     pub fn explain(&self, request: &Request, policies: &Policies<'_>) -> Explanation {
         let statements: Vec<StatementDescription> = self
@@ -109,19 +138,7 @@ impl Decision {
                 }
             })
             .collect();
-        let who = request.principal().display();
-        let action = request.action();
-        let resource = request.resource();
-        let mut message = match self.outcome {
-            Outcome::Allowed => format!(
-                "User: {who} is allowed to perform: {action} on resource: {resource} {}",
-                allowed_because(self.reason)
-            ),
-            _ => format!(
-                "User: {who} is not authorized to perform: {action} on resource: {resource} {}",
-                denied_because(self.reason, action)
-            ),
-        };
+        let mut message = self.sentence(request);
         if !statements.is_empty() {
             message.push_str(" (");
             for (i, s) in statements.iter().enumerate() {

@@ -39,6 +39,7 @@ pub struct RequestBuilder {
     resource_account: Option<String>,
     context: Context,
     principal_tags: Vec<(String, String)>,
+    scoped: bool,
 }
 
 impl Request {
@@ -52,6 +53,7 @@ impl Request {
             resource_account: None,
             context: Context::new(),
             principal_tags: Vec::new(),
+            scoped: false,
         }
     }
 
@@ -118,6 +120,14 @@ impl RequestBuilder {
         self
     }
 
+    /// Treats the resource as one the action is scoped to even when the service
+    /// authorization reference lists no resource type for the action. IAM's List operations
+    /// are such a case: AWS checks `iam:ListRoles` against `arn:aws:iam::ACCOUNT:role/PATH`.
+    pub fn scoped_to_resource(mut self) -> RequestBuilder {
+        self.scoped = true;
+        self
+    }
+
     /// Adds a tag of the principal (`aws:PrincipalTag/KEY`).
     pub fn principal_tag(mut self, key: &str, value: &str) -> RequestBuilder {
         self.principal_tags
@@ -134,6 +144,7 @@ impl RequestBuilder {
             resource_account,
             mut context,
             principal_tags,
+            scoped,
         } = self;
         let Some((service, name)) = action.split_once(':') else {
             return Err(PolicyError::Request(format!(
@@ -146,9 +157,10 @@ impl RequestBuilder {
             )));
         }
         let lower = action.to_ascii_lowercase();
-        let wildcard_only = catalog()
-            .action(&lower)
-            .is_some_and(|a| a.is_wildcard_only());
+        let wildcard_only = !scoped
+            && catalog()
+                .action(&lower)
+                .is_some_and(|a| a.is_wildcard_only());
         let split = split_arn(&resource);
         let resource_parts = split.map(|parts| {
             let mut offset = 0u32;

@@ -1,3 +1,4 @@
 //! The subcommands of `portcullis`.
 
 pub mod policy;
+pub mod serve;

@@ -17,7 +17,8 @@ mod operator;
 mod value;
 
 pub use operator::{BaseOperator, Operator, OperatorFamily, SetQualifier};
-pub(crate) use value::{format_timestamp, parse_bool, parse_date, parse_number};
+pub use value::{format_timestamp, parse_date};
+pub(crate) use value::{parse_bool, parse_number};
 
 use crate::arn::{ArnPattern, MissingParts, split_arn};
 use crate::context::{Context, ContextValue};

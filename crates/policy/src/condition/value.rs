@@ -22,7 +22,7 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
 /// Parses an IAM date: epoch seconds, or a (lenient) W3C ISO 8601 date and time such as
 /// `2020-01-01`, `2020-01-01T00:00:01Z`, `2016-12-13T21:20:37.593194+00:00`.
 /// Returns nanoseconds since the Unix epoch.
-pub(crate) fn parse_date(text: &str) -> Option<i128> {
+pub fn parse_date(text: &str) -> Option<i128> {
     let t = text.trim();
     let unsigned = t.strip_prefix('-').unwrap_or(t);
     if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
@@ -136,7 +136,7 @@ fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 
 /// Formats seconds since the Unix epoch as an ISO 8601 UTC timestamp
 /// (`2024-06-01T12:00:00Z`), the form of `aws:CurrentTime`.
-pub(crate) fn format_timestamp(epoch_seconds: i64) -> String {
+pub fn format_timestamp(epoch_seconds: i64) -> String {
     let days = epoch_seconds.div_euclid(86_400);
     let secs = epoch_seconds.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);

@@ -1,0 +1,109 @@
+//! `portcullis serve`.
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use portcullis_server::{Config, Server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Options of `portcullis serve`; each has a `PORTCULLIS_*` environment equivalent.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, env = "PORTCULLIS_LISTEN", default_value = "127.0.0.1:4600")]
+    listen: SocketAddr,
+    /// The data directory: the SQLite database, the server key, the root credentials.
+    #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
+    data_dir: PathBuf,
+    /// Keep everything in memory (nothing survives a restart).
+    #[arg(long, env = "PORTCULLIS_IN_MEMORY")]
+    in_memory: bool,
+    /// The ID of the default account.
+    #[arg(long, env = "PORTCULLIS_ACCOUNT_ID", default_value = "123456789012")]
+    account_id: String,
+    /// Development mode: no signature check, every access key is the account's root, and
+    /// (unless --enforce) no authorization. Never expose such a server.
+    #[arg(long, env = "PORTCULLIS_DEV")]
+    dev: bool,
+    /// With --dev: authorize every call as in default mode.
+    #[arg(long, env = "PORTCULLIS_ENFORCE", requires = "dev")]
+    enforce: bool,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        bail!("--account-id must be 12 digits, not {:?}", args.account_id);
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config {
+        listen: args.listen,
+        data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
+        account_id: args.account_id.clone(),
+        dev: args.dev,
+        enforce: args.enforce,
+        root_access_key_id: std::env::var("PORTCULLIS_ROOT_ACCESS_KEY_ID").ok(),
+        root_secret_access_key: std::env::var("PORTCULLIS_ROOT_SECRET_ACCESS_KEY").ok(),
+        server_key: std::env::var("PORTCULLIS_SERVER_KEY").ok(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async move {
+        let server = Server::bind(config).await?;
+        banner(&server, &args);
+        server.run().await?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn banner(server: &Server, args: &ServeArgs) {
+    let app = server.app();
+    let mut out = format!(
+        "Portcullis {} — AWS IAM and STS\n  endpoint: http://{}\n  account:  {}\n  store:    {}\n",
+        env!("CARGO_PKG_VERSION"),
+        server.local_addr,
+        app.account_id(),
+        app.store_description(),
+    );
+    let mode = match (args.dev, args.enforce) {
+        (false, _) => "default: signatures verified, every call authorized".to_string(),
+        (true, true) => "DEV --enforce: signatures NOT verified; every call authorized".to_string(),
+        (true, false) => "DEV: signatures NOT verified, NOTHING authorized".to_string(),
+    };
+    out.push_str(&format!("  mode:     {mode}\n"));
+    if let Some(c) = &server.new_root_credentials {
+        match &c.written_to {
+            Some(path) => out.push_str(&format!(
+                "  root credentials (shown once; saved to {}):\n",
+                path.display()
+            )),
+            None => out.push_str("  root credentials (in memory; shown once):\n"),
+        }
+        out.push_str(&format!(
+            "    AWS_ACCESS_KEY_ID={}\n    AWS_SECRET_ACCESS_KEY={}\n",
+            c.access_key_id, c.secret_access_key
+        ));
+    }
+    if args.dev {
+        let line = "!".repeat(78);
+        out.push_str(&format!(
+            "{line}\n!! DEVELOPMENT MODE: request signatures are NOT checked; any access key acts\n!! as the root of account {}.{}\n!! Never expose this server to a network you do not control.\n{line}\n",
+            app.account_id(),
+            if args.enforce {
+                ""
+            } else {
+                " NO call is authorized: every well-formed\n!! request succeeds"
+            }
+        ));
+    }
+    eprint!("{out}");
+}

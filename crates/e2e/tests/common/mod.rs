@@ -1,0 +1,422 @@
+//! What every test file shares: SDK clients for a server, error inspection, policy
+//! documents, and a snapshot of the whole account for "nothing changed" checks.
+
+#![allow(dead_code)]
+
+pub use portcullis_e2e::*;
+
+use aws_sdk_iam::config::http::HttpResponse as SdkHttpResponse;
+use aws_sdk_iam::config::retry::RetryConfig;
+use aws_sdk_iam::config::{BehaviorVersion, Region};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use std::fmt::{Debug, Write as _};
+
+/// Trust policy: EC2 may assume the role.
+pub const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// Trust policy: Lambda may assume the role.
+pub const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+/// A trust policy with a `Resource` element (not allowed in trust policies).
+pub const TRUST_WITH_RESOURCE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#;
+/// An identity policy: read S3.
+pub const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
+/// Another identity policy: describe EC2.
+pub const EC2_DESCRIBE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#;
+/// An identity policy with a `Principal` element (not allowed in identity policies).
+pub const IDENTITY_WITH_PRINCIPAL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"}]}"#;
+/// Not JSON at all.
+pub const NOT_JSON: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow""#;
+
+/// The ARN of an AWS managed policy by name.
+pub fn aws_policy(name: &str) -> String {
+    format!("arn:aws:iam::aws:policy/{name}")
+}
+
+/// The ARN of a customer managed policy at path `/`.
+pub fn local_policy(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
+}
+
+fn http_client() -> aws_sdk_iam::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().build_http()
+}
+
+/// An IAM client for `server`, signed with the given keys. Retries are off, so every call
+/// is exactly one request.
+pub fn iam_with(
+    server: &Server,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_iam::Client {
+    let creds = aws_sdk_iam::config::Credentials::new(
+        access_key_id,
+        secret_access_key,
+        None,
+        None,
+        "portcullis-e2e",
+    );
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .credentials_provider(creds)
+        .http_client(http_client())
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+/// An IAM client signed with the root credentials.
+pub fn iam(server: &Server) -> aws_sdk_iam::Client {
+    let root = server.root();
+    iam_with(server, &root.access_key_id, &root.secret_access_key)
+}
+
+/// An STS client for `server`, signed with the given keys.
+pub fn sts_with(
+    server: &Server,
+    access_key_id: &str,
+    secret_access_key: &str,
+) -> aws_sdk_sts::Client {
+    let creds = aws_sdk_sts::config::Credentials::new(
+        access_key_id,
+        secret_access_key,
+        None,
+        None,
+        "portcullis-e2e",
+    );
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .credentials_provider(creds)
+        .http_client(http_client())
+        .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
+/// An STS client signed with the root credentials.
+pub fn sts(server: &Server) -> aws_sdk_sts::Client {
+    let root = server.root();
+    sts_with(server, &root.access_key_id, &root.secret_access_key)
+}
+
+/// A failed call: AWS's error code, message and HTTP status, and the typed service error
+/// (for the SDK's `is_…` helpers).
+pub struct Failure<E> {
+    /// `<Code>`.
+    pub code: String,
+    /// `<Message>`.
+    pub message: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The service error.
+    pub err: E,
+}
+
+impl<E> Debug for Failure<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+    }
+}
+
+/// The service error of a call that must fail; panics when the call succeeded or failed
+/// without an answer from the service.
+#[track_caller]
+pub fn fail<T: Debug, E>(result: Result<T, SdkError<E, SdkHttpResponse>>) -> Failure<E>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let err = match result {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(e) => e,
+    };
+    let (status, err) = match err {
+        SdkError::ServiceError(s) => (s.raw().status().as_u16(), s.into_err()),
+        other => panic!("expected an error from the service, got {other:?}"),
+    };
+    Failure {
+        code: err.code().unwrap_or_default().to_string(),
+        message: err.message().unwrap_or_default().to_string(),
+        status,
+        err,
+    }
+}
+
+/// Asserts that `$call` (a future of an SDK `send()`) fails with `$code` (or, with
+/// `one_of [..]`, one of several codes), and that the
+/// account is exactly as it was before; evaluates to the [`Failure`].
+#[allow(unused_macros)]
+macro_rules! rejects {
+    // Where AWS's code is not documented and more than one is plausible.
+    ($iam:expr, $call:expr, one_of $codes:expr) => {{
+        let before = crate::common::state(&$iam).await;
+        let failure = crate::common::fail($call.await);
+        assert!(
+            $codes.contains(&failure.code.as_str()),
+            "wrong error: {failure:?}"
+        );
+        let after = crate::common::state(&$iam).await;
+        crate::common::assert_same_state(&before, &after);
+        failure
+    }};
+    ($iam:expr, $call:expr, $code:expr) => {{
+        let before = crate::common::state(&$iam).await;
+        let failure = crate::common::fail($call.await);
+        assert_eq!(failure.code, $code, "wrong error: {failure:?}");
+        let after = crate::common::state(&$iam).await;
+        crate::common::assert_same_state(&before, &after);
+        failure
+    }};
+}
+
+/// Everything the account holds, as text: every user, group, role and customer managed
+/// policy with their policies, memberships, boundaries and tags (from
+/// GetAccountAuthorizationDetails), every instance profile with its tags, every access key
+/// with its status, the policy versions and tags, and the account summary.
+pub async fn state(iam: &aws_sdk_iam::Client) -> String {
+    let mut out = String::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .get_account_authorization_details()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .expect("GetAccountAuthorizationDetails");
+        writeln!(out, "users {:?}", page.user_detail_list()).unwrap();
+        writeln!(out, "groups {:?}", page.group_detail_list()).unwrap();
+        writeln!(out, "roles {:?}", page.role_detail_list()).unwrap();
+        writeln!(out, "policies {:?}", page.policies()).unwrap();
+        marker = page.marker().map(str::to_string);
+        if !page.is_truncated() {
+            break;
+        }
+    }
+    let users = all_user_names(iam).await;
+    for user in users.iter().map(Some).chain([None]) {
+        let keys = iam
+            .list_access_keys()
+            .set_user_name(user.cloned())
+            .send()
+            .await
+            .expect("ListAccessKeys");
+        writeln!(out, "keys of {user:?}: {:?}", keys.access_key_metadata()).unwrap();
+        if let Some(u) = user {
+            let tags = iam
+                .list_user_tags()
+                .user_name(u)
+                .send()
+                .await
+                .expect("ListUserTags");
+            writeln!(out, "tags of user {u}: {:?}", tags.tags()).unwrap();
+        }
+    }
+    for role in all_role_names(iam).await {
+        let tags = iam
+            .list_role_tags()
+            .role_name(&role)
+            .send()
+            .await
+            .expect("ListRoleTags");
+        writeln!(out, "tags of role {role}: {:?}", tags.tags()).unwrap();
+    }
+    let profiles = iam
+        .list_instance_profiles()
+        .max_items(1000)
+        .send()
+        .await
+        .expect("ListInstanceProfiles");
+    for p in profiles.instance_profiles() {
+        let tags = iam
+            .list_instance_profile_tags()
+            .instance_profile_name(p.instance_profile_name())
+            .send()
+            .await
+            .expect("ListInstanceProfileTags");
+        writeln!(out, "profile {p:?} tags {:?}", tags.tags()).unwrap();
+    }
+    let local = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .max_items(1000)
+        .send()
+        .await
+        .expect("ListPolicies");
+    for p in local.policies() {
+        let arn = p.arn().unwrap_or_default();
+        let versions = iam
+            .list_policy_versions()
+            .policy_arn(arn)
+            .send()
+            .await
+            .expect("ListPolicyVersions");
+        let tags = iam
+            .list_policy_tags()
+            .policy_arn(arn)
+            .send()
+            .await
+            .expect("ListPolicyTags");
+        writeln!(
+            out,
+            "policy {p:?} versions {:?} tags {:?}",
+            versions.versions(),
+            tags.tags()
+        )
+        .unwrap();
+    }
+    let summary = iam
+        .get_account_summary()
+        .send()
+        .await
+        .expect("GetAccountSummary");
+    let mut summary: Vec<_> = summary
+        .summary_map()
+        .map(|m| m.iter().map(|(k, v)| format!("{k:?}={v}")).collect())
+        .unwrap_or_default();
+    summary.sort();
+    writeln!(out, "summary {summary:?}").unwrap();
+    out
+}
+
+/// Panics with the first differing line when two [`state`]s differ.
+#[track_caller]
+pub fn assert_same_state(before: &str, after: &str) {
+    if before != after {
+        let diff = before
+            .lines()
+            .zip(after.lines())
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("before: {a}\nafter:  {b}"))
+            .unwrap_or_else(|| "(a line was added or removed)".to_string());
+        panic!("the account changed:\n{diff}");
+    }
+}
+
+/// The names of every role, through all pages.
+pub async fn all_role_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .list_roles()
+            .set_marker(marker)
+            .send()
+            .await
+            .expect("ListRoles");
+        out.extend(page.roles().iter().map(|r| r.role_name().to_string()));
+        marker = page.marker().map(str::to_string);
+        if !page.is_truncated() {
+            return out;
+        }
+    }
+}
+
+/// The names of every user, through all pages.
+pub async fn all_user_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = iam
+            .list_users()
+            .set_marker(marker)
+            .send()
+            .await
+            .expect("ListUsers");
+        out.extend(page.users().iter().map(|u| u.user_name().to_string()));
+        marker = page.marker().map(str::to_string);
+        if !page.is_truncated() {
+            return out;
+        }
+    }
+}
+
+/// A policy document as IAM returns it (URL-encoded), decoded and parsed for comparison.
+pub fn doc(encoded: &str) -> String {
+    percent_decode(encoded)
+}
+
+/// Creates a user with an access key and returns the key's ID and secret.
+pub async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
+    iam.create_user()
+        .user_name(name)
+        .send()
+        .await
+        .expect("CreateUser");
+    let key = iam
+        .create_access_key()
+        .user_name(name)
+        .send()
+        .await
+        .expect("CreateAccessKey");
+    let key = key.access_key().expect("AccessKey");
+    (
+        key.access_key_id().to_string(),
+        key.secret_access_key().to_string(),
+    )
+}
+
+/// Seconds since the Unix epoch.
+pub fn now_epoch() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs() as i64
+}
+
+/// Asserts that an SDK timestamp is within a minute of now.
+#[track_caller]
+pub fn assert_recent(t: &aws_sdk_iam::primitives::DateTime) {
+    let secs = t.secs();
+    let now = now_epoch();
+    assert!(
+        (now - secs).abs() < 120,
+        "timestamp {t} is not recent (now {now})"
+    );
+}
+
+/// A tag.
+pub fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
+    aws_sdk_iam::types::Tag::builder()
+        .key(key)
+        .value(value)
+        .build()
+        .expect("a tag has a key and a value")
+}
+
+/// Tags as `(key, value)` pairs.
+pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
+    tags.iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect()
+}
+
+/// Parses JSON text into a comparable value (key order kept, whitespace ignored), for
+/// comparing policy documents. Only objects, arrays, strings and literals are expected.
+pub fn same_json(a: &str, b: &str) -> bool {
+    strip_ws(a) == strip_ws(b)
+}
+
+fn strip_ws(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in s.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}

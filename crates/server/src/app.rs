@@ -1,0 +1,269 @@
+//! The server state: configuration, the store, the entities of the account in memory, the
+//! server key. Reads see a consistent view; writes are serialized, committed durably, then
+//! applied to the view.
+
+use crate::authz::PolicyCache;
+use crate::config::Config;
+use crate::error::Error;
+use crate::secrets::{self, ServerKey};
+use crate::time::now_millis;
+use portcullis_store::{
+    AccessKey, Account, Change, Entities, KeyLastUsed, KeyStatus, SqliteStore, Store,
+};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// Root credentials made when the account was bootstrapped, to be shown once.
+#[derive(Debug, Clone)]
+pub struct NewRootCredentials {
+    /// The access key ID.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// Where they were written, if anywhere.
+    pub written_to: Option<std::path::PathBuf>,
+}
+
+/// The state shared by every request.
+pub struct App {
+    /// The configuration.
+    pub config: Config,
+    store: Arc<dyn Store>,
+    entities: RwLock<Entities>,
+    writer: tokio::sync::Mutex<()>,
+    /// Encrypts secrets at rest.
+    pub server_key: ServerKey,
+    /// Compiled policies of the account's principals.
+    pub policies: PolicyCache,
+    generation: AtomicU64,
+    key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
+}
+
+/// How often the last use of an access key is written, at most (milliseconds).
+const KEY_USE_INTERVAL_MS: i64 = 60_000;
+
+impl App {
+    /// Opens the store named by the configuration, loads the account and bootstraps it on
+    /// first start. Returns the root credentials when it made new ones.
+    pub async fn open(config: Config) -> Result<(App, Option<NewRootCredentials>), Error> {
+        let (store, server_key): (Arc<dyn Store>, ServerKey) = match &config.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+                let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
+                let key = match &config.server_key {
+                    Some(k) => ServerKey::from_base64(k)?,
+                    None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
+                };
+                (Arc::new(store), key)
+            }
+            None => {
+                let key = match &config.server_key {
+                    Some(k) => ServerKey::from_base64(k)?,
+                    None => ServerKey::generate(),
+                };
+                (Arc::new(SqliteStore::in_memory().await?), key)
+            }
+        };
+        let records = store.load().await?;
+        let mine: Vec<_> = records
+            .iter()
+            .filter(|r| r.account == config.account_id)
+            .collect();
+        let entities = Entities::from_records(mine)?;
+        let app = App {
+            config,
+            store,
+            entities: RwLock::new(entities),
+            writer: tokio::sync::Mutex::new(()),
+            server_key,
+            policies: PolicyCache::default(),
+            generation: AtomicU64::new(0),
+            key_use_marks: std::sync::Mutex::default(),
+        };
+        let created = app.bootstrap().await?;
+        Ok((app, created))
+    }
+
+    /// The ID of the account this server serves.
+    pub fn account_id(&self) -> &str {
+        &self.config.account_id
+    }
+
+    /// What kind of store holds the data.
+    pub fn store_description(&self) -> String {
+        self.store.describe()
+    }
+
+    /// Checks that the store answers.
+    pub async fn store_health(&self) -> Result<(), Error> {
+        Ok(self.store.health().await?)
+    }
+
+    /// A counter that changes whenever a write is applied (for caches of derived data).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Runs `f` on a consistent view of the account's entities.
+    pub fn read<T>(&self, f: impl FnOnce(&Entities) -> T) -> T {
+        let guard = self.entities.read().unwrap_or_else(|p| p.into_inner());
+        f(&guard)
+    }
+
+    /// Runs a write: `f` sees the current entities, checks what it must, and returns the
+    /// changes to make and its answer. The changes are committed durably before they are
+    /// applied and before the answer is returned; writes run one at a time, so checks
+    /// such as uniqueness and quotas cannot race.
+    pub async fn write<T>(
+        &self,
+        f: impl FnOnce(&Entities) -> Result<(Vec<Change>, T), Error>,
+    ) -> Result<T, Error> {
+        let _turn = self.writer.lock().await;
+        let (changes, answer) = self.read(f)?;
+        if changes.is_empty() {
+            return Ok(answer);
+        }
+        self.store.commit(&changes).await?;
+        let mut guard = self.entities.write().unwrap_or_else(|p| p.into_inner());
+        for change in &changes {
+            guard.apply(change)?;
+        }
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(answer)
+    }
+
+    /// True when the last use of this access key is due to be written (at most once a
+    /// minute per key, so that recording use does not turn reads into writes).
+    pub fn key_use_due(&self, access_key_id: &str) -> bool {
+        let now = now_millis();
+        let mut marks = self.key_use_marks.lock().unwrap_or_else(|p| p.into_inner());
+        match marks.get(access_key_id) {
+            Some(t) if now - t < KEY_USE_INTERVAL_MS => false,
+            _ => {
+                marks.insert(access_key_id.to_string(), now);
+                true
+            }
+        }
+    }
+
+    /// Records that an access key was used now, for `service` in `region`.
+    pub async fn record_key_use(
+        &self,
+        access_key_id: &str,
+        service: &str,
+        region: &str,
+    ) -> Result<(), Error> {
+        let account = self.account_id().to_string();
+        self.write(|e| {
+            let Some(key) = e.access_keys.get(access_key_id) else {
+                return Ok((vec![], ()));
+            };
+            let mut key = key.clone();
+            key.last_used = Some(KeyLastUsed {
+                date: now_millis(),
+                service: service.to_string(),
+                region: region.to_string(),
+            });
+            Ok((vec![Change::put(&account, &key)], ()))
+        })
+        .await
+    }
+
+    /// Wipes every entity and bootstraps the account again (`--dev` only).
+    pub async fn reset(&self) -> Result<Option<NewRootCredentials>, Error> {
+        {
+            let _turn = self.writer.lock().await;
+            self.store.reset().await?;
+            *self.entities.write().unwrap_or_else(|p| p.into_inner()) = Entities::default();
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        self.bootstrap().await
+    }
+
+    /// Creates the account and its root access key when missing.
+    async fn bootstrap(&self) -> Result<Option<NewRootCredentials>, Error> {
+        let account_id = self.config.account_id.clone();
+        let given = match (
+            &self.config.root_access_key_id,
+            &self.config.root_secret_access_key,
+        ) {
+            (Some(id), Some(secret)) => Some((id.clone(), secret.clone())),
+            (None, None) => None,
+            _ => {
+                return Err(Error::Config(
+                    "PORTCULLIS_ROOT_ACCESS_KEY_ID and PORTCULLIS_ROOT_SECRET_ACCESS_KEY must be set together"
+                        .to_string(),
+                ));
+            }
+        };
+        let generated = self
+            .write(|e| {
+                let mut changes = Vec::new();
+                let now = now_millis();
+                if e.account.is_none() {
+                    changes.push(Change::put(
+                        &account_id,
+                        &Account {
+                            id: account_id.clone(),
+                            create_date: now,
+                        },
+                    ));
+                }
+                let has_root_key = !e.access_keys_of(None).is_empty();
+                let new_key = match &given {
+                    Some((id, secret)) if !e.access_keys.contains_key(id) => {
+                        Some((id.clone(), secret.clone(), false))
+                    }
+                    Some(_) => None,
+                    None if !has_root_key => Some((
+                        secrets::unique_id("AKIA", 16),
+                        secrets::secret_access_key(),
+                        true,
+                    )),
+                    None => None,
+                };
+                let mut generated = None;
+                if let Some((id, secret, made)) = new_key {
+                    changes.push(Change::put(
+                        &account_id,
+                        &AccessKey {
+                            id: id.clone(),
+                            user_id: None,
+                            secret_ciphertext: self.server_key.encrypt(&secret),
+                            status: KeyStatus::Active,
+                            create_date: now,
+                            last_used: None,
+                        },
+                    ));
+                    if made {
+                        generated = Some((id, secret));
+                    }
+                }
+                Ok((changes, generated))
+            })
+            .await?;
+        let Some((access_key_id, secret_access_key)) = generated else {
+            return Ok(None);
+        };
+        let written_to = match &self.config.data_dir {
+            Some(dir) => {
+                let path = dir.join("root-credentials");
+                let _ = std::fs::remove_file(&path);
+                secrets::write_private(
+                    &path,
+                    &format!(
+                        "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret_access_key}\n"
+                    ),
+                )?;
+                Some(path)
+            }
+            None => None,
+        };
+        Ok(Some(NewRootCredentials {
+            access_key_id,
+            secret_access_key,
+            written_to,
+        }))
+    }
+}

@@ -1,0 +1,3 @@
+//! Authentication of requests.
+
+pub mod sigv4;

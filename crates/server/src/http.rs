@@ -1,0 +1,210 @@
+//! The HTTP front door: one listener for IAM and STS (`POST /` or `GET /` in the Query
+//! protocol), plus `/_portcullis/health` and, in `--dev` mode, `/_portcullis/reset`.
+//!
+//! A request goes: parameters → authentication (SigV4) → operation and input decoded from
+//! the botocore model → authorization by the policy engine → the operation → XML.
+
+use crate::app::App;
+use crate::auth::sigv4::HttpRequest;
+use crate::caller::{self, Caller};
+use crate::error::Error;
+use crate::iam;
+use crate::protocol::{self, Model, Operation, Service};
+use crate::{authz, sts};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The router of a server.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(query).post(query))
+        .route("/_portcullis/health", get(health))
+        .route("/_portcullis/reset", post(reset))
+        .with_state(app)
+}
+
+async fn health(State(app): State<Arc<App>>) -> Response {
+    let store = match app.store_health().await {
+        Ok(()) => "ok".to_string(),
+        Err(e) => format!("error: {e}"),
+    };
+    let status = if store == "ok" {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if status == StatusCode::OK { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "store": store,
+        "store_kind": app.store_description(),
+        "account": app.account_id(),
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn reset(State(app): State<Arc<App>>) -> Response {
+    if !app.config.dev {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    match app.reset().await {
+        Ok(_) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({"status": "ok"}).to_string(),
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({"status": "error", "error": e.to_string()}).to_string(),
+        )
+            .into_response(),
+    }
+}
+
+fn xml(status: u16, body: String, request_id: &str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(protocol::CONTENT_TYPE),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+}
+
+async fn query(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let form_body: &[u8] = if method == Method::POST && is_form(&headers) {
+        &body
+    } else {
+        &[]
+    };
+    let params = protocol::parse_request(uri.query(), form_body);
+    let version = protocol::find_param(&params, "Version");
+    let service = match version {
+        Some(v) if v == Service::Sts.model().api_version() => Service::Sts,
+        _ => Service::Iam,
+    };
+    let model = service.model();
+    let mut header_list: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    let authority = uri.authority().map(|a| a.as_str().to_string());
+    if !headers.contains_key(header::HOST)
+        && let Some(a) = &authority
+    {
+        header_list.push((":authority", a.as_str()));
+    }
+    let http_request = HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &header_list,
+        body: &body,
+    };
+    let source_ip = peer.ip().to_string();
+    let caller = match caller::authenticate(&app, &http_request, service.signing_name(), &source_ip)
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let error = e.into_aws();
+            let r = protocol::encode_error(model, &error, &request_id);
+            return xml(r.status, r.body, &request_id);
+        }
+    };
+    if app.config.verifies_signatures()
+        && let Some(key) = &caller.access_key_id
+        && app.key_use_due(key)
+    {
+        let (app, key, region) = (app.clone(), key.clone(), caller.region.clone());
+        tokio::spawn(async move {
+            if let Err(e) = app
+                .record_key_use(&key, service.signing_name(), &region)
+                .await
+            {
+                tracing::warn!(error = %e, "could not record the use of an access key");
+            }
+        });
+    }
+    let (model, operation) = match protocol::resolve_operation(&params, Some(service)) {
+        Ok(found) => found,
+        Err(e) => {
+            let r = protocol::encode_error(model, &e, &request_id);
+            return xml(r.status, r.body, &request_id);
+        }
+    };
+    let result = run(&app, &caller, model, operation, service, &params).await;
+    let r = protocol::respond(
+        model,
+        operation,
+        &result.map_err(Error::into_aws),
+        &request_id,
+    );
+    xml(r.status, r.body, &request_id)
+}
+
+async fn run(
+    app: &App,
+    caller: &Caller,
+    model: &Model,
+    operation: &Operation,
+    service: Service,
+    params: &protocol::Params<'_>,
+) -> Result<serde_json::Value, Error> {
+    let op = operation.name.as_str();
+    let input = protocol::decode_input(model, operation, params)?;
+    authz::check(app, caller, service.signing_name(), op, &input)?;
+    let answer = match service {
+        Service::Iam => {
+            let ctx = iam::Ctx {
+                app,
+                caller,
+                input: iam::input::Input(&input),
+            };
+            iam::call(op, &ctx).await
+        }
+        Service::Sts => sts::call(op, caller),
+    };
+    answer.unwrap_or_else(|| {
+        Err(Error::aws(
+            "NotImplemented",
+            format!("Portcullis does not implement {op} yet."),
+        ))
+    })
+}

@@ -1,0 +1,168 @@
+//! Reading a decoded request. The protocol layer has already checked it against the
+//! botocore model (required members, types, lengths, patterns, enums), so these accessors
+//! only pick values out.
+
+use crate::error::Error;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portcullis_store::Tag;
+use serde_json::Value;
+
+/// The input of an operation: an object keyed by member names.
+pub struct Input<'a>(pub &'a Value);
+
+impl<'a> Input<'a> {
+    /// A required string member.
+    pub fn str(&self, name: &str) -> Result<&'a str, Error> {
+        self.opt_str(name).ok_or_else(|| {
+            Error::validation(format!(
+                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+                lower_camel(name)
+            ))
+        })
+    }
+
+    /// An optional string member.
+    pub fn opt_str(&self, name: &str) -> Option<&'a str> {
+        self.0.get(name)?.as_str()
+    }
+
+    /// An optional integer member.
+    pub fn opt_i64(&self, name: &str) -> Option<i64> {
+        self.0.get(name)?.as_i64()
+    }
+
+    /// An optional boolean member.
+    pub fn opt_bool(&self, name: &str) -> Option<bool> {
+        self.0.get(name)?.as_bool()
+    }
+
+    /// A list of strings (empty when absent).
+    pub fn str_list(&self, name: &str) -> Vec<&'a str> {
+        match self.0.get(name) {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// A list of `{Key, Value}` tags (empty when absent).
+    pub fn tags(&self, name: &str) -> Vec<Tag> {
+        match self.0.get(name) {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|t| Tag {
+                    key: t
+                        .get("Key")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    value: t
+                        .get("Value")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The pagination members `Marker` and `MaxItems`.
+    pub fn page(&self) -> Result<Page, Error> {
+        let start = match self.opt_str("Marker") {
+            Some(m) => Some(
+                URL_SAFE_NO_PAD
+                    .decode(m)
+                    .ok()
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .ok_or_else(|| Error::invalid_input("Invalid Marker."))?,
+            ),
+            None => None,
+        };
+        Ok(Page {
+            start,
+            max_items: self.opt_i64("MaxItems").unwrap_or(100).clamp(1, 1000) as usize,
+        })
+    }
+}
+
+/// A page request: where to start and how many items at most.
+pub struct Page {
+    /// The key of the first item to return (from the previous page's marker).
+    pub start: Option<String>,
+    /// At most this many items.
+    pub max_items: usize,
+}
+
+impl Page {
+    /// Pages through items sorted by key: returns the page and the marker of the next
+    /// one (`None` when this is the last page).
+    pub fn take<'i, T: 'i>(
+        &self,
+        items: impl IntoIterator<Item = (&'i str, T)>,
+    ) -> (Vec<T>, Option<String>) {
+        let mut out = Vec::new();
+        let mut rest = items
+            .into_iter()
+            .skip_while(|(k, _)| self.start.as_deref().is_some_and(|s| *k < s));
+        for (_, item) in rest.by_ref().take(self.max_items) {
+            out.push(item);
+        }
+        let next = rest.next().map(|(k, _)| URL_SAFE_NO_PAD.encode(k));
+        (out, next)
+    }
+}
+
+/// Adds `IsTruncated` and `Marker` to a list answer.
+pub fn paged(mut answer: Value, next: Option<String>) -> Value {
+    answer["IsTruncated"] = Value::Bool(next.is_some());
+    if let Some(m) = next {
+        answer["Marker"] = Value::String(m);
+    }
+    answer
+}
+
+/// `RoleName` → `roleName`, as AWS names members in validation messages.
+pub fn lower_camel(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_through_sorted_items() {
+        let items = [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)];
+        let page = Page {
+            start: None,
+            max_items: 2,
+        };
+        let (first, next) = page.take(items);
+        assert_eq!(first, [1, 2]);
+        let next_start = String::from_utf8(URL_SAFE_NO_PAD.decode(next.unwrap()).unwrap()).unwrap();
+        let page = Page {
+            start: Some(next_start),
+            max_items: 10,
+        };
+        let (rest, next) = page.take(items);
+        assert_eq!(rest, [3, 4, 5]);
+        assert!(next.is_none());
+    }
+
+    #[test]
+    fn reads_members() {
+        let v = serde_json::json!({"RoleName": "r", "MaxItems": 5, "Tags": [{"Key": "k", "Value": "v"}], "TagKeys": ["a", "b"]});
+        let input = Input(&v);
+        assert_eq!(input.str("RoleName").unwrap(), "r");
+        assert!(input.str("Path").is_err());
+        assert_eq!(input.tags("Tags")[0].value, "v");
+        assert_eq!(input.str_list("TagKeys"), ["a", "b"]);
+        assert_eq!(input.page().unwrap().max_items, 5);
+        assert_eq!(lower_camel("RoleName"), "roleName");
+    }
+}

@@ -1,0 +1,198 @@
+//! AWS rules shared by the IAM operations: ARNs, policy documents, managed-policy lookups
+//! and the default quotas of an account.
+
+use crate::error::Error;
+use portcullis_policy::{InlineOwner, PolicyKind, ValidationOptions, validate};
+use portcullis_store::{Entities, ManagedPolicy, Tag};
+
+/// Default quotas of an AWS account (IAM User Guide, "IAM and AWS STS quotas").
+pub mod quota {
+    /// Users per account.
+    pub const USERS: usize = 5000;
+    /// Groups per account.
+    pub const GROUPS: usize = 300;
+    /// Roles per account.
+    pub const ROLES: usize = 1000;
+    /// Customer managed policies per account.
+    pub const POLICIES: usize = 1500;
+    /// Instance profiles per account.
+    pub const INSTANCE_PROFILES: usize = 1000;
+    /// Managed policies attached to one user, group or role.
+    pub const ATTACHED_POLICIES: usize = 10;
+    /// Versions of one managed policy.
+    pub const POLICY_VERSIONS: usize = 5;
+    /// Groups one user belongs to.
+    pub const GROUPS_PER_USER: usize = 10;
+    /// Access keys of one user.
+    pub const ACCESS_KEYS_PER_USER: usize = 2;
+    /// Roles in one instance profile.
+    pub const ROLES_PER_INSTANCE_PROFILE: usize = 1;
+    /// Tags on one entity.
+    pub const TAGS: usize = 50;
+}
+
+/// The ARN of an IAM entity: `arn:aws:iam::ACCOUNT:KIND/PATH…NAME`.
+pub fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+}
+
+/// `LimitExceeded` for an account or entity quota.
+pub fn over_quota(what: &str, limit: usize) -> Error {
+    Error::limit_exceeded(format!("Cannot exceed quota for {what}: {limit}"))
+}
+
+/// Validates a policy document for where it goes, with IAM's error when it does not.
+pub fn check_policy(
+    document: &str,
+    kind: PolicyKind,
+    inline: Option<(InlineOwner, &str)>,
+) -> Result<(), Error> {
+    let options = ValidationOptions {
+        inline: inline.map(|(o, _)| o),
+        owner_name: inline.map(|(_, n)| n.to_string()),
+        warnings: false,
+        ..ValidationOptions::new(kind)
+    };
+    match validate(document, &options).error() {
+        Some(f) => Err(Error::aws(f.code, f.message.clone())),
+        None => Ok(()),
+    }
+}
+
+/// Characters of a policy as IAM counts them against quotas (whitespace does not count).
+pub fn policy_size(document: &str) -> usize {
+    document
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+        .count()
+}
+
+/// A managed policy an ARN names: an AWS managed policy or one of the account's.
+pub enum PolicyRef<'a> {
+    /// `arn:aws:iam::aws:policy/…`
+    Aws(&'static portcullis_catalog::ManagedPolicy),
+    /// A customer managed policy.
+    Customer(&'a ManagedPolicy),
+}
+
+impl PolicyRef<'_> {
+    /// The policy's name.
+    pub fn name(&self) -> &str {
+        match self {
+            PolicyRef::Aws(p) => &p.name,
+            PolicyRef::Customer(p) => &p.name,
+        }
+    }
+
+    /// The policy's ARN.
+    pub fn arn(&self) -> &str {
+        match self {
+            PolicyRef::Aws(p) => &p.arn,
+            PolicyRef::Customer(p) => &p.arn,
+        }
+    }
+
+    /// The policy's path.
+    pub fn path(&self) -> &str {
+        match self {
+            PolicyRef::Aws(p) => &p.path,
+            PolicyRef::Customer(p) => &p.path,
+        }
+    }
+
+    /// The document of its default version.
+    pub fn default_document(&self) -> &str {
+        match self {
+            PolicyRef::Aws(p) => &p.document,
+            PolicyRef::Customer(p) => p
+                .versions
+                .iter()
+                .find(|v| v.version_id == p.default_version_id)
+                .map(|v| v.document.as_str())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The managed policy with this ARN, if it exists.
+pub fn find_policy<'a>(e: &'a Entities, arn: &str) -> Option<PolicyRef<'a>> {
+    if arn.starts_with("arn:aws:iam::aws:policy/") {
+        portcullis_catalog::managed_policy(arn).map(PolicyRef::Aws)
+    } else {
+        e.policy_by_arn(arn).map(PolicyRef::Customer)
+    }
+}
+
+/// The managed policy to attach, or IAM's NoSuchEntity.
+pub fn attachable_policy<'a>(e: &'a Entities, arn: &str) -> Result<PolicyRef<'a>, Error> {
+    find_policy(e, arn).ok_or_else(|| {
+        Error::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
+    })
+}
+
+/// Checks that a permissions boundary names an existing managed policy.
+pub fn check_boundary(e: &Entities, arn: &str) -> Result<(), Error> {
+    if find_policy(e, arn).is_none() {
+        return Err(Error::no_such_entity(format!(
+            "Scope ARN: {arn} does not exist or is not attachable."
+        )));
+    }
+    Ok(())
+}
+
+/// Checks tags given to a create or tag operation: no repeated key (for users, roles and
+/// instance profiles keys compare without regard to case; for policies they do not), no
+/// reserved `aws:` prefix. (At most 50 is checked against the model.)
+pub fn check_tags(tags: &[Tag], case_insensitive: bool) -> Result<(), Error> {
+    for (i, t) in tags.iter().enumerate() {
+        let same = |o: &Tag| {
+            if case_insensitive {
+                o.key.eq_ignore_ascii_case(&t.key)
+            } else {
+                o.key == t.key
+            }
+        };
+        if tags[..i].iter().any(same) {
+            return Err(Error::invalid_input(if case_insensitive {
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+            } else {
+                "Duplicate tag keys found."
+            }));
+        }
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(Error::invalid_input(
+                "Tag keys beginning with aws: are reserved for system use.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Merges new tags into existing ones (a key already present, in any case, takes the new
+/// value) and enforces the per-entity quota.
+pub fn merge_tags(
+    existing: &[Tag],
+    new: &[Tag],
+    quota_name: &str,
+    case_insensitive: bool,
+) -> Result<Vec<Tag>, Error> {
+    check_tags(new, case_insensitive)?;
+    let mut out = existing.to_vec();
+    for t in new {
+        let same = |o: &&mut Tag| {
+            if case_insensitive {
+                o.key.eq_ignore_ascii_case(&t.key)
+            } else {
+                o.key == t.key
+            }
+        };
+        match out.iter_mut().find(same) {
+            Some(o) => o.value = t.value.clone(),
+            None => out.push(t.clone()),
+        }
+    }
+    if out.len() > quota::TAGS {
+        return Err(over_quota(quota_name, quota::TAGS));
+    }
+    Ok(out)
+}

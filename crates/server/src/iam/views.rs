@@ -1,0 +1,198 @@
+//! Entities as IAM answers show them (member names of the botocore output shapes).
+
+use crate::time::iso8601;
+use portcullis_catalog::ManagedPolicy as AwsManagedPolicy;
+use portcullis_store::{
+    AccessKey, Entities, Group, InstanceProfile, ManagedPolicy, PolicyUsage, Role, Tag, User,
+};
+use serde_json::{Map, Value, json};
+
+/// Tags as a `Tags` list.
+pub fn tags(tags: &[Tag]) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|t| json!({"Key": t.key, "Value": t.value}))
+            .collect(),
+    )
+}
+
+fn boundary(arn: &Option<String>) -> Option<Value> {
+    arn.as_ref().map(|a| {
+        json!({"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": a})
+    })
+}
+
+/// How much of a user to show.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything (Get*, Create*).
+    Full,
+    /// What List* operations show (no tags, boundary or last use).
+    Listed,
+}
+
+/// A `User`.
+pub fn user(u: &User, detail: Detail) -> Value {
+    let mut v = Map::new();
+    v.insert("Path".into(), json!(u.path));
+    v.insert("UserName".into(), json!(u.name));
+    v.insert("UserId".into(), json!(u.id));
+    v.insert("Arn".into(), json!(u.arn));
+    v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
+    if let Some(t) = u.password_last_used {
+        v.insert("PasswordLastUsed".into(), json!(iso8601(t)));
+    }
+    if detail == Detail::Full {
+        if let Some(b) = boundary(&u.permissions_boundary) {
+            v.insert("PermissionsBoundary".into(), b);
+        }
+        if !u.tags.is_empty() {
+            v.insert("Tags".into(), tags(&u.tags));
+        }
+    }
+    Value::Object(v)
+}
+
+/// A `Group`.
+pub fn group(g: &Group) -> Value {
+    json!({
+        "Path": g.path,
+        "GroupName": g.name,
+        "GroupId": g.id,
+        "Arn": g.arn,
+        "CreateDate": iso8601(g.create_date),
+    })
+}
+
+/// A `Role`.
+pub fn role(r: &Role, detail: Detail) -> Value {
+    let mut v = Map::new();
+    v.insert("Path".into(), json!(r.path));
+    v.insert("RoleName".into(), json!(r.name));
+    v.insert("RoleId".into(), json!(r.id));
+    v.insert("Arn".into(), json!(r.arn));
+    v.insert("CreateDate".into(), json!(iso8601(r.create_date)));
+    v.insert(
+        "AssumeRolePolicyDocument".into(),
+        json!(r.assume_role_policy_document),
+    );
+    if let Some(d) = &r.description {
+        v.insert("Description".into(), json!(d));
+    }
+    v.insert("MaxSessionDuration".into(), json!(r.max_session_duration));
+    if detail == Detail::Full {
+        if let Some(b) = boundary(&r.permissions_boundary) {
+            v.insert("PermissionsBoundary".into(), b);
+        }
+        if !r.tags.is_empty() {
+            v.insert("Tags".into(), tags(&r.tags));
+        }
+        let mut last = Map::new();
+        if let Some(u) = &r.last_used {
+            last.insert("LastUsedDate".into(), json!(iso8601(u.date)));
+            last.insert("Region".into(), json!(u.region));
+        }
+        v.insert("RoleLastUsed".into(), Value::Object(last));
+    }
+    Value::Object(v)
+}
+
+/// A customer managed policy (`Policy`); `with_details` (description, tags) for
+/// GetPolicy and CreatePolicy.
+pub fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> Value {
+    let mut v = Map::new();
+    v.insert("PolicyName".into(), json!(p.name));
+    v.insert("PolicyId".into(), json!(p.id));
+    v.insert("Arn".into(), json!(p.arn));
+    v.insert("Path".into(), json!(p.path));
+    v.insert("DefaultVersionId".into(), json!(p.default_version_id));
+    v.insert("AttachmentCount".into(), json!(usage.attachments));
+    v.insert(
+        "PermissionsBoundaryUsageCount".into(),
+        json!(usage.boundaries),
+    );
+    v.insert("IsAttachable".into(), json!(true));
+    if with_details && let Some(d) = &p.description {
+        v.insert("Description".into(), json!(d));
+    }
+    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
+    v.insert("UpdateDate".into(), json!(iso8601(p.update_date)));
+    if with_details {
+        v.insert("Tags".into(), tags(&p.tags));
+    }
+    Value::Object(v)
+}
+
+/// A stable policy ID for an AWS managed policy, derived from its ARN.
+pub fn aws_policy_id(arn: &str) -> String {
+    const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut id = String::from("ANPA");
+    for round in 0..17u64 {
+        for b in arn.bytes().chain(round.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        id.push(BASE32[(h >> 59) as usize] as char);
+    }
+    id
+}
+
+/// An AWS managed policy (`Policy`).
+pub fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> Value {
+    let created = date_millis(&p.create_date);
+    let updated = date_millis(&p.update_date);
+    let mut v = Map::new();
+    v.insert("PolicyName".into(), json!(p.name));
+    v.insert("PolicyId".into(), json!(aws_policy_id(&p.arn)));
+    v.insert("Arn".into(), json!(p.arn));
+    v.insert("Path".into(), json!(p.path));
+    v.insert("DefaultVersionId".into(), json!(p.default_version_id));
+    v.insert("AttachmentCount".into(), json!(usage.attachments));
+    v.insert(
+        "PermissionsBoundaryUsageCount".into(),
+        json!(usage.boundaries),
+    );
+    v.insert("IsAttachable".into(), json!(true));
+    v.insert("CreateDate".into(), json!(iso8601(created)));
+    v.insert("UpdateDate".into(), json!(iso8601(updated)));
+    Value::Object(v)
+}
+
+/// Milliseconds of an ISO 8601 date from the managed-policy data.
+pub fn date_millis(text: &str) -> i64 {
+    portcullis_policy::condition::parse_date(text)
+        .map(|n| (n / 1_000_000) as i64)
+        .unwrap_or_default()
+}
+
+/// An `InstanceProfile` with its roles.
+pub fn instance_profile(p: &InstanceProfile, e: &Entities, with_tags: bool) -> Value {
+    let roles: Vec<Value> = p
+        .roles
+        .iter()
+        .filter_map(|n| e.role(n))
+        .map(|r| role(r, Detail::Listed))
+        .collect();
+    let mut v = Map::new();
+    v.insert("Path".into(), json!(p.path));
+    v.insert("InstanceProfileName".into(), json!(p.name));
+    v.insert("InstanceProfileId".into(), json!(p.id));
+    v.insert("Arn".into(), json!(p.arn));
+    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
+    v.insert("Roles".into(), Value::Array(roles));
+    if with_tags {
+        v.insert("Tags".into(), tags(&p.tags));
+    }
+    Value::Object(v)
+}
+
+/// `AccessKeyMetadata`.
+pub fn access_key_metadata(k: &AccessKey, user_name: &str) -> Value {
+    json!({
+        "UserName": user_name,
+        "AccessKeyId": k.id,
+        "Status": k.status.as_str(),
+        "CreateDate": iso8601(k.create_date),
+    })
+}

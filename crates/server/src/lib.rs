@@ -1,0 +1,92 @@
+//! The Portcullis server: AWS IAM and STS over the Query protocol, with SigV4
+//! authentication, authorization of every call by the policy engine, and an embedded
+//! store.
+//!
+//! A request flows through: [`http`] (routing, parameters) → [`caller`] (SigV4, access
+//! keys) → [`protocol`] (operation and input from the botocore model) → [`authz`] (the
+//! policy engine) → [`iam`] / [`sts`] (the operations) → [`protocol`] (XML).
+
+pub mod app;
+pub mod auth;
+pub mod authz;
+pub mod caller;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod iam;
+pub mod protocol;
+pub mod secrets;
+pub mod sts;
+pub mod time;
+
+pub use app::{App, NewRootCredentials};
+pub use config::Config;
+pub use error::Error;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A server bound to its address, ready to run.
+pub struct Server {
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    /// The address it listens on.
+    pub local_addr: SocketAddr,
+    /// Root credentials made at this start (first start only), to be shown once.
+    pub new_root_credentials: Option<NewRootCredentials>,
+}
+
+impl Server {
+    /// Opens the store, bootstraps the account and binds the listener.
+    pub async fn bind(config: Config) -> Result<Server, Error> {
+        let listen = config.listen;
+        let (app, new_root_credentials) = App::open(config).await?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| Error::io(format!("listening on {listen}"), e))?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the listening address", e))?;
+        Ok(Server {
+            app: Arc::new(app),
+            listener,
+            local_addr,
+            new_root_credentials,
+        })
+    }
+
+    /// The server state.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Serves until the process receives Ctrl-C or SIGTERM.
+    pub async fn run(self) -> Result<(), Error> {
+        let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown())
+            .await
+            .map_err(|e| Error::io("serving", e))
+    }
+}
+
+async fn shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,155 @@
+//! Randomness and secrets at rest: new IDs and secret keys, and the server key that
+//! encrypts secret access keys before they are stored (AES-256-GCM).
+
+use crate::error::Error;
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use std::path::Path;
+
+/// Random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the operating system provides randomness");
+    buf
+}
+
+const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// An AWS-style unique ID: a four-letter prefix (`AIDA`, `AROA`, `ANPA`, `AGPA`, `AIPA`,
+/// `AKIA`, `ASIA`) and `len` random base-32 characters.
+pub fn unique_id(prefix: &str, len: usize) -> String {
+    let bytes = random_bytes::<32>();
+    let mut id = String::with_capacity(prefix.len() + len);
+    id.push_str(prefix);
+    id.extend(
+        bytes
+            .iter()
+            .take(len)
+            .map(|b| BASE32[(b & 31) as usize] as char),
+    );
+    id
+}
+
+/// A new secret access key: 40 characters of base64.
+pub fn secret_access_key() -> String {
+    let mut s = STANDARD.encode(random_bytes::<30>());
+    s.truncate(40);
+    s
+}
+
+/// The key that encrypts secrets at rest.
+pub struct ServerKey {
+    cipher: Aes256Gcm,
+}
+
+impl ServerKey {
+    /// A key from its base64 text (32 bytes).
+    pub fn from_base64(text: &str) -> Result<ServerKey, Error> {
+        let bytes = STANDARD
+            .decode(text.trim())
+            .map_err(|e| Error::Config(format!("the server key is not base64: {e}")))?;
+        ServerKey::from_bytes(&bytes)
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<ServerKey, Error> {
+        let cipher = Aes256Gcm::new_from_slice(bytes)
+            .map_err(|_| Error::Config("the server key must be 32 bytes".to_string()))?;
+        Ok(ServerKey { cipher })
+    }
+
+    /// A new random key (for in-memory servers).
+    pub fn generate() -> ServerKey {
+        ServerKey::from_bytes(&random_bytes::<32>()).expect("32 random bytes make a key")
+    }
+
+    /// Reads the key from `path`, creating it (mode 0600) when missing. Returns whether
+    /// it was created.
+    pub fn load_or_create(path: &Path) -> Result<(ServerKey, bool), Error> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok((ServerKey::from_base64(&text)?, false)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let text = STANDARD.encode(random_bytes::<32>());
+                write_private(path, &format!("{text}\n"))?;
+                Ok((ServerKey::from_base64(&text)?, true))
+            }
+            Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    /// Encrypts a secret; the result is base64 of nonce and ciphertext.
+    pub fn encrypt(&self, plaintext: &str) -> String {
+        let nonce_bytes = random_bytes::<12>();
+        let nonce = Nonce::from(nonce_bytes);
+        let sealed = self
+            .cipher
+            .encrypt(&nonce, plaintext.as_bytes())
+            .expect("AES-GCM encrypts any input of this size");
+        let mut out = nonce_bytes.to_vec();
+        out.extend_from_slice(&sealed);
+        STANDARD.encode(out)
+    }
+
+    /// Decrypts what [`ServerKey::encrypt`] produced; `None` when it was not made with
+    /// this key or was altered.
+    pub fn decrypt(&self, ciphertext: &str) -> Option<String> {
+        let bytes = STANDARD.decode(ciphertext).ok()?;
+        if bytes.len() < 12 {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(12);
+        let nonce = Nonce::try_from(nonce).ok()?;
+        let plain = self.cipher.decrypt(&nonce, sealed).ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+/// Writes a file readable only by its owner (mode 0600).
+pub fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+    file.write_all(contents.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_look_like_aws() {
+        let id = unique_id("AROA", 17);
+        assert_eq!(id.len(), 21);
+        assert!(id.starts_with("AROA"));
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        );
+        assert_eq!(secret_access_key().len(), 40);
+    }
+
+    #[test]
+    fn secrets_round_trip_and_resist_tampering() {
+        let key = ServerKey::generate();
+        let sealed = key.encrypt("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        assert!(!sealed.contains("wJalr"));
+        assert_eq!(
+            key.decrypt(&sealed).unwrap(),
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+        );
+        let mut bytes = STANDARD.decode(&sealed).unwrap();
+        bytes[20] ^= 1;
+        assert!(key.decrypt(&STANDARD.encode(bytes)).is_none());
+        assert!(ServerKey::generate().decrypt(&sealed).is_none());
+    }
+}

@@ -1,0 +1,234 @@
+//! The IAM entities Portcullis keeps, as they are stored. Links between entities are kept on
+//! the entity that owns them (a user lists its groups by ID, a role its attached policy ARNs),
+//! so that every change of one entity is one record.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A tag (`Key`, `Value`), kept in the order it was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    /// The tag key.
+    pub key: String,
+    /// The tag value.
+    pub value: String,
+}
+
+/// An AWS account served by Portcullis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    /// The 12-digit account ID.
+    pub id: String,
+    /// When the account was bootstrapped (milliseconds since the Unix epoch).
+    pub create_date: i64,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// The unique ID (`AIDA…`).
+    pub id: String,
+    /// The name, as created.
+    pub name: String,
+    /// The path (`/` or `/division/`).
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// The ARN of the permissions boundary policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// IDs of the groups the user belongs to, in the order added.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// ARNs of the attached managed policies, in the order attached.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// When the user's password was last used (milliseconds since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_last_used: Option<i64>,
+}
+
+/// An IAM group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Group {
+    /// The unique ID (`AGPA…`).
+    pub id: String,
+    /// The name, as created.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// ARNs of the attached managed policies.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+}
+
+/// When and where a role was last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleLastUsed {
+    /// Milliseconds since the Unix epoch.
+    pub date: i64,
+    /// The region of the request.
+    pub region: String,
+}
+
+/// An IAM role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// The unique ID (`AROA…`).
+    pub id: String,
+    /// The name, as created.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// The trust policy, exactly as submitted.
+    pub assume_role_policy_document: String,
+    /// The description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The maximum session duration in seconds (3,600 to 43,200).
+    pub max_session_duration: i64,
+    /// The ARN of the permissions boundary policy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_boundary: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// ARNs of the attached managed policies.
+    #[serde(default)]
+    pub attached_policies: Vec<String>,
+    /// Inline policies by name.
+    #[serde(default)]
+    pub inline_policies: BTreeMap<String, String>,
+    /// When the role was last used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<RoleLastUsed>,
+}
+
+/// One version of a customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub version_id: String,
+    /// The document, exactly as submitted.
+    pub document: String,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+}
+
+/// A customer managed policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedPolicy {
+    /// The unique ID (`ANPA…`).
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// The description (set at creation only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Last change of the default version (milliseconds since the Unix epoch).
+    pub update_date: i64,
+    /// The default version's ID.
+    pub default_version_id: String,
+    /// The number the next version gets.
+    pub next_version: u32,
+    /// Versions, oldest first.
+    pub versions: Vec<PolicyVersion>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// An instance profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceProfile {
+    /// The unique ID (`AIPA…`).
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Names of its roles (at most one).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// `Active` or `Inactive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyStatus {
+    /// The key authenticates requests.
+    Active,
+    /// The key is rejected.
+    Inactive,
+}
+
+impl KeyStatus {
+    /// The status as IAM writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyStatus::Active => "Active",
+            KeyStatus::Inactive => "Inactive",
+        }
+    }
+}
+
+/// When, where and for which service an access key was last used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyLastUsed {
+    /// Milliseconds since the Unix epoch.
+    pub date: i64,
+    /// `iam` or `sts`.
+    pub service: String,
+    /// The region of the request.
+    pub region: String,
+}
+
+/// A long-term access key of a user or of the account root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessKey {
+    /// The access key ID (`AKIA…`).
+    pub id: String,
+    /// The owning user's ID; `None` for the account root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The secret access key, encrypted with the server key (never stored in clear).
+    pub secret_ciphertext: String,
+    /// Active or inactive.
+    pub status: KeyStatus,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Last use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<KeyLastUsed>,
+}

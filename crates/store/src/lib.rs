@@ -1,0 +1,49 @@
+//! Storage of IAM entities.
+//!
+//! Every entity (user, group, role, managed policy, instance profile, access key, account)
+//! is one record: account, kind, key (the lower-cased name, so names are unique without
+//! regard to case, as in IAM) and the entity as JSON. Changes commit atomically in batches
+//! through the [`Store`] trait; [`SqliteStore`] is the embedded implementation (WAL,
+//! synchronous commits: a committed change survives a crash). [`Entities`] holds an
+//! account's entities in memory, indexed for reads, kept in step with what is committed.
+
+mod entities;
+mod entity;
+mod error;
+mod migrations;
+mod record;
+mod sqlite;
+
+pub use entities::{Entities, PolicyUsage};
+pub use entity::{
+    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy,
+    PolicyVersion, Role, RoleLastUsed, Tag, User,
+};
+pub use error::StoreError;
+pub use record::{Change, Entity, Kind, Record};
+pub use sqlite::SqliteStore;
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// A future returned by a [`Store`].
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Durable storage of records.
+pub trait Store: Send + Sync {
+    /// Every stored record.
+    fn load(&self) -> StoreFuture<'_, Vec<Record>>;
+
+    /// Commits changes atomically and durably: when the future resolves `Ok`, all of them
+    /// are on disk; when it fails, none is.
+    fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
+
+    /// Removes every record.
+    fn reset(&self) -> StoreFuture<'_, ()>;
+
+    /// Checks that the store answers.
+    fn health(&self) -> StoreFuture<'_, ()>;
+
+    /// The kind of store, for status reports (`sqlite`, `sqlite (in memory)`).
+    fn describe(&self) -> String;
+}

@@ -1,0 +1,148 @@
+//! What the durable store holds: one record per entity, keyed by account, kind and key.
+
+use crate::entity::{AccessKey, Account, Group, InstanceProfile, ManagedPolicy, Role, User};
+use crate::error::StoreError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The kinds of entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// [`Account`], keyed by account ID.
+    Account,
+    /// [`User`], keyed by lower-cased name.
+    User,
+    /// [`Group`], keyed by lower-cased name.
+    Group,
+    /// [`Role`], keyed by lower-cased name.
+    Role,
+    /// [`ManagedPolicy`], keyed by lower-cased name.
+    Policy,
+    /// [`InstanceProfile`], keyed by lower-cased name.
+    InstanceProfile,
+    /// [`AccessKey`], keyed by access key ID.
+    AccessKey,
+}
+
+impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 7] = [
+        Kind::Account,
+        Kind::User,
+        Kind::Group,
+        Kind::Role,
+        Kind::Policy,
+        Kind::InstanceProfile,
+        Kind::AccessKey,
+    ];
+
+    /// The name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Account => "account",
+            Kind::User => "user",
+            Kind::Group => "group",
+            Kind::Role => "role",
+            Kind::Policy => "policy",
+            Kind::InstanceProfile => "instance_profile",
+            Kind::AccessKey => "access_key",
+        }
+    }
+
+    /// Reads a stored kind name.
+    pub fn parse(text: &str) -> Result<Kind, StoreError> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown entity kind {text:?}")))
+    }
+}
+
+/// One stored entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The account it belongs to.
+    pub account: String,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its key within the kind (lower-cased name, or ID).
+    pub key: String,
+    /// The entity as JSON.
+    pub body: String,
+}
+
+/// A change to the stored state. A list of changes commits atomically.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Create or replace a record.
+    Put(Record),
+    /// Remove a record.
+    Delete {
+        /// The account.
+        account: String,
+        /// The kind.
+        kind: Kind,
+        /// The key.
+        key: String,
+    },
+}
+
+/// An entity that can be stored.
+pub trait Entity: Serialize + DeserializeOwned {
+    /// Its kind.
+    const KIND: Kind;
+    /// Its key within the kind.
+    fn key(&self) -> String;
+}
+
+macro_rules! named_entity {
+    ($t:ty, $kind:expr) => {
+        impl Entity for $t {
+            const KIND: Kind = $kind;
+            fn key(&self) -> String {
+                self.name.to_lowercase()
+            }
+        }
+    };
+}
+
+named_entity!(User, Kind::User);
+named_entity!(Group, Kind::Group);
+named_entity!(Role, Kind::Role);
+named_entity!(ManagedPolicy, Kind::Policy);
+named_entity!(InstanceProfile, Kind::InstanceProfile);
+
+impl Entity for Account {
+    const KIND: Kind = Kind::Account;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Entity for AccessKey {
+    const KIND: Kind = Kind::AccessKey;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Change {
+    /// A change that stores `entity` in `account`.
+    pub fn put<E: Entity>(account: &str, entity: &E) -> Change {
+        Change::Put(Record {
+            account: account.to_string(),
+            kind: E::KIND,
+            key: entity.key(),
+            body: serde_json::to_string(entity).expect("entities serialize to JSON"),
+        })
+    }
+
+    /// A change that removes `entity` from `account`.
+    pub fn delete<E: Entity>(account: &str, entity: &E) -> Change {
+        Change::Delete {
+            account: account.to_string(),
+            kind: E::KIND,
+            key: entity.key(),
+        }
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Signed-request throughput of GetRole and GetCallerIdentity: Portcullis (release build,
-# signatures verified) and moto_server side by side, replaying presigned GET requests with
-# wrk on loopback. The load generator shares the machine.
+# signatures verified) and moto_server side by side, with wrk on loopback replaying (a) a
+# POST signed with an Authorization header, as the aws CLI, boto3 and the SDKs send it, and
+# (b) a presigned GET. The load generator shares the machine.
 #
 #   bash bench/iam_throughput.sh            # 10 s per run, 2 threads, 16 connections
 #   DURATION=30s CONNECTIONS=32 bash bench/iam_throughput.sh
@@ -52,24 +53,29 @@ iam.create_role(RoleName="bench-role", AssumeRolePolicyDocument=trust)
 PY
 done
 
-run() { # name url
-  local out
-  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$2")
+run() { # name wrk-arguments…
+  local name=$1 out
+  shift
+  out=$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@")
   local rps non2xx
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
-  printf '%-40s %12s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$1" "$rps" \
+  printf '%-48s %12s req/s  p50 %8s  p99 %8s  non-2xx %s\n' "$name" "$rps" \
     "$(echo "$out" | awk '/ 50%/ {print $2}')" "$(echo "$out" | awk '/ 99%/ {print $2}')" "${non2xx:-0}"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); wrk -t$threads -c$connections -d$duration"
+lua=$(mktemp --suffix=.lua)
 for op in "iam get_role RoleName=bench-role" "sts get_caller_identity"; do
   set -- $op
   for target in "portcullis:$portcullis_port" "moto_server:$moto_port"; do
     name=${target%%:*}; port=${target##*:}
+    "$py" bench/signed_request.py "http://127.0.0.1:$port" "$@" > "$lua"
+    run "$name $2 (signed POST)" -s "$lua" "http://127.0.0.1:$port/"
     url=$("$py" bench/presign.py "http://127.0.0.1:$port" "$@")
     status=$(curl -s -o /dev/null -w '%{http_code}' "$url")
     [ "$status" = 200 ] || { echo "$name $2 answered $status" >&2; exit 1; }
-    run "$name $2" "$url"
+    run "$name $2 (presigned GET)" "$url"
   done
 done
+rm -f "$lua"

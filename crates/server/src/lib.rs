@@ -23,6 +23,7 @@ pub use app::{App, NewRootCredentials};
 pub use config::Config;
 pub use error::Error;
 
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -63,7 +64,12 @@ impl Server {
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run(self) -> Result<(), Error> {
         let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, service)
             .with_graceful_shutdown(shutdown())
             .await
             .map_err(|e| Error::io("serving", e))

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pulumi_programs  # noqa: E402
 import sdk_checks  # noqa: E402
+import sts_checks  # noqa: E402
 import seeds  # noqa: E402
 from harness import Runner, die  # noqa: E402
 
@@ -38,6 +39,7 @@ def main() -> int:
         seeds.run_all(r)
         pulumi_programs.run_all(r)
         sdk_checks.run_all(r)
+        sts_checks.run_all(r)
         seeds.account_consistency(r)
     finally:
         shutil.rmtree(r.workdir, ignore_errors=True)

@@ -8,6 +8,7 @@
 use crate::condition::Operator;
 use crate::error::PolicyError;
 use crate::json::Json;
+use crate::span::Span;
 use std::sync::Arc;
 
 /// The newest policy language version; the only one with policy variables.
@@ -63,8 +64,15 @@ impl PolicyDocument {
                 }
             }
         }
-        let statements =
+        let mut statements =
             statements.ok_or_else(|| PolicyError::syntax("the policy has no Statement"))?;
+        if let Some(spans) = crate::span::statement_spans(text)
+            && spans.len() == statements.len()
+        {
+            for (statement, span) in statements.iter_mut().zip(spans) {
+                statement.span = Some(span);
+            }
+        }
         Ok(PolicyDocument {
             text: Arc::from(text),
             version,
@@ -110,6 +118,9 @@ pub struct Statement {
     pub resource: Option<ListElement>,
     /// Every operator/key pair of the `Condition` block, in document order.
     pub conditions: Vec<ConditionEntry>,
+    /// Where the statement is in the text, as the IAM policy simulator reports it
+    /// (see [`crate::Span`]); `None` only if the text could not be scanned.
+    pub span: Option<Span>,
 }
 
 /// An `Action`/`NotAction` or `Resource`/`NotResource` element.
@@ -261,6 +272,7 @@ fn parse_statement(value: &Json, index: usize) -> Result<Statement, PolicyError>
         action,
         resource,
         conditions,
+        span: None,
     })
 }
 
@@ -423,6 +435,18 @@ mod tests {
         ] {
             syntax_error(text);
         }
+    }
+
+    #[test]
+    fn records_where_each_statement_is() {
+        let doc = PolicyDocument::parse(
+            "{\"Version\": \"2012-10-17\",\n \"Statement\": [\n  {\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"},\n  {\"Effect\": \"Deny\", \"Action\": \"s3:Delete*\", \"Resource\": \"*\"}\n ]}",
+        )
+        .unwrap();
+        let spans: Vec<_> = doc.statements.iter().map(|s| s.span.unwrap()).collect();
+        let at = |line, column| crate::span::Position { line, column };
+        assert_eq!((spans[0].start, spans[0].end), (at(2, 16), at(3, 57)));
+        assert_eq!((spans[1].start, spans[1].end), (at(3, 57), at(4, 62)));
     }
 
     #[test]

@@ -38,6 +38,7 @@ mod pattern;
 mod principal;
 mod request;
 pub mod simulate;
+mod span;
 pub mod validate;
 
 pub use arn::split_arn;
@@ -54,6 +55,7 @@ pub use explain::{Explanation, StatementDescription};
 pub use pattern::wildcard_match;
 pub use principal::{Grant, Principal, PrincipalKind};
 pub use request::{Request, RequestBuilder};
+pub use span::{Position, Span};
 pub use validate::{
     Finding, InlineOwner, PolicyKind, Severity, Validation, ValidationOptions, validate,
 };

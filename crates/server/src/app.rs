@@ -2,13 +2,14 @@
 //! server key. Reads see a consistent view; writes are serialized, committed durably, then
 //! applied to the view.
 
+use crate::auth::session::{KeyRing, SessionClaims};
 use crate::authz::PolicyCache;
 use crate::config::Config;
 use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, KeyLastUsed, KeyStatus, SqliteStore, Store,
+    AccessKey, Account, Change, Entities, KeyLastUsed, KeyStatus, RoleLastUsed, SqliteStore, Store,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -33,11 +34,19 @@ pub struct App {
     writer: tokio::sync::Mutex<()>,
     /// Encrypts secrets at rest.
     pub server_key: ServerKey,
+    /// Seals and opens session tokens.
+    pub sessions: KeyRing,
+    open_sessions: std::sync::Mutex<rustc_hash::FxHashMap<String, (String, Arc<SessionClaims>)>>,
     /// Compiled policies of the account's principals.
     pub policies: PolicyCache,
+    /// The key sets of OpenID Connect providers.
+    pub oidc_keys: crate::auth::oidc::KeySets,
     generation: AtomicU64,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
 }
+
+/// How many opened session tokens are kept.
+const OPEN_SESSION_CACHE: usize = 10_000;
 
 /// How often the last use of an access key is written, at most (milliseconds).
 const KEY_USE_INTERVAL_MS: i64 = 60_000;
@@ -46,38 +55,51 @@ impl App {
     /// Opens the store named by the configuration, loads the account and bootstraps it on
     /// first start. Returns the root credentials when it made new ones.
     pub async fn open(config: Config) -> Result<(App, Option<NewRootCredentials>), Error> {
-        let (store, server_key): (Arc<dyn Store>, ServerKey) = match &config.data_dir {
-            Some(dir) => {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
-                let key = match &config.server_key {
-                    Some(k) => ServerKey::from_base64(k)?,
-                    None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
-                };
-                (Arc::new(store), key)
-            }
-            None => {
-                let key = match &config.server_key {
-                    Some(k) => ServerKey::from_base64(k)?,
-                    None => ServerKey::generate(),
-                };
-                (Arc::new(SqliteStore::in_memory().await?), key)
-            }
-        };
+        let (store, server_key, sessions): (Arc<dyn Store>, ServerKey, KeyRing) =
+            match &config.data_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+                    let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
+                    let key = match &config.server_key {
+                        Some(k) => ServerKey::from_base64(k)?,
+                        None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
+                    };
+                    let ring = match &config.session_keys {
+                        Some(k) => KeyRing::from_json(k)?,
+                        None => KeyRing::load_or_create(&dir.join("session-keys"))?,
+                    };
+                    (Arc::new(store), key, ring)
+                }
+                None => {
+                    let key = match &config.server_key {
+                        Some(k) => ServerKey::from_base64(k)?,
+                        None => ServerKey::generate(),
+                    };
+                    let ring = match &config.session_keys {
+                        Some(k) => KeyRing::from_json(k)?,
+                        None => KeyRing::generate(),
+                    };
+                    (Arc::new(SqliteStore::in_memory().await?), key, ring)
+                }
+            };
         let records = store.load().await?;
         let mine: Vec<_> = records
             .iter()
             .filter(|r| r.account == config.account_id)
             .collect();
         let entities = Entities::from_records(mine)?;
+        let oidc_keys = crate::auth::oidc::KeySets::open(config.oidc_keys.as_deref())?;
         let app = App {
             config,
             store,
             entities: RwLock::new(entities),
             writer: tokio::sync::Mutex::new(()),
             server_key,
+            sessions,
+            open_sessions: std::sync::Mutex::default(),
             policies: PolicyCache::default(),
+            oidc_keys,
             generation: AtomicU64::new(0),
             key_use_marks: std::sync::Mutex::default(),
         };
@@ -133,8 +155,31 @@ impl App {
         Ok(answer)
     }
 
-    /// True when the last use of this access key is due to be written (at most once a
-    /// minute per key, so that recording use does not turn reads into writes).
+    /// Opens a session token presented with temporary access key `access_key_id`, using a
+    /// cache of recently opened tokens. `None` when the ring cannot open it.
+    pub fn open_session(&self, access_key_id: &str, token: &str) -> Option<Arc<SessionClaims>> {
+        {
+            let cache = self.open_sessions.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((t, claims)) = cache.get(access_key_id)
+                && t == token
+            {
+                return Some(claims.clone());
+            }
+        }
+        let claims = Arc::new(self.sessions.open(token)?);
+        let mut cache = self.open_sessions.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= OPEN_SESSION_CACHE {
+            cache.clear();
+        }
+        cache.insert(
+            access_key_id.to_string(),
+            (token.to_string(), claims.clone()),
+        );
+        Some(claims)
+    }
+
+    /// True when the last use of this access key (or `role:NAME`) is due to be written (at
+    /// most once a minute, so that recording use does not turn reads into writes).
     pub fn key_use_due(&self, access_key_id: &str) -> bool {
         let now = now_millis();
         let mut marks = self.key_use_marks.lock().unwrap_or_else(|p| p.into_inner());
@@ -145,6 +190,27 @@ impl App {
                 true
             }
         }
+    }
+
+    /// Records that a role was assumed now, in `region` (its RoleLastUsed), at most once a
+    /// minute per role.
+    pub async fn record_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
+        if !self.key_use_due(&format!("role:{}", role_name.to_lowercase())) {
+            return Ok(());
+        }
+        let account = self.account_id().to_string();
+        self.write(|e| {
+            let Some(role) = e.role(role_name) else {
+                return Ok((vec![], ()));
+            };
+            let mut role = role.clone();
+            role.last_used = Some(RoleLastUsed {
+                date: now_millis(),
+                region: region.to_string(),
+            });
+            Ok((vec![Change::put(&account, &role)], ()))
+        })
+        .await
     }
 
     /// Records that an access key was used now, for `service` in `region`.

@@ -3,29 +3,68 @@
 //! the caller's policies (compiled once per change of the account, then cached).
 
 use crate::app::App;
+use crate::auth::session::{SessionClaims, SessionPrincipal};
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::iam::rules::{PolicyRef, find_policy};
-use crate::time::{iso8601, now_millis};
+use crate::time::{iso8601, now_millis, now_seconds};
 use portcullis_catalog::catalog;
-use portcullis_policy::{CompiledPolicy, Context, Policies, Request, authorize};
-use portcullis_store::{Entities, Tag, User};
+use portcullis_policy::{
+    CompiledPolicy, Context, Decision, Policies, PrincipalKind, Request, authorize,
+};
+use portcullis_store::{Entities, Group, Role, Tag, User};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// The compiled policies of one principal.
-struct PrincipalPolicies {
-    identity: Vec<Arc<CompiledPolicy>>,
-    boundary: Option<Arc<CompiledPolicy>>,
+/// The compiled identity-based policies and boundary of one principal.
+pub(crate) struct PrincipalPolicies {
+    /// Identity-based policies (inline, attached, and the groups' for a user).
+    pub(crate) identity: Vec<Arc<CompiledPolicy>>,
+    /// The permissions boundary.
+    pub(crate) boundary: Option<Arc<CompiledPolicy>>,
 }
 
-/// Compiled policies: AWS managed policies by ARN (they never change), and each
-/// principal's set, valid for one generation of the account's entities.
+/// Compiled policies: AWS managed policies by ARN (they never change); each principal's
+/// set and each session's policies, valid for one generation of the account's entities.
 #[derive(Default)]
 pub struct PolicyCache {
     aws: Mutex<FxHashMap<String, Arc<CompiledPolicy>>>,
-    principals: Mutex<FxHashMap<String, (u64, Arc<PrincipalPolicies>)>>,
+    principals: Generational<Arc<PrincipalPolicies>>,
+    sessions: Generational<SessionPolicies>,
+}
+
+/// Compiled session policies.
+type SessionPolicies = Arc<Vec<Arc<CompiledPolicy>>>;
+
+/// Values cached by key, each valid for one generation of the account's entities.
+type Generational<T> = Mutex<FxHashMap<String, (u64, T)>>;
+
+/// How many principals' and sessions' compiled policies are kept.
+const CACHE_LIMIT: usize = 10_000;
+
+fn cached<T: Clone>(
+    map: &Generational<T>,
+    key: &str,
+    generation: u64,
+    build: impl FnOnce() -> Result<T, Error>,
+) -> Result<T, Error> {
+    {
+        let map = map.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((g, v)) = map.get(key)
+            && *g == generation
+        {
+            return Ok(v.clone());
+        }
+    }
+    let value = build()?;
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= CACHE_LIMIT {
+        map.clear();
+    }
+    map.insert(key.to_string(), (generation, value.clone()));
+    Ok(value)
 }
 
 impl PolicyCache {
@@ -46,62 +85,316 @@ impl PolicyCache {
         }
     }
 
-    fn for_user(
+    fn compile_set<'a>(
         &self,
-        app: &App,
         e: &Entities,
-        user: &User,
-    ) -> Result<Arc<PrincipalPolicies>, Error> {
-        let generation = app.generation();
-        {
-            let cached = self.principals.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some((g, p)) = cached.get(&user.id)
-                && *g == generation
-            {
-                return Ok(p.clone());
-            }
-        }
+        inline: impl IntoIterator<Item = (String, &'a String)>,
+        attached: impl IntoIterator<Item = &'a String>,
+        boundary: Option<&str>,
+    ) -> Result<PrincipalPolicies, Error> {
         let mut identity = Vec::new();
-        let groups: Vec<_> = user
-            .groups
-            .iter()
-            .filter_map(|g| e.group_by_id(g))
-            .collect();
-        let inline = user
-            .inline_policies
-            .iter()
-            .map(|(n, d)| (format!("inline:user/{}/{n}", user.name), d))
-            .chain(groups.iter().flat_map(|g| {
-                g.inline_policies
-                    .iter()
-                    .map(move |(n, d)| (format!("inline:group/{}/{n}", g.name), d))
-            }));
         for (name, document) in inline {
             identity.push(Arc::new(CompiledPolicy::parse(document)?.with_name(name)));
         }
-        let attached = user
-            .attached_policies
-            .iter()
-            .chain(groups.iter().flat_map(|g| g.attached_policies.iter()));
         for arn in attached {
             if let Some(p) = find_policy(e, arn) {
                 identity.push(self.compile(&p)?);
             }
         }
-        let boundary = match user
-            .permissions_boundary
-            .as_deref()
-            .and_then(|b| find_policy(e, b))
-        {
+        let boundary = match boundary.and_then(|b| find_policy(e, b)) {
             Some(p) => Some(self.compile(&p)?),
             None => None,
         };
-        let set = Arc::new(PrincipalPolicies { identity, boundary });
-        self.principals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(user.id.clone(), (generation, set.clone()));
-        Ok(set)
+        Ok(PrincipalPolicies { identity, boundary })
+    }
+
+    /// The policies of a user: its own, its groups', and its boundary.
+    pub(crate) fn for_user(
+        &self,
+        app: &App,
+        e: &Entities,
+        user: &User,
+    ) -> Result<Arc<PrincipalPolicies>, Error> {
+        cached(&self.principals, &user.id, app.generation(), || {
+            let groups: Vec<&Group> = user
+                .groups
+                .iter()
+                .filter_map(|g| e.group_by_id(g))
+                .collect();
+            let inline = user
+                .inline_policies
+                .iter()
+                .map(|(n, d)| (format!("inline:user/{}/{n}", user.name), d))
+                .chain(groups.iter().flat_map(|g| {
+                    g.inline_policies
+                        .iter()
+                        .map(move |(n, d)| (format!("inline:group/{}/{n}", g.name), d))
+                }));
+            let attached = user
+                .attached_policies
+                .iter()
+                .chain(groups.iter().flat_map(|g| g.attached_policies.iter()));
+            Ok(Arc::new(self.compile_set(
+                e,
+                inline,
+                attached,
+                user.permissions_boundary.as_deref(),
+            )?))
+        })
+    }
+
+    /// The policies of a role: inline, attached, and its boundary.
+    pub(crate) fn for_role(
+        &self,
+        app: &App,
+        e: &Entities,
+        role: &Role,
+    ) -> Result<Arc<PrincipalPolicies>, Error> {
+        cached(&self.principals, &role.id, app.generation(), || {
+            let inline = role
+                .inline_policies
+                .iter()
+                .map(|(n, d)| (format!("inline:role/{}/{n}", role.name), d));
+            Ok(Arc::new(self.compile_set(
+                e,
+                inline,
+                role.attached_policies.iter(),
+                role.permissions_boundary.as_deref(),
+            )?))
+        })
+    }
+
+    /// The session policies a session was created with (inline and managed).
+    fn for_session(
+        &self,
+        app: &App,
+        e: &Entities,
+        claims: &SessionClaims,
+    ) -> Result<Arc<Vec<Arc<CompiledPolicy>>>, Error> {
+        cached(
+            &self.sessions,
+            &claims.access_key_id,
+            app.generation(),
+            || {
+                let mut out = Vec::new();
+                for text in &claims.policies {
+                    out.push(Arc::new(
+                        CompiledPolicy::parse(text)?.with_name("session policy"),
+                    ));
+                }
+                for arn in &claims.policy_arns {
+                    if let Some(p) = find_policy(e, arn) {
+                        out.push(self.compile(&p)?);
+                    }
+                }
+                Ok(Arc::new(out))
+            },
+        )
+    }
+}
+
+/// Everything about a caller that authorization needs: its policies and the context keys
+/// that come from who it is.
+pub(crate) struct CallerAuth {
+    /// Identity-based policies and boundary (`None` for the root, which needs none).
+    pub(crate) policies: Option<Arc<PrincipalPolicies>>,
+    /// Session policies, when the session was created with some.
+    pub(crate) session: Option<Arc<Vec<Arc<CompiledPolicy>>>>,
+    /// Tags of the principal (session tags win over the role's or user's own).
+    pub(crate) principal_tags: Vec<(String, String)>,
+    /// `aws:userid`.
+    pub(crate) user_id: Option<String>,
+}
+
+/// Loads what authorization needs about a caller.
+pub(crate) fn caller_auth(app: &App, e: &Entities, caller: &Caller) -> Result<CallerAuth, Error> {
+    let claims = caller.session.as_deref();
+    let mut tags: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut add_tags = |list: &mut dyn Iterator<Item = (&str, &str)>| {
+        for (k, v) in list {
+            tags.insert(k.to_lowercase(), (k.to_string(), v.to_string()));
+        }
+    };
+    let (policies, user_id) = match claims.map(|c| &c.principal) {
+        Some(SessionPrincipal::AssumedRole {
+            role_id,
+            session_name,
+            ..
+        }) => {
+            let policies = match e.role_by_id(role_id) {
+                Some(role) => {
+                    add_tags(&mut role.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+                    app.policies.for_role(app, e, role)?
+                }
+                None => Arc::new(PrincipalPolicies {
+                    identity: Vec::new(),
+                    boundary: None,
+                }),
+            };
+            (Some(policies), Some(format!("{role_id}:{session_name}")))
+        }
+        Some(SessionPrincipal::Root) => (None, None),
+        Some(SessionPrincipal::FederatedUser { user_id: None, .. }) => {
+            let all = Arc::new(CompiledPolicy::parse(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            )?);
+            let policies = Arc::new(PrincipalPolicies {
+                identity: vec![all],
+                boundary: None,
+            });
+            (Some(policies), None)
+        }
+        _ if caller.is_root() => (None, None),
+        _ => {
+            let user = caller
+                .user_id
+                .as_deref()
+                .and_then(|id| e.user_by_id(id))
+                .ok_or_else(|| {
+                    Error::aws(
+                        "InvalidClientTokenId",
+                        "The security token included in the request is invalid",
+                    )
+                })?;
+            add_tags(&mut user.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+            let uid = match claims.map(|c| &c.principal) {
+                Some(SessionPrincipal::FederatedUser { name, .. }) => {
+                    Some(format!("{}:{name}", caller.account))
+                }
+                _ => Some(user.id.clone()),
+            };
+            (Some(app.policies.for_user(app, e, user)?), uid)
+        }
+    };
+    if let Some(c) = claims {
+        add_tags(&mut c.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
+    }
+    let session = match claims {
+        Some(c) if !c.policies.is_empty() || !c.policy_arns.is_empty() => {
+            Some(app.policies.for_session(app, e, c)?)
+        }
+        _ => None,
+    };
+    Ok(CallerAuth {
+        policies,
+        session,
+        principal_tags: tags.into_values().collect(),
+        user_id,
+    })
+}
+
+/// The context keys that come from the caller and the moment of the request.
+pub(crate) fn caller_context(caller: &Caller, service: &str, auth: &CallerAuth) -> Context {
+    let mut c = Context::new();
+    let now = now_millis();
+    c.insert("aws:SourceIp", &caller.source_ip);
+    c.insert("aws:CurrentTime", &iso8601(now));
+    c.insert("aws:EpochTime", &(now / 1000).to_string());
+    c.insert("aws:SecureTransport", "false");
+    c.insert(
+        "aws:RequestedRegion",
+        if service == "iam" {
+            "us-east-1"
+        } else {
+            &caller.region
+        },
+    );
+    if let Some(id) = &auth.user_id {
+        c.insert("aws:userid", id);
+    }
+    for (k, v) in &auth.principal_tags {
+        c.insert(&format!("aws:PrincipalTag/{k}"), v);
+    }
+    if let Some(s) = &caller.session {
+        c.insert("aws:TokenIssueTime", &iso8601(s.issued * 1000));
+        match s.mfa_authenticated_at {
+            Some(at) => {
+                c.insert("aws:MultiFactorAuthPresent", "true");
+                c.insert(
+                    "aws:MultiFactorAuthAge",
+                    &(now_seconds() - at).max(0).to_string(),
+                );
+            }
+            None => c.insert("aws:MultiFactorAuthPresent", "false"),
+        }
+        if let Some(source) = &s.source_identity {
+            c.insert("aws:SourceIdentity", source);
+        }
+    }
+    c
+}
+
+/// The outcome of [`decide`].
+pub(crate) struct Verdict {
+    /// The decision.
+    pub(crate) decision: Decision,
+    /// For a denial: the encoded authorization message (see [`crate::denial`]).
+    pub(crate) encoded: Option<String>,
+}
+
+/// A request to decide: who, what, on which resource, in which context.
+pub(crate) struct Ask<'a> {
+    /// The action (`iam:CreateRole`).
+    pub(crate) action: &'a str,
+    /// The resource ARN.
+    pub(crate) resource: &'a str,
+    /// The context keys.
+    pub(crate) context: Context,
+    /// The resource-based policy of the target, if it has one.
+    pub(crate) resource_policy: Option<&'a CompiledPolicy>,
+    /// Whether the action is scoped to the resource even though the service authorization
+    /// reference lists no resource type for it.
+    pub(crate) scoped: bool,
+}
+
+/// Decides a request of `caller`.
+pub(crate) fn decide(
+    app: &App,
+    caller: &Caller,
+    auth: &CallerAuth,
+    ask: Ask<'_>,
+) -> Result<Verdict, Error> {
+    let mut builder = Request::builder(caller.principal.clone(), ask.action, ask.resource)
+        .context(ask.context)
+        .resource_account(Some(app.account_id()));
+    if ask.scoped {
+        builder = builder.scoped_to_resource();
+    }
+    let request = builder.build()?;
+    let (identity, boundary) = match &auth.policies {
+        Some(p) => (p.identity.as_slice(), p.boundary.as_deref()),
+        None => (&[][..], None),
+    };
+    let policies = Policies {
+        identity,
+        resource: ask.resource_policy,
+        boundary,
+        session: auth.session.as_ref().map(|s| s.as_slice()),
+        ..Policies::default()
+    };
+    let decision = authorize(&request, &policies);
+    let encoded = (!decision.is_allowed())
+        .then(|| crate::denial::encode(app, &request, &decision, &policies));
+    Ok(Verdict { decision, encoded })
+}
+
+/// AccessDenied for a denial, in AWS's words, carrying its encoded message.
+pub(crate) fn access_denied(
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    verdict: Verdict,
+) -> Error {
+    Error::Denied {
+        error: crate::protocol::AwsError::new(
+            "AccessDenied",
+            format!(
+                "User: {} is not authorized to perform: {action} on resource: {resource} {}",
+                caller.principal.arn,
+                verdict.decision.because(action)
+            ),
+        ),
+        encoded: verdict.encoded.unwrap_or_default(),
     }
 }
 
@@ -207,38 +500,33 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
             },
             None => Target::of_arn("*".to_string()),
         },
+        // A virtual MFA device: AWS names it by its ARN in AccessDenied.
+        Some("mfa") => match (get("SerialNumber"), get("VirtualMFADeviceName")) {
+            (Some(serial), _) => {
+                let mut t = Target::of_arn(serial.to_string());
+                if let Some(d) = e.mfa_device(serial) {
+                    t.tags = d.tags.clone();
+                }
+                t
+            }
+            (None, Some(name)) => Target::of_arn(arn("mfa", path(), name)),
+            (None, None) => Target::of_arn("*".to_string()),
+        },
+        // An OpenID Connect provider, named by its ARN.
+        Some("oidc-provider") => match crate::iam::oidc::target(account, input, e) {
+            Some((arn, tags)) => {
+                let mut t = Target::of_arn(arn);
+                t.tags = tags;
+                t
+            }
+            None => Target::of_arn("*".to_string()),
+        },
         _ => Target::of_arn("*".to_string()),
     }
 }
 
-/// The request context of a call.
-fn context(
-    caller: &Caller,
-    service: &str,
-    input: &Value,
-    resource_tags: &[Tag],
-    user: Option<&User>,
-) -> Context {
-    let mut c = Context::new();
-    let now = now_millis();
-    c.insert("aws:SourceIp", &caller.source_ip);
-    c.insert("aws:CurrentTime", &iso8601(now));
-    c.insert("aws:EpochTime", &(now / 1000).to_string());
-    c.insert("aws:SecureTransport", "false");
-    c.insert(
-        "aws:RequestedRegion",
-        if service == "iam" {
-            "us-east-1"
-        } else {
-            &caller.region
-        },
-    );
-    if let Some(u) = user {
-        c.insert("aws:userid", &u.id);
-        for t in &u.tags {
-            c.insert(&format!("aws:PrincipalTag/{}", t.key), &t.value);
-        }
-    }
+/// Adds the context keys that come from the request and its target: tags, policy ARNs.
+fn request_keys(c: &mut Context, input: &Value, resource_tags: &[Tag]) {
     for t in resource_tags {
         c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);
     }
@@ -264,7 +552,48 @@ fn context(
     if let Some(arn) = input.get("PermissionsBoundary").and_then(Value::as_str) {
         c.insert("iam:PermissionsBoundary", arn);
     }
-    c
+}
+
+/// Calls that temporary credentials cannot make whatever the policies say (STS API
+/// reference, GetSessionToken and GetFederationToken): federated users cannot call IAM
+/// or STS (but GetCallerIdentity); GetSessionToken sessions cannot call IAM without MFA,
+/// nor STS but AssumeRole and GetCallerIdentity.
+fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), Error> {
+    let Some(session) = caller.session.as_deref() else {
+        return Ok(());
+    };
+    if matches!(op, "GetSessionToken" | "GetFederationToken") {
+        // The operations answer "Cannot call … with session credentials" themselves.
+        return Ok(());
+    }
+    let why = match &session.principal {
+        SessionPrincipal::FederatedUser { .. } if op != "GetCallerIdentity" => {
+            "federated-user sessions cannot call IAM or STS operations"
+        }
+        SessionPrincipal::User { .. } | SessionPrincipal::Root
+            if service == "iam" && session.mfa_authenticated_at.is_none() =>
+        {
+            // IAM refuses the token itself (GetSessionToken, STS API reference), as AWS
+            // answers: InvalidClientTokenId, not AccessDenied.
+            return Err(Error::aws(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid",
+            ));
+        }
+        SessionPrincipal::User { .. } | SessionPrincipal::Root
+            if service == "sts" && !matches!(op, "AssumeRole" | "GetCallerIdentity") =>
+        {
+            "sessions from GetSessionToken can call only AssumeRole and GetCallerIdentity"
+        }
+        _ => return Ok(()),
+    };
+    Err(Error::aws(
+        "AccessDenied",
+        format!(
+            "User: {} is not authorized to perform: {service}:{op} because {why}",
+            caller.principal.arn
+        ),
+    ))
 }
 
 /// Authorizes a call, answering AWS's AccessDenied when the policies do not allow it.
@@ -276,48 +605,46 @@ pub fn check(
     op: &str,
     input: &Value,
 ) -> Result<(), Error> {
-    if !app.config.authorizes() || caller.is_root() {
+    if !app.config.authorizes() {
         return Ok(());
     }
+    session_restriction(caller, service, op)?;
     let action = format!("{service}:{op}");
-    if action == "sts:GetCallerIdentity" {
+    if matches!(
+        action.as_str(),
+        "sts:GetCallerIdentity" | "sts:GetSessionToken" | "sts:AssumeRole"
+    ) {
+        // GetCallerIdentity and GetSessionToken need no permission (STS API reference);
+        // AssumeRole authorizes itself against the role's trust policy and the caller's
+        // policies together, as AWS does.
+        return Ok(());
+    }
+    if caller.is_root() || caller.principal.kind == PrincipalKind::Anonymous {
+        // The root may do anything in its account; anonymous callers reach only the
+        // unsigned operations, which authorize against the role's trust policy themselves.
         return Ok(());
     }
     app.read(|e| {
-        let user = caller.user_id.as_deref().and_then(|id| e.user_by_id(id));
-        let Some(user) = user else {
-            return Err(Error::aws(
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
-            ));
-        };
+        let auth = caller_auth(app, e, caller)?;
         let target = target(app.account_id(), caller, &action, input, e);
-        let mut builder = Request::builder(caller.principal.clone(), &action, &target.arn)
-            .context(context(caller, service, input, &target.tags, Some(user)))
-            .resource_account(Some(app.account_id()));
-        if target.scoped {
-            builder = builder.scoped_to_resource();
-        }
-        let request = builder.build()?;
-        let set = app.policies.for_user(app, e, user)?;
-        let policies = Policies {
-            identity: &set.identity,
-            boundary: set.boundary.as_deref(),
-            ..Policies::default()
-        };
-        let decision = authorize(&request, &policies);
-        if decision.is_allowed() {
+        let mut context = caller_context(caller, service, &auth);
+        request_keys(&mut context, input, &target.tags);
+        let verdict = decide(
+            app,
+            caller,
+            &auth,
+            Ask {
+                action: &action,
+                resource: &target.arn,
+                context,
+                resource_policy: None,
+                scoped: target.scoped,
+            },
+        )?;
+        if verdict.decision.is_allowed() {
             Ok(())
         } else {
-            Err(Error::aws(
-                "AccessDenied",
-                format!(
-                    "User: {} is not authorized to perform: {action} on resource: {} {}",
-                    caller.principal.arn,
-                    target.described,
-                    decision.because(&action)
-                ),
-            ))
+            Err(access_denied(caller, &action, &target.described, verdict))
         }
     })
 }

@@ -1,11 +1,14 @@
-//! Who is calling: authentication of a request by its SigV4 signature and access key.
+//! Who is calling: authentication of a request by its SigV4 signature and either a
+//! long-term access key or temporary credentials (a session token).
 
 use crate::app::App;
-use crate::auth::sigv4::{self, AuthError, HttpRequest};
+use crate::auth::session::{SessionClaims, SessionPrincipal};
+use crate::auth::sigv4::{self, AuthError, HttpRequest, Signature};
 use crate::error::Error;
 use crate::time::now_seconds;
-use portcullis_policy::Principal;
+use portcullis_policy::{Principal, PrincipalKind};
 use portcullis_store::KeyStatus;
+use std::sync::Arc;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -14,12 +17,14 @@ pub struct Caller {
     pub principal: Principal,
     /// The caller's account.
     pub account: String,
-    /// For an IAM user: its unique ID (`AIDA…`).
+    /// For an IAM user, or a session of one: the user's unique ID (`AIDA…`).
     pub user_id: Option<String>,
-    /// For an IAM user: its name.
+    /// For an IAM user, or a session of one: its name.
     pub user_name: Option<String>,
     /// The access key the request was signed with.
     pub access_key_id: Option<String>,
+    /// The session, when the caller used temporary credentials.
+    pub session: Option<Arc<SessionClaims>>,
     /// The client's IP address.
     pub source_ip: String,
     /// The region the request was signed for.
@@ -27,9 +32,9 @@ pub struct Caller {
 }
 
 impl Caller {
-    /// True for the account's root user.
+    /// True for the account's root user (with long-term or temporary credentials).
     pub fn is_root(&self) -> bool {
-        self.user_id.is_none()
+        self.principal.kind == PrincipalKind::Root
     }
 }
 
@@ -37,6 +42,11 @@ fn auth_error(e: AuthError) -> Error {
     Error::aws(e.code(), e.message().to_string())
 }
 
+fn invalid_token() -> Error {
+    auth_error(AuthError::InvalidClientTokenId)
+}
+
+/// The root of the account as a caller.
 fn root(
     app: &App,
     access_key_id: Option<String>,
@@ -50,8 +60,43 @@ fn root(
         user_id: None,
         user_name: None,
         access_key_id,
+        session: None,
         source_ip: source_ip.to_string(),
         region: region.to_string(),
+    })
+}
+
+/// The caller of an unsigned operation (AssumeRoleWithWebIdentity, AssumeRoleWithSAML):
+/// anonymous until the token or assertion it carries says who it is.
+pub fn anonymous(app: &App, source_ip: &str) -> Result<Caller, Error> {
+    Ok(Caller {
+        principal: Principal::parse("*")?,
+        account: app.account_id().to_string(),
+        user_id: None,
+        user_name: None,
+        access_key_id: None,
+        session: None,
+        source_ip: source_ip.to_string(),
+        region: "us-east-1".to_string(),
+    })
+}
+
+/// An IAM user of the account as a caller.
+fn user(app: &App, user_id: &str, sig: &Signature, source_ip: &str) -> Result<Caller, Error> {
+    let (arn, name) = app.read(|e| {
+        e.user_by_id(user_id)
+            .map(|u| (u.arn.clone(), u.name.clone()))
+            .ok_or_else(invalid_token)
+    })?;
+    Ok(Caller {
+        principal: Principal::parse(&arn)?,
+        account: app.account_id().to_string(),
+        user_id: Some(user_id.to_string()),
+        user_name: Some(name),
+        access_key_id: Some(sig.access_key_id.clone()),
+        session: None,
+        source_ip: source_ip.to_string(),
+        region: sig.region.clone(),
     })
 }
 
@@ -76,7 +121,9 @@ pub fn authenticate(
     let sig = sigv4::parse(request).map_err(auth_error)?;
     sigv4::check_time(&sig, now_seconds()).map_err(auth_error)?;
     sigv4::check_credential_scope(&sig, service, None).map_err(auth_error)?;
-    let invalid_token = || auth_error(AuthError::InvalidClientTokenId);
+    if let Some(token) = &sig.security_token {
+        return session_caller(app, request, &sig, token, source_ip);
+    }
     let (secret, user_id) = app.read(|e| {
         let key = e
             .access_keys
@@ -97,24 +144,78 @@ pub fn authenticate(
         Ok((secret, key.user_id.clone()))
     })?;
     sigv4::verify(request, &sig, &secret).map_err(auth_error)?;
-    if sig.security_token.is_some() {
-        return Err(invalid_token());
+    match user_id {
+        Some(id) => user(app, &id, &sig, source_ip),
+        None => root(app, Some(sig.access_key_id.clone()), source_ip, &sig.region),
     }
-    let Some(user_id) = user_id else {
-        return root(app, Some(sig.access_key_id), source_ip, &sig.region);
+}
+
+/// Authenticates a request signed with temporary credentials: the token opens with the
+/// key ring, names the access key that signed, has not expired, and carries the secret the
+/// signature was made with.
+fn session_caller(
+    app: &App,
+    request: &HttpRequest<'_>,
+    sig: &Signature,
+    token: &str,
+    source_ip: &str,
+) -> Result<Caller, Error> {
+    let claims = app
+        .open_session(&sig.access_key_id, token)
+        .filter(|c| c.access_key_id == sig.access_key_id && c.account == app.account_id())
+        .ok_or_else(invalid_token)?;
+    if claims.expires <= now_seconds() {
+        return Err(auth_error(AuthError::ExpiredToken));
+    }
+    sigv4::verify(request, sig, &claims.secret_access_key).map_err(auth_error)?;
+    let account = claims.account.clone();
+    let mut caller = match &claims.principal {
+        SessionPrincipal::Root => {
+            root(app, Some(sig.access_key_id.clone()), source_ip, &sig.region)?
+        }
+        SessionPrincipal::User { user_id } => user(app, user_id, sig, source_ip)?,
+        SessionPrincipal::AssumedRole {
+            role_arn,
+            role_name,
+            session_name,
+            ..
+        } => Caller {
+            principal: Principal {
+                kind: PrincipalKind::AssumedRole,
+                arn: format!("arn:aws:sts::{account}:assumed-role/{role_name}/{session_name}"),
+                account: Some(account.clone()),
+                partition: "aws".to_string(),
+                name: Some(role_name.clone()),
+                role_arn: Some(role_arn.clone()),
+                session_name: Some(session_name.clone()),
+            },
+            account: account.clone(),
+            user_id: None,
+            user_name: None,
+            access_key_id: Some(sig.access_key_id.clone()),
+            session: None,
+            source_ip: source_ip.to_string(),
+            region: sig.region.clone(),
+        },
+        SessionPrincipal::FederatedUser { name, user_id } => {
+            let user_name = match user_id {
+                Some(id) => app.read(|e| e.user_by_id(id).map(|u| u.name.clone())),
+                None => None,
+            };
+            Caller {
+                principal: Principal::parse(&format!(
+                    "arn:aws:sts::{account}:federated-user/{name}"
+                ))?,
+                account: account.clone(),
+                user_id: user_id.clone(),
+                user_name,
+                access_key_id: Some(sig.access_key_id.clone()),
+                session: None,
+                source_ip: source_ip.to_string(),
+                region: sig.region.clone(),
+            }
+        }
     };
-    let (arn, name) = app.read(|e| {
-        e.user_by_id(&user_id)
-            .map(|u| (u.arn.clone(), u.name.clone()))
-            .ok_or_else(invalid_token)
-    })?;
-    Ok(Caller {
-        principal: Principal::parse(&arn)?,
-        account: app.account_id().to_string(),
-        user_id: Some(user_id),
-        user_name: Some(name),
-        access_key_id: Some(sig.access_key_id),
-        source_ip: source_ip.to_string(),
-        region: sig.region,
-    })
+    caller.session = Some(claims);
+    Ok(caller)
 }

@@ -25,6 +25,13 @@ pub struct Config {
     /// The server key (base64 of 32 bytes) that encrypts secrets at rest; otherwise read
     /// from, or created in, the data directory.
     pub server_key: Option<String>,
+    /// The key ring that seals session tokens, as JSON (`[{"id": 0, "key": "base64"}]`);
+    /// otherwise read from, or created in, the data directory. Nodes that share a database
+    /// must share it.
+    pub session_keys: Option<String>,
+    /// The directory of JWKS files of OpenID Connect providers that are not on a loopback
+    /// address (`--oidc-keys`; see `auth::oidc`).
+    pub oidc_keys: Option<PathBuf>,
 }
 
 impl Config {

@@ -10,6 +10,14 @@ pub enum Error {
     /// An AWS error, answered to the client with AWS's code, message and HTTP status.
     #[error("{0}")]
     Aws(AwsError),
+    /// An authorization denial: AccessDenied with its encoded authorization message.
+    #[error("{error}")]
+    Denied {
+        /// The AccessDenied answer.
+        error: AwsError,
+        /// The encoded message (see `denial`).
+        encoded: String,
+    },
     /// The store failed.
     #[error("store: {0}")]
     Store(#[from] StoreError),
@@ -41,7 +49,7 @@ impl Error {
     /// The error as the client sees it: server-side failures become IAM's ServiceFailure.
     pub fn into_aws(self) -> AwsError {
         match self {
-            Error::Aws(e) => e,
+            Error::Aws(e) | Error::Denied { error: e, .. } => e,
             other => {
                 tracing::error!(error = %other, "request failed inside the server");
                 AwsError::service_failure(

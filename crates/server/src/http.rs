@@ -10,7 +10,7 @@ use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
 use crate::protocol::{self, Model, Operation, Service};
-use crate::{authz, sts};
+use crate::{authz, denial, sts};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
@@ -153,8 +153,17 @@ async fn query(
         body: &body,
     };
     let source_ip = peer.ip().to_string();
-    let caller = match caller::authenticate(&app, &http_request, service.signing_name(), &source_ip)
-    {
+    let unsigned = protocol::find_param(&params, "Action")
+        .and_then(|a| model.operation(a))
+        .is_some_and(|op| op.unsigned)
+        && !headers.contains_key(header::AUTHORIZATION)
+        && protocol::find_param(&params, "X-Amz-Algorithm").is_none();
+    let authenticated = if unsigned {
+        caller::anonymous(&app, &source_ip)
+    } else {
+        caller::authenticate(&app, &http_request, service.signing_name(), &source_ip)
+    };
+    let caller = match authenticated {
         Ok(c) => c,
         Err(e) => {
             let error = e.into_aws();
@@ -184,13 +193,23 @@ async fn query(
         }
     };
     let result = run(&app, &caller, model, operation, service, &params).await;
+    let encoded = match &result {
+        Err(Error::Denied { encoded, .. }) if !encoded.is_empty() => {
+            HeaderValue::from_str(encoded).ok()
+        }
+        _ => None,
+    };
     let r = protocol::respond(
         model,
         operation,
         &result.map_err(Error::into_aws),
         &request_id,
     );
-    xml(r.status, r.body, &request_id)
+    let mut response = xml(r.status, r.body, &request_id);
+    if let Some(encoded) = encoded {
+        response.headers_mut().insert(denial::HEADER, encoded);
+    }
+    response
 }
 
 async fn run(
@@ -213,7 +232,14 @@ async fn run(
             };
             iam::call(op, &ctx).await
         }
-        Service::Sts => sts::call(op, caller),
+        Service::Sts => {
+            let ctx = sts::Ctx {
+                app,
+                caller,
+                input: iam::input::Input(&input),
+            };
+            sts::call(op, &ctx).await
+        }
     };
     answer.unwrap_or_else(|| {
         Err(Error::aws(

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod authz;
 pub mod caller;
 pub mod config;
+pub mod denial;
 pub mod error;
 pub mod http;
 pub mod iam;

@@ -2,7 +2,9 @@
 //! durable store is the source of truth; this is rebuilt from it at start and kept in step
 //! by applying each committed change.
 
-use crate::entity::{AccessKey, Account, Group, InstanceProfile, ManagedPolicy, Role, User};
+use crate::entity::{
+    AccessKey, Account, Group, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, User,
+};
 use crate::error::StoreError;
 use crate::record::{Change, Kind, Record};
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +35,10 @@ pub struct Entities {
     pub instance_profiles: BTreeMap<String, InstanceProfile>,
     /// Access keys by ID.
     pub access_keys: BTreeMap<String, AccessKey>,
+    /// Virtual MFA devices by serial number.
+    pub mfa_devices: BTreeMap<String, MfaDevice>,
+    /// OpenID Connect providers by ARN.
+    pub oidc_providers: BTreeMap<String, OidcProvider>,
     users_by_id: HashMap<String, String>,
     groups_by_id: HashMap<String, String>,
     roles_by_id: HashMap<String, String>,
@@ -104,6 +110,12 @@ impl Entities {
             Kind::AccessKey => {
                 self.access_keys.insert(key, decode(r)?);
             }
+            Kind::MfaDevice => {
+                self.mfa_devices.insert(key, decode(r)?);
+            }
+            Kind::OidcProvider => {
+                self.oidc_providers.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -136,6 +148,12 @@ impl Entities {
             }
             Kind::AccessKey => {
                 self.access_keys.remove(key);
+            }
+            Kind::MfaDevice => {
+                self.mfa_devices.remove(key);
+            }
+            Kind::OidcProvider => {
+                self.oidc_providers.remove(key);
             }
         }
     }
@@ -197,6 +215,44 @@ impl Entities {
             .collect();
         keys.sort_by_key(|k| k.create_date);
         keys
+    }
+
+    /// The virtual MFA device with this serial number.
+    pub fn mfa_device(&self, serial_number: &str) -> Option<&MfaDevice> {
+        self.mfa_devices.get(serial_number)
+    }
+
+    /// The MFA devices enabled for a user, in the order they were enabled.
+    pub fn mfa_devices_of(&self, user_id: &str) -> Vec<&MfaDevice> {
+        let mut devices: Vec<&MfaDevice> = self
+            .mfa_devices
+            .values()
+            .filter(|d| d.user_id.as_deref() == Some(user_id))
+            .collect();
+        devices.sort_by_key(|d| d.enable_date);
+        devices
+    }
+
+    /// The number of MFA devices enabled for some user.
+    pub fn mfa_devices_in_use(&self) -> usize {
+        self.mfa_devices
+            .values()
+            .filter(|d| d.user_id.is_some())
+            .count()
+    }
+
+    /// The OpenID Connect provider with this ARN.
+    pub fn oidc_provider(&self, arn: &str) -> Option<&OidcProvider> {
+        self.oidc_providers.get(arn)
+    }
+
+    /// The OpenID Connect provider for an issuer URL given without its scheme
+    /// (`token.actions.githubusercontent.com`, `oidc.example.com/realms/dev`), as the `iss`
+    /// claim of a token names it. URLs compare exactly, as IAM compares them.
+    pub fn oidc_provider_for(&self, url_without_scheme: &str) -> Option<&OidcProvider> {
+        self.oidc_providers
+            .values()
+            .find(|p| p.url_without_scheme() == url_without_scheme)
     }
 
     /// For every managed policy in use: how many users, groups and roles have it attached,
@@ -320,6 +376,161 @@ mod tests {
         e.apply(&Change::delete("123456789012", &alice)).unwrap();
         assert!(e.user("Alice").is_none());
         assert!(e.user_by_id("AIDAALICE").is_none());
+    }
+
+    fn device(name: &str, user_id: Option<&str>, enabled: Option<i64>) -> MfaDevice {
+        MfaDevice {
+            serial_number: format!("arn:aws:iam::123456789012:mfa/{name}"),
+            name: name.into(),
+            path: "/".into(),
+            seed_ciphertext: "sealed".into(),
+            user_id: user_id.map(str::to_string),
+            enable_date: enabled,
+            create_date: 1,
+            tags: vec![],
+            last_used_step: None,
+            drift_steps: 0,
+        }
+    }
+
+    #[test]
+    fn indexes_mfa_devices_by_serial_number_and_user() {
+        let mut e = Entities::default();
+        let account = "123456789012";
+        let late = device("late", Some("AIDAALICE"), Some(20));
+        let early = device("early", Some("AIDAALICE"), Some(10));
+        let other = device("other", Some("AIDABOB"), Some(5));
+        let spare = device("spare", None, None);
+        for d in [&late, &early, &other, &spare] {
+            e.apply(&Change::put(account, d)).unwrap();
+        }
+        assert_eq!(
+            e.mfa_device("arn:aws:iam::123456789012:mfa/spare"),
+            Some(&spare)
+        );
+        assert!(e.mfa_device("arn:aws:iam::123456789012:mfa/none").is_none());
+        let names: Vec<&str> = e
+            .mfa_devices_of("AIDAALICE")
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect();
+        assert_eq!(names, ["early", "late"]);
+        assert_eq!(e.mfa_devices_in_use(), 3);
+
+        // Deactivation is a put without the user; deletion removes the record.
+        let mut freed = early.clone();
+        freed.user_id = None;
+        freed.enable_date = None;
+        freed.last_used_step = Some(42);
+        e.apply(&Change::put(account, &freed)).unwrap();
+        assert_eq!(e.mfa_devices_of("AIDAALICE").len(), 1);
+        assert_eq!(e.mfa_devices_in_use(), 2);
+        assert_eq!(
+            e.mfa_device(&freed.serial_number).unwrap().last_used_step,
+            Some(42)
+        );
+        e.apply(&Change::delete(account, &late)).unwrap();
+        assert!(e.mfa_devices_of("AIDAALICE").is_empty());
+        assert_eq!(e.mfa_devices.len(), 3);
+    }
+
+    #[test]
+    fn mfa_devices_round_trip_through_records() {
+        let mut d = device("roundtrip", Some("AIDAALICE"), Some(7));
+        d.tags.push(crate::entity::Tag {
+            key: "team".into(),
+            value: "ml".into(),
+        });
+        d.last_used_step = Some(58_000_000);
+        d.drift_steps = -2;
+        let Change::Put(record) = Change::put("123456789012", &d) else {
+            panic!("a put")
+        };
+        assert_eq!(record.kind, Kind::MfaDevice);
+        assert_eq!(record.key, d.serial_number);
+        assert_eq!(Kind::parse("mfa_device").unwrap(), Kind::MfaDevice);
+        let e = Entities::from_records([&record]).unwrap();
+        assert_eq!(e.mfa_device(&d.serial_number), Some(&d));
+        // Optional members are left out when empty, and read back as empty.
+        let bare = device("bare", None, None);
+        let Change::Put(record) = Change::put("123456789012", &bare) else {
+            panic!("a put")
+        };
+        assert!(!record.body.contains("user_id"));
+        assert!(!record.body.contains("last_used_step"));
+        assert!(!record.body.contains("drift_steps"));
+        let e = Entities::from_records([&record]).unwrap();
+        assert_eq!(e.mfa_device(&bare.serial_number), Some(&bare));
+    }
+
+    fn provider(host_path: &str) -> OidcProvider {
+        OidcProvider {
+            arn: format!("arn:aws:iam::123456789012:oidc-provider/{host_path}"),
+            url: format!("https://{host_path}"),
+            client_ids: vec!["sts.amazonaws.com".into()],
+            thumbprints: vec![],
+            create_date: 1,
+            tags: vec![],
+        }
+    }
+
+    #[test]
+    fn indexes_oidc_providers_by_arn_and_url() {
+        let mut e = Entities::default();
+        let account = "123456789012";
+        let github = provider("token.actions.githubusercontent.com");
+        let eks = provider("oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE");
+        let mut local = provider("127.0.0.1:4567/realm");
+        local.url = "http://127.0.0.1:4567/realm".into();
+        for p in [&github, &eks, &local] {
+            e.apply(&Change::put(account, p)).unwrap();
+        }
+        assert_eq!(e.oidc_provider(&github.arn), Some(&github));
+        assert_eq!(
+            e.oidc_provider_for("oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE"),
+            Some(&eks)
+        );
+        assert_eq!(local.url_without_scheme(), "127.0.0.1:4567/realm");
+        assert_eq!(e.oidc_provider_for("127.0.0.1:4567/realm"), Some(&local));
+        // URLs compare exactly: another path, or a trailing slash, is another provider.
+        assert!(
+            e.oidc_provider_for("oidc.eks.us-west-2.amazonaws.com/id")
+                .is_none()
+        );
+        assert!(
+            e.oidc_provider_for("token.actions.githubusercontent.com/")
+                .is_none()
+        );
+
+        let mut updated = github.clone();
+        updated.client_ids.push("my-app".into());
+        e.apply(&Change::put(account, &updated)).unwrap();
+        assert_eq!(e.oidc_providers.len(), 3);
+        assert_eq!(e.oidc_provider(&github.arn).unwrap().client_ids.len(), 2);
+        e.apply(&Change::delete(account, &eks)).unwrap();
+        assert!(e.oidc_provider(&eks.arn).is_none());
+        assert!(
+            e.oidc_provider_for("oidc.eks.us-west-2.amazonaws.com/id/EXAMPLE")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn oidc_providers_round_trip_through_records() {
+        let mut p = provider("login.example.com/realms/dev");
+        p.thumbprints.push("a".repeat(40));
+        p.tags.push(crate::entity::Tag {
+            key: "team".into(),
+            value: "ml".into(),
+        });
+        let Change::Put(record) = Change::put("123456789012", &p) else {
+            panic!("a put")
+        };
+        assert_eq!(record.kind, Kind::OidcProvider);
+        assert_eq!(record.key, p.arn);
+        assert_eq!(Kind::parse("oidc_provider").unwrap(), Kind::OidcProvider);
+        let e = Entities::from_records([&record]).unwrap();
+        assert_eq!(e.oidc_provider(&p.arn), Some(&p));
     }
 
     #[test]

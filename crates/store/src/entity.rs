@@ -232,3 +232,71 @@ pub struct AccessKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used: Option<KeyLastUsed>,
 }
+
+/// A virtual MFA device: its TOTP seed (encrypted with the server key), and the user it is
+/// enabled for, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaDevice {
+    /// The serial number: the device's ARN (`arn:aws:iam::ACCOUNT:mfa/PATH…NAME`).
+    pub serial_number: String,
+    /// The name, as created.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The Base32 TOTP seed, encrypted with the server key (never stored in clear).
+    pub seed_ciphertext: String,
+    /// The ID of the user the device is enabled for; `None` while unassigned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// When the device was enabled (milliseconds since the Unix epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_date: Option<i64>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    /// The last TOTP time step whose code was accepted: a code of this step or an earlier
+    /// one is never accepted again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_step: Option<i64>,
+    /// How many time steps the device's clock runs ahead of the server's (negative: behind),
+    /// as measured when it was enabled or last resynchronized.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub drift_steps: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// An IAM OpenID Connect identity provider: an external issuer of ID tokens whose holders
+/// may assume roles with AssumeRoleWithWebIdentity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcProvider {
+    /// The ARN: `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH` (the URL without its scheme).
+    pub arn: String,
+    /// The URL as created, with its scheme (`https://…`; `http://…` only on loopback).
+    pub url: String,
+    /// The client IDs (audiences) tokens may be issued for, in the order added.
+    #[serde(default)]
+    pub client_ids: Vec<String>,
+    /// Thumbprints of the issuer's certificates (kept and returned; IAM no longer needs them).
+    #[serde(default)]
+    pub thumbprints: Vec<String>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+impl OidcProvider {
+    /// The URL without its scheme (`token.actions.githubusercontent.com`), as IAM returns it
+    /// and as the ARN and trust-policy condition keys spell it.
+    pub fn url_without_scheme(&self) -> &str {
+        self.url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, rest)| rest)
+    }
+}

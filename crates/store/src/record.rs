@@ -1,6 +1,8 @@
 //! What the durable store holds: one record per entity, keyed by account, kind and key.
 
-use crate::entity::{AccessKey, Account, Group, InstanceProfile, ManagedPolicy, Role, User};
+use crate::entity::{
+    AccessKey, Account, Group, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, User,
+};
 use crate::error::StoreError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,11 +24,15 @@ pub enum Kind {
     InstanceProfile,
     /// [`AccessKey`], keyed by access key ID.
     AccessKey,
+    /// [`MfaDevice`], keyed by serial number.
+    MfaDevice,
+    /// [`OidcProvider`], keyed by ARN.
+    OidcProvider,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -34,6 +40,8 @@ impl Kind {
         Kind::Policy,
         Kind::InstanceProfile,
         Kind::AccessKey,
+        Kind::MfaDevice,
+        Kind::OidcProvider,
     ];
 
     /// The name stored in the database.
@@ -46,6 +54,8 @@ impl Kind {
             Kind::Policy => "policy",
             Kind::InstanceProfile => "instance_profile",
             Kind::AccessKey => "access_key",
+            Kind::MfaDevice => "mfa_device",
+            Kind::OidcProvider => "oidc_provider",
         }
     }
 
@@ -123,6 +133,20 @@ impl Entity for AccessKey {
     const KIND: Kind = Kind::AccessKey;
     fn key(&self) -> String {
         self.id.clone()
+    }
+}
+
+impl Entity for MfaDevice {
+    const KIND: Kind = Kind::MfaDevice;
+    fn key(&self) -> String {
+        self.serial_number.clone()
+    }
+}
+
+impl Entity for OidcProvider {
+    const KIND: Kind = Kind::OidcProvider;
+    fn key(&self) -> String {
+        self.arn.clone()
     }
 }
 

@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// With --dev: authorize every call as in default mode.
     #[arg(long, env = "PORTCULLIS_ENFORCE", requires = "dev")]
     enforce: bool,
+    /// A directory of JWKS files (`HOST[_PATH].json`) with the keys of OpenID Connect
+    /// providers that are not on a loopback address (loopback providers are fetched over HTTP).
+    #[arg(long, env = "PORTCULLIS_OIDC_KEYS", value_name = "DIR")]
+    oidc_keys: Option<PathBuf>,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -52,6 +56,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         root_access_key_id: std::env::var("PORTCULLIS_ROOT_ACCESS_KEY_ID").ok(),
         root_secret_access_key: std::env::var("PORTCULLIS_ROOT_SECRET_ACCESS_KEY").ok(),
         server_key: std::env::var("PORTCULLIS_SERVER_KEY").ok(),
+        session_keys: std::env::var("PORTCULLIS_SESSION_KEYS").ok(),
+        oidc_keys: args.oidc_keys.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -420,3 +420,44 @@ fn strip_ws(s: &str) -> String {
     }
     out
 }
+
+/// An IAM client signed with temporary credentials (as STS answers them: key, secret and
+/// session token).
+pub fn iam_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_iam::Client {
+    let creds = aws_sdk_iam::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "portcullis-e2e-session",
+    );
+    let config = aws_sdk_iam::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .credentials_provider(creds)
+        .http_client(http_client())
+        .retry_config(RetryConfig::disabled())
+        .build();
+    aws_sdk_iam::Client::from_conf(config)
+}
+
+/// An STS client signed with temporary credentials.
+pub fn sts_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_sts::Client {
+    let creds = aws_sdk_sts::config::Credentials::new(
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token().to_string()),
+        None,
+        "portcullis-e2e-session",
+    );
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(&server.endpoint)
+        .credentials_provider(creds)
+        .http_client(http_client())
+        .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}

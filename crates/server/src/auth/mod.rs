@@ -1,3 +1,6 @@
 //! Authentication of requests.
 
+pub mod oidc;
+pub mod session;
 pub mod sigv4;
+pub mod web_token;

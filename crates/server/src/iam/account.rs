@@ -42,13 +42,13 @@ pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
             ("SigningCertificatesPerUserQuota", 2),
             ("ServerCertificates", 0),
             ("ServerCertificatesQuota", 20),
-            ("MFADevices", 0),
-            ("MFADevicesInUse", 0),
+            ("MFADevices", e.mfa_devices.len()),
+            ("MFADevicesInUse", e.mfa_devices_in_use()),
             ("AccountMFAEnabled", 0),
             ("AccountAccessKeysPresent", usize::from(root_keys)),
             ("AccountSigningCertificatesPresent", 0),
             ("AccountPasswordPresent", 0),
-            ("Providers", 0),
+            ("Providers", e.oidc_providers.len()),
             ("GlobalEndpointTokenVersion", 1),
         ]
         .into_iter()

@@ -149,6 +149,8 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             let user = find(e, name)?;
             let conflict = if !e.access_keys_of(Some(&user.id)).is_empty() {
                 Some("Cannot delete entity, must delete access keys first.")
+            } else if !e.mfa_devices_of(&user.id).is_empty() {
+                Some("Cannot delete entity, must delete MFA device first.")
             } else if !user.groups.is_empty() {
                 Some("Cannot delete entity, must remove users from group first.")
             } else if !user.attached_policies.is_empty() {

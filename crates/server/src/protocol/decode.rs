@@ -13,10 +13,11 @@
 //! - constraint violations: one `ValidationError` (400) listing every violation, in the order of
 //!   the members, in AWS's words:
 //!   `Value at 'roleName' failed to satisfy constraint: Member must satisfy regular
-//!   expression pattern: [\w+=,.@-]+` (the value itself is not quoted, as in current IAM
-//!   answers). Paths are lowerCamelCase with list positions (`tags.1.member.key`); a missing
-//!   required member is `Value null at '…'`. For one string, the pattern is reported before
-//!   the length, as STS does.
+//!   expression pattern: [\w+=,.@-]+` (IAM does not quote the value; STS quotes scalars
+//!   that are not sensitive: `Value 'bad name' at 'roleSessionName' …`). Paths are
+//!   lowerCamelCase with list positions (`tags.1.member.key`); a missing required member is
+//!   `Value null at '…'`. For one string, the pattern is reported before the length, as STS
+//!   does.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -123,6 +124,7 @@ pub fn decode_input<K: AsRef<str>, V: AsRef<str>>(
         violations: Vec::new(),
         malformed: None,
         path: String::with_capacity(64),
+        quoted: None,
     };
     let value = ctx.build(input, root.as_ref().expect("root"));
     if let Some(e) = ctx.malformed {
@@ -299,14 +301,20 @@ struct Ctx<'m> {
     violations: Vec<String>,
     malformed: Option<AwsError>,
     path: String,
+    /// The scalar being checked, when its violations quote it (STS, not sensitive).
+    quoted: Option<String>,
 }
 
 impl Ctx<'_> {
-    /// Records a violation. IAM and STS no longer quote the offending value (2026
-    /// responses read `Value at 'versionId' failed to satisfy constraint: …`).
+    /// Records a violation. IAM no longer quotes the offending value (2026 responses read
+    /// `Value at 'versionId' failed to satisfy constraint: …`); STS still quotes scalars
+    /// (`Value 'bad name' at 'roleSessionName' …`, 2025 answers), except sensitive ones.
     fn violation(&mut self, constraint: &str) {
         let mut text = String::with_capacity(64 + constraint.len());
         text.push_str("Value ");
+        if let Some(q) = &self.quoted {
+            let _ = write!(text, "'{q}' ");
+        }
         let _ = write!(
             text,
             "at '{}' failed to satisfy constraint: {constraint}",
@@ -462,6 +470,9 @@ impl Ctx<'_> {
             }
             (_, Node::Scalar { key, value }) => {
                 let converted = self.convert(id, key, value);
+                if model.service() == Service::Sts && !shape.sensitive {
+                    self.quoted = Some((*value).to_string());
+                }
                 if let ShapeKind::String(s) = &shape.kind {
                     self.check_string(s, value);
                 }
@@ -498,6 +509,7 @@ impl Ctx<'_> {
                     }
                     _ => {}
                 }
+                self.quoted = None;
                 converted
             }
             // The tree is built from the same shapes, so kinds always agree.

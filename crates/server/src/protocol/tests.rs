@@ -408,13 +408,13 @@ fn length_violations() {
         )
     );
     // An empty value breaks the pattern and the minimum length; the pattern comes first, as
-    // STS reports it (`Value at 'roleArn' … pattern …; Value at 'roleArn' … length …`).
+    // STS reports it, quoting the value (`Value '' at 'roleArn' … pattern …; …`).
     let message = validation_message(sts_input(
         "Action=AssumeRole&Version=2011-06-15&RoleArn=&RoleSessionName=s1",
     ));
     assert_eq!(
         message,
-        r"2 validation errors detected: Value at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+; Value at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"
+        r"2 validation errors detected: Value '' at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+; Value '' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"
     );
 }
 
@@ -443,7 +443,7 @@ fn integer_ranges() {
     ));
     assert_eq!(
         message,
-        "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
+        "1 validation error detected: Value '600' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"
     );
     let message = validation_message(iam_input("Action=ListRoles&Version=2010-05-08&MaxItems=0"));
     assert_eq!(

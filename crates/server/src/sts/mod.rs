@@ -1,29 +1,40 @@
-//! STS operations. This server answers GetCallerIdentity; the other STS operations are
-//! not implemented yet.
+//! STS operations: temporary credentials (AssumeRole, GetSessionToken, GetFederationToken),
+//! who the caller is (GetCallerIdentity, GetAccessKeyInfo), and authorization messages.
 
+mod assume_role;
+mod credentials;
+mod federation;
+mod identity;
+mod web_identity;
+
+use crate::app::App;
 use crate::caller::Caller;
 use crate::error::Error;
-use portcullis_policy::PrincipalKind;
-use serde_json::{Value, json};
+use crate::iam::input::Input;
+use serde_json::Value;
 
-/// Runs an STS operation. `None` when this server does not implement it.
-pub fn call(op: &str, caller: &Caller) -> Option<Result<Value, Error>> {
-    match op {
-        "GetCallerIdentity" => Some(Ok(caller_identity(caller))),
-        _ => None,
-    }
+pub use credentials::{SessionRequest, issue};
+
+/// What an STS operation handler gets.
+pub struct Ctx<'a> {
+    /// The server state.
+    pub app: &'a App,
+    /// Who is calling.
+    pub caller: &'a Caller,
+    /// The decoded input.
+    pub input: Input<'a>,
 }
 
-/// GetCallerIdentity: the account, the caller's ARN and its unique ID.
-fn caller_identity(caller: &Caller) -> Value {
-    let user_id = match (caller.principal.kind, &caller.user_id) {
-        (PrincipalKind::Root, _) => caller.account.clone(),
-        (_, Some(id)) => id.clone(),
-        _ => caller.account.clone(),
-    };
-    json!({
-        "UserId": user_id,
-        "Account": caller.account,
-        "Arn": caller.principal.arn,
+/// Runs an STS operation. `None` when this server does not implement it.
+pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
+    Some(match op {
+        "GetCallerIdentity" => Ok(identity::caller_identity(ctx.caller)),
+        "GetAccessKeyInfo" => identity::access_key_info(ctx),
+        "AssumeRole" => assume_role::assume_role(ctx).await,
+        "GetSessionToken" => federation::session_token(ctx).await,
+        "GetFederationToken" => federation::federation_token(ctx),
+        "DecodeAuthorizationMessage" => identity::decode_authorization_message(ctx),
+        "AssumeRoleWithWebIdentity" => web_identity::assume_role_with_web_identity(ctx).await,
+        _ => return None,
     })
 }

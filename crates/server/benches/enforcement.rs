@@ -1,0 +1,152 @@
+//! What enforcement adds to a call: `authz::check` for an IAM user with ten AWS managed
+//! policies attached (ReadOnlyAccess among them), against the same call by the root (which
+//! skips the policy engine). Policies are compiled on the first call and cached, as in
+//! the server; the timed part is what every later call pays: loading the caller's cached
+//! policy set, building the request context and the engine request, and the decision.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use portcullis_policy::Principal;
+use portcullis_server::caller::Caller;
+use portcullis_server::{App, Config, authz};
+use portcullis_store::{Change, Role, User};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::hint::black_box;
+use std::time::Duration;
+
+const ACCOUNT: &str = "123456789012";
+const POLICIES: [&str; 10] = [
+    "ReadOnlyAccess",
+    "AmazonS3ReadOnlyAccess",
+    "service-role/AWSLambdaBasicExecutionRole",
+    "CloudWatchLogsReadOnlyAccess",
+    "AmazonDynamoDBReadOnlyAccess",
+    "AWSGlueConsoleFullAccess",
+    "AmazonSageMakerReadOnly",
+    "IAMReadOnlyAccess",
+    "AmazonEC2ReadOnlyAccess",
+    "AWSCloudTrail_ReadOnlyAccess",
+];
+
+fn setup() -> (App, Caller, Caller) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let config = Config {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            data_dir: None,
+            account_id: ACCOUNT.to_string(),
+            dev: false,
+            enforce: false,
+            root_access_key_id: None,
+            root_secret_access_key: None,
+            server_key: None,
+            session_keys: None,
+            oidc_keys: None,
+        };
+        let (app, _) = App::open(config).await.expect("app");
+        let user = User {
+            id: "AIDABENCHMARKUSER0001".into(),
+            name: "analyst".into(),
+            path: "/".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/analyst"),
+            create_date: 0,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            groups: Vec::new(),
+            attached_policies: POLICIES
+                .iter()
+                .map(|p| format!("arn:aws:iam::aws:policy/{p}"))
+                .collect(),
+            inline_policies: BTreeMap::new(),
+            password_last_used: None,
+        };
+        let role = Role {
+            id: "AROABENCHMARKROLE0001".into(),
+            name: "target".into(),
+            path: "/".into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:role/target"),
+            create_date: 0,
+            assume_role_policy_document: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
+            last_used: None,
+        };
+        app.write(|_| {
+            Ok((
+                vec![Change::put(ACCOUNT, &user), Change::put(ACCOUNT, &role)],
+                (),
+            ))
+        })
+        .await
+        .expect("write");
+        let caller = |arn: &str, user: Option<&User>| Caller {
+            principal: Principal::parse(arn).expect("principal"),
+            account: ACCOUNT.to_string(),
+            user_id: user.map(|u| u.id.clone()),
+            user_name: user.map(|u| u.name.clone()),
+            access_key_id: Some("AKIABENCHMARK0000001".into()),
+            session: None,
+            source_ip: "10.0.0.1".into(),
+            region: "us-east-1".into(),
+        };
+        let analyst = caller(&user.arn, Some(&user));
+        let root = caller(&format!("arn:aws:iam::{ACCOUNT}:root"), None);
+        (app, analyst, root)
+    })
+}
+
+fn enforcement(c: &mut Criterion) {
+    let (app, analyst, root) = setup();
+    let get_role = json!({"RoleName": "target"});
+    let create_role = json!({"RoleName": "new-role", "AssumeRolePolicyDocument": "{}"});
+    assert!(authz::check(&app, &analyst, "iam", "GetRole", &get_role).is_ok());
+    assert!(authz::check(&app, &analyst, "iam", "CreateRole", &create_role).is_err());
+    let mut group = c.benchmark_group("enforcement");
+    group
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(50);
+    group.bench_function("root_get_role_skips_the_engine", |b| {
+        b.iter(|| {
+            authz::check(
+                &app,
+                black_box(&root),
+                "iam",
+                "GetRole",
+                black_box(&get_role),
+            )
+        })
+    });
+    group.bench_function("user_10_managed_policies_get_role_allowed", |b| {
+        b.iter(|| {
+            authz::check(
+                &app,
+                black_box(&analyst),
+                "iam",
+                "GetRole",
+                black_box(&get_role),
+            )
+        })
+    });
+    group.bench_function("user_10_managed_policies_create_role_denied", |b| {
+        b.iter(|| {
+            authz::check(
+                &app,
+                black_box(&analyst),
+                "iam",
+                "CreateRole",
+                black_box(&create_role),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, enforcement);
+criterion_main!(benches);

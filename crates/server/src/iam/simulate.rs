@@ -1,0 +1,2078 @@
+//! The IAM policy simulator: SimulatePrincipalPolicy, SimulateCustomPolicy,
+//! GetContextKeysForPrincipalPolicy and GetContextKeysForCustomPolicy (IAM API Reference,
+//! and IAM User Guide, "Testing IAM policies with the IAM policy simulator").
+//!
+//! Every request goes through the policy engine ([`portcullis_policy::authorize`]), the same
+//! chain that authorizes the calls made to this server. What the simulator adds:
+//!
+//! - one `EvaluationResult` per action, its decision the most restrictive over the requested
+//!   resources, with one `ResourceSpecificResult` per resource when `ResourceArns` names
+//!   resources (the current API reference, "EvaluationResult");
+//! - `MatchedStatements` from identity-based and resource-based policies (not SCPs, not the
+//!   boundary, which `PermissionsBoundaryDecisionDetail` covers), named as IAM names them
+//!   (`PolicyInputList.1`, the managed policy's name, `user_NAME_POLICY` for an inline
+//!   policy) with the statement's place in the policy text;
+//! - `MissingContextValues`: the context keys the policies use (as
+//!   GetContextKeysFor*Policy lists them) that the request has no value for;
+//! - a caller: `CallerArn`, else the user or role of `PolicySourceArn` (with its tags as
+//!   `aws:PrincipalTag/*`), else an anonymous IAM user of the account whose
+//!   `aws:username`, `aws:PrincipalArn`… have no value;
+//! - the resource's owner: the account in its ARN, else `ResourceOwner`, else the caller's
+//!   account.
+//!
+//! Unlike AWS's simulator, SimulatePrincipalPolicy for `sts:AssumeRole*` (and the
+//! `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext` that come with it) on a role of
+//! the account evaluates that role's trust policy as the resource-based policy (unless
+//! `ResourcePolicy` gives one), and a `ResourcePolicy` for these actions is evaluated as a
+//! trust policy instead of being ignored.
+
+use super::Ctx;
+use super::input::paged;
+use super::rules::{PolicyRef, find_policy};
+use crate::error::Error;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use portcullis_catalog::catalog;
+use portcullis_policy::condition::parse_date;
+use portcullis_policy::{
+    CompiledPolicy, Context, Decision, Layer, Outcome, Policies, PolicyDocument, PolicyKind,
+    Principal, PrincipalKind, Request, Span, ValidationOptions, split_arn, validate,
+    wildcard_match,
+};
+use portcullis_store::{Entities, Group, Role, Tag, User};
+use serde_json::{Map, Value, json};
+use std::cell::RefCell;
+use std::sync::Arc;
+
+/// SimulatePrincipalPolicy.
+pub fn simulate_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app
+        .read(|e| simulate_principal_policy(e, ctx.account(), ctx.input.0))
+}
+
+/// SimulateCustomPolicy.
+pub fn simulate_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    simulate_custom_policy(ctx.account(), ctx.input.0)
+}
+
+/// GetContextKeysForPrincipalPolicy.
+pub fn context_keys_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app
+        .read(|e| context_keys_for_principal(e, ctx.account(), ctx.input.0))
+}
+
+/// GetContextKeysForCustomPolicy.
+pub fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    context_keys_for_custom(ctx.input.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Policies taking part in a simulation
+// ---------------------------------------------------------------------------------------
+
+/// `PolicySourceType`: where a matched statement's policy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SourceType {
+    /// An inline policy of a user.
+    User,
+    /// An inline policy of a group.
+    Group,
+    /// An inline policy of a role.
+    Role,
+    /// An AWS managed policy.
+    AwsManaged,
+    /// A customer managed policy.
+    UserManaged,
+    /// The resource-based policy.
+    Resource,
+    /// A policy given in the request.
+    None,
+}
+
+impl SourceType {
+    fn as_str(self) -> &'static str {
+        match self {
+            SourceType::User => "user",
+            SourceType::Group => "group",
+            SourceType::Role => "role",
+            SourceType::AwsManaged => "aws-managed",
+            SourceType::UserManaged => "user-managed",
+            SourceType::Resource => "resource",
+            SourceType::None => "none",
+        }
+    }
+}
+
+/// A policy of the simulation: how IAM names it, its statements' places, its compiled
+/// form and the context keys it uses.
+struct SimPolicy {
+    id: String,
+    source: SourceType,
+    spans: Vec<Option<Span>>,
+    compiled: Arc<CompiledPolicy>,
+    keys: Vec<String>,
+}
+
+impl SimPolicy {
+    fn from_document(id: String, source: SourceType, doc: &PolicyDocument) -> SimPolicy {
+        let mut keys = Keys::default();
+        keys.add_document(doc);
+        SimPolicy {
+            spans: doc.statements.iter().map(|s| s.span).collect(),
+            compiled: Arc::new(CompiledPolicy::compile(doc).with_name(id.clone())),
+            keys: keys.0,
+            id,
+            source,
+        }
+    }
+
+    /// A policy stored in the account (validated when it was written).
+    fn stored(id: String, source: SourceType, text: &str) -> Result<SimPolicy, Error> {
+        let doc = PolicyDocument::parse(text)?;
+        Ok(SimPolicy::from_document(id, source, &doc))
+    }
+
+    /// A policy given in the request, validated as `kind`; IAM answers InvalidInput for one
+    /// it cannot read.
+    fn given(
+        id: String,
+        source: SourceType,
+        text: &str,
+        kind: PolicyKind,
+    ) -> Result<SimPolicy, Error> {
+        let options = ValidationOptions {
+            check_size: false,
+            warnings: false,
+            ..ValidationOptions::new(kind)
+        };
+        match validate(text, &options).into_result() {
+            Ok(doc) => Ok(SimPolicy::from_document(id, source, &doc)),
+            Err(portcullis_policy::PolicyError::Invalid { message, .. }) => Err(
+                Error::invalid_input(format!("{id} is not a valid policy: {message}")),
+            ),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// A policy attached to the simulated entity, before it is read.
+struct Attached {
+    id: String,
+    source: SourceType,
+    text: String,
+    /// For a managed policy: its ARN.
+    arn: Option<String>,
+    /// For an inline policy: the owner's type (`user`, `group`, `role`) and name, and the
+    /// policy's name.
+    inline: Option<(&'static str, String, String)>,
+}
+
+impl Attached {
+    fn inline(kind: SourceType, owner: &str, name: &str, text: &str) -> Attached {
+        let owner_type = kind.as_str();
+        Attached {
+            id: format!("{owner_type}_{owner}_{name}"),
+            source: kind,
+            text: text.to_string(),
+            arn: None,
+            inline: Some((owner_type, owner.to_string(), name.to_string())),
+        }
+    }
+
+    fn managed(policy: &PolicyRef<'_>) -> Attached {
+        Attached {
+            id: policy.name().to_string(),
+            source: match policy {
+                PolicyRef::Aws(_) => SourceType::AwsManaged,
+                PolicyRef::Customer(_) => SourceType::UserManaged,
+            },
+            text: policy.default_document().to_string(),
+            arn: Some(policy.arn().to_string()),
+            inline: None,
+        }
+    }
+}
+
+/// The user, group or role `PolicySourceArn` names.
+#[derive(Clone, Copy)]
+enum Entity<'e> {
+    User(&'e User),
+    Group(&'e Group),
+    Role(&'e Role),
+}
+
+impl Entity<'_> {
+    /// Reads `PolicySourceArn`: a user, group or role of this account, or NoSuchEntity.
+    fn find<'e>(e: &'e Entities, account: &str, arn: &str) -> Result<Entity<'e>, Error> {
+        let invalid = || {
+            Error::invalid_input(format!(
+                "Invalid ARN {arn}: it must be the ARN of a user, group or role."
+            ))
+        };
+        let [_, _, service, _, arn_account, resource] = split_arn(arn).ok_or_else(invalid)?;
+        let (kind, path) = resource.split_once('/').ok_or_else(invalid)?;
+        if service != "iam" {
+            return Err(invalid());
+        }
+        let name = path.rsplit('/').next().unwrap_or_default();
+        let same = |entity_arn: &str| arn_account == account && entity_arn == arn;
+        match kind {
+            "user" => e
+                .user(name)
+                .filter(|u| same(&u.arn))
+                .map(Entity::User)
+                .ok_or_else(|| super::users::not_found(name)),
+            "group" => e
+                .group(name)
+                .filter(|g| same(&g.arn))
+                .map(Entity::Group)
+                .ok_or_else(|| {
+                    Error::no_such_entity(format!("The group with name {name} cannot be found."))
+                }),
+            "role" => e
+                .role(name)
+                .filter(|r| same(&r.arn))
+                .map(Entity::Role)
+                .ok_or_else(|| {
+                    Error::no_such_entity(format!("The role with name {name} cannot be found."))
+                }),
+            _ => Err(invalid()),
+        }
+    }
+
+    /// Its identity-based policies (for a user, its groups' too, in the order the server
+    /// authorizes with: inline, then attached) and its boundary.
+    fn policies(self, e: &Entities) -> (Vec<Attached>, Option<Attached>) {
+        let mut identity = Vec::new();
+        let managed = |arns: &[String], out: &mut Vec<Attached>| {
+            out.extend(
+                arns.iter()
+                    .filter_map(|a| find_policy(e, a))
+                    .map(|p| Attached::managed(&p)),
+            );
+        };
+        let boundary = |arn: &Option<String>| {
+            arn.as_deref()
+                .and_then(|a| find_policy(e, a))
+                .map(|p| Attached::managed(&p))
+        };
+        match self {
+            Entity::User(u) => {
+                let groups: Vec<&Group> =
+                    u.groups.iter().filter_map(|g| e.group_by_id(g)).collect();
+                for (name, text) in &u.inline_policies {
+                    identity.push(Attached::inline(SourceType::User, &u.name, name, text));
+                }
+                for g in &groups {
+                    for (name, text) in &g.inline_policies {
+                        identity.push(Attached::inline(SourceType::Group, &g.name, name, text));
+                    }
+                }
+                managed(&u.attached_policies, &mut identity);
+                for g in &groups {
+                    managed(&g.attached_policies, &mut identity);
+                }
+                (identity, boundary(&u.permissions_boundary))
+            }
+            Entity::Group(g) => {
+                for (name, text) in &g.inline_policies {
+                    identity.push(Attached::inline(SourceType::Group, &g.name, name, text));
+                }
+                managed(&g.attached_policies, &mut identity);
+                (identity, None)
+            }
+            Entity::Role(r) => {
+                for (name, text) in &r.inline_policies {
+                    identity.push(Attached::inline(SourceType::Role, &r.name, name, text));
+                }
+                managed(&r.attached_policies, &mut identity);
+                (identity, boundary(&r.permissions_boundary))
+            }
+        }
+    }
+
+    /// The caller it stands for when no `CallerArn` is given: the user, or a session of
+    /// the role, with its tags; a group is no caller.
+    fn caller(self) -> Result<Option<Caller>, Error> {
+        let (arn, tags) = match self {
+            Entity::User(u) => (&u.arn, &u.tags),
+            Entity::Role(r) => (&r.arn, &r.tags),
+            Entity::Group(_) => return Ok(None),
+        };
+        Ok(Some(Caller {
+            principal: Principal::parse(arn)?,
+            tags: tags.clone(),
+        }))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// PolicyExclusionList
+// ---------------------------------------------------------------------------------------
+
+/// One `PolicyIdentifier` of `PolicyExclusionList`.
+enum Exclusion {
+    /// `inline`, `aws-managed`, `user-managed`, `permission-boundary` (`scp` and `rcp`
+    /// name nothing here: the account has no organization).
+    Type(String),
+    /// A managed policy ARN, wildcards allowed in the policy name.
+    Arn(String),
+    /// An inline policy by name, and the type and name (wildcards allowed) of its owner.
+    Inline {
+        policy: String,
+        owner_type: String,
+        owner: String,
+    },
+}
+
+/// At most one `*`, any number of `?`.
+fn check_wildcards(text: &str, what: &str) -> Result<(), Error> {
+    if text.matches('*').count() > 1 {
+        return Err(Error::invalid_input(format!(
+            "Invalid {what} {text}: use at most one * wildcard."
+        )));
+    }
+    Ok(())
+}
+
+impl Exclusion {
+    fn read_all(input: &Value) -> Result<Vec<Exclusion>, Error> {
+        let Some(Value::Array(items)) = input.get("PolicyExclusionList") else {
+            return Ok(Vec::new());
+        };
+        items.iter().map(Exclusion::read).collect()
+    }
+
+    fn read(item: &Value) -> Result<Exclusion, Error> {
+        let get = |m: &str| item.get(m);
+        let given = ["PolicyType", "PolicyArn", "InlinePolicyIdentifier"]
+            .iter()
+            .filter(|m| get(m).is_some())
+            .count();
+        if given != 1 {
+            return Err(Error::invalid_input(
+                "Each PolicyIdentifier must specify exactly one of PolicyType, PolicyArn or InlinePolicyIdentifier.",
+            ));
+        }
+        if let Some(t) = get("PolicyType").and_then(Value::as_str) {
+            return Ok(Exclusion::Type(t.to_string()));
+        }
+        if let Some(arn) = get("PolicyArn").and_then(Value::as_str) {
+            let bad = || Error::invalid_input(format!("Invalid policy ARN {arn}."));
+            let [_, partition, service, region, account, resource] =
+                split_arn(arn).ok_or_else(bad)?;
+            let account_ok = account == "aws"
+                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+            let name = resource.strip_prefix("policy/").ok_or_else(bad)?;
+            let (path, name) = name.rsplit_once('/').unwrap_or(("", name));
+            if partition.is_empty()
+                || service != "iam"
+                || !region.is_empty()
+                || !account_ok
+                || name.is_empty()
+                || [partition, account, path]
+                    .iter()
+                    .any(|p| p.contains(['*', '?']))
+            {
+                return Err(bad());
+            }
+            check_wildcards(name, "policy ARN")?;
+            return Ok(Exclusion::Arn(arn.to_string()));
+        }
+        let inline = get("InlinePolicyIdentifier").unwrap_or(&Value::Null);
+        let field = |m: &str| inline.get(m).and_then(Value::as_str).unwrap_or_default();
+        let owner = field("AttachmentName");
+        check_wildcards(owner, "AttachmentName")?;
+        Ok(Exclusion::Inline {
+            policy: field("PolicyName").to_string(),
+            owner_type: field("AttachmentType").to_string(),
+            owner: owner.to_string(),
+        })
+    }
+
+    fn excludes(&self, p: &Attached, boundary: bool) -> bool {
+        match self {
+            Exclusion::Type(t) => match t.as_str() {
+                "inline" => p.inline.is_some() && !boundary,
+                "aws-managed" => p.source == SourceType::AwsManaged && !boundary,
+                "user-managed" => p.source == SourceType::UserManaged && !boundary,
+                "permission-boundary" => boundary,
+                _ => false,
+            },
+            Exclusion::Arn(pattern) => p.arn.as_deref().is_some_and(|a| wildcard_match(pattern, a)),
+            Exclusion::Inline {
+                policy,
+                owner_type,
+                owner,
+            } => p.inline.as_ref().is_some_and(|(t, o, n)| {
+                t == owner_type && n == policy && wildcard_match(owner, o)
+            }),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Context keys
+// ---------------------------------------------------------------------------------------
+
+/// Context key names in the order they first appear, each once (names compare without
+/// regard to case, as IAM compares them), spelled as first written.
+#[derive(Default)]
+struct Keys(Vec<String>);
+
+impl Keys {
+    fn add(&mut self, key: &str) {
+        if !self.0.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+            self.0.push(key.to_string());
+        }
+    }
+
+    fn extend(&mut self, keys: &[String]) {
+        for k in keys {
+            self.add(k);
+        }
+    }
+
+    /// The keys of a policy: in each statement, the policy variables of its resources,
+    /// then each condition key followed by the variables in its values (variables count
+    /// only under Version 2012-10-17, and only where IAM reads them).
+    fn add_document(&mut self, doc: &PolicyDocument) {
+        let variables = doc.variables_enabled();
+        for s in &doc.statements {
+            if variables && let Some(r) = &s.resource {
+                for v in &r.values {
+                    self.add_variables(v);
+                }
+            }
+            for c in &s.conditions {
+                self.add(&c.key);
+                if variables && c.operator.base.accepts_variables() {
+                    for v in &c.values {
+                        self.add_variables(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The keys of the policy variables in `text` (`${aws:username}`,
+    /// `${aws:PrincipalTag/team, 'default'}`; not `${*}`, `${?}`, `${$}`).
+    fn add_variables(&mut self, text: &str) {
+        let mut rest = text;
+        while let Some(at) = rest.find("${") {
+            let body = &rest[at + 2..];
+            let Some(end) = body.find('}') else { break };
+            let key = body[..end].split(',').next().unwrap_or_default().trim();
+            if !key.is_empty()
+                && !matches!(key, "*" | "?")
+                && !key.contains('$')
+                && !key.contains(char::is_whitespace)
+            {
+                self.add(key);
+            }
+            rest = &body[end + 1..];
+        }
+    }
+}
+
+/// `ContextEntries` as a request context.
+fn context_entries(input: &Value) -> Result<Context, Error> {
+    let mut context = Context::new();
+    let Some(Value::Array(entries)) = input.get("ContextEntries") else {
+        return Ok(context);
+    };
+    for entry in entries {
+        let name = entry
+            .get("ContextKeyName")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Error::invalid_input("Each ContextEntry must have a ContextKeyName."))?;
+        let kind = entry
+            .get("ContextKeyType")
+            .and_then(Value::as_str)
+            .unwrap_or("string");
+        let values: Vec<&str> = match entry.get("ContextKeyValues") {
+            Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let base = kind.strip_suffix("List").unwrap_or(kind);
+        for v in &values {
+            if !value_has_type(base, v) {
+                return Err(Error::invalid_input(format!(
+                    "Invalid value {v} for context key {name} of type {kind}."
+                )));
+            }
+        }
+        match values.as_slice() {
+            [one] if base == kind => context.insert(name, one),
+            [] if base == kind => {}
+            _ => context.insert_multi(name, values),
+        }
+    }
+    Ok(context)
+}
+
+/// Whether a context value reads as the type `ContextKeyType` gives it.
+fn value_has_type(kind: &str, value: &str) -> bool {
+    match kind {
+        "numeric" => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+        "boolean" => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+        "ip" => {
+            let (addr, prefix) = value.split_once('/').unwrap_or((value, ""));
+            match addr.parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    let max = if ip.is_ipv4() { 32 } else { 128 };
+                    prefix.is_empty() || prefix.parse::<u8>().is_ok_and(|p| p <= max)
+                }
+                Err(_) => false,
+            }
+        }
+        "date" => parse_date(value).is_some(),
+        "binary" => STANDARD.decode(value).is_ok(),
+        _ => true,
+    }
+}
+
+/// Keys the engine derives from the caller: an anonymous caller has no value for them
+/// (an empty set counts as no value), unless `ContextEntries` gives one.
+const CALLER_KEYS: &[&str] = &[
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalType",
+    "aws:username",
+    "aws:userid",
+    "aws:PrincipalIsAWSService",
+];
+
+// ---------------------------------------------------------------------------------------
+// The simulation
+// ---------------------------------------------------------------------------------------
+
+/// The simulated caller.
+struct Caller {
+    principal: Principal,
+    tags: Vec<Tag>,
+}
+
+impl Caller {
+    /// `CallerArn`: an IAM user or role (a session of it); a group stands for no caller.
+    fn from_arn(arn: &str) -> Result<Option<Caller>, Error> {
+        let bad = || {
+            Error::invalid_input(format!(
+                "Invalid CallerArn {arn}: it must be the ARN of an IAM user, group or role."
+            ))
+        };
+        if let Some([_, _, "iam", _, _, resource]) = split_arn(arn)
+            && resource.starts_with("group/")
+        {
+            return Ok(None);
+        }
+        let principal = Principal::parse(arn).map_err(|_| bad())?;
+        let is_role = principal.role_arn.as_deref() == Some(arn);
+        if principal.kind != PrincipalKind::User && !is_role {
+            return Err(bad());
+        }
+        Ok(Some(Caller {
+            principal,
+            tags: Vec::new(),
+        }))
+    }
+}
+
+/// Everything a simulation needs, read from the request.
+struct Simulation<'e> {
+    caller: Option<Caller>,
+    /// The principal the engine sees: the caller, or an anonymous user of the account.
+    principal: Principal,
+    identity: Vec<SimPolicy>,
+    boundary: Option<SimPolicy>,
+    resource_policy: Option<String>,
+    /// The account's entities, whose roles' trust policies SimulatePrincipalPolicy
+    /// evaluates for `sts:AssumeRole*`.
+    roles_of: Option<&'e Entities>,
+    scps: Vec<Vec<Arc<CompiledPolicy>>>,
+    context: Context,
+    owner: String,
+    /// Resource-based policies already read, by `ResourcePolicy` kind or role ARN.
+    read: RefCell<Vec<(String, Arc<SimPolicy>)>>,
+}
+
+/// One action on one resource.
+struct ResourceOutcome {
+    resource: String,
+    decision: Outcome,
+    matched: Vec<Value>,
+    missing: Vec<String>,
+    boundary: Option<bool>,
+    organizations: Option<bool>,
+    details: Option<Vec<(&'static str, Outcome)>>,
+}
+
+fn restrictiveness(o: Outcome) -> u8 {
+    match o {
+        Outcome::Allowed => 0,
+        Outcome::ImplicitDeny => 1,
+        Outcome::ExplicitDeny => 2,
+    }
+}
+
+/// True for the actions AWS authorizes against a role's trust policy: `sts:AssumeRole*`,
+/// and `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext` that come with them.
+fn is_trust_action(action: &str) -> bool {
+    let action = action.to_ascii_lowercase();
+    action.starts_with("sts:assumerole")
+        || matches!(
+            action.as_str(),
+            "sts:tagsession" | "sts:setsourceidentity" | "sts:setcontext"
+        )
+}
+
+fn matched_statement(p: &SimPolicy, statement: u32) -> Value {
+    let mut m = Map::new();
+    m.insert("SourcePolicyId".into(), json!(p.id));
+    m.insert("SourcePolicyType".into(), json!(p.source.as_str()));
+    if let Some(Some(span)) = p.spans.get(statement as usize) {
+        m.insert(
+            "StartPosition".into(),
+            json!({"Line": span.start.line, "Column": span.start.column}),
+        );
+        m.insert(
+            "EndPosition".into(),
+            json!({"Line": span.end.line, "Column": span.end.column}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// Allowed, explicitly denied or not allowed by one set of policies on their own.
+fn side(policies: &[&CompiledPolicy], request: &Request, has_boundary: bool) -> Outcome {
+    let mut allowed = false;
+    for p in policies {
+        let m = p.evaluate(request, has_boundary);
+        if m.deny.is_some() {
+            return Outcome::ExplicitDeny;
+        }
+        allowed |= m.allow.is_some();
+    }
+    if allowed {
+        Outcome::Allowed
+    } else {
+        Outcome::ImplicitDeny
+    }
+}
+
+impl Simulation<'_> {
+    /// The resource-based policy for `action` on `resource`, validated as a trust policy
+    /// for `sts:AssumeRole*`.
+    fn resource_policy(
+        &self,
+        action: &str,
+        resource: &str,
+    ) -> Result<Option<Arc<SimPolicy>>, Error> {
+        let trust = is_trust_action(action);
+        let role = || {
+            self.roles_of
+                .and_then(|e| e.roles.values().find(|r| r.arn == resource))
+        };
+        let key = match (&self.resource_policy, trust) {
+            (Some(_), true) => "ResourcePolicy as a trust policy",
+            (Some(_), false) => "ResourcePolicy",
+            (None, true) => match role() {
+                Some(r) => r.arn.as_str(),
+                None => return Ok(None),
+            },
+            (None, false) => return Ok(None),
+        };
+        if let Some((_, p)) = self.read.borrow().iter().find(|(k, _)| k == key) {
+            return Ok(Some(p.clone()));
+        }
+        let policy = match (&self.resource_policy, role()) {
+            (Some(text), _) => {
+                let kind = if trust {
+                    PolicyKind::Trust
+                } else {
+                    PolicyKind::Resource
+                };
+                SimPolicy::given("ResourcePolicy".into(), SourceType::Resource, text, kind)?
+            }
+            (None, Some(r)) => SimPolicy::stored(
+                r.arn.clone(),
+                SourceType::Resource,
+                &r.assume_role_policy_document,
+            )?,
+            (None, None) => return Ok(None),
+        };
+        let policy = Arc::new(policy);
+        self.read
+            .borrow_mut()
+            .push((key.to_string(), policy.clone()));
+        Ok(Some(policy))
+    }
+
+    fn run(&self, action: &str, resource: &str, listed: bool) -> Result<ResourceOutcome, Error> {
+        let resource_policy = self.resource_policy(action, resource)?;
+        let mut context = self.context.clone();
+        if self.caller.is_none() {
+            for key in CALLER_KEYS {
+                if !context.contains(key) {
+                    context.insert_multi(key, Vec::<&str>::new());
+                }
+            }
+        }
+        let owner = match split_arn(resource) {
+            Some([.., account, _])
+                if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                account.to_string()
+            }
+            _ => self.owner.clone(),
+        };
+        let mut builder = Request::builder(self.principal.clone(), action, resource)
+            .context(context)
+            .resource_account(Some(&owner));
+        for t in self.caller.iter().flat_map(|c| &c.tags) {
+            builder = builder.principal_tag(&t.key, &t.value);
+        }
+        let request = builder.build()?;
+        let identity: Vec<Arc<CompiledPolicy>> =
+            self.identity.iter().map(|p| p.compiled.clone()).collect();
+        let policies = Policies {
+            identity: &identity,
+            resource: resource_policy.as_ref().map(|p| &*p.compiled),
+            boundary: self.boundary.as_ref().map(|p| &*p.compiled),
+            scps: &self.scps,
+            ..Policies::default()
+        };
+        let decision: Decision = portcullis_policy::authorize(&request, &policies);
+        let matched = decision
+            .statements
+            .iter()
+            .filter_map(|r| {
+                let p = match r.layer {
+                    Layer::Identity => self.identity.get(r.policy as usize)?,
+                    Layer::Resource => resource_policy.as_ref()?,
+                    _ => return None,
+                };
+                Some(matched_statement(p, r.statement))
+            })
+            .collect();
+        let mut keys = Keys::default();
+        for p in self
+            .identity
+            .iter()
+            .chain(&self.boundary)
+            .chain(resource_policy.as_deref())
+        {
+            keys.extend(&p.keys);
+        }
+        let missing = keys
+            .0
+            .into_iter()
+            .filter(|k| request.context().get(k).is_none_or(|v| v.is_empty_set()))
+            .collect();
+        let has_boundary = self.boundary.is_some();
+        let boundary = self
+            .boundary
+            .as_ref()
+            .map(|b| side(&[&*b.compiled], &request, true) == Outcome::Allowed);
+        let organizations = (!self.scps.is_empty()).then(|| {
+            self.scps.iter().all(|level| {
+                let level: Vec<&CompiledPolicy> = level.iter().map(|p| &**p).collect();
+                side(&level, &request, has_boundary) == Outcome::Allowed
+            })
+        });
+        let cross_account = self
+            .principal
+            .account
+            .as_deref()
+            .is_some_and(|a| a != owner);
+        let details = if cross_account {
+            let identity: Vec<&CompiledPolicy> = identity.iter().map(|p| &**p).collect();
+            let mut d = vec![("IAM Policy", side(&identity, &request, has_boundary))];
+            if let Some(r) = &resource_policy {
+                d.push((
+                    "Resource Policy",
+                    side(&[&*r.compiled], &request, has_boundary),
+                ));
+            }
+            if let Some(b) = &self.boundary {
+                d.push((
+                    "Permissions Boundary Policy",
+                    side(&[&*b.compiled], &request, true),
+                ));
+            }
+            Some(d)
+        } else if listed {
+            Some(Vec::new())
+        } else {
+            None
+        };
+        Ok(ResourceOutcome {
+            resource: resource.to_string(),
+            decision: decision.outcome,
+            matched,
+            missing,
+            boundary,
+            organizations,
+            details,
+        })
+    }
+
+    /// The `EvaluationResult` of one action over every resource.
+    fn evaluate(&self, action: &str, resources: &[String], listed: bool) -> Result<Value, Error> {
+        if action.contains('*') {
+            return Err(Error::invalid_input(format!(
+                "Action {action} is not valid: wildcards are not allowed in ActionNames."
+            )));
+        }
+        let results = resources
+            .iter()
+            .map(|r| self.run(action, r, listed))
+            .collect::<Result<Vec<_>, _>>()?;
+        let decision = results
+            .iter()
+            .map(|r| r.decision)
+            .max_by_key(|d| restrictiveness(*d))
+            .unwrap_or(Outcome::ImplicitDeny);
+        let mut matched: Vec<Value> = Vec::new();
+        for r in results.iter().filter(|r| r.decision == decision) {
+            for m in &r.matched {
+                if !matched.contains(m) {
+                    matched.push(m.clone());
+                }
+            }
+        }
+        let mut missing = Keys::default();
+        for r in &results {
+            missing.extend(&r.missing);
+        }
+        let mut out = Map::new();
+        out.insert("EvalActionName".into(), json!(action));
+        out.insert(
+            "EvalResourceName".into(),
+            json!(if listed {
+                resource_template(action, &resources[0])
+            } else {
+                "*".to_string()
+            }),
+        );
+        out.insert("EvalDecision".into(), json!(decision.as_str()));
+        out.insert("MatchedStatements".into(), Value::Array(matched));
+        out.insert("MissingContextValues".into(), json!(missing.0));
+        if let Some(allowed) = all_of(results.iter().map(|r| r.organizations)) {
+            out.insert(
+                "OrganizationsDecisionDetail".into(),
+                json!({"AllowedByOrganizations": allowed}),
+            );
+        }
+        if let Some(allowed) = all_of(results.iter().map(|r| r.boundary)) {
+            out.insert(
+                "PermissionsBoundaryDecisionDetail".into(),
+                json!({"AllowedByPermissionsBoundary": allowed}),
+            );
+        }
+        if results.iter().any(|r| r.details.is_some()) {
+            let mut worst: Vec<(&str, Outcome)> = Vec::new();
+            for (k, o) in results.iter().flat_map(|r| r.details.iter().flatten()) {
+                match worst.iter_mut().find(|(w, _)| w == k) {
+                    Some((_, w)) if restrictiveness(*o) > restrictiveness(*w) => *w = *o,
+                    Some(_) => {}
+                    None => worst.push((k, *o)),
+                }
+            }
+            out.insert("EvalDecisionDetails".into(), details_map(&worst));
+        }
+        if listed {
+            let specific: Vec<Value> = results.iter().map(resource_result).collect();
+            out.insert("ResourceSpecificResults".into(), Value::Array(specific));
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// The page of `EvaluationResults` the request asks for.
+    fn answer(&self, input: &Value) -> Result<Value, Error> {
+        let actions: Vec<&str> = match input.get("ActionNames") {
+            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let resources: Vec<String> = match input.get("ResourceArns") {
+            Some(Value::Array(r)) => r
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        };
+        check_resource_handling(input, &resources)?;
+        let listed = !resources.is_empty() && resources.iter().any(|r| r != "*");
+        let resources = if resources.is_empty() {
+            vec!["*".to_string()]
+        } else {
+            resources
+        };
+        let page = super::input::Input(input).page()?;
+        let keys: Vec<String> = (0..actions.len()).map(|i| format!("{i:010}")).collect();
+        let (indexes, next) = page.take(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)));
+        let results = indexes
+            .into_iter()
+            .map(|i| self.evaluate(actions[i], &resources, listed))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(paged(json!({"EvaluationResults": results}), next))
+    }
+}
+
+/// The EC2 scenarios of `ResourceHandlingOption` and the resource types each needs
+/// (SimulatePrincipalPolicy, "ResourceHandlingOption").
+const SCENARIOS: &[(&str, &[&str])] = &[
+    (
+        "EC2-VPC-InstanceStore",
+        &["instance", "image", "security-group", "network-interface"],
+    ),
+    (
+        "EC2-VPC-InstanceStore-Subnet",
+        &[
+            "instance",
+            "image",
+            "security-group",
+            "network-interface",
+            "subnet",
+        ],
+    ),
+    (
+        "EC2-VPC-EBS",
+        &[
+            "instance",
+            "image",
+            "security-group",
+            "network-interface",
+            "volume",
+        ],
+    ),
+    (
+        "EC2-VPC-EBS-Subnet",
+        &[
+            "instance",
+            "image",
+            "security-group",
+            "network-interface",
+            "subnet",
+            "volume",
+        ],
+    ),
+];
+
+/// `ResourceHandlingOption`: a known scenario, whose resources `ResourceArns` must all
+/// name.
+fn check_resource_handling(input: &Value, resources: &[String]) -> Result<(), Error> {
+    let Some(option) = input.get("ResourceHandlingOption").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let Some((_, needed)) = SCENARIOS.iter().find(|(name, _)| *name == option) else {
+        let known: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
+        return Err(Error::invalid_input(format!(
+            "Invalid ResourceHandlingOption {option}: it must be one of {}.",
+            known.join(", ")
+        )));
+    };
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|kind| {
+            !resources.iter().any(|r| {
+                split_arn(r).is_some_and(|p| {
+                    p[2] == "ec2"
+                        && p[5]
+                            .strip_prefix(kind)
+                            .is_some_and(|rest| rest.starts_with('/'))
+                })
+            })
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "ResourceHandlingOption {option} needs ResourceArns of these EC2 resource types: {}.",
+            missing.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// True when every value says so; `None` when none is given.
+fn all_of(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    values.fold(None, |acc, v| match (acc, v) {
+        (acc, None) => acc,
+        (None, Some(v)) => Some(v),
+        (Some(a), Some(v)) => Some(a && v),
+    })
+}
+
+fn details_map(details: &[(&str, Outcome)]) -> Value {
+    Value::Object(
+        details
+            .iter()
+            .map(|(k, o)| (k.to_string(), json!(o.as_str())))
+            .collect(),
+    )
+}
+
+fn resource_result(r: &ResourceOutcome) -> Value {
+    let mut v = Map::new();
+    v.insert("EvalResourceName".into(), json!(r.resource));
+    v.insert("EvalResourceDecision".into(), json!(r.decision.as_str()));
+    v.insert("MatchedStatements".into(), Value::Array(r.matched.clone()));
+    v.insert("MissingContextValues".into(), json!(r.missing));
+    if let Some(d) = &r.details {
+        v.insert("EvalDecisionDetails".into(), details_map(d));
+    }
+    if let Some(allowed) = r.boundary {
+        v.insert(
+            "PermissionsBoundaryDecisionDetail".into(),
+            json!({"AllowedByPermissionsBoundary": allowed}),
+        );
+    }
+    Value::Object(v)
+}
+
+/// `EvalResourceName` when resources are named: the ARN format (from the service
+/// authorization reference) of the action's resource type that the first resource is of,
+/// with `${Partition}` filled in; `*` for an action without resource types.
+fn resource_template(action: &str, resource: &str) -> String {
+    let Some((service, _)) = action.split_once(':') else {
+        return "*".to_string();
+    };
+    let (Some(info), Some(svc)) = (catalog().action(action), catalog().service(service)) else {
+        return "*".to_string();
+    };
+    let partition = split_arn(resource).map_or("aws", |p| p[1]);
+    let formats: Vec<&str> = info
+        .resource_types
+        .iter()
+        .filter_map(|t| {
+            let t = t.trim_end_matches('*');
+            svc.resource_arns
+                .iter()
+                .find(|(name, _)| name == t)
+                .map(|(_, f)| f.as_str())
+        })
+        .collect();
+    let as_pattern = |f: &str| {
+        let mut out = String::new();
+        let mut rest = f;
+        while let Some(at) = rest.find("${") {
+            out.push_str(&rest[..at]);
+            out.push('*');
+            rest = rest[at..].find('}').map_or("", |e| &rest[at + e + 1..]);
+        }
+        out.push_str(rest);
+        out
+    };
+    formats
+        .iter()
+        .find(|f| wildcard_match(&as_pattern(f), resource))
+        .or(formats.first())
+        .map_or_else(|| "*".to_string(), |f| f.replace("${Partition}", partition))
+}
+
+/// The policies given as strings in a list member, named `MEMBER.N`.
+fn given_list(input: &Value, member: &str, kind: PolicyKind) -> Result<Vec<SimPolicy>, Error> {
+    let Some(Value::Array(items)) = input.get(member) else {
+        return Ok(Vec::new());
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let text = d.as_str().unwrap_or_default();
+            SimPolicy::given(format!("{member}.{}", i + 1), SourceType::None, text, kind)
+        })
+        .collect()
+}
+
+/// The permissions boundary given in the request (at most one).
+fn given_boundary(input: &Value) -> Result<Option<SimPolicy>, Error> {
+    let mut list = given_list(
+        input,
+        "PermissionsBoundaryPolicyInputList",
+        PolicyKind::Boundary,
+    )?;
+    if list.len() > 1 {
+        return Err(Error::invalid_input(
+            "You can specify only one permissions boundary policy.",
+        ));
+    }
+    Ok(list.pop())
+}
+
+/// `ResourceOwner`: an account ID, or the ARN of an account (`arn:aws:iam::ID:root`).
+fn resource_owner(input: &Value) -> Result<Option<String>, Error> {
+    let Some(owner) = input.get("ResourceOwner").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+    if is_account(owner) {
+        return Ok(Some(owner.to_string()));
+    }
+    match split_arn(owner) {
+        Some([_, _, "iam", "", account, "root"]) if is_account(account) => {
+            Ok(Some(account.to_string()))
+        }
+        _ => Err(Error::invalid_input(format!(
+            "Invalid ResourceOwner {owner}: it must be an account ID or arn:aws:iam::ACCOUNT:root."
+        ))),
+    }
+}
+
+/// The principal the engine sees, and the account resources belong to by default.
+fn principal_of(caller: &Option<Caller>, account: &str) -> Result<Principal, Error> {
+    match caller {
+        Some(c) => Ok(c.principal.clone()),
+        None => Ok(Principal::parse(&format!(
+            "arn:aws:iam::{account}:user/PolicySimulatorCaller"
+        ))?),
+    }
+}
+
+fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> {
+    let identity = given_list(input, "PolicyInputList", PolicyKind::Identity)?;
+    let boundary = given_boundary(input)?;
+    let caller = match input.get("CallerArn").and_then(Value::as_str) {
+        Some(arn) => Caller::from_arn(arn)?,
+        None => None,
+    };
+    let resource_policy = input
+        .get("ResourcePolicy")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if resource_policy.is_some() && caller.is_none() {
+        return Err(Error::invalid_input(
+            "CallerArn must be the ARN of an IAM user or role when a ResourcePolicy is given.",
+        ));
+    }
+    let mut scps = Vec::new();
+    if let Some(Value::Array(levels)) = input.get("OrderedOrganizationPolicyInputList") {
+        for level in levels {
+            let list = given_list(level, "ServiceControlPolicyInputList", PolicyKind::Scp)?;
+            scps.push(list.into_iter().map(|p| p.compiled).collect());
+        }
+    }
+    let principal = principal_of(&caller, account)?;
+    let owner = resource_owner(input)?
+        .or_else(|| principal.account.clone())
+        .unwrap_or_else(|| account.to_string());
+    let sim = Simulation {
+        principal,
+        caller,
+        identity,
+        boundary,
+        resource_policy,
+        roles_of: None,
+        scps,
+        context: context_entries(input)?,
+        owner,
+        read: RefCell::default(),
+    };
+    sim.answer(input)
+}
+
+/// The entity's policies, less those `PolicyExclusionList` removes, read.
+fn entity_policies(
+    e: &Entities,
+    entity: Entity<'_>,
+    exclusions: &[Exclusion],
+) -> Result<(Vec<SimPolicy>, Option<SimPolicy>), Error> {
+    let (identity, boundary) = entity.policies(e);
+    let kept = |p: &Attached, b: bool| !exclusions.iter().any(|x| x.excludes(p, b));
+    let identity = identity
+        .into_iter()
+        .filter(|p| kept(p, false))
+        .map(|p| SimPolicy::stored(p.id, p.source, &p.text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let boundary = match boundary.filter(|b| kept(b, true)) {
+        Some(b) => Some(SimPolicy::stored(b.id, b.source, &b.text)?),
+        None => None,
+    };
+    Ok((identity, boundary))
+}
+
+fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Result<Value, Error> {
+    let source = input
+        .get("PolicySourceArn")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let entity = Entity::find(e, account, source)?;
+    let exclusions = Exclusion::read_all(input)?;
+    let (mut identity, mut boundary) = entity_policies(e, entity, &exclusions)?;
+    identity.extend(given_list(input, "PolicyInputList", PolicyKind::Identity)?);
+    if let Some(b) = given_boundary(input)? {
+        boundary = Some(b);
+    }
+    let caller = match input.get("CallerArn").and_then(Value::as_str) {
+        Some(arn) => Caller::from_arn(arn)?.map(|mut c| {
+            let user = e.users.values().find(|u| u.arn == arn).map(|u| &u.tags);
+            let role = e.roles.values().find(|r| r.arn == arn).map(|r| &r.tags);
+            if let Some(tags) = user.or(role) {
+                c.tags = tags.clone();
+            }
+            c
+        }),
+        None => entity.caller()?,
+    };
+    let resource_policy = input
+        .get("ResourcePolicy")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if resource_policy.is_some() && caller.is_none() {
+        return Err(Error::invalid_input(
+            "CallerArn is required when a ResourcePolicy is given and PolicySourceArn is a group.",
+        ));
+    }
+    let principal = principal_of(&caller, account)?;
+    let owner = resource_owner(input)?
+        .or_else(|| principal.account.clone())
+        .unwrap_or_else(|| account.to_string());
+    let sim = Simulation {
+        principal,
+        caller,
+        identity,
+        boundary,
+        resource_policy,
+        roles_of: Some(e),
+        scps: Vec::new(),
+        context: context_entries(input)?,
+        owner,
+        read: RefCell::default(),
+    };
+    sim.answer(input)
+}
+
+fn context_keys_for_custom(input: &Value) -> Result<Value, Error> {
+    let mut keys = Keys::default();
+    add_given_keys(input, &mut keys)?;
+    Ok(json!({"ContextKeyNames": keys.0}))
+}
+
+fn add_given_keys(input: &Value, keys: &mut Keys) -> Result<(), Error> {
+    if let Some(Value::Array(items)) = input.get("PolicyInputList") {
+        for (i, d) in items.iter().enumerate() {
+            let doc = PolicyDocument::parse(d.as_str().unwrap_or_default()).map_err(|e| {
+                Error::invalid_input(format!(
+                    "PolicyInputList.{} is not a valid policy: {e}",
+                    i + 1
+                ))
+            })?;
+            keys.add_document(&doc);
+        }
+    }
+    Ok(())
+}
+
+fn context_keys_for_principal(e: &Entities, account: &str, input: &Value) -> Result<Value, Error> {
+    let source = input
+        .get("PolicySourceArn")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let entity = Entity::find(e, account, source)?;
+    let (identity, boundary) = entity.policies(e);
+    let mut keys = Keys::default();
+    for p in identity.iter().chain(&boundary) {
+        keys.add_document(&PolicyDocument::parse(&p.text)?);
+    }
+    add_given_keys(input, &mut keys)?;
+    Ok(json!({"ContextKeyNames": keys.0}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_store::{Change, ManagedPolicy};
+
+    const ACCOUNT: &str = "123456789012";
+
+    /// The AWS CLI's `simulate-custom-policy` example (awscli/examples/iam/
+    /// simulate-custom-policy.rst).
+    const CLI_EXAMPLE: &str = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2018-08-16T12:00:00Z"}}}}"#;
+
+    fn allow(action: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    }
+
+    fn deny(action: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Action":"{action}","Resource":"*"}}]}}"#
+        )
+    }
+
+    fn entry(name: &str, kind: &str, values: &[&str]) -> Value {
+        json!({"ContextKeyName": name, "ContextKeyType": kind, "ContextKeyValues": values})
+    }
+
+    fn custom(input: Value) -> Value {
+        simulate_custom_policy(ACCOUNT, &input).unwrap()
+    }
+
+    fn first(answer: &Value) -> &Value {
+        &answer["EvaluationResults"][0]
+    }
+
+    fn decision(answer: &Value) -> &str {
+        first(answer)["EvalDecision"].as_str().unwrap()
+    }
+
+    fn code(e: Error) -> String {
+        e.into_aws().code().to_string()
+    }
+
+    #[test]
+    fn the_aws_cli_example_with_its_positions() {
+        let allowed = custom(json!({
+            "PolicyInputList": [CLI_EXAMPLE],
+            "ActionNames": ["dynamodb:CreateBackup"],
+            "ContextEntries": [entry("aws:CurrentTime", "date", &["2019-04-25T11:00:00Z"])],
+        }));
+        let r = first(&allowed);
+        assert_eq!(r["EvalDecision"], "allowed");
+        assert_eq!(r["EvalResourceName"], "*");
+        assert_eq!(
+            r["MatchedStatements"],
+            json!([{"SourcePolicyId": "PolicyInputList.1", "SourcePolicyType": "none",
+                    "StartPosition": {"Line": 1, "Column": 38},
+                    "EndPosition": {"Line": 1, "Column": 167}}])
+        );
+        assert_eq!(r["MissingContextValues"], json!([]));
+        assert!(r.get("ResourceSpecificResults").is_none());
+        assert!(r.get("EvalDecisionDetails").is_none());
+        assert_eq!(allowed["IsTruncated"], false);
+
+        let early = custom(json!({
+            "PolicyInputList": [CLI_EXAMPLE],
+            "ActionNames": ["dynamodb:CreateBackup"],
+            "ContextEntries": [entry("aws:CurrentTime", "date", &["2014-04-25T11:00:00Z"])],
+        }));
+        assert_eq!(decision(&early), "implicitDeny");
+        assert_eq!(first(&early)["MatchedStatements"], json!([]));
+
+        let without = custom(json!({
+            "PolicyInputList": [CLI_EXAMPLE],
+            "ActionNames": ["dynamodb:CreateBackup"],
+        }));
+        assert_eq!(decision(&without), "implicitDeny");
+        assert_eq!(
+            first(&without)["MissingContextValues"],
+            json!(["aws:CurrentTime"])
+        );
+    }
+
+    #[test]
+    fn context_keys_in_order_of_appearance() {
+        let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2015-08-16T12:00:00Z"}}}}"#;
+        let out = context_keys_for_custom(&json!({"PolicyInputList": [text]})).unwrap();
+        assert_eq!(
+            out,
+            json!({"ContextKeyNames": ["aws:username", "aws:CurrentTime"]})
+        );
+
+        let text = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/${*}/${aws:userid}",
+             "Condition":{"StringEquals":{"s3:prefix":"${aws:username}/x"},"NumericLessThan":{"s3:max-keys":"${not:a-variable}"}}},
+            {"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"AWS:SecureTransport":"false"},"StringLike":{"S3:Prefix":"a"}}}]}"#;
+        let out =
+            context_keys_for_custom(&json!({"PolicyInputList": [text, CLI_EXAMPLE]})).unwrap();
+        assert_eq!(
+            out["ContextKeyNames"],
+            json!([
+                "aws:PrincipalTag/team",
+                "aws:userid",
+                "s3:prefix",
+                "aws:username",
+                "s3:max-keys",
+                "AWS:SecureTransport",
+                "aws:CurrentTime"
+            ])
+        );
+
+        let old = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}}"#;
+        let out = context_keys_for_custom(&json!({"PolicyInputList": [old]})).unwrap();
+        assert_eq!(out["ContextKeyNames"], json!([]));
+
+        let bad = context_keys_for_custom(&json!({"PolicyInputList": ["{"]})).unwrap_err();
+        assert_eq!(code(bad), "InvalidInput");
+    }
+
+    #[test]
+    fn context_entries_of_every_type() {
+        let ok = [
+            ("string", vec!["x"]),
+            ("stringList", vec!["a", "b"]),
+            ("numeric", vec!["10.5"]),
+            ("numericList", vec!["1", "-2e3"]),
+            ("boolean", vec!["TRUE"]),
+            ("booleanList", vec!["true", "false"]),
+            ("ip", vec!["10.1.2.3"]),
+            ("ipList", vec!["10.0.0.0/8", "2001:db8::/32"]),
+            ("binary", vec!["QmluYXJ5"]),
+            ("binaryList", vec!["QQ==", "Qg=="]),
+            ("date", vec!["2019-04-25T11:00:00Z"]),
+            ("dateList", vec!["2019-04-25T11:00:00Z", "1556190000"]),
+        ];
+        for (kind, values) in ok {
+            let c = context_entries(&json!({"ContextEntries": [entry("test:key", kind, &values)]}))
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let v = c.get("TEST:KEY").unwrap();
+            assert_eq!(v.values().len(), values.len(), "{kind}");
+            let multi = matches!(v, portcullis_policy::ContextValue::Multi(_));
+            assert_eq!(multi, kind.ends_with("List"), "{kind}");
+        }
+        for (kind, value) in [
+            ("numeric", "ten"),
+            ("boolean", "yes"),
+            ("ip", "10.1.2.300"),
+            ("ipList", "10.0.0.0/33"),
+            ("binary", "not base64!"),
+            ("date", "yesterday"),
+        ] {
+            let e =
+                context_entries(&json!({"ContextEntries": [entry("test:key", kind, &[value])]}))
+                    .unwrap_err();
+            assert_eq!(code(e), "InvalidInput", "{kind} {value}");
+        }
+        let empty =
+            context_entries(&json!({"ContextEntries": [entry("aws:TagKeys", "stringList", &[])]}))
+                .unwrap();
+        assert!(empty.get("aws:tagkeys").unwrap().is_empty_set());
+    }
+
+    #[test]
+    fn typed_context_entries_drive_conditions() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},
+            {"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Condition":{"NumericLessThanEquals":{"s3:max-keys":"10"}}},
+            {"Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"ForAllValues:StringEquals":{"aws:TagKeys":["a","b"]}}}]}"#;
+        let run = |action: &str, entries: Value| {
+            decision(&custom(json!({"PolicyInputList": [policy], "ActionNames": [action], "ContextEntries": entries})))
+                .to_string()
+        };
+        assert_eq!(
+            run(
+                "s3:GetObject",
+                json!([entry("aws:SourceIp", "ip", &["10.9.8.7"])])
+            ),
+            "allowed"
+        );
+        assert_eq!(
+            run(
+                "s3:GetObject",
+                json!([entry("aws:SourceIp", "ip", &["192.168.0.1"])])
+            ),
+            "implicitDeny"
+        );
+        assert_eq!(
+            run(
+                "s3:ListBucket",
+                json!([entry("s3:max-keys", "numeric", &["9"])])
+            ),
+            "allowed"
+        );
+        assert_eq!(
+            run(
+                "s3:ListBucket",
+                json!([entry("s3:max-keys", "numeric", &["11"])])
+            ),
+            "implicitDeny"
+        );
+        assert_eq!(
+            run(
+                "s3:PutObject",
+                json!([entry("aws:TagKeys", "stringList", &["a"])])
+            ),
+            "allowed"
+        );
+        assert_eq!(
+            run(
+                "s3:PutObject",
+                json!([entry("aws:TagKeys", "stringList", &["a", "c"])])
+            ),
+            "implicitDeny"
+        );
+    }
+
+    #[test]
+    fn resources_are_aggregated_per_action() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::open/*"}]}"#;
+        let answer = custom(json!({
+            "PolicyInputList": [policy],
+            "ActionNames": ["s3:GetObject"],
+            "ResourceArns": ["arn:aws:s3:::open/a", "arn:aws:s3:::closed/b"],
+        }));
+        assert_eq!(answer["EvaluationResults"].as_array().unwrap().len(), 1);
+        let r = first(&answer);
+        assert_eq!(r["EvalDecision"], "implicitDeny");
+        assert_eq!(
+            r["EvalResourceName"],
+            "arn:aws:s3:::${BucketName}/${ObjectName}"
+        );
+        assert_eq!(r["MatchedStatements"], json!([]));
+        assert_eq!(r["EvalDecisionDetails"], json!({}));
+        let specific = r["ResourceSpecificResults"].as_array().unwrap();
+        assert_eq!(specific.len(), 2);
+        assert_eq!(specific[0]["EvalResourceName"], "arn:aws:s3:::open/a");
+        assert_eq!(specific[0]["EvalResourceDecision"], "allowed");
+        assert_eq!(
+            specific[0]["MatchedStatements"][0]["SourcePolicyId"],
+            "PolicyInputList.1"
+        );
+        assert_eq!(specific[1]["EvalResourceDecision"], "implicitDeny");
+        assert_eq!(
+            resource_template("iam:ListRoles", "arn:aws:iam::123456789012:role/x"),
+            "*"
+        );
+        assert_eq!(
+            resource_template("iam:GetRole", "arn:aws-cn:iam::123456789012:role/x"),
+            "arn:aws-cn:iam::${Account}:role/${RoleNameWithPath}"
+        );
+    }
+
+    #[test]
+    fn boundaries_and_organizations_are_detailed() {
+        let answer = custom(json!({
+            "PolicyInputList": [allow("*")],
+            "PermissionsBoundaryPolicyInputList": [allow("s3:*")],
+            "ActionNames": ["s3:GetObject", "iam:CreateRole"],
+        }));
+        let results = answer["EvaluationResults"].as_array().unwrap();
+        assert_eq!(results[0]["EvalDecision"], "allowed");
+        assert_eq!(
+            results[0]["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"],
+            true
+        );
+        assert_eq!(results[1]["EvalDecision"], "implicitDeny");
+        assert_eq!(
+            results[1]["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"],
+            false
+        );
+        assert!(results[0].get("OrganizationsDecisionDetail").is_none());
+
+        let two = simulate_custom_policy(
+            ACCOUNT,
+            &json!({
+                "PolicyInputList": [allow("*")],
+                "PermissionsBoundaryPolicyInputList": [allow("s3:*"), allow("ec2:*")],
+                "ActionNames": ["s3:GetObject"],
+            }),
+        );
+        assert_eq!(code(two.unwrap_err()), "InvalidInput");
+
+        let answer = custom(json!({
+            "PolicyInputList": [allow("*")],
+            "OrderedOrganizationPolicyInputList": [
+                {"ServiceControlPolicyInputList": [allow("*")]},
+                {"ServiceControlPolicyInputList": [allow("s3:*"), deny("s3:DeleteBucket")]},
+            ],
+            "ActionNames": ["s3:GetObject", "s3:DeleteBucket", "ec2:RunInstances"],
+        }));
+        let results = answer["EvaluationResults"].as_array().unwrap();
+        let orgs: Vec<_> = results
+            .iter()
+            .map(|r| {
+                (
+                    r["EvalDecision"].as_str().unwrap(),
+                    r["OrganizationsDecisionDetail"]["AllowedByOrganizations"]
+                        .as_bool()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            orgs,
+            [
+                ("allowed", true),
+                ("explicitDeny", false),
+                ("implicitDeny", false)
+            ]
+        );
+        assert_eq!(
+            results[1]["MatchedStatements"],
+            json!([]),
+            "SCP statements are not listed"
+        );
+    }
+
+    #[test]
+    fn resource_policies_need_a_caller_and_detail_cross_account() {
+        let bucket = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}"#;
+        let e = simulate_custom_policy(
+            ACCOUNT,
+            &json!({
+                "PolicyInputList": [allow("s3:*")],
+                "ResourcePolicy": bucket,
+                "ActionNames": ["s3:GetObject"],
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(code(e), "InvalidInput");
+
+        let run = |identity: &str, owner: &str| {
+            custom(json!({
+                "PolicyInputList": [identity],
+                "ResourcePolicy": bucket,
+                "CallerArn": "arn:aws:iam::111122223333:user/alice",
+                "ResourceOwner": owner,
+                "ActionNames": ["s3:GetObject"],
+                "ResourceArns": ["arn:aws:s3:::shared/k"],
+            }))
+        };
+        // Same account: the bucket policy naming alice is enough.
+        let same = run(&allow("ec2:*"), "111122223333");
+        assert_eq!(decision(&same), "allowed");
+        assert_eq!(
+            first(&same)["MatchedStatements"][0]["SourcePolicyType"],
+            "resource"
+        );
+        assert_eq!(
+            first(&same)["MatchedStatements"][0]["SourcePolicyId"],
+            "ResourcePolicy"
+        );
+        assert_eq!(first(&same)["EvalDecisionDetails"], json!({}));
+        // Across accounts both sides must allow.
+        let cross = run(&allow("ec2:*"), "arn:aws:iam::444455556666:root");
+        assert_eq!(decision(&cross), "implicitDeny");
+        assert_eq!(
+            first(&cross)["EvalDecisionDetails"],
+            json!({"IAM Policy": "implicitDeny", "Resource Policy": "allowed"})
+        );
+        let both = run(&allow("s3:GetObject"), "444455556666");
+        assert_eq!(decision(&both), "allowed");
+        assert_eq!(
+            first(&both)["MatchedStatements"].as_array().unwrap().len(),
+            2
+        );
+
+        for bad in [
+            "arn:aws:sts::111122223333:assumed-role/r/s",
+            "lambda.amazonaws.com",
+            "arn:aws:iam::111122223333:root",
+        ] {
+            let e = simulate_custom_policy(ACCOUNT, &json!({
+                "PolicyInputList": [allow("s3:*")], "CallerArn": bad, "ActionNames": ["s3:GetObject"],
+            }))
+            .unwrap_err();
+            assert_eq!(code(e), "InvalidInput", "{bad}");
+        }
+        let e = simulate_custom_policy(ACCOUNT, &json!({
+            "PolicyInputList": [allow("s3:*")], "ResourceOwner": "nobody", "ActionNames": ["s3:GetObject"],
+        }))
+        .unwrap_err();
+        assert_eq!(code(e), "InvalidInput");
+    }
+
+    #[test]
+    fn an_anonymous_caller_has_no_principal_keys() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#;
+        let run = |extra: Value| {
+            let mut input = json!({"PolicyInputList": [policy], "ActionNames": ["s3:GetObject"],
+                                   "ResourceArns": ["arn:aws:s3:::home/PolicySimulatorCaller/x"]});
+            input
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            custom(input)
+        };
+        let none = run(json!({}));
+        assert_eq!(decision(&none), "implicitDeny");
+        assert_eq!(
+            first(&none)["MissingContextValues"],
+            json!(["aws:username"])
+        );
+        let given = run(
+            json!({"ContextEntries": [entry("aws:username", "string", &["PolicySimulatorCaller"])]}),
+        );
+        assert_eq!(decision(&given), "allowed");
+        let caller =
+            run(json!({"CallerArn": "arn:aws:iam::123456789012:user/PolicySimulatorCaller"}));
+        assert_eq!(decision(&caller), "allowed");
+        assert_eq!(first(&caller)["MissingContextValues"], json!([]));
+    }
+
+    #[test]
+    fn pages_through_actions() {
+        let actions = [
+            "s3:GetObject",
+            "s3:PutObject",
+            "ec2:RunInstances",
+            "iam:GetRole",
+            "sqs:SendMessage",
+        ];
+        let mut marker: Option<String> = None;
+        let mut seen = Vec::new();
+        loop {
+            let mut input =
+                json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "MaxItems": 2});
+            if let Some(m) = &marker {
+                input["Marker"] = json!(m);
+            }
+            let page = custom(input);
+            for r in page["EvaluationResults"].as_array().unwrap() {
+                seen.push(r["EvalActionName"].as_str().unwrap().to_string());
+            }
+            match page.get("Marker").and_then(Value::as_str) {
+                Some(m) => {
+                    assert_eq!(page["IsTruncated"], true);
+                    marker = Some(m.to_string());
+                }
+                None => {
+                    assert_eq!(page["IsTruncated"], false);
+                    break;
+                }
+            }
+        }
+        assert_eq!(seen, actions);
+        let e = simulate_custom_policy(
+            ACCOUNT,
+            &json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": "%%%"}),
+        )
+        .unwrap_err();
+        assert_eq!(code(e), "InvalidInput");
+    }
+
+    #[test]
+    fn bad_inputs_are_invalid_input() {
+        for input in [
+            json!({"PolicyInputList": ["{"], "ActionNames": ["s3:GetObject"]}),
+            json!({"PolicyInputList": [r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":"*","Action":"s3:*","Resource":"*"}}"#], "ActionNames": ["s3:GetObject"]}),
+            json!({"PolicyInputList": [allow("s3:*")], "ActionNames": ["s3:*"]}),
+            json!({"PolicyInputList": [allow("s3:*")], "ActionNames": ["nocolon"]}),
+            json!({"PolicyInputList": [allow("s3:*")], "ActionNames": ["s3:GetObject"], "ResourceHandlingOption": "Mainframe"}),
+            json!({"PolicyInputList": [allow("ec2:*")], "ActionNames": ["ec2:RunInstances"], "ResourceHandlingOption": "EC2-VPC-EBS",
+                   "ResourceArns": ["arn:aws:ec2:us-east-1:123456789012:instance/*", "arn:aws:ec2:us-east-1::image/ami-1"]}),
+        ] {
+            let e = simulate_custom_policy(ACCOUNT, &input).unwrap_err();
+            assert_eq!(code(e), "InvalidInput", "{input}");
+        }
+        let ok = custom(
+            json!({"PolicyInputList": [allow("ec2:*")], "ActionNames": ["ec2:RunInstances"], "ResourceHandlingOption": "EC2-VPC-InstanceStore",
+            "ResourceArns": ["arn:aws:ec2:us-east-1:123456789012:instance/*", "arn:aws:ec2:us-east-1::image/ami-1",
+                             "arn:aws:ec2:us-east-1:123456789012:security-group/*", "arn:aws:ec2:us-east-1:123456789012:network-interface/*"]}),
+        );
+        assert_eq!(decision(&ok), "allowed");
+        assert_eq!(
+            first(&ok)["ResourceSpecificResults"]
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+
+    // --- SimulatePrincipalPolicy ------------------------------------------------------
+
+    fn put<T: serde::de::DeserializeOwned + portcullis_store::Entity>(e: &mut Entities, v: Value) {
+        let entity: T = serde_json::from_value(v).unwrap();
+        e.apply(&Change::put(ACCOUNT, &entity)).unwrap();
+    }
+
+    fn managed(e: &mut Entities, name: &str, document: &str) -> String {
+        let arn = format!("arn:aws:iam::{ACCOUNT}:policy/{name}");
+        put::<ManagedPolicy>(
+            e,
+            json!({
+                "id": format!("ANPA{name}"), "name": name, "path": "/", "arn": arn, "create_date": 0,
+                "update_date": 0, "default_version_id": "v1", "next_version": 2,
+                "versions": [{"version_id": "v1", "document": document, "create_date": 0}],
+            }),
+        );
+        arn
+    }
+
+    /// alice (inline policy, ReadOnlyAccess, group `devs` with an inline deny and a
+    /// customer managed policy, boundary), role `app` (inline policy, trust policy naming
+    /// alice), role `other` (trust policy naming someone else).
+    fn account() -> Entities {
+        let mut e = Entities::default();
+        let ec2 = managed(&mut e, "Ec2Describe", &allow("ec2:Describe*"));
+        let boundary = managed(&mut e, "Boundary", &allow("*"));
+        put::<Group>(
+            &mut e,
+            json!({
+                "id": "AGPADEVS", "name": "devs", "path": "/", "arn": format!("arn:aws:iam::{ACCOUNT}:group/devs"),
+                "create_date": 0, "attached_policies": [ec2],
+                "inline_policies": {"no-delete": deny("iam:DeleteRole")},
+            }),
+        );
+        put::<User>(
+            &mut e,
+            json!({
+                "id": "AIDAALICE", "name": "alice", "path": "/eng/", "arn": format!("arn:aws:iam::{ACCOUNT}:user/eng/alice"),
+                "create_date": 0, "groups": ["AGPADEVS"], "permissions_boundary": boundary,
+                "tags": [{"key": "team", "value": "ml"}],
+                "attached_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
+                "inline_policies": {"roles": allow("iam:*Role"), "sts": allow("sts:AssumeRole")},
+            }),
+        );
+        let trust = |who: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{who}"}},"Action":"sts:AssumeRole"}}]}}"#
+            )
+        };
+        for (name, who) in [
+            ("app", format!("arn:aws:iam::{ACCOUNT}:user/eng/alice")),
+            ("other", format!("arn:aws:iam::{ACCOUNT}:user/bob")),
+        ] {
+            put::<Role>(
+                &mut e,
+                json!({
+                    "id": format!("AROA{name}"), "name": name, "path": "/", "arn": format!("arn:aws:iam::{ACCOUNT}:role/{name}"),
+                    "create_date": 0, "assume_role_policy_document": trust(&who), "max_session_duration": 3600,
+                    "inline_policies": {"tagged": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"ml"}}}]}"#},
+                }),
+            );
+        }
+        e
+    }
+
+    fn principal(e: &Entities, input: Value) -> Result<Value, Error> {
+        simulate_principal_policy(e, ACCOUNT, &input)
+    }
+
+    fn sources(answer: &Value, i: usize) -> Vec<(String, String)> {
+        answer["EvaluationResults"][i]["MatchedStatements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["SourcePolicyId"].as_str().unwrap().to_string(),
+                    m["SourcePolicyType"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_users_policies_with_its_groups() {
+        let e = account();
+        let alice = format!("arn:aws:iam::{ACCOUNT}:user/eng/alice");
+        let answer = principal(&e, json!({
+            "PolicySourceArn": alice,
+            "ActionNames": ["iam:GetRole", "iam:DeleteRole", "ec2:DescribeInstances", "iam:CreateUser", "s3:GetObject"],
+        }))
+        .unwrap();
+        let decisions: Vec<&str> = answer["EvaluationResults"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["EvalDecision"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            decisions,
+            [
+                "allowed",
+                "explicitDeny",
+                "allowed",
+                "implicitDeny",
+                "allowed"
+            ]
+        );
+        assert_eq!(
+            sources(&answer, 0),
+            [("user_alice_roles".to_string(), "user".to_string())]
+        );
+        assert_eq!(
+            sources(&answer, 1),
+            [("group_devs_no-delete".to_string(), "group".to_string())]
+        );
+        assert_eq!(
+            sources(&answer, 2),
+            [("ReadOnlyAccess".to_string(), "aws-managed".to_string())]
+        );
+        assert_eq!(sources(&answer, 3), []);
+        let first = &answer["EvaluationResults"][0];
+        assert_eq!(
+            first["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"],
+            true
+        );
+        assert_eq!(
+            first["MissingContextValues"],
+            json!(["s3express:SessionMode"]),
+            "ReadOnlyAccess has a condition"
+        );
+
+        // Excluding policies by type, ARN (wildcards in the name) or inline identifier.
+        let excluded = |exclusions: Value| {
+            let answer = principal(&e, json!({
+                "PolicySourceArn": alice, "ActionNames": ["iam:GetRole", "iam:DeleteRole", "ec2:DescribeInstances"],
+                "PolicyExclusionList": exclusions,
+            }))
+            .unwrap();
+            answer["EvaluationResults"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["EvalDecision"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            excluded(json!([{"PolicyType": "inline"}])),
+            ["allowed", "implicitDeny", "allowed"]
+        );
+        assert_eq!(
+            excluded(
+                json!([{"InlinePolicyIdentifier": {"PolicyName": "no-delete", "AttachmentType": "group", "AttachmentName": "d?v*"}}])
+            ),
+            ["allowed", "allowed", "allowed"]
+        );
+        assert_eq!(
+            excluded(
+                json!([{"PolicyArn": "arn:aws:iam::aws:policy/ReadOnly*"}, {"PolicyType": "user-managed"}])
+            ),
+            ["allowed", "explicitDeny", "implicitDeny"]
+        );
+        assert_eq!(
+            excluded(json!([{"PolicyType": "permission-boundary"}])),
+            ["allowed", "explicitDeny", "allowed"]
+        );
+        for bad in [
+            json!([{"PolicyArn": "arn:aws:iam::aws:policy/*Read*"}]),
+            json!([{"PolicyArn": "not-an-arn"}]),
+            json!([{"PolicyArn": "arn:aws:iam::*:policy/x"}]),
+            json!([{"PolicyType": "inline", "PolicyArn": "arn:aws:iam::aws:policy/x"}]),
+        ] {
+            let e = principal(&e, json!({"PolicySourceArn": alice, "ActionNames": ["iam:GetRole"], "PolicyExclusionList": bad})).unwrap_err();
+            assert_eq!(code(e), "InvalidInput");
+        }
+
+        // A boundary given in the request replaces the user's.
+        let answer = principal(
+            &e,
+            json!({
+                "PolicySourceArn": alice, "ActionNames": ["iam:GetRole"],
+                "PermissionsBoundaryPolicyInputList": [allow("s3:*")],
+            }),
+        )
+        .unwrap();
+        assert_eq!(decision(&answer), "implicitDeny");
+        assert_eq!(first_boundary(&answer), Some(false));
+
+        let keys = context_keys_for_principal(
+            &e,
+            ACCOUNT,
+            &json!({"PolicySourceArn": alice, "PolicyInputList": [CLI_EXAMPLE]}),
+        )
+        .unwrap();
+        assert_eq!(
+            keys["ContextKeyNames"],
+            json!(["s3express:SessionMode", "aws:CurrentTime"])
+        );
+    }
+
+    fn first_boundary(answer: &Value) -> Option<bool> {
+        first(answer)["PermissionsBoundaryDecisionDetail"]["AllowedByPermissionsBoundary"].as_bool()
+    }
+
+    #[test]
+    fn roles_groups_and_trust_policies() {
+        let e = account();
+        let app = format!("arn:aws:iam::{ACCOUNT}:role/app");
+        // The role's tags become aws:PrincipalTag/*: it has none, so the condition fails
+        // and the key is missing, until ContextEntries gives it.
+        let answer = principal(
+            &e,
+            json!({"PolicySourceArn": app, "ActionNames": ["s3:GetObject"]}),
+        )
+        .unwrap();
+        assert_eq!(decision(&answer), "implicitDeny");
+        assert_eq!(
+            first(&answer)["MissingContextValues"],
+            json!(["aws:PrincipalTag/team"])
+        );
+        let answer = principal(
+            &e,
+            json!({"PolicySourceArn": app, "ActionNames": ["s3:GetObject"],
+            "ContextEntries": [entry("aws:PrincipalTag/team", "string", &["ml"])]}),
+        )
+        .unwrap();
+        assert_eq!(decision(&answer), "allowed");
+        assert_eq!(
+            sources(&answer, 0),
+            [("role_app_tagged".to_string(), "role".to_string())]
+        );
+        // alice's tags count when she is the caller.
+        let answer = principal(
+            &e,
+            json!({"PolicySourceArn": app, "ActionNames": ["s3:GetObject"],
+            "CallerArn": format!("arn:aws:iam::{ACCOUNT}:user/eng/alice")}),
+        )
+        .unwrap();
+        assert_eq!(decision(&answer), "allowed");
+
+        // A group's policies, with no caller.
+        let devs = format!("arn:aws:iam::{ACCOUNT}:group/devs");
+        let answer = principal(
+            &e,
+            json!({"PolicySourceArn": devs, "ActionNames": ["ec2:DescribeVpcs", "iam:DeleteRole"]}),
+        )
+        .unwrap();
+        assert_eq!(answer["EvaluationResults"][0]["EvalDecision"], "allowed");
+        assert_eq!(
+            sources(&answer, 0),
+            [("Ec2Describe".to_string(), "user-managed".to_string())]
+        );
+        assert_eq!(
+            answer["EvaluationResults"][1]["EvalDecision"],
+            "explicitDeny"
+        );
+        let err = principal(&e, json!({"PolicySourceArn": devs, "ActionNames": ["s3:GetObject"], "ResourcePolicy": allow("s3:*")})).unwrap_err();
+        assert_eq!(code(err), "InvalidInput");
+
+        // sts:AssumeRole on a role of the account: its trust policy decides with alice's.
+        let alice = format!("arn:aws:iam::{ACCOUNT}:user/eng/alice");
+        let answer = principal(
+            &e,
+            json!({
+                "PolicySourceArn": alice, "ActionNames": ["sts:AssumeRole"],
+                "ResourceArns": [app, format!("arn:aws:iam::{ACCOUNT}:role/other")],
+            }),
+        )
+        .unwrap();
+        let r = first(&answer);
+        assert_eq!(r["EvalDecision"], "implicitDeny");
+        let specific = r["ResourceSpecificResults"].as_array().unwrap();
+        assert_eq!(specific[0]["EvalResourceDecision"], "allowed");
+        let trust: Vec<&str> = specific[0]["MatchedStatements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["SourcePolicyType"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            trust,
+            ["resource"],
+            "a trust policy naming the user is enough"
+        );
+        assert_eq!(
+            specific[0]["MatchedStatements"][0]["SourcePolicyId"],
+            json!(app)
+        );
+        assert_eq!(specific[1]["EvalResourceDecision"], "implicitDeny");
+
+        for (arn, code_wanted) in [
+            (format!("arn:aws:iam::{ACCOUNT}:user/bob"), "NoSuchEntity"),
+            (format!("arn:aws:iam::{ACCOUNT}:user/alice"), "NoSuchEntity"),
+            (
+                "arn:aws:iam::111122223333:role/app".to_string(),
+                "NoSuchEntity",
+            ),
+            (
+                format!("arn:aws:iam::{ACCOUNT}:policy/Boundary"),
+                "InvalidInput",
+            ),
+            ("nonsense".to_string(), "InvalidInput"),
+        ] {
+            let e = principal(
+                &e,
+                json!({"PolicySourceArn": arn, "ActionNames": ["s3:GetObject"]}),
+            )
+            .unwrap_err();
+            assert_eq!(code(e), code_wanted, "{arn}");
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! AssumeRole: the role's trust policy evaluated through the whole authorization chain,
+//! with the caller's own policies where AWS requires them, MFA, ExternalId, session
+//! policies, session tags, source identity and role chaining.
+
+use super::Ctx;
+use super::credentials::{SessionRequest, issue, packed_size};
+use super::federation::{session_policies, session_tags};
+use crate::auth::session::{SessionPrincipal, SessionTag};
+use crate::authz::{Ask, caller_auth, caller_context, decide};
+use crate::error::Error;
+use crate::time::now_seconds;
+use portcullis_policy::{CompiledPolicy, PrincipalKind};
+use portcullis_store::Role;
+use serde_json::{Value, json};
+
+/// Role chaining caps a session at one hour (STS API reference, AssumeRole).
+const CHAINED_MAX_SECONDS: i64 = 3600;
+
+/// Checks the MFA of a request (SerialNumber and TokenCode) against the calling user's
+/// device. Returns when the caller authenticated with MFA: now, when this request carries
+/// a valid code; the time of the caller's own session MFA, when it has one.
+pub async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
+    let serial = ctx.input.opt_str("SerialNumber");
+    let code = ctx.input.opt_str("TokenCode");
+    match (serial, code) {
+        (None, None) => Ok(ctx
+            .caller
+            .session
+            .as_ref()
+            .and_then(|s| s.mfa_authenticated_at)),
+        (Some(serial), Some(code)) => {
+            let now = now_seconds();
+            let Some(user_id) = ctx.caller.user_id.as_deref() else {
+                return Err(crate::iam::mfa::unable_to_validate());
+            };
+            crate::iam::mfa::check_code(ctx.app, user_id, serial, code, now).await?;
+            Ok(Some(now))
+        }
+        _ => Err(crate::iam::mfa::unable_to_validate()),
+    }
+}
+
+/// AccessDenied for an assumption, in AWS's words: the bare sentence, without the reason,
+/// so that a role that does not trust the caller cannot be told from one that does not
+/// exist. The encoded authorization message, when there is one, still explains.
+fn not_authorized(ctx: &Ctx<'_>, action: &str, role_arn: &str, encoded: Option<String>) -> Error {
+    let error = crate::protocol::AwsError::new(
+        "AccessDenied",
+        format!(
+            "User: {} is not authorized to perform: {action} on resource: {role_arn}",
+            ctx.caller.principal.arn
+        ),
+    );
+    match encoded {
+        Some(encoded) => Error::Denied { error, encoded },
+        None => Error::Aws(error),
+    }
+}
+
+/// AssumeRole.
+pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let i = &ctx.input;
+    let role_arn = i.str("RoleArn")?;
+    let session_name = i.str("RoleSessionName")?;
+    let authorizes = ctx.app.config.authorizes();
+    if authorizes && ctx.caller.principal.kind == PrincipalKind::Root {
+        return Err(Error::aws(
+            "AccessDenied",
+            "Roles may not be assumed by root accounts.",
+        ));
+    }
+    let role: Role = ctx
+        .app
+        .read(|e| e.roles.values().find(|r| r.arn == role_arn).cloned())
+        .ok_or_else(|| not_authorized(ctx, "sts:AssumeRole", role_arn, None))?;
+    let caller_session = ctx.caller.session.as_deref();
+    let chained = matches!(
+        caller_session.map(|s| &s.principal),
+        Some(SessionPrincipal::AssumedRole { .. })
+    );
+    let seconds = i.opt_i64("DurationSeconds").unwrap_or(3600);
+    // Credentials from GetSessionToken are capped like role chaining (AWS answers the same
+    // ValidationError to them).
+    if caller_session.is_some() && seconds > CHAINED_MAX_SECONDS {
+        return Err(Error::validation(
+            "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+        ));
+    }
+    if seconds > role.max_session_duration {
+        return Err(Error::validation(
+            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+        ));
+    }
+    let (policies, policy_arns) = session_policies(ctx)?;
+    let mut tags = session_tags(ctx)?;
+    let transitive: Vec<String> = i
+        .str_list("TransitiveTagKeys")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    for key in &transitive {
+        if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
+            return Err(Error::aws(
+                "InvalidParameterValue",
+                "The specified transitive tag key must be included in the requested tags.",
+            ));
+        }
+    }
+    let mut transitive_keys = transitive.clone();
+    if let Some(parent) = caller_session.filter(|_| chained) {
+        for key in &parent.transitive_tag_keys {
+            if let Some(t) = parent.tags.iter().find(|t| t.key.eq_ignore_ascii_case(key)) {
+                if tags.iter().any(|n| n.key.eq_ignore_ascii_case(key)) {
+                    return Err(Error::aws(
+                        "InvalidParameterValue",
+                        format!(
+                            "A tag with the key {key} was passed transitively and cannot be overridden."
+                        ),
+                    ));
+                }
+                tags.push(SessionTag {
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                });
+                transitive_keys.push(t.key.clone());
+            }
+        }
+    }
+    let packed = packed_size(&policies, &policy_arns, &tags)?;
+    let source_identity = i.opt_str("SourceIdentity").map(str::to_string);
+    if let (Some(asked), Some(parent)) = (
+        &source_identity,
+        caller_session.and_then(|s| s.source_identity.as_ref()),
+    ) && asked != parent
+    {
+        return Err(Error::aws(
+            "InvalidParameterValue",
+            "The source identity cannot be changed once set.",
+        ));
+    }
+    let source_identity =
+        source_identity.or_else(|| caller_session.and_then(|s| s.source_identity.clone()));
+    let mfa = check_mfa(ctx).await?;
+    if authorizes {
+        authorize(ctx, &role, session_name, &tags, &transitive, mfa)?;
+    }
+    let (_, credentials) = issue(
+        ctx.app,
+        SessionRequest {
+            principal: SessionPrincipal::AssumedRole {
+                role_id: role.id.clone(),
+                role_arn: role.arn.clone(),
+                role_name: role.name.clone(),
+                session_name: session_name.to_string(),
+            },
+            duration_seconds: seconds,
+            policies,
+            policy_arns,
+            tags,
+            transitive_tag_keys: transitive_keys,
+            source_identity: source_identity.clone(),
+            mfa_authenticated_at: mfa,
+            chain_depth: caller_session
+                .map_or(0, |s| s.chain_depth.saturating_add(u8::from(chained))),
+        },
+    );
+    if let Err(e) = ctx
+        .app
+        .record_role_use(&role.name, &ctx.caller.region)
+        .await
+    {
+        tracing::warn!(error = %e, role = %role.name, "could not record the use of a role");
+    }
+    let account = ctx.app.account_id();
+    let mut out = json!({
+        "Credentials": credentials,
+        "AssumedRoleUser": {
+            "AssumedRoleId": format!("{}:{session_name}", role.id),
+            "Arn": format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
+        },
+    });
+    if let Some(packed) = packed {
+        out["PackedPolicySize"] = json!(packed);
+    }
+    if let Some(s) = source_identity {
+        out["SourceIdentity"] = json!(s);
+    }
+    Ok(out)
+}
+
+/// Authorizes the assumption: `sts:AssumeRole` against the trust policy and the caller's
+/// policies, and `sts:TagSession` when tags are passed.
+fn authorize(
+    ctx: &Ctx<'_>,
+    role: &Role,
+    session_name: &str,
+    tags: &[SessionTag],
+    transitive: &[String],
+    mfa: Option<i64>,
+) -> Result<(), Error> {
+    let trust = CompiledPolicy::parse(&role.assume_role_policy_document)?;
+    let i = &ctx.input;
+    let mut actions = vec!["sts:AssumeRole"];
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if i.opt_str("SourceIdentity").is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    ctx.app.read(|e| {
+        let auth = caller_auth(ctx.app, e, ctx.caller)?;
+        for action in actions {
+            let mut c = caller_context(ctx.caller, "sts", &auth);
+            c.insert("sts:RoleSessionName", session_name);
+            if let Some(x) = i.opt_str("ExternalId") {
+                c.insert("sts:ExternalId", x);
+            }
+            if let Some(s) = i.opt_str("SourceIdentity") {
+                c.insert("sts:SourceIdentity", s);
+            }
+            if let Some(at) = mfa {
+                c.insert("aws:MultiFactorAuthPresent", "true");
+                c.insert(
+                    "aws:MultiFactorAuthAge",
+                    &(now_seconds() - at).max(0).to_string(),
+                );
+            }
+            if !tags.is_empty() {
+                for t in tags {
+                    c.insert(&format!("aws:RequestTag/{}", t.key), &t.value);
+                }
+                c.insert_multi("aws:TagKeys", tags.iter().map(|t| t.key.as_str()));
+                c.insert_multi("sts:TransitiveTagKeys", transitive.iter());
+            }
+            for t in &role.tags {
+                c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);
+            }
+            let verdict = decide(
+                ctx.app,
+                ctx.caller,
+                &auth,
+                Ask {
+                    action,
+                    resource: &role.arn,
+                    context: c,
+                    resource_policy: Some(&trust),
+                    scoped: false,
+                },
+            )?;
+            if !verdict.decision.is_allowed() {
+                return Err(not_authorized(ctx, action, &role.arn, verdict.encoded));
+            }
+        }
+        Ok(())
+    })
+}

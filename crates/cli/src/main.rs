@@ -20,6 +20,15 @@ enum Command {
     /// Work with IAM policy documents: validate them, simulate requests against them.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
+    /// Instances whose metadata listener hands out their instance profile's role.
+    #[command(subcommand)]
+    Instance(commands::instance::InstanceCommand),
+    /// Tasks whose container credentials endpoint hands out their task role.
+    #[command(subcommand)]
+    Task(commands::task::TaskCommand),
+    /// ID tokens from the built-in OpenID Connect issuer.
+    #[command(subcommand)]
+    Token(commands::token::TokenCommand),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +36,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Serve(args) => commands::serve::run(args),
+        Command::Instance(cmd) => commands::instance::run(cmd),
+        Command::Task(cmd) => commands::task::run(cmd),
+        Command::Token(cmd) => commands::token::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -45,6 +45,8 @@ fn setup() -> (App, Caller, Caller) {
             server_key: None,
             session_keys: None,
             oidc_keys: None,
+            workload_session_seconds: portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS,
+            issuer_url: None,
         };
         let (app, _) = App::open(config).await.expect("app");
         let user = User {

@@ -43,6 +43,10 @@ pub struct App {
     pub oidc_keys: crate::auth::oidc::KeySets,
     generation: AtomicU64,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
+    /// Metadata listeners and cached credentials of instances and tasks.
+    pub workloads: crate::workloads::Workloads,
+    /// The built-in OpenID Connect issuer.
+    pub issuer: crate::workloads::issuer::Issuer,
 }
 
 /// How many opened session tokens are kept.
@@ -90,6 +94,15 @@ impl App {
             .collect();
         let entities = Entities::from_records(mine)?;
         let oidc_keys = crate::auth::oidc::KeySets::open(config.oidc_keys.as_deref())?;
+        let issuer_url = config
+            .issuer_url
+            .clone()
+            .unwrap_or_else(|| crate::workloads::issuer::default_url(config.listen));
+        let issuer =
+            crate::workloads::issuer::Issuer::open(config.data_dir.as_deref(), &issuer_url)?;
+        if let Some(id) = crate::auth::oidc::provider_id(issuer.url()) {
+            oidc_keys.register(id, issuer.key_set().clone());
+        }
         let app = App {
             config,
             store,
@@ -102,6 +115,8 @@ impl App {
             oidc_keys,
             generation: AtomicU64::new(0),
             key_use_marks: std::sync::Mutex::default(),
+            workloads: crate::workloads::Workloads::default(),
+            issuer,
         };
         let created = app.bootstrap().await?;
         Ok((app, created))
@@ -244,6 +259,7 @@ impl App {
             *self.entities.write().unwrap_or_else(|p| p.into_inner()) = Entities::default();
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
+        self.workloads.stop_all();
         self.bootstrap().await
     }
 

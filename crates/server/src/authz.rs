@@ -596,6 +596,46 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
     ))
 }
 
+/// Authorizes one action of a call outside IAM and STS (`ec2:RunInstances`,
+/// `iam:PassRole`, …) on `resource`, with extra context keys; AccessDenied as [`check`]
+/// answers it.
+pub fn check_action(
+    app: &App,
+    caller: &Caller,
+    action: &str,
+    resource: &str,
+    extra: &[(&str, &str)],
+) -> Result<(), Error> {
+    if !app.config.authorizes() || caller.is_root() {
+        return Ok(());
+    }
+    let service = action.split(':').next().unwrap_or_default();
+    app.read(|e| {
+        let auth = caller_auth(app, e, caller)?;
+        let mut context = caller_context(caller, service, &auth);
+        for (k, v) in extra {
+            context.insert(k, v);
+        }
+        let verdict = decide(
+            app,
+            caller,
+            &auth,
+            Ask {
+                action,
+                resource,
+                context,
+                resource_policy: None,
+                scoped: false,
+            },
+        )?;
+        if verdict.decision.is_allowed() {
+            Ok(())
+        } else {
+            Err(access_denied(caller, action, resource, verdict))
+        }
+    })
+}
+
 /// Authorizes a call, answering AWS's AccessDenied when the policies do not allow it.
 /// The root user of the account is allowed everything (no organization policies apply).
 pub fn check(

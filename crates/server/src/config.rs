@@ -32,7 +32,16 @@ pub struct Config {
     /// The directory of JWKS files of OpenID Connect providers that are not on a loopback
     /// address (`--oidc-keys`; see `auth::oidc`).
     pub oidc_keys: Option<PathBuf>,
+    /// How long the credentials handed to instances and tasks last, in seconds (EC2 and
+    /// ECS hand out six-hour credentials; tests use less to see them rotate).
+    pub workload_session_seconds: i64,
+    /// The issuer URL of the built-in OpenID Connect issuer (`None`: derived from the
+    /// listening address, `http://ADDR/oidc`).
+    pub issuer_url: Option<String>,
 }
+
+/// How long workload credentials last unless configured: six hours, as on EC2.
+pub const DEFAULT_WORKLOAD_SESSION_SECONDS: i64 = 21_600;
 
 impl Config {
     /// True when every call is authorized by the policy engine.

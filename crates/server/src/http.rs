@@ -10,7 +10,7 @@ use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
 use crate::protocol::{self, Model, Operation, Service};
-use crate::{authz, denial, sts};
+use crate::{authz, denial, sts, workloads};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
@@ -23,11 +23,54 @@ use std::sync::Arc;
 
 /// The router of a server.
 pub fn router(app: Arc<App>) -> Router {
+    let issuer = app.issuer.path().to_string();
     Router::new()
         .route("/", get(query).post(query))
         .route("/_portcullis/health", get(health))
         .route("/_portcullis/reset", post(reset))
+        .route("/v2/credentials/{id}", get(container_credentials))
+        .route(
+            "/_portcullis/ecs/credentials/{id}",
+            get(container_credentials),
+        )
+        .route(
+            &format!("{issuer}/.well-known/openid-configuration"),
+            get(issuer_discovery),
+        )
+        .route(&format!("{issuer}/jwks.json"), get(issuer_keys))
         .with_state(app)
+}
+
+fn json_response(status: u16, body: String) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}
+
+async fn container_credentials(
+    State(app): State<Arc<App>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let (status, body) = workloads::tasks::credentials(&app, uri.path(), authorization).await;
+    json_response(status, body.to_string())
+}
+
+async fn issuer_discovery(State(app): State<Arc<App>>) -> Response {
+    json_response(200, app.issuer.discovery().to_string())
+}
+
+async fn issuer_keys(State(app): State<Arc<App>>) -> Response {
+    json_response(
+        200,
+        serde_json::to_string(app.issuer.key_set()).unwrap_or_default(),
+    )
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {
@@ -114,6 +157,104 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The headers of a request as the signature covers them (with `:authority` standing in
+/// for a missing `Host`).
+fn signed_headers<'h>(headers: &'h HeaderMap, uri: &'h Uri) -> Vec<(&'h str, &'h str)> {
+    let mut list: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    if !headers.contains_key(header::HOST)
+        && let Some(a) = uri.authority()
+    {
+        list.push((":authority", a.as_str()));
+    }
+    list
+}
+
+/// The APIs of the workloads that get credentials: EC2 (Query protocol, its own version)
+/// and ECS (JSON 1.1, by `X-Amz-Target`).
+enum WorkloadApi {
+    Ec2,
+    Ecs(String),
+}
+
+impl WorkloadApi {
+    fn of(headers: &HeaderMap, params: &protocol::Params<'_>) -> Option<WorkloadApi> {
+        if let Some(op) = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|t| t.strip_prefix(workloads::tasks::TARGET_PREFIX))
+        {
+            return Some(WorkloadApi::Ecs(op.to_string()));
+        }
+        (protocol::find_param(params, "Version") == Some(workloads::instances::API_VERSION))
+            .then_some(WorkloadApi::Ec2)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn workload_call(
+    app: &Arc<App>,
+    api: WorkloadApi,
+    peer: SocketAddr,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    params: &protocol::Params<'_>,
+    request_id: &str,
+) -> Response {
+    let header_list = signed_headers(headers, uri);
+    let http_request = HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &header_list,
+        body,
+    };
+    let signing_name = match api {
+        WorkloadApi::Ec2 => "ec2",
+        WorkloadApi::Ecs(_) => "ecs",
+    };
+    let caller = caller::authenticate(app, &http_request, signing_name, &peer.ip().to_string());
+    let (status, body, content_type) = match (api, caller) {
+        (WorkloadApi::Ec2, Ok(caller)) => {
+            let (status, body) = workloads::instances::call(app, &caller, params, request_id).await;
+            (status, body, protocol::CONTENT_TYPE)
+        }
+        (WorkloadApi::Ec2, Err(e)) => {
+            let e = workloads::instances::Ec2Error::from(e);
+            (
+                e.status,
+                workloads::instances::error_body(&e, request_id),
+                protocol::CONTENT_TYPE,
+            )
+        }
+        (WorkloadApi::Ecs(op), Ok(caller)) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(|| app.config.listen.to_string(), str::to_string);
+            let (status, body) = workloads::tasks::call(app, &caller, &op, body, &host).await;
+            (status, body, "application/x-amz-json-1.1")
+        }
+        (WorkloadApi::Ecs(_), Err(e)) => {
+            let aws = e.into_aws();
+            (
+                aws.status(),
+                json!({"__type": aws.code(), "message": aws.message()}).to_string(),
+                "application/x-amz-json-1.1",
+            )
+        }
+    };
+    let mut response = xml(status, body, request_id);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
 async fn query(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -129,22 +270,27 @@ async fn query(
         &[]
     };
     let params = protocol::parse_request(uri.query(), form_body);
+    if let Some(api) = WorkloadApi::of(&headers, &params) {
+        return workload_call(
+            &app,
+            api,
+            peer,
+            &method,
+            &uri,
+            &headers,
+            &body,
+            &params,
+            &request_id,
+        )
+        .await;
+    }
     let version = protocol::find_param(&params, "Version");
     let service = match version {
         Some(v) if v == Service::Sts.model().api_version() => Service::Sts,
         _ => Service::Iam,
     };
     let model = service.model();
-    let mut header_list: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-        .collect();
-    let authority = uri.authority().map(|a| a.as_str().to_string());
-    if !headers.contains_key(header::HOST)
-        && let Some(a) = &authority
-    {
-        header_list.push((":authority", a.as_str()));
-    }
+    let header_list = signed_headers(&headers, &uri);
     let http_request = HttpRequest {
         method: method.as_str(),
         path: uri.path(),

@@ -19,6 +19,7 @@ pub mod protocol;
 pub mod secrets;
 pub mod sts;
 pub mod time;
+pub mod workloads;
 
 pub use app::{App, NewRootCredentials};
 pub use config::Config;
@@ -39,18 +40,22 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store, bootstraps the account and binds the listener.
-    pub async fn bind(config: Config) -> Result<Server, Error> {
+    /// Opens the store, bootstraps the account, binds the listener and starts the metadata
+    /// listeners of registered instances.
+    pub async fn bind(mut config: Config) -> Result<Server, Error> {
         let listen = config.listen;
-        let (app, new_root_credentials) = App::open(config).await?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| Error::io(format!("listening on {listen}"), e))?;
         let local_addr = listener
             .local_addr()
             .map_err(|e| Error::io("reading the listening address", e))?;
+        config.listen = local_addr;
+        let (app, new_root_credentials) = App::open(config).await?;
+        let app = Arc::new(app);
+        workloads::Workloads::start_all(&app).await;
         Ok(Server {
-            app: Arc::new(app),
+            app,
             listener,
             local_addr,
             new_root_credentials,

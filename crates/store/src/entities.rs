@@ -3,7 +3,8 @@
 //! by applying each committed change.
 
 use crate::entity::{
-    AccessKey, Account, Group, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, User,
+    AccessKey, Account, Group, Instance, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider,
+    Role, Task, User,
 };
 use crate::error::StoreError;
 use crate::record::{Change, Kind, Record};
@@ -39,6 +40,10 @@ pub struct Entities {
     pub mfa_devices: BTreeMap<String, MfaDevice>,
     /// OpenID Connect providers by ARN.
     pub oidc_providers: BTreeMap<String, OidcProvider>,
+    /// Registered instances by ID.
+    pub instances: BTreeMap<String, Instance>,
+    /// Registered tasks by ID.
+    pub tasks: BTreeMap<String, Task>,
     users_by_id: HashMap<String, String>,
     groups_by_id: HashMap<String, String>,
     roles_by_id: HashMap<String, String>,
@@ -116,6 +121,12 @@ impl Entities {
             Kind::OidcProvider => {
                 self.oidc_providers.insert(key, decode(r)?);
             }
+            Kind::Instance => {
+                self.instances.insert(key, decode(r)?);
+            }
+            Kind::Task => {
+                self.tasks.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -154,6 +165,12 @@ impl Entities {
             }
             Kind::OidcProvider => {
                 self.oidc_providers.remove(key);
+            }
+            Kind::Instance => {
+                self.instances.remove(key);
+            }
+            Kind::Task => {
+                self.tasks.remove(key);
             }
         }
     }

@@ -300,3 +300,73 @@ impl OidcProvider {
             .map_or(self.url.as_str(), |(_, rest)| rest)
     }
 }
+
+/// Whether an instance's metadata service insists on IMDSv2 session tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HttpTokens {
+    /// IMDSv2 only: requests without a session token are refused (401).
+    Required,
+    /// IMDSv1 and IMDSv2.
+    Optional,
+}
+
+impl HttpTokens {
+    /// The value as EC2 writes it (`required`, `optional`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HttpTokens::Required => "required",
+            HttpTokens::Optional => "optional",
+        }
+    }
+}
+
+/// A registered EC2-like instance: a workload that gets the role of its instance profile
+/// from its own instance metadata listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// The instance ID (`i-` and 17 hexadecimal digits).
+    pub id: String,
+    /// The name of its instance profile.
+    pub instance_profile: String,
+    /// Whether IMDSv2 tokens are required.
+    pub http_tokens: HttpTokens,
+    /// The address its metadata listener binds to (`127.0.0.1:0` picks a free port).
+    pub imds_listen: String,
+    /// The image ID it was launched with.
+    pub image_id: String,
+    /// The instance type it was launched with.
+    pub instance_type: String,
+    /// The availability zone it runs in.
+    pub availability_zone: String,
+    /// Launch time (milliseconds since the Unix epoch).
+    pub launch_time: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A registered ECS-like task: a workload that gets its task role from the container
+/// credentials endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    /// The task ID (32 hexadecimal digits).
+    pub id: String,
+    /// The cluster name.
+    pub cluster: String,
+    /// The task definition it runs (`family:revision`, as given).
+    pub task_definition: String,
+    /// The ARN of the task role, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_role_arn: Option<String>,
+    /// The ARN of the task execution role, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_role_arn: Option<String>,
+    /// The secret part of the credentials path (`/v2/credentials/ID`) that only the task
+    /// knows.
+    pub credentials_id: String,
+    /// SHA-256 (hex) of the authorization token the full-URI form requires; the token
+    /// itself is shown once, when the task starts.
+    pub authorization_token_sha256: String,
+    /// Start time (milliseconds since the Unix epoch).
+    pub created_at: i64,
+}

@@ -1,7 +1,8 @@
 //! What the durable store holds: one record per entity, keyed by account, kind and key.
 
 use crate::entity::{
-    AccessKey, Account, Group, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, User,
+    AccessKey, Account, Group, Instance, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider,
+    Role, Task, User,
 };
 use crate::error::StoreError;
 use serde::Serialize;
@@ -28,11 +29,15 @@ pub enum Kind {
     MfaDevice,
     /// [`OidcProvider`], keyed by ARN.
     OidcProvider,
+    /// [`Instance`], keyed by instance ID.
+    Instance,
+    /// [`Task`], keyed by task ID.
+    Task,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -42,6 +47,8 @@ impl Kind {
         Kind::AccessKey,
         Kind::MfaDevice,
         Kind::OidcProvider,
+        Kind::Instance,
+        Kind::Task,
     ];
 
     /// The name stored in the database.
@@ -56,6 +63,8 @@ impl Kind {
             Kind::AccessKey => "access_key",
             Kind::MfaDevice => "mfa_device",
             Kind::OidcProvider => "oidc_provider",
+            Kind::Instance => "instance",
+            Kind::Task => "task",
         }
     }
 
@@ -147,6 +156,20 @@ impl Entity for OidcProvider {
     const KIND: Kind = Kind::OidcProvider;
     fn key(&self) -> String {
         self.arn.clone()
+    }
+}
+
+impl Entity for Instance {
+    const KIND: Kind = Kind::Instance;
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
+impl Entity for Task {
+    const KIND: Kind = Kind::Task;
+    fn key(&self) -> String {
+        self.id.clone()
     }
 }
 

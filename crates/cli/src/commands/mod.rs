@@ -1,4 +1,8 @@
 //! The subcommands of `portcullis`.
 
+pub mod client;
+pub mod instance;
 pub mod policy;
 pub mod serve;
+pub mod task;
+pub mod token;

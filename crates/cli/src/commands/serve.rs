@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS;
 use portcullis_server::{Config, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +34,12 @@ pub struct ServeArgs {
     /// providers that are not on a loopback address (loopback providers are fetched over HTTP).
     #[arg(long, env = "PORTCULLIS_OIDC_KEYS", value_name = "DIR")]
     oidc_keys: Option<PathBuf>,
+    /// How long the credentials handed to instances and tasks last, in seconds.
+    #[arg(long, env = "PORTCULLIS_WORKLOAD_SESSION_SECONDS", default_value_t = DEFAULT_WORKLOAD_SESSION_SECONDS, value_parser = clap::value_parser!(i64).range(15..=43_200))]
+    workload_session_seconds: i64,
+    /// The URL of the built-in OpenID Connect issuer (default: http://LISTEN/oidc).
+    #[arg(long, env = "PORTCULLIS_ISSUER_URL")]
+    issuer_url: Option<String>,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -58,6 +65,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         server_key: std::env::var("PORTCULLIS_SERVER_KEY").ok(),
         session_keys: std::env::var("PORTCULLIS_SESSION_KEYS").ok(),
         oidc_keys: args.oidc_keys.clone(),
+        workload_session_seconds: args.workload_session_seconds,
+        issuer_url: args.issuer_url.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -80,6 +89,10 @@ fn banner(server: &Server, args: &ServeArgs) {
         app.account_id(),
         app.store_description(),
     );
+    out.push_str(&format!(
+        "  issuer:   {} (OpenID Connect, `portcullis token issue`)\n",
+        app.issuer.url()
+    ));
     let mode = match (args.dev, args.enforce) {
         (false, _) => "default: signatures verified, every call authorized".to_string(),
         (true, true) => "DEV --enforce: signatures NOT verified; every call authorized".to_string(),

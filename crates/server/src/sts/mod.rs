@@ -2,7 +2,7 @@
 //! who the caller is (GetCallerIdentity, GetAccessKeyInfo), and authorization messages.
 
 mod assume_role;
-mod credentials;
+pub(crate) mod credentials;
 mod federation;
 mod identity;
 mod web_identity;

@@ -1,0 +1,137 @@
+//! A small signed client for the commands that talk to a running server: SigV4 over
+//! plain HTTP/1.1, credentials from the environment (`AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) or from the data directory's
+//! `root-credentials`.
+
+use anyhow::{Context as _, Result, bail};
+use clap::Args;
+use portcullis_server::auth::sigv4::{HttpRequest, SigningParams, sign};
+use std::io::{Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where the server is and who calls it.
+#[derive(Args)]
+pub struct Endpoint {
+    /// The server's URL.
+    #[arg(
+        long,
+        env = "AWS_ENDPOINT_URL",
+        default_value = "http://127.0.0.1:4600"
+    )]
+    endpoint_url: String,
+    /// The data directory whose root credentials sign the request when
+    /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` are not set.
+    #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
+    data_dir: PathBuf,
+}
+
+struct Credentials {
+    access_key_id: String,
+    secret_access_key: String,
+    session_token: Option<String>,
+}
+
+impl Endpoint {
+    fn credentials(&self) -> Result<Credentials> {
+        if let (Ok(id), Ok(secret)) = (
+            std::env::var("AWS_ACCESS_KEY_ID"),
+            std::env::var("AWS_SECRET_ACCESS_KEY"),
+        ) {
+            return Ok(Credentials {
+                access_key_id: id,
+                secret_access_key: secret,
+                session_token: std::env::var("AWS_SESSION_TOKEN").ok(),
+            });
+        }
+        let path = self.data_dir.join("root-credentials");
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and cannot read {}",
+                path.display()
+            )
+        })?;
+        let value = |key: &str| {
+            text.lines()
+                .filter_map(|l| l.split_once('='))
+                .find(|(k, _)| k.trim() == key)
+                .map(|(_, v)| v.trim().to_string())
+        };
+        match (value("aws_access_key_id"), value("aws_secret_access_key")) {
+            (Some(id), Some(secret)) => Ok(Credentials {
+                access_key_id: id,
+                secret_access_key: secret,
+                session_token: None,
+            }),
+            _ => bail!("{} has no root credentials", path.display()),
+        }
+    }
+
+    /// Sends a signed `POST /` with `body` to `service`; returns the status and body.
+    pub fn post(
+        &self,
+        service: &str,
+        content_type: &str,
+        extra_headers: &[(&str, &str)],
+        body: &str,
+    ) -> Result<(u16, String)> {
+        let host = self
+            .endpoint_url
+            .strip_prefix("http://")
+            .context("--endpoint-url must be an http:// URL")?
+            .trim_end_matches('/');
+        let creds = self.credentials()?;
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let mut headers: Vec<(&str, &str)> = vec![("host", host), ("content-type", content_type)];
+        headers.extend_from_slice(extra_headers);
+        let request = HttpRequest {
+            method: "POST",
+            path: "/",
+            query: "",
+            headers: &headers,
+            body: body.as_bytes(),
+        };
+        let signed = sign(
+            &request,
+            &SigningParams {
+                access_key_id: &creds.access_key_id,
+                secret_access_key: &creds.secret_access_key,
+                session_token: creds.session_token.as_deref(),
+                region: "us-east-1",
+                service,
+                timestamp,
+            },
+        );
+        let mut raw = String::from("POST / HTTP/1.1\r\n");
+        for (k, v) in headers
+            .iter()
+            .map(|(k, v)| (*k, *v))
+            .chain(signed.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        {
+            raw.push_str(&format!("{k}: {v}\r\n"));
+        }
+        raw.push_str(&format!(
+            "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        ));
+        let mut stream =
+            TcpStream::connect(host).with_context(|| format!("connecting to {host}"))?;
+        stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+        stream.write_all(raw.as_bytes())?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response)?;
+        let text = String::from_utf8_lossy(&response);
+        let (head, body) = text
+            .split_once("\r\n\r\n")
+            .context("the server's answer is not HTTP")?;
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("the server's answer has no status")?;
+        Ok((status, body.to_string()))
+    }
+}

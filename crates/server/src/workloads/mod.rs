@@ -1,0 +1,160 @@
+//! Workload credentials: what a program running as an EC2 instance, an ECS task or a
+//! Kubernetes pod gets instead of static keys.
+//!
+//! - [`instances`]: instances registered through the EC2 API (`RunInstances`), each with
+//!   its own instance metadata listener ([`imds`], IMDSv1 and IMDSv2) that hands out the
+//!   credentials of its instance profile's role;
+//! - [`tasks`]: tasks registered through the ECS API (`RunTask`) and the container
+//!   credentials endpoint that hands out their task role's credentials;
+//! - [`issuer`]: a built-in OpenID Connect issuer whose signed tokens work with
+//!   `AssumeRoleWithWebIdentity` (`AWS_WEB_IDENTITY_TOKEN_FILE`);
+//! - [`vend`]: the trust-policy check for the service principal and the session it yields.
+//!
+//! Credentials are cached per workload and replaced before they expire, as EC2 and ECS
+//! do; every vending checks the role's trust policy anew.
+
+pub mod imds;
+pub mod instances;
+pub mod issuer;
+pub mod tasks;
+pub mod vend;
+
+use crate::app::App;
+use crate::error::Error;
+use crate::time::now_millis;
+use portcullis_store::Instance;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use vend::{ServiceAssumption, VendError};
+
+/// Credentials handed to a workload, kept until they are due for replacement.
+#[derive(Debug, Clone)]
+pub struct Cached {
+    /// The role they are for (its unique ID).
+    pub role_id: String,
+    /// Expiry (seconds since the Unix epoch).
+    pub expires: i64,
+    /// When they were issued (milliseconds since the Unix epoch).
+    pub issued_millis: i64,
+    /// `AccessKeyId`, `SecretAccessKey`, `SessionToken`, `Expiration`.
+    pub credentials: Value,
+}
+
+struct Listener {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The running parts of the workloads: metadata listeners and cached credentials.
+#[derive(Default)]
+pub struct Workloads {
+    listeners: Mutex<HashMap<String, Listener>>,
+    cache: Mutex<HashMap<String, Cached>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// How long before expiry cached credentials are replaced: five minutes, as EC2 promises,
+/// or a third of their lifetime when that is shorter.
+pub fn refresh_margin(duration_seconds: i64) -> i64 {
+    (duration_seconds / 3).min(300)
+}
+
+impl Workloads {
+    /// The address of an instance's metadata listener, while it runs.
+    pub fn imds_address(&self, instance_id: &str) -> Option<SocketAddr> {
+        lock(&self.listeners).get(instance_id).map(|l| l.addr)
+    }
+
+    /// Binds and starts the metadata listener of an instance.
+    pub async fn start_imds(app: &Arc<App>, instance: &Instance) -> Result<SocketAddr, Error> {
+        let listener = tokio::net::TcpListener::bind(&instance.imds_listen)
+            .await
+            .map_err(|e| {
+                Error::io(
+                    format!(
+                        "binding the metadata listener of {} to {}",
+                        instance.id, instance.imds_listen
+                    ),
+                    e,
+                )
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::io("reading the metadata listener's address", e))?;
+        let router = imds::router(app.clone(), instance.id.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::warn!(error = %e, "instance metadata listener stopped");
+            }
+        });
+        if let Some(old) =
+            lock(&app.workloads.listeners).insert(instance.id.clone(), Listener { addr, task })
+        {
+            old.task.abort();
+        }
+        Ok(addr)
+    }
+
+    /// Starts the metadata listeners of every registered instance (at server start).
+    pub async fn start_all(app: &Arc<App>) {
+        let instances: Vec<Instance> = app.read(|e| e.instances.values().cloned().collect());
+        for instance in instances {
+            match Workloads::start_imds(app, &instance).await {
+                Ok(addr) => {
+                    tracing::info!(instance = %instance.id, %addr, "instance metadata listener")
+                }
+                Err(e) => {
+                    tracing::warn!(instance = %instance.id, error = %e, "instance metadata listener not started")
+                }
+            }
+        }
+    }
+
+    /// Stops a workload: its listener, if any, and its cached credentials.
+    pub fn stop(&self, id: &str) {
+        if let Some(l) = lock(&self.listeners).remove(id) {
+            l.task.abort();
+        }
+        lock(&self.cache).retain(|k, _| k.split('/').next() != Some(id));
+    }
+
+    /// Stops every workload (on reset).
+    pub fn stop_all(&self) {
+        for (_, l) in lock(&self.listeners).drain() {
+            l.task.abort();
+        }
+        lock(&self.cache).clear();
+    }
+
+    /// The credentials of a workload (`key` names it: `i-…`, `TASKID/task`): the cached
+    /// ones while they are for the same role and not due for replacement, else new ones
+    /// after the trust policy is checked again.
+    pub async fn credentials(
+        app: &App,
+        key: &str,
+        assumption: &ServiceAssumption<'_>,
+    ) -> Result<Cached, VendError> {
+        let now = crate::time::now_seconds();
+        let margin = refresh_margin(assumption.duration_seconds);
+        if let Some(c) = lock(&app.workloads.cache).get(key)
+            && c.role_id == assumption.role.id
+            && c.expires - now > margin
+        {
+            return Ok(c.clone());
+        }
+        let (expires, credentials) = vend::assume(app, assumption).await?;
+        let fresh = Cached {
+            role_id: assumption.role.id.clone(),
+            expires,
+            issued_millis: now_millis(),
+            credentials,
+        };
+        lock(&app.workloads.cache).insert(key.to_string(), fresh.clone());
+        Ok(fresh)
+    }
+}

@@ -1,0 +1,371 @@
+//! Tasks through the ECS API (JSON 1.1, `X-Amz-Target: AmazonEC2ContainerServiceV20141113.*`):
+//! `RunTask` registers a task with the task role and execution role of its `overrides`
+//! (Portcullis does not keep task definitions: the family and revision are recorded as
+//! given), `DescribeTasks` and `StopTask`. Both roles must trust `ecs-tasks.amazonaws.com`,
+//! and passing them needs `iam:PassRole`, as on AWS.
+//!
+//! A running task's credentials come from the container credentials endpoint, in both of
+//! the forms the SDKs know: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (`/v2/credentials/ID`
+//! on this listener; the ID is the secret) and `AWS_CONTAINER_CREDENTIALS_FULL_URI` with
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` (`/_portcullis/ecs/credentials/ID`, which requires
+//! the token). RunTask answers these variables as the container's environment overrides.
+
+use super::Workloads;
+use super::vend::{ServiceAssumption, VendError, trusts};
+use crate::app::App;
+use crate::caller::Caller;
+use crate::error::Error;
+use crate::secrets::random_bytes;
+use crate::time::{iso8601, now_millis};
+use portcullis_store::{Change, Role, Task};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+/// The `X-Amz-Target` prefix of the ECS API.
+pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+/// The path of the relative-URI form.
+pub const RELATIVE_PREFIX: &str = "/v2/credentials/";
+/// The path of the full-URI form.
+pub const FULL_PREFIX: &str = "/_portcullis/ecs/credentials/";
+/// The service principal tasks assume their roles as.
+const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
+const REGION: &str = "us-east-1";
+
+/// An ECS error: its `__type`, message and HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcsError {
+    /// `ClientException`, `InvalidParameterException`, `AccessDeniedException`, …
+    pub kind: String,
+    /// The message.
+    pub message: String,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+fn invalid(message: impl Into<String>) -> EcsError {
+    EcsError {
+        kind: "InvalidParameterException".into(),
+        message: message.into(),
+        status: 400,
+    }
+}
+
+impl From<Error> for EcsError {
+    fn from(e: Error) -> EcsError {
+        let aws = e.into_aws();
+        let kind = match aws.code() {
+            "AccessDenied" => "AccessDeniedException".to_string(),
+            _ => "ServerException".to_string(),
+        };
+        EcsError {
+            status: if kind == "ServerException" { 500 } else { 400 },
+            kind,
+            message: aws.message().to_string(),
+        }
+    }
+}
+
+/// Answers an ECS call (`operation` is the part of `X-Amz-Target` after the prefix):
+/// HTTP status and JSON body. `host` is the `Host` the client reached this listener by.
+pub async fn call(
+    app: &Arc<App>,
+    caller: &Caller,
+    operation: &str,
+    body: &[u8],
+    host: &str,
+) -> (u16, String) {
+    let result = match serde_json::from_slice::<Value>(body) {
+        Err(e) => Err(EcsError {
+            kind: "SerializationException".into(),
+            message: format!("The request body is not JSON: {e}"),
+            status: 400,
+        }),
+        Ok(input) => match operation {
+            "RunTask" => run(app, caller, &input, host).await,
+            "DescribeTasks" => describe(app, caller, &input, host),
+            "StopTask" => stop(app, caller, &input, host).await,
+            other => Err(EcsError {
+                kind: "UnknownOperationException".into(),
+                message: format!(
+                    "Portcullis answers RunTask, DescribeTasks and StopTask of ECS, not {other}."
+                ),
+                status: 400,
+            }),
+        },
+    };
+    match result {
+        Ok(v) => (200, v.to_string()),
+        Err(e) => (
+            e.status,
+            json!({"__type": e.kind, "message": e.message}).to_string(),
+        ),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn cluster_name(input: &Value) -> String {
+    let c = input["cluster"].as_str().unwrap_or("default");
+    c.rsplit('/').next().unwrap_or(c).to_string()
+}
+
+fn definition_arn(app: &App, definition: &str) -> String {
+    if definition.starts_with("arn:") {
+        return definition.to_string();
+    }
+    let with_revision = if definition.contains(':') {
+        definition.to_string()
+    } else {
+        format!("{definition}:1")
+    };
+    format!(
+        "arn:aws:ecs:{REGION}:{}:task-definition/{with_revision}",
+        app.account_id()
+    )
+}
+
+fn task_arn(app: &App, task: &Task) -> String {
+    format!(
+        "arn:aws:ecs:{REGION}:{}:task/{}/{}",
+        app.account_id(),
+        task.cluster,
+        task.id
+    )
+}
+
+fn role_by_arn(app: &App, arn: &str) -> Option<Role> {
+    app.read(|e| e.roles.values().find(|r| r.arn == arn).cloned())
+}
+
+/// The task as ECS describes it; `token` is shown only when the task starts.
+fn view(app: &App, task: &Task, host: &str, status: &str, token: Option<&str>) -> Value {
+    let mut overrides = json!({"containerOverrides": []});
+    if let Some(r) = &task.task_role_arn {
+        overrides["taskRoleArn"] = json!(r);
+        let mut env = vec![
+            json!({"name": "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "value": format!("{RELATIVE_PREFIX}{}", task.credentials_id)}),
+            json!({"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": format!("http://{host}{FULL_PREFIX}{}", task.credentials_id)}),
+        ];
+        if let Some(t) = token {
+            env.push(json!({"name": "AWS_CONTAINER_AUTHORIZATION_TOKEN", "value": t}));
+        }
+        overrides["containerOverrides"] = json!([{"name": "app", "environment": env}]);
+    }
+    if let Some(r) = &task.execution_role_arn {
+        overrides["executionRoleArn"] = json!(r);
+    }
+    let created = task.created_at as f64 / 1000.0;
+    json!({
+        "taskArn": task_arn(app, task),
+        "clusterArn": format!("arn:aws:ecs:{REGION}:{}:cluster/{}", app.account_id(), task.cluster),
+        "taskDefinitionArn": definition_arn(app, &task.task_definition),
+        "lastStatus": status,
+        "desiredStatus": status,
+        "launchType": "FARGATE",
+        "createdAt": created,
+        "startedAt": created,
+        "overrides": overrides,
+        "containers": [],
+        "tags": [],
+    })
+}
+
+/// Checks that a role passed to a task exists, may be passed, and trusts ECS.
+fn check_role(app: &App, caller: &Caller, arn: &str, task: &Task) -> Result<(), EcsError> {
+    let role = role_by_arn(app, arn).ok_or_else(|| invalid("Role is not valid"))?;
+    crate::authz::check_action(
+        app,
+        caller,
+        "iam:PassRole",
+        &role.arn,
+        &[("iam:PassedToService", ECS_TASKS)],
+    )?;
+    let source_arn = task_arn(app, task);
+    let assumption = ServiceAssumption {
+        service: ECS_TASKS,
+        role: &role,
+        session_name: &task.id,
+        source_arn: &source_arn,
+        duration_seconds: app.config.workload_session_seconds,
+    };
+    trusts(app, &assumption).map_err(|_| EcsError {
+        kind: "ClientException".into(),
+        message: format!(
+            "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
+        ),
+        status: 400,
+    })
+}
+
+async fn run(
+    app: &Arc<App>,
+    caller: &Caller,
+    input: &Value,
+    host: &str,
+) -> Result<Value, EcsError> {
+    let definition = input["taskDefinition"]
+        .as_str()
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| invalid("taskDefinition can not be blank."))?;
+    let count = input["count"].as_i64().unwrap_or(1);
+    if !(1..=10).contains(&count) {
+        return Err(invalid("Count must be between 1 and 10."));
+    }
+    crate::authz::check_action(
+        app,
+        caller,
+        "ecs:RunTask",
+        &definition_arn(app, definition),
+        &[],
+    )?;
+    let overrides = &input["overrides"];
+    let role_of = |k: &str| overrides[k].as_str().map(str::to_string);
+    let mut tasks = Vec::new();
+    for _ in 0..count {
+        let token = hex(&random_bytes::<32>());
+        let task = Task {
+            id: hex(&random_bytes::<16>()),
+            cluster: cluster_name(input),
+            task_definition: definition.to_string(),
+            task_role_arn: role_of("taskRoleArn"),
+            execution_role_arn: role_of("executionRoleArn"),
+            credentials_id: uuid::Builder::from_random_bytes(random_bytes::<16>())
+                .into_uuid()
+                .to_string(),
+            authorization_token_sha256: sha256_hex(&token),
+            created_at: now_millis(),
+        };
+        for arn in [&task.task_role_arn, &task.execution_role_arn]
+            .into_iter()
+            .flatten()
+        {
+            check_role(app, caller, arn, &task)?;
+        }
+        let account = app.account_id().to_string();
+        app.write(|_| Ok((vec![Change::put(&account, &task)], ())))
+            .await?;
+        tasks.push(view(app, &task, host, "RUNNING", Some(&token)));
+    }
+    Ok(json!({"tasks": tasks, "failures": []}))
+}
+
+fn find(app: &App, cluster: &str, reference: &str) -> Option<Task> {
+    let id = reference.rsplit('/').next().unwrap_or(reference);
+    app.read(|e| e.tasks.get(id).filter(|t| t.cluster == cluster).cloned())
+}
+
+fn describe(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Value, EcsError> {
+    let cluster = cluster_name(input);
+    let refs: Vec<&str> = input["tasks"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    if refs.is_empty() {
+        return Err(invalid("Tasks cannot be empty."));
+    }
+    let mut tasks = Vec::new();
+    let mut failures = Vec::new();
+    for r in refs {
+        match find(app, &cluster, r) {
+            Some(t) => {
+                crate::authz::check_action(
+                    app,
+                    caller,
+                    "ecs:DescribeTasks",
+                    &task_arn(app, &t),
+                    &[],
+                )?;
+                tasks.push(view(app, &t, host, "RUNNING", None));
+            }
+            None => failures.push(json!({"arn": r, "reason": "MISSING"})),
+        }
+    }
+    Ok(json!({"tasks": tasks, "failures": failures}))
+}
+
+async fn stop(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Value, EcsError> {
+    let cluster = cluster_name(input);
+    let reference = input["task"]
+        .as_str()
+        .ok_or_else(|| invalid("task can not be blank."))?;
+    let task = find(app, &cluster, reference)
+        .ok_or_else(|| invalid("The referenced task was not found."))?;
+    crate::authz::check_action(app, caller, "ecs:StopTask", &task_arn(app, &task), &[])?;
+    let account = app.account_id().to_string();
+    app.write(|_| Ok((vec![Change::delete(&account, &task)], ())))
+        .await?;
+    app.workloads.stop(&task.id);
+    Ok(json!({"task": view(app, &task, host, "STOPPED", None)}))
+}
+
+/// Serves the container credentials of the task whose credentials ID ends `path`
+/// (`/v2/credentials/ID` or `/_portcullis/ecs/credentials/ID`): HTTP status and JSON.
+/// The full-URI form requires the task's authorization token.
+pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> (u16, Value) {
+    let (id, needs_token) = match (
+        path.strip_prefix(RELATIVE_PREFIX),
+        path.strip_prefix(FULL_PREFIX),
+    ) {
+        (Some(id), _) => (id, false),
+        (None, Some(id)) => (id, true),
+        (None, None) => return (404, json!({"code": "NotFound", "message": "Not found"})),
+    };
+    let task = app.read(|e| e.tasks.values().find(|t| t.credentials_id == id).cloned());
+    let Some(task) = task else {
+        return (
+            400,
+            json!({"code": "InvalidIdInRequest", "message": "CredentialsV2Request: Credentials not found"}),
+        );
+    };
+    if needs_token
+        && authorization.map(sha256_hex).as_deref()
+            != Some(task.authorization_token_sha256.as_str())
+    {
+        return (
+            401,
+            json!({"code": "AccessDenied", "message": "The authorization token is missing or does not match the task's"}),
+        );
+    }
+    let Some(role) = task
+        .task_role_arn
+        .as_deref()
+        .and_then(|a| role_by_arn(app, a))
+    else {
+        return (
+            400,
+            json!({"code": "InvalidIdInRequest", "message": "CredentialsV2Request: the task has no task role"}),
+        );
+    };
+    let source_arn = task_arn(app, &task);
+    let assumption = ServiceAssumption {
+        service: ECS_TASKS,
+        role: &role,
+        session_name: &task.id,
+        source_arn: &source_arn,
+        duration_seconds: app.config.workload_session_seconds,
+    };
+    match Workloads::credentials(app, &format!("{}/task", task.id), &assumption).await {
+        Ok(c) => (
+            200,
+            json!({
+                "AccessKeyId": c.credentials["AccessKeyId"],
+                "Expiration": c.credentials["Expiration"],
+                "RoleArn": role.arn,
+                "SecretAccessKey": c.credentials["SecretAccessKey"],
+                "Token": c.credentials["SessionToken"],
+            }),
+        ),
+        Err(VendError::NotTrusted) => (
+            400,
+            json!({"code": "AccessDenied", "message": format!("ECS cannot assume the role {}", role.arn), "LastUpdated": iso8601(now_millis())}),
+        ),
+        Err(VendError::Invalid(m)) => (500, json!({"code": "InternalError", "message": m})),
+    }
+}

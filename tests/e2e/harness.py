@@ -300,6 +300,7 @@ class Runner:
         check: Callable[[Any], None] | None = None,
         cwd: Path | None = None,
         creds: tuple[str, str] | None = None,
+        env: dict[str, str] | None = None,
         xfail: Xfail | None = None,
         not_implemented: str | None = None,
     ) -> CliRun | None:
@@ -309,7 +310,8 @@ class Runner:
         or a derived command line. `expect_error` is the AWS error code the command must fail
         with; otherwise it must exit 0. `check` gets the parsed JSON output. With
         `not_implemented`, a NotImplemented answer makes the step a SKIP with that reason
-        (and any other answer is checked as usual).
+        (and any other answer is checked as usual). `env` replaces the whole environment of
+        the run (a workload's, without static keys); otherwise it is `self.env(creds)`.
         """
         if isinstance(command, SeedCommand):
             kind, text, where = "seed", command.text, command.where
@@ -330,7 +332,7 @@ class Runner:
         started = time.monotonic()
         proc = subprocess.run(
             ["bash", "-c", script],
-            env=self.env(creds),
+            env=env if env is not None else self.env(creds),
             cwd=str(cwd or self.workdir),
             capture_output=True,
             text=True,
@@ -428,7 +430,7 @@ class Runner:
         seed_runs = [r for r in res if r.kind == "seed" and r.status != "SKIP"]
         print(
             f"\nseed shell commands: {len(commands)}; "
-            f"{sum(1 for c in commands if c.claimed == 'run')} run verbatim through the aws CLI "
+            f"{sum(1 for c in commands if c.claimed == 'run')} run verbatim (aws CLI, curl) "
             f"({len(seed_runs)} runs: {count('PASS', 'seed')} passed, {count('FAIL', 'seed')} failed, "
             f"{count('XFAIL', 'seed')} expected failures, {count('SKIP', 'seed') - sum(1 for c in commands if c.claimed == 'skip')} skipped as not implemented), "
             f"{sum(1 for c in commands if c.claimed == 'skip')} skipped"

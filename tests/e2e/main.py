@@ -5,6 +5,8 @@ Environment (run.sh sets it all):
   PORTCULLIS_ROOT_ACCESS_KEY_ID       the account's root access key the server was started with
   PORTCULLIS_ROOT_SECRET_ACCESS_KEY   its secret
   E2E_AWS                             the aws CLI (default: the one beside this Python)
+  E2E_BIN                             the portcullis binary (`instance run`, `task run`, `token issue`)
+  E2E_DATA_DIR                        the server's data directory (its OpenID Connect issuer's key)
   E2E_VERBOSE=1                       print the details of every step
 Exits 0 when every check passed (skips and marked server bugs aside), 1 otherwise.
 """
@@ -22,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pulumi_programs  # noqa: E402
 import sdk_checks  # noqa: E402
 import sts_checks  # noqa: E402
+import workload_checks  # noqa: E402
 import seeds  # noqa: E402
 from harness import Runner, die  # noqa: E402
 
@@ -40,6 +43,7 @@ def main() -> int:
         pulumi_programs.run_all(r)
         sdk_checks.run_all(r)
         sts_checks.run_all(r)
+        workload_checks.run_all(r)
         seeds.account_consistency(r)
     finally:
         shutil.rmtree(r.workdir, ignore_errors=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test: the seed documents' aws CLI commands and the boto3 equivalents of their
-# Pulumi programs against a real `portcullis serve --in-memory`.
+# Pulumi programs, and workload credentials (instance metadata, ECS task credentials, web
+# identity), against a real `portcullis serve` with a fresh data directory.
 #
 # Builds nothing: build the server first (cargo build -p portcullis).
 #   PORTCULLIS_BIN  the server binary (default <repo>/target/debug/portcullis)
@@ -39,7 +40,8 @@ if [ "$(cat "$stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$venv/bin/aws
   printf '%s\n' "$want" > "$stamp"
 fi
 
-# The server: in memory, on a free port, with known root credentials.
+# The server: a fresh data directory (whose OpenID Connect issuer key `portcullis token issue`
+# signs with), on a free port, with known root credentials.
 export PORTCULLIS_ROOT_ACCESS_KEY_ID="AKIAE2EROOT000000001"
 export PORTCULLIS_ROOT_SECRET_ACCESS_KEY="e2e/Root+Secret0123456789abcdefghijklmno"
 workdir="$(mktemp -d "${TMPDIR:-/tmp}/portcullis-e2e.XXXXXX")"
@@ -56,10 +58,13 @@ trap 'exit 130' INT TERM
 
 port="$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 endpoint="http://127.0.0.1:$port"
-say "starting $bin serve --in-memory --listen 127.0.0.1:$port"
+data_dir="$workdir/data"
+say "starting $bin serve --data-dir $data_dir --listen 127.0.0.1:$port"
 # Nothing of the caller's environment configures the server but what is set here.
-env -u PORTCULLIS_DATA_DIR -u PORTCULLIS_DEV -u PORTCULLIS_ENFORCE -u PORTCULLIS_ACCOUNT_ID \
-  "$bin" serve --in-memory --listen "127.0.0.1:$port" >"$workdir/server.log" 2>&1 &
+env -u PORTCULLIS_DATA_DIR -u PORTCULLIS_IN_MEMORY -u PORTCULLIS_DEV -u PORTCULLIS_ENFORCE \
+  -u PORTCULLIS_ACCOUNT_ID -u PORTCULLIS_LISTEN -u PORTCULLIS_ISSUER_URL -u PORTCULLIS_OIDC_KEYS \
+  -u PORTCULLIS_WORKLOAD_SESSION_SECONDS \
+  "$bin" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$workdir/server.log" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 1 100); do
@@ -87,6 +92,7 @@ for v in $(compgen -e | grep '^AWS_' || true); do unset "$v"; done
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export E2E_ENDPOINT="$endpoint" E2E_AWS="$venv/bin/aws" PYTHONDONTWRITEBYTECODE=1
+export E2E_BIN="$bin" E2E_DATA_DIR="$data_dir"
 
 status=0
 "$venv/bin/python" "$here/main.py" || status=$?

@@ -36,7 +36,8 @@ pub fn local_policy(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
 }
 
-fn http_client() -> aws_sdk_iam::config::SharedHttpClient {
+/// A plain-HTTP client (no TLS) for the SDK and its credential providers.
+pub fn http_client() -> aws_sdk_iam::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().build_http()
 }
 
@@ -54,11 +55,19 @@ pub fn iam_with(
         None,
         "portcullis-e2e",
     );
+    iam_from(server, creds)
+}
+
+/// An IAM client for `server` whose credentials come from `provider`.
+pub fn iam_from(
+    server: &Server,
+    provider: impl aws_sdk_iam::config::ProvideCredentials + 'static,
+) -> aws_sdk_iam::Client {
     let config = aws_sdk_iam::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(&server.endpoint)
-        .credentials_provider(creds)
+        .credentials_provider(provider)
         .http_client(http_client())
         .retry_config(RetryConfig::disabled())
         .build();
@@ -84,11 +93,19 @@ pub fn sts_with(
         None,
         "portcullis-e2e",
     );
+    sts_from(server, creds)
+}
+
+/// An STS client for `server` whose credentials come from `provider`.
+pub fn sts_from(
+    server: &Server,
+    provider: impl aws_sdk_sts::config::ProvideCredentials + 'static,
+) -> aws_sdk_sts::Client {
     let config = aws_sdk_sts::Config::builder()
         .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
         .endpoint_url(&server.endpoint)
-        .credentials_provider(creds)
+        .credentials_provider(provider)
         .http_client(http_client())
         .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
         .build();
@@ -431,15 +448,7 @@ pub fn iam_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_
         None,
         "portcullis-e2e-session",
     );
-    let config = aws_sdk_iam::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(&server.endpoint)
-        .credentials_provider(creds)
-        .http_client(http_client())
-        .retry_config(RetryConfig::disabled())
-        .build();
-    aws_sdk_iam::Client::from_conf(config)
+    iam_from(server, creds)
 }
 
 /// An STS client signed with temporary credentials.
@@ -451,13 +460,5 @@ pub fn sts_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_
         None,
         "portcullis-e2e-session",
     );
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new("us-east-1"))
-        .endpoint_url(&server.endpoint)
-        .credentials_provider(creds)
-        .http_client(http_client())
-        .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
-        .build();
-    aws_sdk_sts::Client::from_conf(config)
+    sts_from(server, creds)
 }

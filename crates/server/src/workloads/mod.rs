@@ -158,3 +158,16 @@ impl Workloads {
         Ok(fresh)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_margin;
+
+    #[test]
+    fn credentials_are_replaced_five_minutes_or_a_third_of_their_life_early() {
+        assert_eq!(refresh_margin(21_600), 300);
+        assert_eq!(refresh_margin(900), 300);
+        assert_eq!(refresh_margin(600), 200);
+        assert_eq!(refresh_margin(15), 5);
+    }
+}

@@ -128,3 +128,147 @@ pub async fn assume(app: &App, a: &ServiceAssumption<'_>) -> Result<(i64, Value)
     }
     Ok((claims.expires, credentials))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, DEFAULT_WORKLOAD_SESSION_SECONDS};
+    use portcullis_store::Change;
+
+    async fn app(dev: bool) -> App {
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            data_dir: None,
+            account_id: "123456789012".into(),
+            dev,
+            enforce: false,
+            root_access_key_id: None,
+            root_secret_access_key: None,
+            server_key: None,
+            session_keys: None,
+            oidc_keys: None,
+            workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
+            issuer_url: None,
+        };
+        App::open(config).await.unwrap().0
+    }
+
+    fn role(trust: &str) -> Role {
+        Role {
+            id: "AROAEXAMPLE".into(),
+            name: "worker".into(),
+            path: "/".into(),
+            arn: "arn:aws:iam::123456789012:role/worker".into(),
+            create_date: 0,
+            assume_role_policy_document: trust.into(),
+            description: None,
+            max_session_duration: 3600,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            attached_policies: Vec::new(),
+            inline_policies: Default::default(),
+            last_used: None,
+        }
+    }
+
+    fn trust_of(service: &str, condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"{service}"}},"Action":"sts:AssumeRole"{condition}}}]}}"#
+        )
+    }
+
+    fn ask<'a>(service: &'a str, role: &'a Role, source_arn: &'a str) -> ServiceAssumption<'a> {
+        ServiceAssumption {
+            service,
+            role,
+            session_name: "session",
+            source_arn,
+            duration_seconds: 900,
+        }
+    }
+
+    #[tokio::test]
+    async fn every_service_principal_needs_the_trust_of_the_role() {
+        let app = app(false).await;
+        let source = "arn:aws:lambda:us-east-1:123456789012:function:f";
+        for service in SERVICE_PRINCIPALS {
+            let trusted = role(&trust_of(service, ""));
+            assert_eq!(
+                trusts(&app, &ask(service, &trusted, source)),
+                Ok(()),
+                "{service}"
+            );
+            let other = if *service == "ec2.amazonaws.com" {
+                "lambda.amazonaws.com"
+            } else {
+                "ec2.amazonaws.com"
+            };
+            let untrusted = role(&trust_of(other, ""));
+            assert_eq!(
+                trusts(&app, &ask(service, &untrusted, source)),
+                Err(VendError::NotTrusted),
+                "{service}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn source_arn_and_account_are_in_the_context() {
+        let app = app(false).await;
+        let guarded = role(&trust_of(
+            "lambda.amazonaws.com",
+            r#","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:123456789012:function:billing-*"}}"#,
+        ));
+        let billing = "arn:aws:lambda:us-east-1:123456789012:function:billing-export";
+        let other = "arn:aws:lambda:us-east-1:123456789012:function:reports";
+        assert_eq!(
+            trusts(&app, &ask("lambda.amazonaws.com", &guarded, billing)),
+            Ok(())
+        );
+        assert_eq!(
+            trusts(&app, &ask("lambda.amazonaws.com", &guarded, other)),
+            Err(VendError::NotTrusted)
+        );
+    }
+
+    #[tokio::test]
+    async fn sessions_act_as_the_role_for_the_named_session() {
+        let app = app(false).await;
+        let r = role(&trust_of("states.amazonaws.com", ""));
+        app.write(|_| Ok((vec![Change::put("123456789012", &r)], ())))
+            .await
+            .unwrap();
+        let source = "arn:aws:states:us-east-1:123456789012:stateMachine:m";
+        let (expires, credentials) = assume(&app, &ask("states.amazonaws.com", &r, source))
+            .await
+            .unwrap();
+        let claims = app
+            .sessions
+            .open(credentials["SessionToken"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(claims.expires, expires);
+        assert_eq!(expires - claims.issued, 900);
+        assert!(matches!(
+            claims.principal,
+            SessionPrincipal::AssumedRole { ref role_name, ref session_name, .. }
+                if role_name == "worker" && session_name == "session"
+        ));
+    }
+
+    #[tokio::test]
+    async fn dev_mode_trusts_without_asking() {
+        let app = app(true).await;
+        let untrusted = role(&trust_of("ec2.amazonaws.com", ""));
+        assert_eq!(
+            trusts(
+                &app,
+                &ask(
+                    "glue.amazonaws.com",
+                    &untrusted,
+                    "arn:aws:glue:us-east-1:123456789012:job/j"
+                )
+            ),
+            Ok(())
+        );
+    }
+}

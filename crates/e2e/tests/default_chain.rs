@@ -25,27 +25,6 @@ async fn chain() -> DefaultCredentialsChain {
         .await
 }
 
-async fn role(iam: &aws_sdk_iam::Client, name: &str, trust: &str) -> String {
-    let arn = iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap()
-        .arn;
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name("read-roles")
-        .policy_document(READ_ROLES)
-        .send()
-        .await
-        .unwrap();
-    arn
-}
-
 fn run(args: &[&str], server: &Server) -> String {
     let out = Command::new(binary())
         .args(args)
@@ -92,7 +71,7 @@ async fn the_default_chain_finds_container_and_web_identity_credentials() {
     let server = Server::start_on(dir.path(), &Credentials::generate());
     let iam = iam(&server);
     let trust_ecs = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    let task_role = role(&iam, "task", trust_ecs).await;
+    let task_role = role_with_policy(&iam, "task", trust_ecs, Some(READ_ROLES)).await;
     let out = run(
         &[
             "task",
@@ -143,7 +122,7 @@ async fn the_default_chain_finds_container_and_web_identity_credentials() {
     let trust_pod = format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{host}:sub":"system:serviceaccount:ml:trainer"}}}}}}]}}"#
     );
-    let pod_role = role(&iam, "pod", &trust_pod).await;
+    let pod_role = role_with_policy(&iam, "pod", &trust_pod, Some(READ_ROLES)).await;
     let token = dir.path().join("token");
     let data_dir = dir.path().to_string_lossy().into_owned();
     let token_path = token.to_string_lossy().into_owned();

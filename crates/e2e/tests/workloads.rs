@@ -64,23 +64,7 @@ fn run_instance(server: &Server, profile: &str, tokens: &str) -> (String, Socket
 
 /// A role with `trust` and permission to read roles, in an instance profile of its name.
 async fn role_in_profile(iam: &aws_sdk_iam::Client, name: &str, trust: &str) -> String {
-    let arn = iam
-        .create_role()
-        .role_name(name)
-        .assume_role_policy_document(trust)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap()
-        .arn;
-    iam.put_role_policy()
-        .role_name(name)
-        .policy_name("read-roles")
-        .policy_document(ROLE_POLICY)
-        .send()
-        .await
-        .unwrap();
+    let arn = role_with_policy(iam, name, trust, Some(ROLE_POLICY)).await;
     iam.create_instance_profile()
         .instance_profile_name(name)
         .send()
@@ -455,33 +439,8 @@ fn exports(out: &str) -> Vec<(String, String)> {
 async fn tasks_get_their_task_role_from_the_container_endpoint() {
     let server = Server::start();
     let iam = iam(&server);
-    let task_role = iam
-        .create_role()
-        .role_name("task")
-        .assume_role_policy_document(TRUST_ECS)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap()
-        .arn;
-    iam.put_role_policy()
-        .role_name("task")
-        .policy_name("read-roles")
-        .policy_document(ROLE_POLICY)
-        .send()
-        .await
-        .unwrap();
-    let untrusting = iam
-        .create_role()
-        .role_name("ec2-only")
-        .assume_role_policy_document(TRUST_EC2)
-        .send()
-        .await
-        .unwrap()
-        .role
-        .unwrap()
-        .arn;
+    let task_role = role_with_policy(&iam, "task", TRUST_ECS, Some(ROLE_POLICY)).await;
+    let untrusting = role_with_policy(&iam, "ec2-only", TRUST_EC2, None).await;
     let refused = portcullis(
         &server,
         server.root(),

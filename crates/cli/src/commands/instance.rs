@@ -50,7 +50,7 @@ pub struct TerminateArgs {
     endpoint: Endpoint,
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+fn form_body(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{k}={}", portcullis_server::auth::sigv4::uri_encode(v)))
@@ -65,7 +65,19 @@ fn element<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     Some(&xml[start..start + end])
 }
 
-const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+/// Sends an EC2 call; its XML answer, or EC2's error as the command's error.
+fn ec2(endpoint: &Endpoint, pairs: &[(&str, &str)]) -> Result<String> {
+    let form = "application/x-www-form-urlencoded; charset=utf-8";
+    let (status, body) = endpoint.post("ec2", form, &[], &form_body(pairs))?;
+    if status != 200 {
+        bail!(
+            "{}: {}",
+            element(&body, "Code").unwrap_or("error"),
+            element(&body, "Message").unwrap_or(&body)
+        );
+    }
+    Ok(body)
+}
 
 /// Runs `portcullis instance …`.
 pub fn run(cmd: InstanceCommand) -> Result<ExitCode> {
@@ -92,14 +104,7 @@ pub fn run(cmd: InstanceCommand) -> Result<ExitCode> {
                     ("TagSpecification.1.Tag.1.Value", listen.as_str()),
                 ]);
             }
-            let (status, body) = a.endpoint.post("ec2", FORM, &[], &form(&pairs))?;
-            if status != 200 {
-                bail!(
-                    "{}: {}",
-                    element(&body, "Code").unwrap_or("error"),
-                    element(&body, "Message").unwrap_or(&body)
-                );
-            }
+            let body = ec2(&a.endpoint, &pairs)?;
             let id = element(&body, "instanceId").unwrap_or_default();
             let endpoint = body
                 .split("<item>")
@@ -115,14 +120,7 @@ pub fn run(cmd: InstanceCommand) -> Result<ExitCode> {
                 ("Version", "2016-11-15"),
                 ("InstanceId.1", a.instance_id.as_str()),
             ];
-            let (status, body) = a.endpoint.post("ec2", FORM, &[], &form(&pairs))?;
-            if status != 200 {
-                bail!(
-                    "{}: {}",
-                    element(&body, "Code").unwrap_or("error"),
-                    element(&body, "Message").unwrap_or(&body)
-                );
-            }
+            ec2(&a.endpoint, &pairs)?;
             println!("{}", a.instance_id);
             Ok(ExitCode::SUCCESS)
         }

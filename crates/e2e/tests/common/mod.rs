@@ -462,3 +462,33 @@ pub fn sts_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_
     );
     sts_from(server, creds)
 }
+
+/// Creates role `name` with `trust` and, when given, the inline policy `policy` (named
+/// `policy`); returns its ARN.
+pub async fn role_with_policy(
+    iam: &aws_sdk_iam::Client,
+    name: &str,
+    trust: &str,
+    policy: Option<&str>,
+) -> String {
+    let arn = iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap()
+        .role
+        .unwrap()
+        .arn;
+    if let Some(policy) = policy {
+        iam.put_role_policy()
+            .role_name(name)
+            .policy_name("policy")
+            .policy_document(policy)
+            .send()
+            .await
+            .unwrap();
+    }
+    arn
+}

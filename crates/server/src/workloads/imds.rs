@@ -194,7 +194,6 @@ fn unauthorized(role: &Role) -> Value {
 }
 
 async fn vend(app: &App, instance: &Instance, role: &Role) -> Result<Cached, VendError> {
-    let source_arn = instance_arn(app, instance);
     Workloads::credentials(
         app,
         &instance.id,
@@ -202,7 +201,7 @@ async fn vend(app: &App, instance: &Instance, role: &Role) -> Result<Cached, Ven
             service: EC2,
             role,
             session_name: &instance.id,
-            source_arn: &source_arn,
+            source_arn: instance_arn(app, instance),
             duration_seconds: app.config.workload_session_seconds,
         },
     )

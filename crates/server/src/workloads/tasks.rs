@@ -177,6 +177,17 @@ fn view(app: &App, task: &Task, host: &str, status: &str, token: Option<&str>) -
     })
 }
 
+/// What ECS asks of `role` for `task`.
+fn assumption<'a>(app: &App, role: &'a Role, task: &'a Task) -> ServiceAssumption<'a> {
+    ServiceAssumption {
+        service: ECS_TASKS,
+        role,
+        session_name: &task.id,
+        source_arn: task_arn(app, task),
+        duration_seconds: app.config.workload_session_seconds,
+    }
+}
+
 /// Checks that a role passed to a task exists, may be passed, and trusts ECS.
 fn check_role(app: &App, caller: &Caller, arn: &str, task: &Task) -> Result<(), EcsError> {
     let role = role_by_arn(app, arn).ok_or_else(|| invalid("Role is not valid"))?;
@@ -187,15 +198,7 @@ fn check_role(app: &App, caller: &Caller, arn: &str, task: &Task) -> Result<(), 
         &role.arn,
         &[("iam:PassedToService", ECS_TASKS)],
     )?;
-    let source_arn = task_arn(app, task);
-    let assumption = ServiceAssumption {
-        service: ECS_TASKS,
-        role: &role,
-        session_name: &task.id,
-        source_arn: &source_arn,
-        duration_seconds: app.config.workload_session_seconds,
-    };
-    trusts(app, &assumption).map_err(|_| EcsError {
+    trusts(app, &assumption(app, &role, task)).map_err(|_| EcsError {
         kind: "ClientException".into(),
         message: format!(
             "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
@@ -343,14 +346,7 @@ pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> 
             json!({"code": "InvalidIdInRequest", "message": "CredentialsV2Request: the task has no task role"}),
         );
     };
-    let source_arn = task_arn(app, &task);
-    let assumption = ServiceAssumption {
-        service: ECS_TASKS,
-        role: &role,
-        session_name: &task.id,
-        source_arn: &source_arn,
-        duration_seconds: app.config.workload_session_seconds,
-    };
+    let assumption = assumption(app, &role, &task);
     match Workloads::credentials(app, &format!("{}/task", task.id), &assumption).await {
         Ok(c) => (
             200,

@@ -33,7 +33,7 @@ pub struct ServiceAssumption<'a> {
     /// The session name (the instance ID, the task ID, …).
     pub session_name: &'a str,
     /// The resource the service acts for (`aws:SourceArn`).
-    pub source_arn: &'a str,
+    pub source_arn: String,
     /// How long the credentials last, in seconds.
     pub duration_seconds: i64,
 }
@@ -73,7 +73,7 @@ pub fn trusts(app: &App, a: &ServiceAssumption<'_>) -> Result<(), VendError> {
         user_id: None,
     };
     let mut context = caller_context(&caller, "sts", &auth);
-    context.insert("aws:SourceArn", a.source_arn);
+    context.insert("aws:SourceArn", &a.source_arn);
     context.insert("aws:SourceAccount", app.account_id());
     context.insert("aws:PrincipalServiceName", a.service);
     context.insert("sts:RoleSessionName", a.session_name);
@@ -177,12 +177,12 @@ mod tests {
         )
     }
 
-    fn ask<'a>(service: &'a str, role: &'a Role, source_arn: &'a str) -> ServiceAssumption<'a> {
+    fn ask<'a>(service: &'a str, role: &'a Role, source_arn: &str) -> ServiceAssumption<'a> {
         ServiceAssumption {
             service,
             role,
             session_name: "session",
-            source_arn,
+            source_arn: source_arn.to_string(),
             duration_seconds: 900,
         }
     }

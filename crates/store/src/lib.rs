@@ -1,7 +1,8 @@
 //! Storage of IAM entities.
 //!
 //! Every entity (user, group, role, managed policy, instance profile, access key, MFA device,
-//! account) is one record: account, kind, key (the lower-cased name, so names are unique
+//! OIDC provider, login profile, SSH key, signing and server certificate, service-specific
+//! credential, the account and its settings) is one record: account, kind, key (the lower-cased name, so names are unique
 //! without regard to case, as in IAM; IDs and serial numbers for keys and MFA devices) and
 //! the entity as JSON. Changes commit atomically in batches
 //! through the [`Store`] trait; [`SqliteStore`] is the embedded implementation (WAL,
@@ -17,8 +18,10 @@ mod sqlite;
 
 pub use entities::{Entities, PolicyUsage};
 pub use entity::{
-    AccessKey, Account, Group, InstanceProfile, KeyLastUsed, KeyStatus, ManagedPolicy, MfaDevice,
-    OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, User,
+    AccessKey, Account, AccountSettings, CredentialStatus, Group, InstanceProfile, KeyLastUsed,
+    KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, PasswordPolicy,
+    PolicyVersion, Role, RoleLastUsed, ServerCertificate, ServiceSpecificCredential,
+    SigningCertificate, SshPublicKey, Tag, User,
 };
 pub use error::StoreError;
 pub use record::{Change, Entity, Kind, Record};

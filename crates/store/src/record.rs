@@ -1,7 +1,9 @@
 //! What the durable store holds: one record per entity, keyed by account, kind and key.
 
 use crate::entity::{
-    AccessKey, Account, Group, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, User,
+    AccessKey, Account, AccountSettings, Group, InstanceProfile, LoginProfile, ManagedPolicy,
+    MfaDevice, OidcProvider, Role, ServerCertificate, ServiceSpecificCredential,
+    SigningCertificate, SshPublicKey, User,
 };
 use crate::error::StoreError;
 use serde::Serialize;
@@ -28,11 +30,23 @@ pub enum Kind {
     MfaDevice,
     /// [`OidcProvider`], keyed by ARN.
     OidcProvider,
+    /// [`LoginProfile`], keyed by the user's ID.
+    LoginProfile,
+    /// [`AccountSettings`], one per account, keyed `settings`.
+    AccountSettings,
+    /// [`SshPublicKey`], keyed by key ID.
+    SshPublicKey,
+    /// [`SigningCertificate`], keyed by certificate ID.
+    SigningCertificate,
+    /// [`ServerCertificate`], keyed by lower-cased name.
+    ServerCertificate,
+    /// [`ServiceSpecificCredential`], keyed by credential ID.
+    ServiceSpecificCredential,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -42,6 +56,12 @@ impl Kind {
         Kind::AccessKey,
         Kind::MfaDevice,
         Kind::OidcProvider,
+        Kind::LoginProfile,
+        Kind::AccountSettings,
+        Kind::SshPublicKey,
+        Kind::SigningCertificate,
+        Kind::ServerCertificate,
+        Kind::ServiceSpecificCredential,
     ];
 
     /// The name stored in the database.
@@ -56,6 +76,12 @@ impl Kind {
             Kind::AccessKey => "access_key",
             Kind::MfaDevice => "mfa_device",
             Kind::OidcProvider => "oidc_provider",
+            Kind::LoginProfile => "login_profile",
+            Kind::AccountSettings => "account_settings",
+            Kind::SshPublicKey => "ssh_public_key",
+            Kind::SigningCertificate => "signing_certificate",
+            Kind::ServerCertificate => "server_certificate",
+            Kind::ServiceSpecificCredential => "service_specific_credential",
         }
     }
 
@@ -121,6 +147,7 @@ named_entity!(Group, Kind::Group);
 named_entity!(Role, Kind::Role);
 named_entity!(ManagedPolicy, Kind::Policy);
 named_entity!(InstanceProfile, Kind::InstanceProfile);
+named_entity!(ServerCertificate, Kind::ServerCertificate);
 
 impl Entity for Account {
     const KIND: Kind = Kind::Account;
@@ -147,6 +174,32 @@ impl Entity for OidcProvider {
     const KIND: Kind = Kind::OidcProvider;
     fn key(&self) -> String {
         self.arn.clone()
+    }
+}
+
+macro_rules! id_entity {
+    ($t:ty, $kind:expr, $field:ident) => {
+        impl Entity for $t {
+            const KIND: Kind = $kind;
+            fn key(&self) -> String {
+                self.$field.clone()
+            }
+        }
+    };
+}
+
+id_entity!(LoginProfile, Kind::LoginProfile, user_id);
+id_entity!(SshPublicKey, Kind::SshPublicKey, id);
+id_entity!(SigningCertificate, Kind::SigningCertificate, id);
+id_entity!(ServiceSpecificCredential, Kind::ServiceSpecificCredential, id);
+
+/// The key of the one [`AccountSettings`] record of an account.
+pub const SETTINGS_KEY: &str = "settings";
+
+impl Entity for AccountSettings {
+    const KIND: Kind = Kind::AccountSettings;
+    fn key(&self) -> String {
+        SETTINGS_KEY.to_string()
     }
 }
 

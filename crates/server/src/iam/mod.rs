@@ -4,16 +4,26 @@
 
 mod access_keys;
 mod account;
+pub mod account_settings;
 mod attachments;
+#[cfg(test)]
+mod coverage;
 mod groups;
 pub mod input;
 mod instance_profiles;
 pub mod mfa;
 pub mod oidc;
+mod organizations;
+pub mod passwords;
+pub mod pem;
 mod policies;
 mod roles;
 pub(crate) mod rules;
+pub mod server_certificates;
+pub mod service_credentials;
+mod signing_certificates;
 mod simulate;
+pub mod ssh_keys;
 mod tags;
 mod users;
 pub mod views;
@@ -43,34 +53,48 @@ impl Ctx<'_> {
 
 /// The IAM operations this server answers.
 pub const OPERATIONS: &[&str] = &[
+    "AcceptDelegationRequest",
     "AddClientIDToOpenIDConnectProvider",
     "AddRoleToInstanceProfile",
     "AddUserToGroup",
+    "AssociateDelegationRequest",
     "AttachGroupPolicy",
     "AttachRolePolicy",
     "AttachUserPolicy",
+    "ChangePassword",
     "CreateAccessKey",
+    "CreateAccountAlias",
+    "CreateDelegationRequest",
     "CreateGroup",
     "CreateInstanceProfile",
+    "CreateLoginProfile",
     "CreateOpenIDConnectProvider",
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
     "CreateServiceLinkedRole",
+    "CreateServiceSpecificCredential",
     "CreateUser",
     "CreateVirtualMFADevice",
     "DeactivateMFADevice",
     "DeleteAccessKey",
+    "DeleteAccountAlias",
+    "DeleteAccountPasswordPolicy",
     "DeleteGroup",
     "DeleteGroupPolicy",
     "DeleteInstanceProfile",
+    "DeleteLoginProfile",
     "DeleteOpenIDConnectProvider",
     "DeletePolicy",
     "DeletePolicyVersion",
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteSSHPublicKey",
+    "DeleteServerCertificate",
     "DeleteServiceLinkedRole",
+    "DeleteServiceSpecificCredential",
+    "DeleteSigningCertificate",
     "DeleteUser",
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
@@ -78,28 +102,45 @@ pub const OPERATIONS: &[&str] = &[
     "DetachGroupPolicy",
     "DetachRolePolicy",
     "DetachUserPolicy",
+    "DisableOrganizationsRootCredentialsManagement",
+    "DisableOrganizationsRootSessions",
+    "DisableOutboundWebIdentityFederation",
     "EnableMFADevice",
+    "EnableOrganizationsRootCredentialsManagement",
+    "EnableOrganizationsRootSessions",
+    "EnableOutboundWebIdentityFederation",
+    "GenerateOrganizationsAccessReport",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
+    "GetAccountPasswordPolicy",
+    "GetAccountProperties",
     "GetAccountSummary",
     "GetContextKeysForCustomPolicy",
     "GetContextKeysForPrincipalPolicy",
+    "GetDelegationRequest",
     "GetGroup",
     "GetGroupPolicy",
     "GetInstanceProfile",
+    "GetLoginProfile",
     "GetMFADevice",
     "GetOpenIDConnectProvider",
+    "GetOrganizationsAccessReport",
+    "GetOutboundWebIdentityFederationInfo",
     "GetPolicy",
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetSSHPublicKey",
+    "GetServerCertificate",
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
     "ListAccessKeys",
+    "ListAccountAliases",
     "ListAttachedGroupPolicies",
     "ListAttachedRolePolicies",
     "ListAttachedUserPolicies",
+    "ListDelegationRequests",
     "ListEntitiesForPolicy",
     "ListGroupPolicies",
     "ListGroups",
@@ -111,26 +152,37 @@ pub const OPERATIONS: &[&str] = &[
     "ListMFADevices",
     "ListOpenIDConnectProviderTags",
     "ListOpenIDConnectProviders",
+    "ListOrganizationsFeatures",
     "ListPolicies",
     "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
     "ListRoleTags",
     "ListRoles",
+    "ListSSHPublicKeys",
+    "ListServerCertificateTags",
+    "ListServerCertificates",
+    "ListServiceSpecificCredentials",
+    "ListSigningCertificates",
     "ListUserPolicies",
     "ListUserTags",
     "ListUsers",
     "ListVirtualMFADevices",
+    "PutAccountProperties",
     "PutGroupPolicy",
     "PutRolePermissionsBoundary",
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
+    "RejectDelegationRequest",
     "RemoveClientIDFromOpenIDConnectProvider",
     "RemoveRoleFromInstanceProfile",
     "RemoveUserFromGroup",
+    "ResetServiceSpecificCredential",
     "ResyncMFADevice",
+    "SendDelegationToken",
     "SetDefaultPolicyVersion",
+    "SetSecurityTokenServicePreferences",
     "SimulateCustomPolicy",
     "SimulatePrincipalPolicy",
     "TagInstanceProfile",
@@ -138,20 +190,32 @@ pub const OPERATIONS: &[&str] = &[
     "TagOpenIDConnectProvider",
     "TagPolicy",
     "TagRole",
+    "TagServerCertificate",
     "TagUser",
     "UntagInstanceProfile",
     "UntagMFADevice",
     "UntagOpenIDConnectProvider",
     "UntagPolicy",
     "UntagRole",
+    "UntagServerCertificate",
     "UntagUser",
     "UpdateAccessKey",
+    "UpdateAccountPasswordPolicy",
     "UpdateAssumeRolePolicy",
+    "UpdateDelegationRequest",
     "UpdateGroup",
+    "UpdateLoginProfile",
     "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
+    "UpdateSSHPublicKey",
+    "UpdateServerCertificate",
+    "UpdateServiceSpecificCredential",
+    "UpdateSigningCertificate",
     "UpdateUser",
+    "UploadSSHPublicKey",
+    "UploadServerCertificate",
+    "UploadSigningCertificate",
 ];
 
 /// Runs an IAM operation. `None` when this server does not implement it.
@@ -266,6 +330,60 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "TagOpenIDConnectProvider" => oidc::tag(ctx).await,
         "UntagOpenIDConnectProvider" => oidc::untag(ctx).await,
         "ListOpenIDConnectProviderTags" => oidc::list_tags(ctx),
+        "CreateLoginProfile" => passwords::create_profile(ctx).await,
+        "GetLoginProfile" => passwords::get_profile(ctx),
+        "UpdateLoginProfile" => passwords::update_profile(ctx).await,
+        "DeleteLoginProfile" => passwords::delete_profile(ctx).await,
+        "ChangePassword" => passwords::change(ctx).await,
+        "UpdateAccountPasswordPolicy" => passwords::update_policy(ctx).await,
+        "GetAccountPasswordPolicy" => passwords::get_policy(ctx),
+        "DeleteAccountPasswordPolicy" => passwords::delete_policy(ctx).await,
+        "CreateAccountAlias" => account_settings::create_alias(ctx).await,
+        "DeleteAccountAlias" => account_settings::delete_alias(ctx).await,
+        "ListAccountAliases" => account_settings::list_aliases(ctx),
+        "SetSecurityTokenServicePreferences" => account_settings::set_sts_preferences(ctx).await,
+        "GetAccountProperties" => account_settings::get_properties(ctx),
+        "PutAccountProperties" => account_settings::put_properties(ctx).await,
+        "EnableOutboundWebIdentityFederation" => account_settings::enable_outbound(ctx).await,
+        "DisableOutboundWebIdentityFederation" => account_settings::disable_outbound(ctx).await,
+        "GetOutboundWebIdentityFederationInfo" => account_settings::outbound_info(ctx),
+        "UploadSSHPublicKey" => ssh_keys::upload(ctx).await,
+        "GetSSHPublicKey" => ssh_keys::get(ctx),
+        "ListSSHPublicKeys" => ssh_keys::list(ctx),
+        "UpdateSSHPublicKey" => ssh_keys::update(ctx).await,
+        "DeleteSSHPublicKey" => ssh_keys::delete(ctx).await,
+        "UploadSigningCertificate" => signing_certificates::upload(ctx).await,
+        "ListSigningCertificates" => signing_certificates::list(ctx),
+        "UpdateSigningCertificate" => signing_certificates::update(ctx).await,
+        "DeleteSigningCertificate" => signing_certificates::delete(ctx).await,
+        "UploadServerCertificate" => server_certificates::upload(ctx).await,
+        "GetServerCertificate" => server_certificates::get(ctx),
+        "ListServerCertificates" => server_certificates::list(ctx),
+        "UpdateServerCertificate" => server_certificates::update(ctx).await,
+        "DeleteServerCertificate" => server_certificates::delete(ctx).await,
+        "TagServerCertificate" => server_certificates::tag(ctx).await,
+        "UntagServerCertificate" => server_certificates::untag(ctx).await,
+        "ListServerCertificateTags" => server_certificates::list_tags(ctx),
+        "CreateServiceSpecificCredential" => service_credentials::create(ctx).await,
+        "ListServiceSpecificCredentials" => service_credentials::list(ctx),
+        "ResetServiceSpecificCredential" => service_credentials::reset(ctx).await,
+        "UpdateServiceSpecificCredential" => service_credentials::update(ctx).await,
+        "DeleteServiceSpecificCredential" => service_credentials::delete(ctx).await,
+        "ListOrganizationsFeatures"
+        | "EnableOrganizationsRootCredentialsManagement"
+        | "DisableOrganizationsRootCredentialsManagement"
+        | "EnableOrganizationsRootSessions"
+        | "DisableOrganizationsRootSessions"
+        | "GenerateOrganizationsAccessReport" => organizations::not_in_organization(ctx),
+        "GetOrganizationsAccessReport" => organizations::get_access_report(ctx),
+        "CreateDelegationRequest" => organizations::create_delegation_request(ctx),
+        "GetDelegationRequest"
+        | "AcceptDelegationRequest"
+        | "RejectDelegationRequest"
+        | "UpdateDelegationRequest"
+        | "AssociateDelegationRequest"
+        | "SendDelegationToken" => organizations::delegation_request(ctx),
+        "ListDelegationRequests" => organizations::list_delegation_requests(ctx),
         _ => return None,
     })
 }

@@ -50,7 +50,11 @@ async fn account_alias() {
     );
     assert_eq!(f.code, "LimitExceeded");
     assert_eq!(
-        iam.list_account_aliases().send().await.unwrap().account_aliases(),
+        iam.list_account_aliases()
+            .send()
+            .await
+            .unwrap()
+            .account_aliases(),
         ["example-corp"]
     );
 
@@ -92,7 +96,10 @@ async fn sts_preferences_and_summary() {
         summary_value(&before, SummaryKeyType::GlobalEndpointTokenVersion),
         1
     );
-    assert_eq!(summary_value(&before, SummaryKeyType::ServerCertificates), 0);
+    assert_eq!(
+        summary_value(&before, SummaryKeyType::ServerCertificates),
+        0
+    );
     assert_eq!(
         summary_value(&before, SummaryKeyType::ServerCertificatesQuota),
         20
@@ -144,8 +151,14 @@ async fn account_properties() {
         .expect("PutAccountProperties");
     let got = iam.get_account_properties().send().await.unwrap();
     let props = got.properties().unwrap();
-    assert_eq!(props.get("RoleManager/Enabled").map(String::as_str), Some("true"));
-    assert_eq!(props.get("RoleManager/Mode").map(String::as_str), Some("audit"));
+    assert_eq!(
+        props.get("RoleManager/Enabled").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(
+        props.get("RoleManager/Mode").map(String::as_str),
+        Some("audit")
+    );
 
     // Keys of two namespaces in one request, or without a namespace, are refused.
     let f = fail(
@@ -165,7 +178,10 @@ async fn account_properties() {
     assert_eq!(f.code, "InvalidInput");
     let got = iam.get_account_properties().send().await.unwrap();
     assert_eq!(
-        got.properties().unwrap().get("RoleManager/Enabled").map(String::as_str),
+        got.properties()
+            .unwrap()
+            .get("RoleManager/Enabled")
+            .map(String::as_str),
         Some("true")
     );
 }

@@ -140,7 +140,17 @@ async fn two_signing_certificates_per_user() {
     let dir = std::env::temp_dir().join(format!("portcullis-cert-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=third", "-days", "1"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=third",
+            "-days",
+            "1",
+        ])
         .arg("-keyout")
         .arg(dir.join("k.pem"))
         .arg("-out")
@@ -267,7 +277,12 @@ async fn server_certificates() {
         .map(|m| m.server_certificate_name())
         .collect();
     assert_eq!(names, ["web"]);
-    let page = iam.list_server_certificates().max_items(1).send().await.unwrap();
+    let page = iam
+        .list_server_certificates()
+        .max_items(1)
+        .send()
+        .await
+        .unwrap();
     assert!(page.is_truncated());
     let next = iam
         .list_server_certificates()
@@ -296,7 +311,10 @@ async fn server_certificates() {
             .await,
     );
     assert_eq!(f.code, "NoSuchEntity");
-    assert_eq!(f.message, "The Server Certificate with name web cannot be found.");
+    assert_eq!(
+        f.message,
+        "The Server Certificate with name web cannot be found."
+    );
     let got = iam
         .get_server_certificate()
         .server_certificate_name("www")
@@ -304,7 +322,11 @@ async fn server_certificates() {
         .await
         .unwrap();
     assert_eq!(
-        got.server_certificate().unwrap().server_certificate_metadata().unwrap().arn(),
+        got.server_certificate()
+            .unwrap()
+            .server_certificate_metadata()
+            .unwrap()
+            .arn(),
         format!("arn:aws:iam::{ACCOUNT_ID}:server-certificate/www")
     );
     let f = fail(
@@ -410,5 +432,9 @@ async fn server_certificate_authorization_uses_its_arn() {
             .await,
     );
     assert_eq!(f.code, "AccessDenied");
-    assert!(f.message.contains("server-certificate/denied"), "{}", f.message);
+    assert!(
+        f.message.contains("server-certificate/denied"),
+        "{}",
+        f.message
+    );
 }

@@ -92,7 +92,12 @@ async fn login_profile_lifecycle() {
         .send()
         .await
         .expect("UpdateLoginProfile");
-    let got = iam.get_login_profile().user_name("alice").send().await.unwrap();
+    let got = iam
+        .get_login_profile()
+        .user_name("alice")
+        .send()
+        .await
+        .unwrap();
     assert!(!got.login_profile().unwrap().password_reset_required());
     let f = fail(
         iam.update_login_profile()
@@ -308,7 +313,12 @@ async fn users_change_their_own_password() {
         .await
         .expect("ChangePassword");
     // Changing the password clears PasswordResetRequired.
-    let got = root.get_login_profile().user_name("carol").send().await.unwrap();
+    let got = root
+        .get_login_profile()
+        .user_name("carol")
+        .send()
+        .await
+        .unwrap();
     assert!(!got.login_profile().unwrap().password_reset_required());
     // The old password no longer works; the new one does.
     let f = fail(

@@ -53,7 +53,12 @@ async fn organization_features_need_an_organization() {
             .await,
     );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.get_organizations_access_report().job_id("short").send().await);
+    let f = fail(
+        iam.get_organizations_access_report()
+            .job_id("short")
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "ValidationError");
 }
 
@@ -68,22 +73,37 @@ async fn delegation_requests_of_a_standalone_account() {
         .expect("ListDelegationRequests");
     assert!(listed.delegation_requests().is_empty());
     assert!(!listed.is_truncated());
-    let f = fail(
-        iam.list_delegation_requests()
-            .max_items(0)
-            .send()
-            .await,
-    );
+    let f = fail(iam.list_delegation_requests().max_items(0).send().await);
     assert_eq!(f.code, "ValidationError");
 
     let id = "d-1234567890abcdef";
-    let f = fail(iam.get_delegation_request().delegation_request_id(id).send().await);
+    let f = fail(
+        iam.get_delegation_request()
+            .delegation_request_id(id)
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.accept_delegation_request().delegation_request_id(id).send().await);
+    let f = fail(
+        iam.accept_delegation_request()
+            .delegation_request_id(id)
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.reject_delegation_request().delegation_request_id(id).send().await);
+    let f = fail(
+        iam.reject_delegation_request()
+            .delegation_request_id(id)
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.update_delegation_request().delegation_request_id(id).send().await);
+    let f = fail(
+        iam.update_delegation_request()
+            .delegation_request_id(id)
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "NoSuchEntity");
     let f = fail(
         iam.associate_delegation_request()
@@ -92,9 +112,19 @@ async fn delegation_requests_of_a_standalone_account() {
             .await,
     );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.send_delegation_token().delegation_request_id(id).send().await);
+    let f = fail(
+        iam.send_delegation_token()
+            .delegation_request_id(id)
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "NoSuchEntity");
-    let f = fail(iam.get_delegation_request().delegation_request_id("short").send().await);
+    let f = fail(
+        iam.get_delegation_request()
+            .delegation_request_id("short")
+            .send()
+            .await,
+    );
     assert_eq!(f.code, "ValidationError");
 
     let f = fail(

@@ -43,7 +43,10 @@ async fn ssh_public_key_lifecycle() {
         .send()
         .await
         .expect("GetSSHPublicKey SSH");
-    assert_eq!(ssh.ssh_public_key().unwrap().ssh_public_key_body(), RSA.trim());
+    assert_eq!(
+        ssh.ssh_public_key().unwrap().ssh_public_key_body(),
+        RSA.trim()
+    );
     let pem = iam
         .get_ssh_public_key()
         .user_name("dev")
@@ -204,7 +207,11 @@ async fn five_keys_per_user_and_pagination() {
             .send()
             .await
             .unwrap();
-        ids.extend(page.ssh_public_keys().iter().map(|k| k.ssh_public_key_id().to_string()));
+        ids.extend(
+            page.ssh_public_keys()
+                .iter()
+                .map(|k| k.ssh_public_key_id().to_string()),
+        );
         marker = page.marker().map(str::to_string);
         if !page.is_truncated() {
             break;

@@ -191,7 +191,11 @@ macro_rules! id_entity {
 id_entity!(LoginProfile, Kind::LoginProfile, user_id);
 id_entity!(SshPublicKey, Kind::SshPublicKey, id);
 id_entity!(SigningCertificate, Kind::SigningCertificate, id);
-id_entity!(ServiceSpecificCredential, Kind::ServiceSpecificCredential, id);
+id_entity!(
+    ServiceSpecificCredential,
+    Kind::ServiceSpecificCredential,
+    id
+);
 
 /// The key of the one [`AccountSettings`] record of an account.
 pub const SETTINGS_KEY: &str = "settings";

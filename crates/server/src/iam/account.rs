@@ -56,7 +56,10 @@ pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
             ("MFADevicesInUse", e.mfa_devices_in_use()),
             ("AccountMFAEnabled", 0),
             ("AccountAccessKeysPresent", usize::from(root_keys)),
-            ("AccountSigningCertificatesPresent", usize::from(root_certificates)),
+            (
+                "AccountSigningCertificatesPresent",
+                usize::from(root_certificates),
+            ),
             ("AccountPasswordPresent", 0),
             ("Providers", e.oidc_providers.len()),
             (

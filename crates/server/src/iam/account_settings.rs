@@ -157,10 +157,7 @@ pub async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// EnableOutboundWebIdentityFederation: generates the account's issuer URL (as AWS:
 /// `https://UUID.tokens.sts.global.api.aws`) and turns the feature on.
 pub async fn enable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let issuer = format!(
-        "https://{}.tokens.sts.global.api.aws",
-        uuid::Uuid::new_v4()
-    );
+    let issuer = format!("https://{}.tokens.sts.global.api.aws", uuid::Uuid::new_v4());
     change_settings(ctx, |s| {
         if s.outbound_issuer.is_some() {
             return Err(Error::aws(
@@ -206,8 +203,18 @@ mod tests {
 
     #[test]
     fn reads_property_keys() {
-        assert_eq!(property_namespace("RoleManager/Enabled").unwrap(), "RoleManager");
-        for bad in ["NoSlash", "/Lead", "Trail/", "Two/Sla/shes", "9Digit/x", "Sp ace/x"] {
+        assert_eq!(
+            property_namespace("RoleManager/Enabled").unwrap(),
+            "RoleManager"
+        );
+        for bad in [
+            "NoSlash",
+            "/Lead",
+            "Trail/",
+            "Two/Sla/shes",
+            "9Digit/x",
+            "Sp ace/x",
+        ] {
             let e = property_namespace(bad).unwrap_err().into_aws();
             assert_eq!(e.code(), "InvalidInput", "{bad}");
         }

@@ -40,8 +40,11 @@ pub fn hash_password(password: &str) -> String {
 
 /// Whether `password` is the one `hash` was made from.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 fn violation(message: &str) -> Error {
@@ -268,10 +271,7 @@ pub async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
         ));
     }
     if !verify_password(old, &profile.password_hash) {
-        return Err(Error::aws(
-            "AccessDenied",
-            "The old password is incorrect.",
-        ));
+        return Err(Error::aws("AccessDenied", "The old password is incorrect."));
     }
     check_password(new, policy.as_ref())?;
     check_reuse(new, &profile, policy.as_ref())?;
@@ -280,8 +280,7 @@ pub async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
     updated.password_reset_required = false;
     ctx.app
         .write(|e| {
-            if e.login_profile(user_id).map(|p| &p.password_hash)
-                != updated.previous_hashes.first()
+            if e.login_profile(user_id).map(|p| &p.password_hash) != updated.previous_hashes.first()
             {
                 return Err(Error::aws(
                     "EntityTemporarilyUnmodifiable",
@@ -329,7 +328,10 @@ fn no_policy(account: &str) -> Error {
 /// The `PasswordPolicy` output shape.
 pub fn policy_view(p: &PasswordPolicy) -> Value {
     let mut v = Map::new();
-    v.insert("MinimumPasswordLength".into(), json!(p.minimum_password_length));
+    v.insert(
+        "MinimumPasswordLength".into(),
+        json!(p.minimum_password_length),
+    );
     v.insert("RequireSymbols".into(), json!(p.require_symbols));
     v.insert("RequireNumbers".into(), json!(p.require_numbers));
     v.insert(
@@ -344,7 +346,10 @@ pub fn policy_view(p: &PasswordPolicy) -> Value {
         "AllowUsersToChangePassword".into(),
         json!(p.allow_users_to_change_password),
     );
-    v.insert("ExpirePasswords".into(), json!(p.max_password_age.is_some()));
+    v.insert(
+        "ExpirePasswords".into(),
+        json!(p.max_password_age.is_some()),
+    );
     if let Some(age) = p.max_password_age {
         v.insert("MaxPasswordAge".into(), json!(age));
     }

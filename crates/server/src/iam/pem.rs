@@ -121,9 +121,7 @@ fn sequence(der: &[u8]) -> Option<Vec<(u8, &[u8])>> {
 fn pkcs1(der: &[u8]) -> Option<KeyMaterial> {
     let items = sequence(der)?;
     match items.as_slice() {
-        [(0x02, _), (0x02, modulus), (0x02, _), ..] => {
-            Some(KeyMaterial::Rsa(strip_zeros(modulus)))
-        }
+        [(0x02, _), (0x02, modulus), (0x02, _), ..] => Some(KeyMaterial::Rsa(strip_zeros(modulus))),
         _ => None,
     }
 }
@@ -152,7 +150,9 @@ fn pkcs8(der: &[u8]) -> Option<KeyMaterial> {
     let [(0x02, _), (0x30, _), (0x04, key), ..] = items.as_slice() else {
         return None;
     };
-    pkcs1(key).or_else(|| sec1(key)).or(Some(KeyMaterial::Other))
+    pkcs1(key)
+        .or_else(|| sec1(key))
+        .or(Some(KeyMaterial::Other))
 }
 
 /// Reads an unencrypted PEM private key (`RSA PRIVATE KEY`, `EC PRIVATE KEY` or
@@ -214,12 +214,18 @@ pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
     let algorithm = der(
         0x30,
         &[
-            der(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01]),
+            der(
+                0x06,
+                &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+            ),
             vec![0x05, 0x00],
         ]
         .concat(),
     );
-    let key = der(0x30, &[der_integer(modulus), der_integer(exponent)].concat());
+    let key = der(
+        0x30,
+        &[der_integer(modulus), der_integer(exponent)].concat(),
+    );
     let mut bits = vec![0u8];
     bits.extend(key);
     der(0x30, &[algorithm, der(0x03, &bits)].concat())
@@ -296,7 +302,10 @@ pub(crate) mod tests {
         let ec_key = parse_private_key(EC_KEY).unwrap();
         assert!(key_matches(&ec_key, &ec_cert));
         assert!(!key_matches(&ec_key, &cert));
-        assert!(parse_private_key("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----").is_none());
+        assert!(
+            parse_private_key("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+                .is_none()
+        );
         assert!(parse_private_key(CERT).is_none());
     }
 

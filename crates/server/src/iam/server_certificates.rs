@@ -60,7 +60,10 @@ pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec
         Some(c) => (c.arn.clone(), c.tags.clone()),
         None => {
             let path = input.get("Path").and_then(Value::as_str).unwrap_or("/");
-            (rules::arn(account, "server-certificate", path, name), Vec::new())
+            (
+                rules::arn(account, "server-certificate", path, name),
+                Vec::new(),
+            )
         }
     })
 }
@@ -91,7 +94,9 @@ pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
         }
     }
     let private = parse_private_key(key).ok_or_else(|| {
-        malformed("Unable to parse private key. Please ensure the private key is an unencrypted PEM key.")
+        malformed(
+            "Unable to parse private key. Please ensure the private key is an unencrypted PEM key.",
+        )
     })?;
     if !key_matches(&private, &info.public_key) {
         return Err(Error::aws(

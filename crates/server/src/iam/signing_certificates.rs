@@ -101,7 +101,10 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let (user_id, user_name) = owner(ctx, e)?;
         let certs = e.signing_certificates_of(user_id.as_deref());
-        let order: Vec<String> = certs.iter().map(|c| dated_key(c.upload_date, &c.id)).collect();
+        let order: Vec<String> = certs
+            .iter()
+            .map(|c| dated_key(c.upload_date, &c.id))
+            .collect();
         let (items, next) = page.take(
             order
                 .iter()

@@ -183,7 +183,8 @@ pub fn parse_key(body: &str) -> Result<ParsedKey, KeyError> {
 pub fn check_acceptable(key: &ParsedKey) -> Result<(), KeyError> {
     match key {
         ParsedKey::Rsa { modulus, .. } => {
-            let bits = modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
+            let bits =
+                modulus.len() * 8 - modulus.first().map_or(8, |b| b.leading_zeros() as usize);
             if bits < MIN_RSA_BITS {
                 return Err(KeyError::Invalid);
             }
@@ -297,7 +298,10 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let user = users::find(e, users::target_name(ctx)?)?;
         let keys = e.ssh_public_keys_of(&user.id);
-        let order: Vec<String> = keys.iter().map(|k| dated_key(k.upload_date, &k.id)).collect();
+        let order: Vec<String> = keys
+            .iter()
+            .map(|k| dated_key(k.upload_date, &k.id))
+            .collect();
         let (items, next) = page.take(order.iter().zip(&keys).map(|(o, k)| {
             (
                 o.as_str(),
@@ -389,7 +393,10 @@ mod tests {
         let ParsedKey::Rsa { modulus, exponent } = &from_ssh else {
             panic!("RSA")
         };
-        assert_eq!(to_pem("PUBLIC KEY", &rsa_spki(modulus, exponent)).trim(), RSA_PEM.trim());
+        assert_eq!(
+            to_pem("PUBLIC KEY", &rsa_spki(modulus, exponent)).trim(),
+            RSA_PEM.trim()
+        );
         // The OpenSSH form without the comment round-trips.
         assert_eq!(
             from_ssh.openssh(),
@@ -404,12 +411,18 @@ mod tests {
         assert_eq!(parse_key("ssh-rsa !!!"), Err(KeyError::Invalid));
         // A blob that says it is an Ed25519 key under an ssh-rsa label.
         let ed_blob = ED25519.split_whitespace().nth(1).unwrap();
-        assert_eq!(parse_key(&format!("ssh-rsa {ed_blob}")), Err(KeyError::Invalid));
+        assert_eq!(
+            parse_key(&format!("ssh-rsa {ed_blob}")),
+            Err(KeyError::Invalid)
+        );
         assert_eq!(
             parse_key("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"),
             Err(KeyError::Unrecognized)
         );
         assert!(settable_status("Expired").is_err());
-        assert_eq!(settable_status("Inactive").unwrap(), CredentialStatus::Inactive);
+        assert_eq!(
+            settable_status("Inactive").unwrap(),
+            CredentialStatus::Inactive
+        );
     }
 }

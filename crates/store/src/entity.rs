@@ -365,6 +365,18 @@ pub struct AccountSettings {
     /// Account properties (`Namespace/PropertyName` → value).
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
+    /// The last credential report generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_report: Option<CredentialReport>,
+}
+
+/// A credential report: a CSV snapshot of every user's credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    /// When it was generated (milliseconds since the Unix epoch).
+    pub generated: i64,
+    /// The CSV text.
+    pub csv: String,
 }
 
 /// `Active`, `Inactive` or `Expired`: the status of an SSH key, signing certificate or

@@ -18,10 +18,10 @@ mod sqlite;
 
 pub use entities::{Entities, PolicyUsage};
 pub use entity::{
-    AccessKey, Account, AccountSettings, CredentialStatus, Group, InstanceProfile, KeyLastUsed,
-    KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, PasswordPolicy, PolicyVersion,
-    Role, RoleLastUsed, ServerCertificate, ServiceSpecificCredential, SigningCertificate,
-    SshPublicKey, Tag, User,
+    AccessKey, Account, AccountSettings, CredentialReport, CredentialStatus, Group,
+    InstanceProfile, KeyLastUsed, KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider,
+    PasswordPolicy, PolicyVersion, Role, RoleLastUsed, ServerCertificate,
+    ServiceSpecificCredential, SigningCertificate, SshPublicKey, Tag, User,
 };
 pub use error::StoreError;
 pub use record::{Change, Entity, Kind, Record};

@@ -8,6 +8,7 @@ pub mod account_settings;
 mod attachments;
 #[cfg(test)]
 mod coverage;
+mod credential_report;
 mod groups;
 pub mod input;
 mod instance_profiles;
@@ -109,6 +110,7 @@ pub const OPERATIONS: &[&str] = &[
     "EnableOrganizationsRootCredentialsManagement",
     "EnableOrganizationsRootSessions",
     "EnableOutboundWebIdentityFederation",
+    "GenerateCredentialReport",
     "GenerateOrganizationsAccessReport",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
@@ -117,6 +119,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetAccountSummary",
     "GetContextKeysForCustomPolicy",
     "GetContextKeysForPrincipalPolicy",
+    "GetCredentialReport",
     "GetDelegationRequest",
     "GetGroup",
     "GetGroupPolicy",
@@ -384,6 +387,8 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         | "AssociateDelegationRequest"
         | "SendDelegationToken" => organizations::delegation_request(ctx),
         "ListDelegationRequests" => organizations::list_delegation_requests(ctx),
+        "GenerateCredentialReport" => credential_report::generate(ctx).await,
+        "GetCredentialReport" => credential_report::get(ctx),
         _ => return None,
     })
 }

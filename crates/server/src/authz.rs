@@ -532,6 +532,15 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
                 None => Target::of_arn("*".to_string()),
             }
         }
+        // A SAML provider, named by its ARN.
+        Some("saml-provider") => match crate::iam::saml_providers::target(account, input, e) {
+            Some((arn, tags)) => {
+                let mut t = Target::of_arn(arn);
+                t.tags = tags;
+                t
+            }
+            None => Target::of_arn("*".to_string()),
+        },
         Some("delegation-request") => match get("DelegationRequestId") {
             Some(id) => Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}")),
             None => Target::of_arn("*".to_string()),

@@ -4,7 +4,7 @@
 
 use crate::entity::{
     AccessKey, Account, AccountSettings, Group, InstanceProfile, LoginProfile, ManagedPolicy,
-    MfaDevice, OidcProvider, Role, ServerCertificate, ServiceSpecificCredential,
+    MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate, ServiceSpecificCredential,
     SigningCertificate, SshPublicKey, User,
 };
 use crate::error::StoreError;
@@ -53,6 +53,8 @@ pub struct Entities {
     pub server_certificates: BTreeMap<String, ServerCertificate>,
     /// Service-specific credentials by ID.
     pub service_credentials: BTreeMap<String, ServiceSpecificCredential>,
+    /// SAML providers by ARN.
+    pub saml_providers: BTreeMap<String, SamlProvider>,
     users_by_id: HashMap<String, String>,
     groups_by_id: HashMap<String, String>,
     roles_by_id: HashMap<String, String>,
@@ -146,6 +148,9 @@ impl Entities {
             Kind::ServiceSpecificCredential => {
                 self.service_credentials.insert(key, decode(r)?);
             }
+            Kind::SamlProvider => {
+                self.saml_providers.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -200,6 +205,9 @@ impl Entities {
             }
             Kind::ServiceSpecificCredential => {
                 self.service_credentials.remove(key);
+            }
+            Kind::SamlProvider => {
+                self.saml_providers.remove(key);
             }
         }
     }

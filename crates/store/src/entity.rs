@@ -497,3 +497,41 @@ pub struct ServiceSpecificCredential {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiration_date: Option<i64>,
 }
+
+/// A private key of a SAML provider, for decrypting encrypted assertions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlPrivateKey {
+    /// The key ID (upper-case letters and digits).
+    pub key_id: String,
+    /// The PEM key, encrypted with the server key (never stored in clear, never returned).
+    pub key_ciphertext: String,
+    /// When it was added (milliseconds since the Unix epoch).
+    pub timestamp: i64,
+}
+
+/// An IAM SAML 2.0 identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProvider {
+    /// The ARN: `arn:aws:iam::ACCOUNT:saml-provider/NAME`.
+    pub arn: String,
+    /// The name, as created.
+    pub name: String,
+    /// The provider's unique ID (SAMLProviderUUID).
+    pub uuid: String,
+    /// The SAML metadata document, as uploaded.
+    pub metadata: String,
+    /// The metadata's `validUntil` (milliseconds since the Unix epoch), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
+    /// `Required` or `Allowed`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_encryption_mode: Option<String>,
+    /// Private keys for encrypted assertions (at most two).
+    #[serde(default)]
+    pub private_keys: Vec<SamlPrivateKey>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}

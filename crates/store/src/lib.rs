@@ -20,8 +20,8 @@ pub use entities::{Entities, PolicyUsage};
 pub use entity::{
     AccessKey, Account, AccountSettings, CredentialReport, CredentialStatus, Group,
     InstanceProfile, KeyLastUsed, KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider,
-    PasswordPolicy, PolicyVersion, Role, RoleLastUsed, ServerCertificate,
-    ServiceSpecificCredential, SigningCertificate, SshPublicKey, Tag, User,
+    PasswordPolicy, PolicyVersion, Role, RoleLastUsed, SamlPrivateKey, SamlProvider,
+    ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Tag, User,
 };
 pub use error::StoreError;
 pub use record::{Change, Entity, Kind, Record};

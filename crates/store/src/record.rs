@@ -2,7 +2,7 @@
 
 use crate::entity::{
     AccessKey, Account, AccountSettings, Group, InstanceProfile, LoginProfile, ManagedPolicy,
-    MfaDevice, OidcProvider, Role, ServerCertificate, ServiceSpecificCredential,
+    MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate, ServiceSpecificCredential,
     SigningCertificate, SshPublicKey, User,
 };
 use crate::error::StoreError;
@@ -42,11 +42,13 @@ pub enum Kind {
     ServerCertificate,
     /// [`ServiceSpecificCredential`], keyed by credential ID.
     ServiceSpecificCredential,
+    /// [`SamlProvider`], keyed by ARN.
+    SamlProvider,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -62,6 +64,7 @@ impl Kind {
         Kind::SigningCertificate,
         Kind::ServerCertificate,
         Kind::ServiceSpecificCredential,
+        Kind::SamlProvider,
     ];
 
     /// The name stored in the database.
@@ -82,6 +85,7 @@ impl Kind {
             Kind::SigningCertificate => "signing_certificate",
             Kind::ServerCertificate => "server_certificate",
             Kind::ServiceSpecificCredential => "service_specific_credential",
+            Kind::SamlProvider => "saml_provider",
         }
     }
 
@@ -196,6 +200,7 @@ id_entity!(
     Kind::ServiceSpecificCredential,
     id
 );
+id_entity!(SamlProvider, Kind::SamlProvider, arn);
 
 /// The key of the one [`AccountSettings`] record of an account.
 pub const SETTINGS_KEY: &str = "settings";

@@ -61,7 +61,7 @@ pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 usize::from(root_certificates),
             ),
             ("AccountPasswordPresent", 0),
-            ("Providers", e.oidc_providers.len()),
+            ("Providers", e.oidc_providers.len() + e.saml_providers.len()),
             (
                 "GlobalEndpointTokenVersion",
                 super::account_settings::token_version(&e.settings),

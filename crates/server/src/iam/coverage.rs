@@ -15,20 +15,12 @@ use std::collections::BTreeSet;
 /// The IAM operations this server does not answer yet (it answers NotImplemented).
 const NOT_YET_ROUTED: &[&str] = &[
     "AcquireRole",
-    "CreateSAMLProvider",
-    "DeleteSAMLProvider",
     "GenerateServiceLastAccessedDetails",
     "GetHumanReadableSummary",
     "GetRoleTemplateVersion",
-    "GetSAMLProvider",
     "GetServiceLastAccessedDetails",
     "GetServiceLastAccessedDetailsWithEntities",
     "ListPoliciesGrantingServiceAccess",
-    "ListSAMLProviderTags",
-    "ListSAMLProviders",
-    "TagSAMLProvider",
-    "UntagSAMLProvider",
-    "UpdateSAMLProvider",
 ];
 
 fn model_operations() -> BTreeSet<String> {

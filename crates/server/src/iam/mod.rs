@@ -20,6 +20,7 @@ pub mod pem;
 mod policies;
 mod roles;
 pub(crate) mod rules;
+pub mod saml_providers;
 pub mod server_certificates;
 pub mod service_credentials;
 mod signing_certificates;
@@ -73,6 +74,7 @@ pub const OPERATIONS: &[&str] = &[
     "CreatePolicy",
     "CreatePolicyVersion",
     "CreateRole",
+    "CreateSAMLProvider",
     "CreateServiceLinkedRole",
     "CreateServiceSpecificCredential",
     "CreateUser",
@@ -91,6 +93,7 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteRole",
     "DeleteRolePermissionsBoundary",
     "DeleteRolePolicy",
+    "DeleteSAMLProvider",
     "DeleteSSHPublicKey",
     "DeleteServerCertificate",
     "DeleteServiceLinkedRole",
@@ -133,6 +136,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetSAMLProvider",
     "GetSSHPublicKey",
     "GetServerCertificate",
     "GetServiceLinkedRoleDeletionStatus",
@@ -162,6 +166,8 @@ pub const OPERATIONS: &[&str] = &[
     "ListRolePolicies",
     "ListRoleTags",
     "ListRoles",
+    "ListSAMLProviderTags",
+    "ListSAMLProviders",
     "ListSSHPublicKeys",
     "ListServerCertificateTags",
     "ListServerCertificates",
@@ -193,6 +199,7 @@ pub const OPERATIONS: &[&str] = &[
     "TagOpenIDConnectProvider",
     "TagPolicy",
     "TagRole",
+    "TagSAMLProvider",
     "TagServerCertificate",
     "TagUser",
     "UntagInstanceProfile",
@@ -200,6 +207,7 @@ pub const OPERATIONS: &[&str] = &[
     "UntagOpenIDConnectProvider",
     "UntagPolicy",
     "UntagRole",
+    "UntagSAMLProvider",
     "UntagServerCertificate",
     "UntagUser",
     "UpdateAccessKey",
@@ -211,6 +219,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
+    "UpdateSAMLProvider",
     "UpdateSSHPublicKey",
     "UpdateServerCertificate",
     "UpdateServiceSpecificCredential",
@@ -389,6 +398,14 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "ListDelegationRequests" => organizations::list_delegation_requests(ctx),
         "GenerateCredentialReport" => credential_report::generate(ctx).await,
         "GetCredentialReport" => credential_report::get(ctx),
+        "CreateSAMLProvider" => saml_providers::create(ctx).await,
+        "GetSAMLProvider" => saml_providers::get(ctx),
+        "ListSAMLProviders" => saml_providers::list(ctx),
+        "UpdateSAMLProvider" => saml_providers::update(ctx).await,
+        "DeleteSAMLProvider" => saml_providers::delete(ctx).await,
+        "TagSAMLProvider" => saml_providers::tag(ctx).await,
+        "UntagSAMLProvider" => saml_providers::untag(ctx).await,
+        "ListSAMLProviderTags" => saml_providers::list_tags(ctx),
         _ => return None,
     })
 }

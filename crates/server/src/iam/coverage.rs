@@ -20,7 +20,6 @@ const NOT_YET_ROUTED: &[&str] = &[
     "GetRoleTemplateVersion",
     "GetServiceLastAccessedDetails",
     "GetServiceLastAccessedDetailsWithEntities",
-    "ListPoliciesGrantingServiceAccess",
 ];
 
 fn model_operations() -> BTreeSet<String> {

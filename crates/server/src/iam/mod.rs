@@ -22,6 +22,7 @@ mod roles;
 pub(crate) mod rules;
 pub mod saml_providers;
 pub mod server_certificates;
+mod service_access;
 pub mod service_credentials;
 mod signing_certificates;
 mod simulate;
@@ -161,6 +162,7 @@ pub const OPERATIONS: &[&str] = &[
     "ListOpenIDConnectProviders",
     "ListOrganizationsFeatures",
     "ListPolicies",
+    "ListPoliciesGrantingServiceAccess",
     "ListPolicyTags",
     "ListPolicyVersions",
     "ListRolePolicies",
@@ -406,6 +408,7 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "TagSAMLProvider" => saml_providers::tag(ctx).await,
         "UntagSAMLProvider" => saml_providers::untag(ctx).await,
         "ListSAMLProviderTags" => saml_providers::list_tags(ctx),
+        "ListPoliciesGrantingServiceAccess" => service_access::list(ctx),
         _ => return None,
     })
 }

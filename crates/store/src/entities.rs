@@ -3,9 +3,9 @@
 //! by applying each committed change.
 
 use crate::entity::{
-    AccessKey, Account, AccountSettings, Group, InstanceProfile, LoginProfile, ManagedPolicy,
-    MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate, ServiceSpecificCredential,
-    SigningCertificate, SshPublicKey, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, InstanceProfile,
+    LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate,
+    ServiceSpecificCredential, SigningCertificate, SshPublicKey, User,
 };
 use crate::error::StoreError;
 use crate::record::{Change, Kind, Record};
@@ -55,6 +55,10 @@ pub struct Entities {
     pub service_credentials: BTreeMap<String, ServiceSpecificCredential>,
     /// SAML providers by ARN.
     pub saml_providers: BTreeMap<String, SamlProvider>,
+    /// Recorded action accesses by entity ID and lower-cased action.
+    pub action_accesses: BTreeMap<String, ActionAccess>,
+    /// Service last accessed reports by job ID.
+    pub access_reports: BTreeMap<String, AccessReport>,
     users_by_id: HashMap<String, String>,
     groups_by_id: HashMap<String, String>,
     roles_by_id: HashMap<String, String>,
@@ -151,6 +155,12 @@ impl Entities {
             Kind::SamlProvider => {
                 self.saml_providers.insert(key, decode(r)?);
             }
+            Kind::ActionAccess => {
+                self.action_accesses.insert(key, decode(r)?);
+            }
+            Kind::AccessReport => {
+                self.access_reports.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -208,6 +218,12 @@ impl Entities {
             }
             Kind::SamlProvider => {
                 self.saml_providers.remove(key);
+            }
+            Kind::ActionAccess => {
+                self.action_accesses.remove(key);
+            }
+            Kind::AccessReport => {
+                self.access_reports.remove(key);
             }
         }
     }
@@ -350,6 +366,15 @@ impl Entities {
             .collect();
         creds.sort_by(|a, b| (a.create_date, &a.id).cmp(&(b.create_date, &b.id)));
         creds
+    }
+
+    /// The recorded accesses of a user or role (by unique ID).
+    pub fn accesses_of<'a>(&'a self, entity_id: &'a str) -> impl Iterator<Item = &'a ActionAccess> {
+        let prefix = format!("{entity_id}|");
+        self.action_accesses
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, a)| a)
     }
 
     /// For every managed policy in use: how many users, groups and roles have it attached,

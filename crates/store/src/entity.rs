@@ -535,3 +535,40 @@ pub struct SamlProvider {
     #[serde(default)]
     pub tags: Vec<Tag>,
 }
+
+/// The last time an IAM user or role was authenticated for an action (service last accessed
+/// data), as the server records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionAccess {
+    /// The user's or role's unique ID.
+    pub entity_id: String,
+    /// The action (`iam:CreateUser`).
+    pub action: String,
+    /// When (milliseconds since the Unix epoch).
+    pub date: i64,
+    /// The region of the request.
+    pub region: String,
+}
+
+impl ActionAccess {
+    /// The record key: entity ID and lower-cased action.
+    pub fn record_key(entity_id: &str, action: &str) -> String {
+        format!("{entity_id}|{}", action.to_lowercase())
+    }
+}
+
+/// A service last accessed report (GenerateServiceLastAccessedDetails), as generated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessReport {
+    /// The job ID (a UUID).
+    pub job_id: String,
+    /// `SERVICE_LEVEL` or `ACTION_LEVEL`.
+    pub granularity: String,
+    /// When it was generated (milliseconds since the Unix epoch).
+    pub created: i64,
+    /// The `ServiceLastAccessed` entries, in the shape IAM answers them.
+    pub services: Vec<serde_json::Value>,
+    /// For reports on a group or policy: the `EntityDetails` entries per service namespace.
+    #[serde(default)]
+    pub entities: BTreeMap<String, Vec<serde_json::Value>>,
+}

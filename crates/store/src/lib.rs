@@ -18,10 +18,11 @@ mod sqlite;
 
 pub use entities::{Entities, PolicyUsage};
 pub use entity::{
-    AccessKey, Account, AccountSettings, CredentialReport, CredentialStatus, Group,
-    InstanceProfile, KeyLastUsed, KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider,
-    PasswordPolicy, PolicyVersion, Role, RoleLastUsed, SamlPrivateKey, SamlProvider,
-    ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Tag, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, CredentialReport,
+    CredentialStatus, Group, InstanceProfile, KeyLastUsed, KeyStatus, LoginProfile, ManagedPolicy,
+    MfaDevice, OidcProvider, PasswordPolicy, PolicyVersion, Role, RoleLastUsed, SamlPrivateKey,
+    SamlProvider, ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey,
+    Tag, User,
 };
 pub use error::StoreError;
 pub use record::{Change, Entity, Kind, Record};

@@ -1,9 +1,9 @@
 //! What the durable store holds: one record per entity, keyed by account, kind and key.
 
 use crate::entity::{
-    AccessKey, Account, AccountSettings, Group, InstanceProfile, LoginProfile, ManagedPolicy,
-    MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate, ServiceSpecificCredential,
-    SigningCertificate, SshPublicKey, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, InstanceProfile,
+    LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider, ServerCertificate,
+    ServiceSpecificCredential, SigningCertificate, SshPublicKey, User,
 };
 use crate::error::StoreError;
 use serde::Serialize;
@@ -44,11 +44,15 @@ pub enum Kind {
     ServiceSpecificCredential,
     /// [`SamlProvider`], keyed by ARN.
     SamlProvider,
+    /// [`ActionAccess`], keyed by entity ID and action.
+    ActionAccess,
+    /// [`AccessReport`], keyed by job ID.
+    AccessReport,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 18] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -65,6 +69,8 @@ impl Kind {
         Kind::ServerCertificate,
         Kind::ServiceSpecificCredential,
         Kind::SamlProvider,
+        Kind::ActionAccess,
+        Kind::AccessReport,
     ];
 
     /// The name stored in the database.
@@ -86,6 +92,8 @@ impl Kind {
             Kind::ServerCertificate => "server_certificate",
             Kind::ServiceSpecificCredential => "service_specific_credential",
             Kind::SamlProvider => "saml_provider",
+            Kind::ActionAccess => "action_access",
+            Kind::AccessReport => "access_report",
         }
     }
 
@@ -201,6 +209,14 @@ id_entity!(
     id
 );
 id_entity!(SamlProvider, Kind::SamlProvider, arn);
+id_entity!(AccessReport, Kind::AccessReport, job_id);
+
+impl Entity for ActionAccess {
+    const KIND: Kind = Kind::ActionAccess;
+    fn key(&self) -> String {
+        ActionAccess::record_key(&self.entity_id, &self.action)
+    }
+}
 
 /// The key of the one [`AccountSettings`] record of an account.
 pub const SETTINGS_KEY: &str = "settings";

@@ -15,11 +15,8 @@ use std::collections::BTreeSet;
 /// The IAM operations this server does not answer yet (it answers NotImplemented).
 const NOT_YET_ROUTED: &[&str] = &[
     "AcquireRole",
-    "GenerateServiceLastAccessedDetails",
     "GetHumanReadableSummary",
     "GetRoleTemplateVersion",
-    "GetServiceLastAccessedDetails",
-    "GetServiceLastAccessedDetailsWithEntities",
 ];
 
 fn model_operations() -> BTreeSet<String> {

@@ -12,6 +12,7 @@ mod credential_report;
 mod groups;
 pub mod input;
 mod instance_profiles;
+pub mod last_accessed;
 pub mod mfa;
 pub mod oidc;
 mod organizations;
@@ -116,6 +117,7 @@ pub const OPERATIONS: &[&str] = &[
     "EnableOutboundWebIdentityFederation",
     "GenerateCredentialReport",
     "GenerateOrganizationsAccessReport",
+    "GenerateServiceLastAccessedDetails",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
     "GetAccountPasswordPolicy",
@@ -140,6 +142,8 @@ pub const OPERATIONS: &[&str] = &[
     "GetSAMLProvider",
     "GetSSHPublicKey",
     "GetServerCertificate",
+    "GetServiceLastAccessedDetails",
+    "GetServiceLastAccessedDetailsWithEntities",
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
@@ -409,6 +413,9 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "UntagSAMLProvider" => saml_providers::untag(ctx).await,
         "ListSAMLProviderTags" => saml_providers::list_tags(ctx),
         "ListPoliciesGrantingServiceAccess" => service_access::list(ctx),
+        "GenerateServiceLastAccessedDetails" => last_accessed::generate(ctx).await,
+        "GetServiceLastAccessedDetails" => last_accessed::get(ctx),
+        "GetServiceLastAccessedDetailsWithEntities" => last_accessed::get_with_entities(ctx),
         _ => return None,
     })
 }

@@ -38,51 +38,69 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 /// Whether an action pattern (lower case) can match an action of `namespace`.
 fn pattern_matches(pattern: &str, namespace: &str, actions: Option<&[String]>) -> bool {
+    let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
+    if pattern != "*" && !wildcard_match(service, namespace) {
+        return false;
+    }
     match actions {
         Some(list) => list.iter().any(|a| wildcard_match(pattern, a)),
-        None => {
-            let service = pattern.split_once(':').map_or(pattern, |(s, _)| s);
-            pattern == "*" || wildcard_match(service, namespace)
-        }
+        None => true,
+    }
+}
+
+/// The Allow statements of a policy document: their `Action` and `NotAction` patterns,
+/// lower-cased.
+pub struct Allows(Vec<(Vec<String>, Vec<String>)>);
+
+impl Allows {
+    /// Reads a document (a document that does not parse allows nothing).
+    pub fn of(document: &str) -> Allows {
+        let Ok(doc) = serde_json::from_str::<Value>(document) else {
+            return Allows(Vec::new());
+        };
+        let statements = match doc.get("Statement") {
+            Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
+            Some(one @ Value::Object(_)) => vec![one],
+            _ => Vec::new(),
+        };
+        Allows(
+            statements
+                .into_iter()
+                .filter(|st| st.get("Effect").and_then(Value::as_str) == Some("Allow"))
+                .map(|st| (strings(st.get("Action")), strings(st.get("NotAction"))))
+                .collect(),
+        )
+    }
+
+    /// Whether some statement allows some action of `namespace`.
+    pub fn grant(&self, namespace: &str) -> bool {
+        let namespace = namespace.to_lowercase();
+        let actions: Option<Vec<String>> = catalog().service(&namespace).map(|s| {
+            s.lowercase_action_names()
+                .map(|a| format!("{namespace}:{a}"))
+                .collect()
+        });
+        self.0.iter().any(|(allowed, excluded)| {
+            if !allowed.is_empty() {
+                return allowed
+                    .iter()
+                    .any(|p| pattern_matches(p, &namespace, actions.as_deref()));
+            }
+            match &actions {
+                Some(list) => list
+                    .iter()
+                    .any(|a| !excluded.iter().any(|p| wildcard_match(p, a))),
+                None => !excluded
+                    .iter()
+                    .any(|p| p == "*" || p == &format!("{namespace}:*")),
+            }
+        })
     }
 }
 
 /// Whether a policy document has an Allow statement for some action of `namespace`.
 pub fn grants(document: &str, namespace: &str) -> bool {
-    let Ok(doc) = serde_json::from_str::<Value>(document) else {
-        return false;
-    };
-    let statements = match doc.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect::<Vec<_>>(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return false,
-    };
-    let namespace = namespace.to_lowercase();
-    let actions: Option<Vec<String>> = catalog().service(&namespace).map(|s| {
-        s.lowercase_action_names()
-            .map(|a| format!("{namespace}:{a}"))
-            .collect()
-    });
-    statements.iter().any(|st| {
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            return false;
-        }
-        let allowed = strings(st.get("Action"));
-        if !allowed.is_empty() {
-            return allowed
-                .iter()
-                .any(|p| pattern_matches(p, &namespace, actions.as_deref()));
-        }
-        let excluded = strings(st.get("NotAction"));
-        match &actions {
-            Some(list) => list
-                .iter()
-                .any(|a| !excluded.iter().any(|p| wildcard_match(p, a))),
-            None => !excluded
-                .iter()
-                .any(|p| p == "*" || p == &format!("{namespace}:*")),
-        }
-    })
+    Allows::of(document).grant(namespace)
 }
 
 fn inline(name: &str, entity_type: &str, entity: &str, document: &str) -> Candidate {

@@ -15,6 +15,8 @@ async fn account_alias() {
     let listed = iam.list_account_aliases().send().await.unwrap();
     assert!(listed.account_aliases().is_empty());
     assert!(!listed.is_truncated());
+    let f = fail(iam.list_account_aliases().max_items(0).send().await);
+    assert_eq!(f.code, "ValidationError");
 
     // The pattern: lower-case letters, digits and single hyphens, not at either end.
     for bad in ["Upper-case", "double--hyphen", "-leading", "ab"] {

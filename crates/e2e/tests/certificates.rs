@@ -83,6 +83,13 @@ async fn signing_certificates() {
     assert_eq!(listed.certificates().len(), 2);
     assert_eq!(listed.certificates()[0].status(), &StatusType::Inactive);
     let f = fail(
+        iam.list_signing_certificates()
+            .user_name("nobody")
+            .send()
+            .await,
+    );
+    assert_eq!(f.code, "NoSuchEntity");
+    let f = fail(
         iam.update_signing_certificate()
             .user_name("signer")
             .certificate_id("AAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -277,6 +284,13 @@ async fn server_certificates() {
         .map(|m| m.server_certificate_name())
         .collect();
     assert_eq!(names, ["web"]);
+    let f = fail(
+        iam.list_server_certificates()
+            .path_prefix("no-leading-slash")
+            .send()
+            .await,
+    );
+    assert_eq!(f.code, "ValidationError");
     let page = iam
         .list_server_certificates()
         .max_items(1)

@@ -154,4 +154,54 @@ async fn service_last_accessed() {
             .await,
     );
     assert_eq!(f.code, "ValidationError");
+
+    // A deleted user's accesses go with it: a new user of the same name starts afresh.
+    for k in iam
+        .list_access_keys()
+        .user_name("eve")
+        .send()
+        .await
+        .unwrap()
+        .access_key_metadata()
+    {
+        iam.delete_access_key()
+            .user_name("eve")
+            .access_key_id(k.access_key_id().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    iam.remove_user_from_group()
+        .group_name("team")
+        .user_name("eve")
+        .send()
+        .await
+        .unwrap();
+    iam.delete_user().user_name("eve").send().await.unwrap();
+    iam.create_user().user_name("eve").send().await.unwrap();
+    iam.put_user_policy()
+        .user_name("eve")
+        .policy_name("list")
+        .policy_document(POLICY)
+        .send()
+        .await
+        .unwrap();
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(&user_arn)
+        .send()
+        .await
+        .unwrap();
+    let report = iam
+        .get_service_last_accessed_details()
+        .job_id(job.job_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        report
+            .services_last_accessed()
+            .iter()
+            .all(|s| s.last_authenticated().is_none())
+    );
 }

@@ -171,7 +171,10 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(message) = conflict {
                 return Err(Error::delete_conflict(message));
             }
-            Ok((vec![Change::delete(account, user)], json!({})))
+            // Its recorded service accesses go with it.
+            let mut changes = vec![Change::delete(account, user)];
+            changes.extend(e.accesses_of(&user.id).map(|a| Change::delete(account, a)));
+            Ok((changes, json!({})))
         })
         .await
 }

@@ -361,3 +361,118 @@ async fn state_is_identical_after_restart() {
     let after = state(&common::iam(&server)).await;
     assert_same_state(&before, &after);
 }
+
+#[tokio::test]
+async fn credentials_and_settings_survive_sigkill_and_secrets_stay_sealed() {
+    const CERT: &str = include_str!("../../server/src/iam/testdata/server.crt");
+    const KEY: &str = include_str!("../../server/src/iam/testdata/server.key");
+    const SSH: &str = include_str!("../../server/src/iam/testdata/id_rsa.pub");
+    let dir = TempDir::new("credentials");
+    let root = Credentials::generate();
+    let server = Server::start_on(dir.path(), &root);
+    let iam = iam(&server);
+    iam.create_user().user_name("dora").send().await.unwrap();
+    iam.create_login_profile()
+        .user_name("dora")
+        .password("Doras-Password-1")
+        .send()
+        .await
+        .unwrap();
+    iam.update_account_password_policy()
+        .minimum_password_length(10)
+        .send()
+        .await
+        .unwrap();
+    iam.create_account_alias()
+        .account_alias("durable-corp")
+        .send()
+        .await
+        .unwrap();
+    iam.upload_ssh_public_key()
+        .user_name("dora")
+        .ssh_public_key_body(SSH)
+        .send()
+        .await
+        .unwrap();
+    iam.upload_server_certificate()
+        .server_certificate_name("web")
+        .certificate_body(CERT)
+        .private_key(KEY)
+        .send()
+        .await
+        .unwrap();
+    let cred = iam
+        .create_service_specific_credential()
+        .user_name("dora")
+        .service_name("codecommit.amazonaws.com")
+        .send()
+        .await
+        .unwrap();
+    let service_password = cred
+        .service_specific_credential()
+        .unwrap()
+        .service_password()
+        .to_string();
+    server.kill();
+
+    let server = Server::start_on(dir.path(), &root);
+    let iam = common::iam(&server);
+    iam.get_login_profile()
+        .user_name("dora")
+        .send()
+        .await
+        .expect("the login profile survives");
+    let policy = iam.get_account_password_policy().send().await.unwrap();
+    assert_eq!(
+        policy.password_policy().unwrap().minimum_password_length(),
+        Some(10)
+    );
+    assert_eq!(
+        iam.list_account_aliases()
+            .send()
+            .await
+            .unwrap()
+            .account_aliases(),
+        ["durable-corp"]
+    );
+    let keys = iam
+        .list_ssh_public_keys()
+        .user_name("dora")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys.ssh_public_keys().len(), 1);
+    iam.get_server_certificate()
+        .server_certificate_name("web")
+        .send()
+        .await
+        .expect("the server certificate survives");
+    let creds = iam
+        .list_service_specific_credentials()
+        .user_name("dora")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(creds.service_specific_credentials().len(), 1);
+
+    // Neither the password, the private key nor the service password is stored in clear.
+    let key_body: String = KEY
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .take(1)
+        .collect();
+    for file in files_under(dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in [
+            "Doras-Password-1",
+            key_body.as_str(),
+            service_password.as_str(),
+        ] {
+            assert!(
+                !contains_bytes(&bytes, secret.as_bytes()),
+                "a secret is in clear in {}",
+                file.display()
+            );
+        }
+    }
+}

@@ -521,8 +521,47 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
             }
             None => Target::of_arn("*".to_string()),
         },
+        // A server certificate, named by its ARN.
+        Some("server-certificate") => {
+            match crate::iam::server_certificates::target(account, input, e) {
+                Some((arn, tags)) => {
+                    let mut t = Target::of_arn(arn);
+                    t.tags = tags;
+                    t
+                }
+                None => Target::of_arn("*".to_string()),
+            }
+        }
+        // A SAML provider, named by its ARN.
+        Some("saml-provider") => match crate::iam::saml_providers::target(account, input, e) {
+            Some((arn, tags)) => {
+                let mut t = Target::of_arn(arn);
+                t.tags = tags;
+                t
+            }
+            None => Target::of_arn("*".to_string()),
+        },
+        Some("delegation-request") => match get("DelegationRequestId") {
+            Some(id) => Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}")),
+            None => Target::of_arn("*".to_string()),
+        },
         _ => Target::of_arn("*".to_string()),
     }
+}
+
+/// Whether the account's password policy lets every IAM user make this call on itself
+/// (AllowUsersToChangePassword: ChangePassword and GetAccountPasswordPolicy, IAM User
+/// Guide, "Set an account password policy for IAM users").
+fn allowed_by_password_policy(caller: &Caller, action: &str, e: &Entities) -> bool {
+    caller.user_id.is_some()
+        && matches!(
+            action,
+            "iam:ChangePassword" | "iam:GetAccountPasswordPolicy"
+        )
+        && e.settings
+            .password_policy
+            .as_ref()
+            .is_some_and(|p| p.allow_users_to_change_password)
 }
 
 /// Adds the context keys that come from the request and its target: tags, policy ARNs.
@@ -665,6 +704,9 @@ pub fn check(
         return Ok(());
     }
     app.read(|e| {
+        if allowed_by_password_policy(caller, &action, e) {
+            return Ok(());
+        }
         let auth = caller_auth(app, e, caller)?;
         let target = target(app.account_id(), caller, &action, input, e);
         let mut context = caller_context(caller, service, &auth);

@@ -338,6 +338,21 @@ async fn query(
             return xml(r.status, r.body, &request_id);
         }
     };
+    if app.config.verifies_signatures()
+        && let Some(entity) = crate::iam::last_accessed::accessor(&caller)
+    {
+        let action = format!("{}:{}", service.signing_name(), operation.name);
+        if app.key_use_due(&format!("access:{entity}:{action}")) {
+            let (app, region) = (app.clone(), caller.region.clone());
+            tokio::spawn(async move {
+                if let Err(e) =
+                    crate::iam::last_accessed::record(&app, &entity, &action, &region).await
+                {
+                    tracing::warn!(error = %e, "could not record service last accessed data");
+                }
+            });
+        }
+    }
     let result = run(&app, &caller, model, operation, service, &params).await;
     let encoded = match &result {
         Err(Error::Denied { encoded, .. }) if !encoded.is_empty() => {

@@ -3,8 +3,9 @@
 //! by applying each committed change.
 
 use crate::entity::{
-    AccessKey, Account, Group, Instance, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider,
-    Role, Task, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, Instance,
+    InstanceProfile, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider,
+    ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Task, User,
 };
 use crate::error::StoreError;
 use crate::record::{Change, Kind, Record};
@@ -44,6 +45,24 @@ pub struct Entities {
     pub instances: BTreeMap<String, Instance>,
     /// Registered tasks by ID.
     pub tasks: BTreeMap<String, Task>,
+    /// Login profiles by user ID.
+    pub login_profiles: BTreeMap<String, LoginProfile>,
+    /// The account-wide settings (default until something is set).
+    pub settings: AccountSettings,
+    /// SSH public keys by ID.
+    pub ssh_public_keys: BTreeMap<String, SshPublicKey>,
+    /// Signing certificates by ID.
+    pub signing_certificates: BTreeMap<String, SigningCertificate>,
+    /// Server certificates by lower-cased name.
+    pub server_certificates: BTreeMap<String, ServerCertificate>,
+    /// Service-specific credentials by ID.
+    pub service_credentials: BTreeMap<String, ServiceSpecificCredential>,
+    /// SAML providers by ARN.
+    pub saml_providers: BTreeMap<String, SamlProvider>,
+    /// Recorded action accesses by entity ID and lower-cased action.
+    pub action_accesses: BTreeMap<String, ActionAccess>,
+    /// Service last accessed reports by job ID.
+    pub access_reports: BTreeMap<String, AccessReport>,
     users_by_id: HashMap<String, String>,
     groups_by_id: HashMap<String, String>,
     roles_by_id: HashMap<String, String>,
@@ -127,6 +146,31 @@ impl Entities {
             Kind::Task => {
                 self.tasks.insert(key, decode(r)?);
             }
+            Kind::LoginProfile => {
+                self.login_profiles.insert(key, decode(r)?);
+            }
+            Kind::AccountSettings => self.settings = decode(r)?,
+            Kind::SshPublicKey => {
+                self.ssh_public_keys.insert(key, decode(r)?);
+            }
+            Kind::SigningCertificate => {
+                self.signing_certificates.insert(key, decode(r)?);
+            }
+            Kind::ServerCertificate => {
+                self.server_certificates.insert(key, decode(r)?);
+            }
+            Kind::ServiceSpecificCredential => {
+                self.service_credentials.insert(key, decode(r)?);
+            }
+            Kind::SamlProvider => {
+                self.saml_providers.insert(key, decode(r)?);
+            }
+            Kind::ActionAccess => {
+                self.action_accesses.insert(key, decode(r)?);
+            }
+            Kind::AccessReport => {
+                self.access_reports.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -171,6 +215,31 @@ impl Entities {
             }
             Kind::Task => {
                 self.tasks.remove(key);
+            }
+            Kind::LoginProfile => {
+                self.login_profiles.remove(key);
+            }
+            Kind::AccountSettings => self.settings = AccountSettings::default(),
+            Kind::SshPublicKey => {
+                self.ssh_public_keys.remove(key);
+            }
+            Kind::SigningCertificate => {
+                self.signing_certificates.remove(key);
+            }
+            Kind::ServerCertificate => {
+                self.server_certificates.remove(key);
+            }
+            Kind::ServiceSpecificCredential => {
+                self.service_credentials.remove(key);
+            }
+            Kind::SamlProvider => {
+                self.saml_providers.remove(key);
+            }
+            Kind::ActionAccess => {
+                self.action_accesses.remove(key);
+            }
+            Kind::AccessReport => {
+                self.access_reports.remove(key);
             }
         }
     }
@@ -270,6 +339,58 @@ impl Entities {
         self.oidc_providers
             .values()
             .find(|p| p.url_without_scheme() == url_without_scheme)
+    }
+
+    /// The login profile of a user.
+    pub fn login_profile(&self, user_id: &str) -> Option<&LoginProfile> {
+        self.login_profiles.get(user_id)
+    }
+
+    /// The SSH public keys of a user, oldest first.
+    pub fn ssh_public_keys_of(&self, user_id: &str) -> Vec<&SshPublicKey> {
+        let mut keys: Vec<&SshPublicKey> = self
+            .ssh_public_keys
+            .values()
+            .filter(|k| k.user_id == user_id)
+            .collect();
+        keys.sort_by(|a, b| (a.upload_date, &a.id).cmp(&(b.upload_date, &b.id)));
+        keys
+    }
+
+    /// The signing certificates of a user (`None`: of the account root), oldest first.
+    pub fn signing_certificates_of(&self, user_id: Option<&str>) -> Vec<&SigningCertificate> {
+        let mut certs: Vec<&SigningCertificate> = self
+            .signing_certificates
+            .values()
+            .filter(|c| c.user_id.as_deref() == user_id)
+            .collect();
+        certs.sort_by(|a, b| (a.upload_date, &a.id).cmp(&(b.upload_date, &b.id)));
+        certs
+    }
+
+    /// The server certificate with this name (names compare case-insensitively).
+    pub fn server_certificate(&self, name: &str) -> Option<&ServerCertificate> {
+        self.server_certificates.get(&name.to_lowercase())
+    }
+
+    /// The service-specific credentials of a user, oldest first.
+    pub fn service_credentials_of(&self, user_id: &str) -> Vec<&ServiceSpecificCredential> {
+        let mut creds: Vec<&ServiceSpecificCredential> = self
+            .service_credentials
+            .values()
+            .filter(|c| c.user_id == user_id)
+            .collect();
+        creds.sort_by(|a, b| (a.create_date, &a.id).cmp(&(b.create_date, &b.id)));
+        creds
+    }
+
+    /// The recorded accesses of a user or role (by unique ID).
+    pub fn accesses_of<'a>(&'a self, entity_id: &'a str) -> impl Iterator<Item = &'a ActionAccess> {
+        let prefix = format!("{entity_id}|");
+        self.action_accesses
+            .range(prefix.clone()..)
+            .take_while(move |(k, _)| k.starts_with(&prefix))
+            .map(|(_, a)| a)
     }
 
     /// For every managed policy in use: how many users, groups and roles have it attached,
@@ -548,6 +669,117 @@ mod tests {
         assert_eq!(Kind::parse("oidc_provider").unwrap(), Kind::OidcProvider);
         let e = Entities::from_records([&record]).unwrap();
         assert_eq!(e.oidc_provider(&p.arn), Some(&p));
+    }
+
+    #[test]
+    fn credentials_and_settings_round_trip_and_index_by_owner() {
+        use crate::entity::{
+            AccountSettings, CredentialStatus, LoginProfile, PasswordPolicy, ServerCertificate,
+            ServiceSpecificCredential, SigningCertificate, SshPublicKey,
+        };
+        let account = "123456789012";
+        let profile = LoginProfile {
+            user_id: "AIDAALICE".into(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            previous_hashes: vec![],
+            password_reset_required: true,
+            create_date: 1,
+            password_set_date: 1,
+        };
+        let settings = AccountSettings {
+            alias: Some("example".into()),
+            password_policy: Some(PasswordPolicy {
+                minimum_password_length: 8,
+                require_symbols: false,
+                require_numbers: true,
+                require_uppercase_characters: false,
+                require_lowercase_characters: false,
+                allow_users_to_change_password: true,
+                max_password_age: Some(90),
+                password_reuse_prevention: None,
+                hard_expiry: false,
+            }),
+            ..AccountSettings::default()
+        };
+        let late = SshPublicKey {
+            id: "APKAAAA".into(),
+            user_id: "AIDAALICE".into(),
+            body: "ssh-rsa AAAA".into(),
+            fingerprint: "00".into(),
+            status: CredentialStatus::Active,
+            upload_date: 20,
+        };
+        let early = SshPublicKey {
+            id: "APKAZZZ".into(),
+            upload_date: 10,
+            ..late.clone()
+        };
+        let root_cert = SigningCertificate {
+            id: "CERT1".into(),
+            user_id: None,
+            body: "pem".into(),
+            status: CredentialStatus::Inactive,
+            upload_date: 1,
+        };
+        let server_cert = ServerCertificate {
+            id: "ASCA1".into(),
+            name: "Web".into(),
+            path: "/".into(),
+            arn: "arn:aws:iam::123456789012:server-certificate/Web".into(),
+            body: "pem".into(),
+            chain: None,
+            private_key_ciphertext: "sealed".into(),
+            expiration: 5,
+            upload_date: 1,
+            tags: vec![],
+        };
+        let cred = ServiceSpecificCredential {
+            id: "ACCA1".into(),
+            user_id: "AIDAALICE".into(),
+            service_name: "codecommit.amazonaws.com".into(),
+            service_user_name: Some("alice-at-123456789012".into()),
+            service_credential_alias: None,
+            secret_ciphertext: "sealed".into(),
+            status: CredentialStatus::Active,
+            create_date: 1,
+            expiration_date: None,
+        };
+        let changes = [
+            Change::put(account, &profile),
+            Change::put(account, &settings),
+            Change::put(account, &late),
+            Change::put(account, &early),
+            Change::put(account, &root_cert),
+            Change::put(account, &server_cert),
+            Change::put(account, &cred),
+        ];
+        let records: Vec<Record> = changes
+            .iter()
+            .map(|c| match c {
+                Change::Put(r) => r.clone(),
+                Change::Delete { .. } => unreachable!(),
+            })
+            .collect();
+        for r in &records {
+            assert_eq!(Kind::parse(r.kind.as_str()).unwrap(), r.kind);
+        }
+        let mut e = Entities::from_records(&records).unwrap();
+        assert_eq!(e.login_profile("AIDAALICE"), Some(&profile));
+        assert_eq!(e.settings, settings);
+        let ids: Vec<&str> = e
+            .ssh_public_keys_of("AIDAALICE")
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        assert_eq!(ids, ["APKAZZZ", "APKAAAA"]);
+        assert_eq!(e.signing_certificates_of(None), [&root_cert]);
+        assert!(e.signing_certificates_of(Some("AIDAALICE")).is_empty());
+        assert_eq!(e.server_certificate("web"), Some(&server_cert));
+        assert_eq!(e.service_credentials_of("AIDAALICE"), [&cred]);
+        e.apply(&Change::delete(account, &settings)).unwrap();
+        assert_eq!(e.settings, AccountSettings::default());
+        e.apply(&Change::delete(account, &profile)).unwrap();
+        assert!(e.login_profile("AIDAALICE").is_none());
     }
 
     #[test]

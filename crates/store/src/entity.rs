@@ -301,6 +301,278 @@ impl OidcProvider {
     }
 }
 
+/// A user's console password (IAM's login profile). The password is kept only as an
+/// Argon2id hash (PHC string), never in clear.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginProfile {
+    /// The owning user's ID.
+    pub user_id: String,
+    /// The password's Argon2id hash.
+    pub password_hash: String,
+    /// Hashes of earlier passwords, newest first (kept for the password policy's
+    /// PasswordReusePrevention, at most 24).
+    #[serde(default)]
+    pub previous_hashes: Vec<String>,
+    /// Whether the user must set a new password at next sign-in.
+    pub password_reset_required: bool,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// When the password was last set (milliseconds since the Unix epoch), for MaxPasswordAge.
+    pub password_set_date: i64,
+}
+
+/// The account's password policy (UpdateAccountPasswordPolicy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordPolicy {
+    /// Minimum length (6 to 128).
+    pub minimum_password_length: i64,
+    /// At least one symbol.
+    pub require_symbols: bool,
+    /// At least one digit.
+    pub require_numbers: bool,
+    /// At least one upper-case letter.
+    pub require_uppercase_characters: bool,
+    /// At least one lower-case letter.
+    pub require_lowercase_characters: bool,
+    /// Users may change their own password.
+    pub allow_users_to_change_password: bool,
+    /// Days a password is valid (1 to 1,095); `None`: passwords do not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_password_age: Option<i64>,
+    /// How many previous passwords cannot be reused (1 to 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_reuse_prevention: Option<i64>,
+    /// Expired passwords can only be reset by an administrator.
+    pub hard_expiry: bool,
+}
+
+/// Account-wide settings: the alias, the password policy, STS preferences, outbound
+/// identity federation and account properties. One record per account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSettings {
+    /// The account alias (IAM allows one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// The password policy, when one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_policy: Option<PasswordPolicy>,
+    /// `v1Token` or `v2Token` (SetSecurityTokenServicePreferences); `None` is v1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub global_endpoint_token_version: Option<String>,
+    /// The issuer URL of outbound identity federation, while it is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_issuer: Option<String>,
+    /// Account properties (`Namespace/PropertyName` → value).
+    #[serde(default)]
+    pub properties: BTreeMap<String, String>,
+    /// The last credential report generated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential_report: Option<CredentialReport>,
+}
+
+/// A credential report: a CSV snapshot of every user's credentials.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialReport {
+    /// When it was generated (milliseconds since the Unix epoch).
+    pub generated: i64,
+    /// The CSV text.
+    pub csv: String,
+}
+
+/// `Active`, `Inactive` or `Expired`: the status of an SSH key, signing certificate or
+/// service-specific credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CredentialStatus {
+    /// In use.
+    Active,
+    /// Rejected.
+    Inactive,
+    /// Past its expiration.
+    Expired,
+}
+
+impl CredentialStatus {
+    /// The status as IAM writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "Active",
+            CredentialStatus::Inactive => "Inactive",
+            CredentialStatus::Expired => "Expired",
+        }
+    }
+
+    /// Reads IAM's spelling.
+    pub fn parse(text: &str) -> Option<CredentialStatus> {
+        match text {
+            "Active" => Some(CredentialStatus::Active),
+            "Inactive" => Some(CredentialStatus::Inactive),
+            "Expired" => Some(CredentialStatus::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// An SSH public key of a user (for CodeCommit).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SshPublicKey {
+    /// The key ID (`APKA…`).
+    pub id: String,
+    /// The owning user's ID.
+    pub user_id: String,
+    /// The key as uploaded, in OpenSSH format (`ssh-rsa AAAA…`).
+    pub body: String,
+    /// The MD5 fingerprint (`aa:bb:…`).
+    pub fingerprint: String,
+    /// Active or inactive.
+    pub status: CredentialStatus,
+    /// Upload time (milliseconds since the Unix epoch).
+    pub upload_date: i64,
+}
+
+/// An X.509 signing certificate of a user (or of the account root).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigningCertificate {
+    /// The certificate ID (24 or more characters).
+    pub id: String,
+    /// The owning user's ID; `None` for the account root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The PEM body as uploaded.
+    pub body: String,
+    /// Active or inactive.
+    pub status: CredentialStatus,
+    /// Upload time (milliseconds since the Unix epoch).
+    pub upload_date: i64,
+}
+
+/// A server certificate (for load balancers and CloudFront).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerCertificate {
+    /// The unique ID (`ASCA…`).
+    pub id: String,
+    /// The name, as uploaded.
+    pub name: String,
+    /// The path.
+    pub path: String,
+    /// The ARN.
+    pub arn: String,
+    /// The PEM certificate body.
+    pub body: String,
+    /// The PEM chain, if given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    /// The private key, encrypted with the server key (never stored in clear, never returned).
+    pub private_key_ciphertext: String,
+    /// The certificate's notAfter (milliseconds since the Unix epoch).
+    pub expiration: i64,
+    /// Upload time (milliseconds since the Unix epoch).
+    pub upload_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// A service-specific credential of a user (CodeCommit, Keyspaces, Bedrock).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceSpecificCredential {
+    /// The credential ID (`ACCA…`).
+    pub id: String,
+    /// The owning user's ID.
+    pub user_id: String,
+    /// The service (`codecommit.amazonaws.com`, …).
+    pub service_name: String,
+    /// The user name to present to the service (for password credentials).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_user_name: Option<String>,
+    /// The alias to present to the service (for API-key credentials such as Bedrock's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_credential_alias: Option<String>,
+    /// The password or secret, encrypted with the server key.
+    pub secret_ciphertext: String,
+    /// Active or inactive.
+    pub status: CredentialStatus,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// When the credential expires (milliseconds since the Unix epoch), if it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<i64>,
+}
+
+/// A private key of a SAML provider, for decrypting encrypted assertions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlPrivateKey {
+    /// The key ID (upper-case letters and digits).
+    pub key_id: String,
+    /// The PEM key, encrypted with the server key (never stored in clear, never returned).
+    pub key_ciphertext: String,
+    /// When it was added (milliseconds since the Unix epoch).
+    pub timestamp: i64,
+}
+
+/// An IAM SAML 2.0 identity provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProvider {
+    /// The ARN: `arn:aws:iam::ACCOUNT:saml-provider/NAME`.
+    pub arn: String,
+    /// The name, as created.
+    pub name: String,
+    /// The provider's unique ID (SAMLProviderUUID).
+    pub uuid: String,
+    /// The SAML metadata document, as uploaded.
+    pub metadata: String,
+    /// The metadata's `validUntil` (milliseconds since the Unix epoch), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<i64>,
+    /// `Required` or `Allowed`, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion_encryption_mode: Option<String>,
+    /// Private keys for encrypted assertions (at most two).
+    #[serde(default)]
+    pub private_keys: Vec<SamlPrivateKey>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// The last time an IAM user or role was authenticated for an action (service last accessed
+/// data), as the server records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionAccess {
+    /// The user's or role's unique ID.
+    pub entity_id: String,
+    /// The action (`iam:CreateUser`).
+    pub action: String,
+    /// When (milliseconds since the Unix epoch).
+    pub date: i64,
+    /// The region of the request.
+    pub region: String,
+}
+
+impl ActionAccess {
+    /// The record key: entity ID and lower-cased action.
+    pub fn record_key(entity_id: &str, action: &str) -> String {
+        format!("{entity_id}|{}", action.to_lowercase())
+    }
+}
+
+/// A service last accessed report (GenerateServiceLastAccessedDetails), as generated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessReport {
+    /// The job ID (a UUID).
+    pub job_id: String,
+    /// `SERVICE_LEVEL` or `ACTION_LEVEL`.
+    pub granularity: String,
+    /// When it was generated (milliseconds since the Unix epoch).
+    pub created: i64,
+    /// The `ServiceLastAccessed` entries, in the shape IAM answers them.
+    pub services: Vec<serde_json::Value>,
+    /// For reports on a group or policy: the `EntityDetails` entries per service namespace.
+    #[serde(default)]
+    pub entities: BTreeMap<String, Vec<serde_json::Value>>,
+}
+
 /// Whether an instance's metadata service insists on IMDSv2 session tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HttpTokens {

@@ -1,9 +1,11 @@
 //! Storage of IAM entities.
 //!
 //! Every entity (user, group, role, managed policy, instance profile, access key, MFA device,
-//! OIDC provider, registered instance and task, account) is one record: account, kind, key
-//! (the lower-cased name, so names are unique without regard to case, as in IAM; IDs and
-//! serial numbers for keys, MFA devices, instances and tasks) and the entity as JSON. Changes commit atomically in batches
+//! OIDC provider, login profile, SSH key, signing and server certificate, service-specific
+//! credential, registered instance and task, the account and its settings) is one record:
+//! account, kind, key (the lower-cased name, so names are unique without regard to case, as in
+//! IAM; IDs, serial numbers or ARNs for the others) and the entity as JSON. Changes commit
+//! atomically in batches
 //! through the [`Store`] trait; [`SqliteStore`] is the embedded implementation (WAL,
 //! synchronous commits: a committed change survives a crash). [`Entities`] holds an
 //! account's entities in memory, indexed for reads, kept in step with what is committed.
@@ -17,8 +19,11 @@ mod sqlite;
 
 pub use entities::{Entities, PolicyUsage};
 pub use entity::{
-    AccessKey, Account, Group, HttpTokens, Instance, InstanceProfile, KeyLastUsed, KeyStatus,
-    ManagedPolicy, MfaDevice, OidcProvider, PolicyVersion, Role, RoleLastUsed, Tag, Task, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, CredentialReport,
+    CredentialStatus, Group, HttpTokens, Instance, InstanceProfile, KeyLastUsed, KeyStatus,
+    LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, PasswordPolicy, PolicyVersion, Role,
+    RoleLastUsed, SamlPrivateKey, SamlProvider, ServerCertificate, ServiceSpecificCredential,
+    SigningCertificate, SshPublicKey, Tag, Task, User,
 };
 pub use error::StoreError;
 pub use record::{Change, Entity, Kind, Record};

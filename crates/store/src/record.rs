@@ -1,8 +1,9 @@
 //! What the durable store holds: one record per entity, keyed by account, kind and key.
 
 use crate::entity::{
-    AccessKey, Account, Group, Instance, InstanceProfile, ManagedPolicy, MfaDevice, OidcProvider,
-    Role, Task, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, Instance,
+    InstanceProfile, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider,
+    ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Task, User,
 };
 use crate::error::StoreError;
 use serde::Serialize;
@@ -33,11 +34,29 @@ pub enum Kind {
     Instance,
     /// [`Task`], keyed by task ID.
     Task,
+    /// [`LoginProfile`], keyed by the user's ID.
+    LoginProfile,
+    /// [`AccountSettings`], one per account, keyed `settings`.
+    AccountSettings,
+    /// [`SshPublicKey`], keyed by key ID.
+    SshPublicKey,
+    /// [`SigningCertificate`], keyed by certificate ID.
+    SigningCertificate,
+    /// [`ServerCertificate`], keyed by lower-cased name.
+    ServerCertificate,
+    /// [`ServiceSpecificCredential`], keyed by credential ID.
+    ServiceSpecificCredential,
+    /// [`SamlProvider`], keyed by ARN.
+    SamlProvider,
+    /// [`ActionAccess`], keyed by entity ID and action.
+    ActionAccess,
+    /// [`AccessReport`], keyed by job ID.
+    AccessReport,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 20] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -49,6 +68,15 @@ impl Kind {
         Kind::OidcProvider,
         Kind::Instance,
         Kind::Task,
+        Kind::LoginProfile,
+        Kind::AccountSettings,
+        Kind::SshPublicKey,
+        Kind::SigningCertificate,
+        Kind::ServerCertificate,
+        Kind::ServiceSpecificCredential,
+        Kind::SamlProvider,
+        Kind::ActionAccess,
+        Kind::AccessReport,
     ];
 
     /// The name stored in the database.
@@ -65,6 +93,15 @@ impl Kind {
             Kind::OidcProvider => "oidc_provider",
             Kind::Instance => "instance",
             Kind::Task => "task",
+            Kind::LoginProfile => "login_profile",
+            Kind::AccountSettings => "account_settings",
+            Kind::SshPublicKey => "ssh_public_key",
+            Kind::SigningCertificate => "signing_certificate",
+            Kind::ServerCertificate => "server_certificate",
+            Kind::ServiceSpecificCredential => "service_specific_credential",
+            Kind::SamlProvider => "saml_provider",
+            Kind::ActionAccess => "action_access",
+            Kind::AccessReport => "access_report",
         }
     }
 
@@ -130,6 +167,7 @@ named_entity!(Group, Kind::Group);
 named_entity!(Role, Kind::Role);
 named_entity!(ManagedPolicy, Kind::Policy);
 named_entity!(InstanceProfile, Kind::InstanceProfile);
+named_entity!(ServerCertificate, Kind::ServerCertificate);
 
 impl Entity for Account {
     const KIND: Kind = Kind::Account;
@@ -170,6 +208,45 @@ impl Entity for Task {
     const KIND: Kind = Kind::Task;
     fn key(&self) -> String {
         self.id.clone()
+    }
+}
+
+macro_rules! id_entity {
+    ($t:ty, $kind:expr, $field:ident) => {
+        impl Entity for $t {
+            const KIND: Kind = $kind;
+            fn key(&self) -> String {
+                self.$field.clone()
+            }
+        }
+    };
+}
+
+id_entity!(LoginProfile, Kind::LoginProfile, user_id);
+id_entity!(SshPublicKey, Kind::SshPublicKey, id);
+id_entity!(SigningCertificate, Kind::SigningCertificate, id);
+id_entity!(
+    ServiceSpecificCredential,
+    Kind::ServiceSpecificCredential,
+    id
+);
+id_entity!(SamlProvider, Kind::SamlProvider, arn);
+id_entity!(AccessReport, Kind::AccessReport, job_id);
+
+impl Entity for ActionAccess {
+    const KIND: Kind = Kind::ActionAccess;
+    fn key(&self) -> String {
+        ActionAccess::record_key(&self.entity_id, &self.action)
+    }
+}
+
+/// The key of the one [`AccountSettings`] record of an account.
+pub const SETTINGS_KEY: &str = "settings";
+
+impl Entity for AccountSettings {
+    const KIND: Kind = Kind::AccountSettings;
+    fn key(&self) -> String {
+        SETTINGS_KEY.to_string()
     }
 }
 

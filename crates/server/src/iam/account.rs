@@ -1,4 +1,7 @@
 //! Account-wide answers: GetAccountSummary and GetAccountAuthorizationDetails.
+//!
+//! The summary counts what the account holds; the root user has no console password in
+//! Portcullis (AccountPasswordPresent is 0) and no MFA device (AccountMFAEnabled is 0).
 
 use super::Ctx;
 use super::input::paged;
@@ -15,6 +18,7 @@ pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let versions: usize = e.policies.values().map(|p| p.versions.len()).sum();
         let root_keys = !e.access_keys_of(None).is_empty();
+        let root_certificates = !e.signing_certificates_of(None).is_empty();
         let map: BTreeMap<&str, usize> = [
             ("Users", e.users.len()),
             ("UsersQuota", quota::USERS),
@@ -39,17 +43,29 @@ pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
             ("AttachedPoliciesPerGroupQuota", quota::ATTACHED_POLICIES),
             ("AttachedPoliciesPerRoleQuota", quota::ATTACHED_POLICIES),
             ("AccessKeysPerUserQuota", quota::ACCESS_KEYS_PER_USER),
-            ("SigningCertificatesPerUserQuota", 2),
-            ("ServerCertificates", 0),
-            ("ServerCertificatesQuota", 20),
+            (
+                "SigningCertificatesPerUserQuota",
+                super::signing_certificates::CERTIFICATES_PER_USER,
+            ),
+            ("ServerCertificates", e.server_certificates.len()),
+            (
+                "ServerCertificatesQuota",
+                super::server_certificates::CERTIFICATES_PER_ACCOUNT,
+            ),
             ("MFADevices", e.mfa_devices.len()),
             ("MFADevicesInUse", e.mfa_devices_in_use()),
             ("AccountMFAEnabled", 0),
             ("AccountAccessKeysPresent", usize::from(root_keys)),
-            ("AccountSigningCertificatesPresent", 0),
+            (
+                "AccountSigningCertificatesPresent",
+                usize::from(root_certificates),
+            ),
             ("AccountPasswordPresent", 0),
-            ("Providers", e.oidc_providers.len()),
-            ("GlobalEndpointTokenVersion", 1),
+            ("Providers", e.oidc_providers.len() + e.saml_providers.len()),
+            (
+                "GlobalEndpointTokenVersion",
+                super::account_settings::token_version(&e.settings),
+            ),
         ]
         .into_iter()
         .collect();

@@ -113,6 +113,11 @@ impl Page {
     }
 }
 
+/// A page key for items listed by date (oldest first), then ID: sorts as they are listed.
+pub fn dated_key(date: i64, id: &str) -> String {
+    format!("{date:020}{id}")
+}
+
 /// Adds `IsTruncated` and `Marker` to a list answer.
 pub fn paged(mut answer: Value, next: Option<String>) -> Value {
     answer["IsTruncated"] = Value::Bool(next.is_some());

@@ -266,7 +266,10 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(conflict) = delete_conflict(e, role) {
                 return Err(conflict);
             }
-            Ok((vec![Change::delete(account, role)], json!({})))
+            // Its recorded service accesses go with it.
+            let mut changes = vec![Change::delete(account, role)];
+            changes.extend(e.accesses_of(&role.id).map(|a| Change::delete(account, a)));
+            Ok((changes, json!({})))
         })
         .await
 }

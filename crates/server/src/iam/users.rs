@@ -147,8 +147,16 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app
         .write(|e| {
             let user = find(e, name)?;
-            let conflict = if !e.access_keys_of(Some(&user.id)).is_empty() {
+            let conflict = if e.login_profile(&user.id).is_some() {
+                Some("Cannot delete entity, must delete login profile first.")
+            } else if !e.access_keys_of(Some(&user.id)).is_empty() {
                 Some("Cannot delete entity, must delete access keys first.")
+            } else if !e.signing_certificates_of(Some(&user.id)).is_empty() {
+                Some("Cannot delete entity, must delete signing certificates first.")
+            } else if !e.ssh_public_keys_of(&user.id).is_empty() {
+                Some("Cannot delete entity, must delete SSH public keys first.")
+            } else if !e.service_credentials_of(&user.id).is_empty() {
+                Some("Cannot delete entity, must delete service specific credentials first.")
             } else if !e.mfa_devices_of(&user.id).is_empty() {
                 Some("Cannot delete entity, must delete MFA device first.")
             } else if !user.groups.is_empty() {
@@ -163,7 +171,10 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(message) = conflict {
                 return Err(Error::delete_conflict(message));
             }
-            Ok((vec![Change::delete(account, user)], json!({})))
+            // Its recorded service accesses go with it.
+            let mut changes = vec![Change::delete(account, user)];
+            changes.extend(e.accesses_of(&user.id).map(|a| Change::delete(account, a)));
+            Ok((changes, json!({})))
         })
         .await
 }

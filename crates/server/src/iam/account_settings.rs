@@ -1,0 +1,231 @@
+//! Account-wide settings: the account alias (CreateAccountAlias, DeleteAccountAlias,
+//! ListAccountAliases), STS preferences (SetSecurityTokenServicePreferences), account
+//! properties (GetAccountProperties, PutAccountProperties) and outbound identity federation
+//! (EnableOutboundWebIdentityFederation, DisableOutboundWebIdentityFederation,
+//! GetOutboundWebIdentityFederationInfo). They live in the account's one
+//! [`AccountSettings`] record.
+
+use super::Ctx;
+use super::input::paged;
+use super::rules::over_quota;
+use crate::error::Error;
+use portcullis_store::{AccountSettings, Change};
+use serde_json::{Map, Value, json};
+
+/// Aliases per account (IAM and STS quotas).
+pub const ALIASES_PER_ACCOUNT: usize = 1;
+
+/// Commits a change of the settings record.
+async fn change_settings(
+    ctx: &Ctx<'_>,
+    change: impl FnOnce(&mut AccountSettings) -> Result<Value, Error>,
+) -> Result<Value, Error> {
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let mut settings = e.settings.clone();
+            let out = change(&mut settings)?;
+            Ok((vec![Change::put(account, &settings)], out))
+        })
+        .await
+}
+
+/// CreateAccountAlias: one per account (the pattern is checked against the model).
+pub async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let alias = ctx.input.str("AccountAlias")?;
+    change_settings(ctx, |s| match &s.alias {
+        Some(a) if a == alias => Err(Error::already_exists(format!(
+            "The account alias {alias} already exists."
+        ))),
+        Some(_) => Err(over_quota("AccountAliasesPerAccount", ALIASES_PER_ACCOUNT)),
+        None => {
+            s.alias = Some(alias.to_string());
+            Ok(json!({}))
+        }
+    })
+    .await
+}
+
+/// DeleteAccountAlias.
+pub async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let alias = ctx.input.str("AccountAlias")?;
+    change_settings(ctx, |s| {
+        if s.alias.as_deref() != Some(alias) {
+            return Err(Error::no_such_entity(format!(
+                "The account alias {alias} cannot be found."
+            )));
+        }
+        s.alias = None;
+        Ok(json!({}))
+    })
+    .await
+}
+
+/// ListAccountAliases, paginated like every IAM list.
+pub fn list_aliases(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let page = ctx.input.page()?;
+    ctx.app.read(|e| {
+        let (items, next) = page.take(e.settings.alias.iter().map(|a| (a.as_str(), a)));
+        Ok(paged(json!({ "AccountAliases": items }), next))
+    })
+}
+
+/// SetSecurityTokenServicePreferences: the version of tokens the global STS endpoint
+/// issues (`v1Token`, valid only in Regions enabled by default; `v2Token`, valid in all).
+/// GetAccountSummary reports it as GlobalEndpointTokenVersion (1 or 2).
+pub async fn set_sts_preferences(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let version = ctx.input.str("GlobalEndpointTokenVersion")?;
+    change_settings(ctx, |s| {
+        s.global_endpoint_token_version = Some(version.to_string());
+        Ok(json!({}))
+    })
+    .await
+}
+
+/// The GlobalEndpointTokenVersion of the account summary: 1 or 2.
+pub fn token_version(s: &AccountSettings) -> usize {
+    match s.global_endpoint_token_version.as_deref() {
+        Some("v2Token") => 2,
+        _ => 1,
+    }
+}
+
+/// GetAccountProperties: every property set so far.
+pub fn get_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app.read(|e| {
+        let map: Map<String, Value> = e
+            .settings
+            .properties
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        Ok(json!({ "Properties": map }))
+    })
+}
+
+/// Checks a property key: `Namespace/PropertyName`, exactly one `/`, neither at the start
+/// nor at the end, 1 to 50 characters of `^[A-Za-z][A-Za-z0-9/_-]*$`; returns its namespace.
+fn property_namespace(key: &str) -> Result<&str, Error> {
+    let well_formed = (1..=50).contains(&key.len())
+        && key.starts_with(|c: char| c.is_ascii_alphabetic())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'))
+        && key.matches('/').count() == 1
+        && !key.ends_with('/');
+    if !well_formed {
+        return Err(Error::invalid_input(format!(
+            "Invalid account property key {key}: keys must have the form Namespace/PropertyName."
+        )));
+    }
+    Ok(key.split_once('/').map_or(key, |(ns, _)| ns))
+}
+
+/// PutAccountProperties: every key of one request in the same namespace; values of 1 to
+/// 1,024 characters.
+pub async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let Some(Value::Object(props)) = ctx.input.0.get("Properties") else {
+        return Err(Error::validation(
+            "1 validation error detected: Value null at 'properties' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    let mut namespace: Option<&str> = None;
+    let mut entries = Vec::with_capacity(props.len());
+    for (key, value) in props {
+        let ns = property_namespace(key)?;
+        if namespace.is_some_and(|n| n != ns) {
+            return Err(Error::invalid_input(
+                "All properties in a request must belong to the same namespace.",
+            ));
+        }
+        namespace = Some(ns);
+        let value = value.as_str().unwrap_or_default();
+        if !(1..=1024).contains(&value.chars().count()) {
+            return Err(Error::invalid_input(format!(
+                "Invalid value for account property {key}: values must have 1 to 1024 characters."
+            )));
+        }
+        entries.push((key.clone(), value.to_string()));
+    }
+    change_settings(ctx, |s| {
+        s.properties.extend(entries);
+        Ok(json!({}))
+    })
+    .await
+}
+
+/// EnableOutboundWebIdentityFederation: generates the account's issuer URL (as AWS:
+/// `https://UUID.tokens.sts.global.api.aws`) and turns the feature on.
+pub async fn enable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let issuer = format!("https://{}.tokens.sts.global.api.aws", uuid::Uuid::new_v4());
+    change_settings(ctx, |s| {
+        if s.outbound_issuer.is_some() {
+            return Err(Error::aws(
+                "FeatureEnabled",
+                "Outbound identity federation is already enabled for this account.",
+            ));
+        }
+        s.outbound_issuer = Some(issuer.clone());
+        Ok(json!({ "IssuerIdentifier": issuer }))
+    })
+    .await
+}
+
+fn outbound_disabled() -> Error {
+    Error::aws(
+        "FeatureDisabled",
+        "Outbound identity federation is disabled for this account.",
+    )
+}
+
+/// DisableOutboundWebIdentityFederation.
+pub async fn disable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    change_settings(ctx, |s| {
+        if s.outbound_issuer.take().is_none() {
+            return Err(outbound_disabled());
+        }
+        Ok(json!({}))
+    })
+    .await
+}
+
+/// GetOutboundWebIdentityFederationInfo.
+pub fn outbound_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app.read(|e| match &e.settings.outbound_issuer {
+        Some(issuer) => Ok(json!({ "IssuerIdentifier": issuer, "JwtVendingEnabled": true })),
+        None => Err(outbound_disabled()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_property_keys() {
+        assert_eq!(
+            property_namespace("RoleManager/Enabled").unwrap(),
+            "RoleManager"
+        );
+        for bad in [
+            "NoSlash",
+            "/Lead",
+            "Trail/",
+            "Two/Sla/shes",
+            "9Digit/x",
+            "Sp ace/x",
+        ] {
+            let e = property_namespace(bad).unwrap_err().into_aws();
+            assert_eq!(e.code(), "InvalidInput", "{bad}");
+        }
+        assert!(property_namespace(&format!("A/{}", "b".repeat(49))).is_err());
+    }
+
+    #[test]
+    fn reports_the_token_version() {
+        let mut s = AccountSettings::default();
+        assert_eq!(token_version(&s), 1);
+        s.global_endpoint_token_version = Some("v2Token".into());
+        assert_eq!(token_version(&s), 2);
+    }
+}

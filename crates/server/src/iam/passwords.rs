@@ -1,0 +1,483 @@
+//! Console passwords: login profiles (CreateLoginProfile, GetLoginProfile,
+//! UpdateLoginProfile, DeleteLoginProfile), ChangePassword, and the account password policy
+//! (UpdateAccountPasswordPolicy, GetAccountPasswordPolicy, DeleteAccountPasswordPolicy).
+//!
+//! Passwords are checked against the account's policy — or, when none is set, against
+//! AWS's default policy (at least 8 characters, and at least three of upper-case letters,
+//! lower-case letters, digits and symbols) — and kept only as Argon2id hashes. The policy's
+//! PasswordReusePrevention is enforced when a password is changed or reset; MaxPasswordAge
+//! with HardExpiry stops a user from changing an expired password (only an administrator
+//! can then set a new one with UpdateLoginProfile); AllowUsersToChangePassword lets every
+//! user call ChangePassword and GetAccountPasswordPolicy without a policy granting it (see
+//! `authz`).
+
+use super::Ctx;
+use super::users;
+use crate::error::Error;
+use crate::time::{iso8601, now_millis};
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::{Argon2, PasswordHash};
+use portcullis_store::{AccountSettings, Change, Entities, LoginProfile, PasswordPolicy, User};
+use serde_json::{Map, Value, json};
+
+/// The symbols a password policy's RequireSymbols counts (IAM User Guide, "Set an account
+/// password policy for IAM users").
+pub const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
+
+/// Earlier passwords kept for PasswordReusePrevention (its maximum).
+const HISTORY: usize = 24;
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// Hashes a password with Argon2id and a random salt (PHC string format).
+pub fn hash_password(password: &str) -> String {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .expect("Argon2 hashes any password of up to 128 characters")
+        .to_string()
+}
+
+/// Whether `password` is the one `hash` was made from.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+fn violation(message: &str) -> Error {
+    Error::aws("PasswordPolicyViolation", message)
+}
+
+/// Checks a new password against the account's policy (or AWS's default policy when
+/// `policy` is `None`), with IAM's PasswordPolicyViolation.
+pub fn check_password(password: &str, policy: Option<&PasswordPolicy>) -> Result<(), Error> {
+    let length = password.chars().count();
+    let upper = password.chars().any(|c| c.is_ascii_uppercase());
+    let lower = password.chars().any(|c| c.is_ascii_lowercase());
+    let digit = password.chars().any(|c| c.is_ascii_digit());
+    let symbol = password.chars().any(|c| SYMBOLS.contains(c));
+    let Some(p) = policy else {
+        if length < 8 {
+            return Err(violation("Password should have a minimum length of 8"));
+        }
+        let kinds = [upper, lower, digit, symbol].iter().filter(|k| **k).count();
+        if kinds < 3 {
+            return Err(violation(
+                "Password should contain at least three of the following: uppercase letters, lowercase letters, numbers and symbols",
+            ));
+        }
+        return Ok(());
+    };
+    if (length as i64) < p.minimum_password_length {
+        return Err(violation(&format!(
+            "Password should have a minimum length of {}",
+            p.minimum_password_length
+        )));
+    }
+    if p.require_uppercase_characters && !upper {
+        return Err(violation(
+            "Password should have at least one uppercase letter",
+        ));
+    }
+    if p.require_lowercase_characters && !lower {
+        return Err(violation(
+            "Password should have at least one lowercase letter",
+        ));
+    }
+    if p.require_numbers && !digit {
+        return Err(violation("Password should have at least one number"));
+    }
+    if p.require_symbols && !symbol {
+        return Err(violation("Password should have at least one symbol"));
+    }
+    Ok(())
+}
+
+/// Checks that a new password is none of the last `PasswordReusePrevention` ones.
+fn check_reuse(
+    password: &str,
+    profile: &LoginProfile,
+    policy: Option<&PasswordPolicy>,
+) -> Result<(), Error> {
+    let Some(n) = policy.and_then(|p| p.password_reuse_prevention) else {
+        return Ok(());
+    };
+    let recent = std::iter::once(&profile.password_hash)
+        .chain(&profile.previous_hashes)
+        .take(n as usize);
+    for hash in recent {
+        if verify_password(password, hash) {
+            return Err(violation(
+                "Policy constraint violation with password reuse prevention during password change.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a profile's password is past the policy's MaxPasswordAge at `now`.
+pub fn is_expired(profile: &LoginProfile, policy: Option<&PasswordPolicy>, now: i64) -> bool {
+    policy
+        .and_then(|p| p.max_password_age)
+        .is_some_and(|days| now >= profile.password_set_date + days * DAY_MS)
+}
+
+/// Sets a new password on a profile, keeping the old hash for reuse prevention.
+fn set_password(profile: &mut LoginProfile, password: &str, now: i64) {
+    let old = std::mem::replace(&mut profile.password_hash, hash_password(password));
+    profile.previous_hashes.insert(0, old);
+    profile.previous_hashes.truncate(HISTORY);
+    profile.password_set_date = now;
+}
+
+fn profile_not_found(name: &str) -> Error {
+    Error::no_such_entity(format!("Login Profile for User {name} cannot be found."))
+}
+
+fn view(user: &User, p: &LoginProfile) -> Value {
+    json!({ "LoginProfile": {
+        "UserName": user.name,
+        "CreateDate": iso8601(p.create_date),
+        "PasswordResetRequired": p.password_reset_required,
+    }})
+}
+
+/// The user a login-profile operation names (the caller when `UserName` is absent).
+fn target_user<'e>(ctx: &Ctx<'_>, e: &'e Entities) -> Result<&'e User, Error> {
+    users::find(e, users::target_name(ctx)?)
+}
+
+/// CreateLoginProfile.
+pub async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let password = ctx.input.str("Password")?;
+    let reset = ctx.input.opt_bool("PasswordResetRequired").unwrap_or(false);
+    let account = ctx.account();
+    let policy = ctx.app.read(|e| e.settings.password_policy.clone());
+    check_password(password, policy.as_ref())?;
+    let hash = hash_password(password);
+    ctx.app
+        .write(|e| {
+            let user = target_user(ctx, e)?;
+            if e.login_profile(&user.id).is_some() {
+                return Err(Error::already_exists(format!(
+                    "Login Profile for user {} already exists.",
+                    user.name
+                )));
+            }
+            let now = now_millis();
+            let profile = LoginProfile {
+                user_id: user.id.clone(),
+                password_hash: hash,
+                previous_hashes: Vec::new(),
+                password_reset_required: reset,
+                create_date: now,
+                password_set_date: now,
+            };
+            let out = view(user, &profile);
+            Ok((vec![Change::put(account, &profile)], out))
+        })
+        .await
+}
+
+/// GetLoginProfile.
+pub fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app.read(|e| {
+        let user = target_user(ctx, e)?;
+        let profile = e
+            .login_profile(&user.id)
+            .ok_or_else(|| profile_not_found(&user.name))?;
+        Ok(view(user, profile))
+    })
+}
+
+/// UpdateLoginProfile: an administrator sets a new password and/or the reset flag.
+pub async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let name = ctx.input.str("UserName")?;
+    let password = ctx.input.opt_str("Password");
+    let reset = ctx.input.opt_bool("PasswordResetRequired");
+    let account = ctx.account();
+    let policy = ctx.app.read(|e| e.settings.password_policy.clone());
+    if let Some(p) = password {
+        check_password(p, policy.as_ref())?;
+    }
+    ctx.app
+        .write(|e| {
+            let user = users::find(e, name)?;
+            let mut profile = e
+                .login_profile(&user.id)
+                .ok_or_else(|| profile_not_found(&user.name))?
+                .clone();
+            if let Some(p) = password {
+                check_reuse(p, &profile, policy.as_ref())?;
+                set_password(&mut profile, p, now_millis());
+            }
+            if let Some(r) = reset {
+                profile.password_reset_required = r;
+            }
+            Ok((vec![Change::put(account, &profile)], json!({})))
+        })
+        .await
+}
+
+/// DeleteLoginProfile.
+pub async fn delete_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let user = target_user(ctx, e)?;
+            let profile = e
+                .login_profile(&user.id)
+                .ok_or_else(|| profile_not_found(&user.name))?;
+            Ok((vec![Change::delete(account, profile)], json!({})))
+        })
+        .await
+}
+
+/// ChangePassword: an IAM user changes its own password, giving the old one.
+pub async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let old = ctx.input.str("OldPassword")?;
+    let new = ctx.input.str("NewPassword")?;
+    let Some(user_id) = ctx
+        .caller
+        .user_id
+        .as_deref()
+        .filter(|_| !ctx.caller.is_root())
+    else {
+        return Err(Error::aws(
+            "InvalidUserType",
+            "Only IAM users can change their own password.",
+        ));
+    };
+    let account = ctx.account();
+    let (policy, profile) = ctx.app.read(|e| {
+        let user = e.user_by_id(user_id).ok_or_else(|| {
+            Error::no_such_entity(format!("The user with ID {user_id} cannot be found."))
+        })?;
+        let profile = e
+            .login_profile(user_id)
+            .cloned()
+            .ok_or_else(|| profile_not_found(&user.name))?;
+        Ok::<_, Error>((e.settings.password_policy.clone(), profile))
+    })?;
+    let now = now_millis();
+    if policy.as_ref().is_some_and(|p| p.hard_expiry) && is_expired(&profile, policy.as_ref(), now)
+    {
+        return Err(Error::aws(
+            "EntityTemporarilyUnmodifiable",
+            "The password has expired and can only be reset by an administrator.",
+        ));
+    }
+    if !verify_password(old, &profile.password_hash) {
+        return Err(Error::aws("AccessDenied", "The old password is incorrect."));
+    }
+    check_password(new, policy.as_ref())?;
+    check_reuse(new, &profile, policy.as_ref())?;
+    let mut updated = profile;
+    set_password(&mut updated, new, now);
+    updated.password_reset_required = false;
+    ctx.app
+        .write(|e| {
+            if e.login_profile(user_id).map(|p| &p.password_hash) != updated.previous_hashes.first()
+            {
+                return Err(Error::aws(
+                    "EntityTemporarilyUnmodifiable",
+                    "The password was changed by another request; try again.",
+                ));
+            }
+            Ok((vec![Change::put(account, &updated)], json!({})))
+        })
+        .await
+}
+
+/// UpdateAccountPasswordPolicy: every member not given takes its default (as IAM does).
+pub async fn update_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let i = &ctx.input;
+    let flag = |name: &str| i.opt_bool(name).unwrap_or(false);
+    let policy = PasswordPolicy {
+        minimum_password_length: i.opt_i64("MinimumPasswordLength").unwrap_or(6),
+        require_symbols: flag("RequireSymbols"),
+        require_numbers: flag("RequireNumbers"),
+        require_uppercase_characters: flag("RequireUppercaseCharacters"),
+        require_lowercase_characters: flag("RequireLowercaseCharacters"),
+        allow_users_to_change_password: flag("AllowUsersToChangePassword"),
+        max_password_age: i.opt_i64("MaxPasswordAge"),
+        password_reuse_prevention: i.opt_i64("PasswordReusePrevention"),
+        hard_expiry: flag("HardExpiry"),
+    };
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let settings = AccountSettings {
+                password_policy: Some(policy),
+                ..e.settings.clone()
+            };
+            Ok((vec![Change::put(account, &settings)], json!({})))
+        })
+        .await
+}
+
+fn no_policy(account: &str) -> Error {
+    Error::no_such_entity(format!(
+        "The Password Policy with domain name {account} cannot be found."
+    ))
+}
+
+/// The `PasswordPolicy` output shape.
+pub fn policy_view(p: &PasswordPolicy) -> Value {
+    let mut v = Map::new();
+    v.insert(
+        "MinimumPasswordLength".into(),
+        json!(p.minimum_password_length),
+    );
+    v.insert("RequireSymbols".into(), json!(p.require_symbols));
+    v.insert("RequireNumbers".into(), json!(p.require_numbers));
+    v.insert(
+        "RequireUppercaseCharacters".into(),
+        json!(p.require_uppercase_characters),
+    );
+    v.insert(
+        "RequireLowercaseCharacters".into(),
+        json!(p.require_lowercase_characters),
+    );
+    v.insert(
+        "AllowUsersToChangePassword".into(),
+        json!(p.allow_users_to_change_password),
+    );
+    v.insert(
+        "ExpirePasswords".into(),
+        json!(p.max_password_age.is_some()),
+    );
+    if let Some(age) = p.max_password_age {
+        v.insert("MaxPasswordAge".into(), json!(age));
+    }
+    if let Some(n) = p.password_reuse_prevention {
+        v.insert("PasswordReusePrevention".into(), json!(n));
+    }
+    v.insert("HardExpiry".into(), json!(p.hard_expiry));
+    Value::Object(v)
+}
+
+/// GetAccountPasswordPolicy: NoSuchEntity while none is set, as in IAM.
+pub fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app.read(|e| match &e.settings.password_policy {
+        Some(p) => Ok(json!({ "PasswordPolicy": policy_view(p) })),
+        None => Err(no_policy(ctx.account())),
+    })
+}
+
+/// DeleteAccountPasswordPolicy.
+pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            if e.settings.password_policy.is_none() {
+                return Err(no_policy(account));
+            }
+            let settings = AccountSettings {
+                password_policy: None,
+                ..e.settings.clone()
+            };
+            Ok((vec![Change::put(account, &settings)], json!({})))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PasswordPolicy {
+        PasswordPolicy {
+            minimum_password_length: 12,
+            require_symbols: true,
+            require_numbers: true,
+            require_uppercase_characters: true,
+            require_lowercase_characters: true,
+            allow_users_to_change_password: true,
+            max_password_age: Some(90),
+            password_reuse_prevention: Some(2),
+            hard_expiry: false,
+        }
+    }
+
+    fn message(r: Result<(), Error>) -> String {
+        let e = r.unwrap_err().into_aws();
+        assert_eq!(e.code(), "PasswordPolicyViolation");
+        e.message().to_string()
+    }
+
+    #[test]
+    fn checks_passwords_against_the_policy() {
+        let p = policy();
+        assert!(check_password("Correct-Horse-9", Some(&p)).is_ok());
+        assert_eq!(
+            message(check_password("Sh0rt!", Some(&p))),
+            "Password should have a minimum length of 12"
+        );
+        assert!(message(check_password("no-upper-case-9", Some(&p))).contains("uppercase"));
+        assert!(message(check_password("NO-LOWER-CASE-9", Some(&p))).contains("lowercase"));
+        assert!(message(check_password("No-Digits-Here", Some(&p))).contains("number"));
+        assert!(message(check_password("NoSymbolsHere9", Some(&p))).contains("symbol"));
+        // A character that is not one of IAM's symbols does not count as one.
+        assert!(message(check_password("NoSymbolsHere9~", Some(&p))).contains("symbol"));
+    }
+
+    #[test]
+    fn applies_the_default_policy_without_one() {
+        assert!(check_password("abcDEF12", None).is_ok());
+        assert!(check_password("abcdef1!", None).is_ok());
+        assert!(message(check_password("aB1!", None)).contains("minimum length of 8"));
+        assert!(message(check_password("abcdefgh12", None)).contains("three"));
+    }
+
+    #[test]
+    fn hashes_verify_and_are_salted() {
+        let h = hash_password("Correct-Horse-9");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Correct-Horse-9", &h));
+        assert!(!verify_password("Correct-Horse-8", &h));
+        assert_ne!(h, hash_password("Correct-Horse-9"));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn prevents_reuse_and_expires() {
+        let p = policy();
+        let mut profile = LoginProfile {
+            user_id: "AIDA".into(),
+            password_hash: hash_password("First-Password-1"),
+            previous_hashes: vec![],
+            password_reset_required: false,
+            create_date: 0,
+            password_set_date: 0,
+        };
+        assert!(check_reuse("First-Password-1", &profile, Some(&p)).is_err());
+        set_password(&mut profile, "Second-Password-2", 10);
+        set_password(&mut profile, "Third-Password-3", 20);
+        // Two remembered: the current and the one before it.
+        assert!(check_reuse("Third-Password-3", &profile, Some(&p)).is_err());
+        assert!(check_reuse("Second-Password-2", &profile, Some(&p)).is_err());
+        assert!(check_reuse("First-Password-1", &profile, Some(&p)).is_ok());
+        assert!(check_reuse("Third-Password-3", &profile, None).is_ok());
+        assert!(!is_expired(&profile, Some(&p), 20 + 89 * DAY_MS));
+        assert!(is_expired(&profile, Some(&p), 20 + 90 * DAY_MS));
+        assert!(!is_expired(&profile, None, i64::MAX));
+    }
+
+    #[test]
+    fn shows_the_policy_as_iam_does() {
+        let mut p = policy();
+        let v = policy_view(&p);
+        assert_eq!(v["ExpirePasswords"], true);
+        assert_eq!(v["MaxPasswordAge"], 90);
+        p.max_password_age = None;
+        p.password_reuse_prevention = None;
+        let v = policy_view(&p);
+        assert_eq!(v["ExpirePasswords"], false);
+        assert!(v.get("MaxPasswordAge").is_none());
+        assert!(v.get("PasswordReusePrevention").is_none());
+    }
+}

@@ -1,0 +1,439 @@
+//! SAML 2.0 identity providers: CreateSAMLProvider, GetSAMLProvider, ListSAMLProviders,
+//! UpdateSAMLProvider, DeleteSAMLProvider, TagSAMLProvider, UntagSAMLProvider,
+//! ListSAMLProviderTags.
+//!
+//! The metadata document must be well-formed XML whose root is a SAML 2.0 metadata
+//! `EntityDescriptor` with an `IDPSSODescriptor` and at least one `ds:X509Certificate` that
+//! parses as an X.509 certificate; otherwise InvalidInput ("Could not parse metadata").
+//! ValidUntil is the metadata's `validUntil`. Private keys for encrypted assertions
+//! (AddPrivateKey, at most two) are checked to be PEM private keys, stored encrypted with
+//! the server key and listed by ID only; AssertionEncryptionMode `Required` needs one.
+//! ARNs are `arn:aws:iam::ACCOUNT:saml-provider/NAME`; at most 100 providers per account.
+//! (AssumeRoleWithSAML is not implemented yet.)
+
+use super::Ctx;
+use super::input::paged;
+use super::pem::parse_private_key;
+use super::rules::{check_tags, merge_tags, over_quota};
+use super::views;
+use crate::error::Error;
+use crate::secrets::unique_id;
+use crate::time::{iso8601, now_millis};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
+use quick_xml::NsReader;
+use quick_xml::events::Event;
+use quick_xml::name::{Namespace, ResolveResult};
+use serde_json::{Value, json};
+
+/// SAML providers per account (IAM and STS quotas).
+pub const PROVIDERS_PER_ACCOUNT: usize = 100;
+
+/// Private keys per provider (the model's limit).
+pub const KEYS_PER_PROVIDER: usize = 2;
+
+const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+
+/// What a valid metadata document says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// `validUntil` of the `EntityDescriptor`, in milliseconds since the Unix epoch.
+    pub valid_until: Option<i64>,
+    /// How many X.509 certificates it carries.
+    pub certificates: usize,
+}
+
+fn in_ns(resolved: &ResolveResult<'_>, ns: &str) -> bool {
+    matches!(resolved, ResolveResult::Bound(Namespace(n)) if *n == ns)
+}
+
+/// Reads a SAML metadata document; `None` when it is not valid IdP metadata.
+pub fn parse_metadata(xml: &str) -> Option<Metadata> {
+    let mut reader = NsReader::from_str(xml);
+    let mut depth = 0usize;
+    let mut root_seen = false;
+    let mut idp = false;
+    let mut valid_until = None;
+    let mut certificates = 0;
+    let mut cert_text: Option<String> = None;
+    loop {
+        let (resolved, event) = reader.read_resolved_event().ok()?;
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let local = e.local_name();
+                if depth == 0 {
+                    if root_seen
+                        || local.as_ref() != "EntityDescriptor"
+                        || !in_ns(&resolved, METADATA_NS)
+                    {
+                        return None;
+                    }
+                    root_seen = true;
+                    for attr in e.attributes() {
+                        let attr = attr.ok()?;
+                        if attr.key.local_name().as_ref() == "validUntil" {
+                            let text = attr
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .ok()?;
+                            let nanos = portcullis_policy::condition::parse_date(&text)?;
+                            valid_until = Some((nanos / 1_000_000) as i64);
+                        }
+                    }
+                }
+                if local.as_ref() == "IDPSSODescriptor" && in_ns(&resolved, METADATA_NS) {
+                    idp = true;
+                }
+                let is_cert = local.as_ref() == "X509Certificate" && in_ns(&resolved, DSIG_NS);
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                    if is_cert {
+                        cert_text = Some(String::new());
+                    }
+                } else if is_cert || depth == 0 {
+                    // An empty certificate, or an empty root: not valid metadata.
+                    return None;
+                }
+            }
+            Event::Text(t) => {
+                if let Some(text) = cert_text.as_mut() {
+                    text.push_str(&t.xml10_content());
+                }
+            }
+            Event::End(_) => {
+                depth = depth.checked_sub(1)?;
+                if let Some(text) = cert_text.take() {
+                    let b64: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                    let der = STANDARD.decode(b64).ok()?;
+                    x509_parser::parse_x509_certificate(&der).ok()?;
+                    certificates += 1;
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (root_seen && depth == 0 && idp && certificates > 0).then_some(Metadata {
+        valid_until,
+        certificates,
+    })
+}
+
+fn invalid_metadata() -> Error {
+    Error::invalid_input("Could not parse metadata")
+}
+
+fn not_found(arn: &str) -> Error {
+    Error::no_such_entity(format!("Manifest not found for arn {arn}"))
+}
+
+fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e SamlProvider, Error> {
+    e.saml_providers.get(arn).ok_or_else(|| not_found(arn))
+}
+
+/// The provider an IAM call acts on, for authorization: its ARN and tags (the ARN that
+/// CreateSAMLProvider would give, for one that does not exist yet).
+pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
+    if let Some(arn) = input.get("SAMLProviderArn").and_then(Value::as_str) {
+        let tags = e
+            .saml_providers
+            .get(arn)
+            .map(|p| p.tags.clone())
+            .unwrap_or_default();
+        return Some((arn.to_string(), tags));
+    }
+    let name = input.get("Name").and_then(Value::as_str)?;
+    Some((provider_arn(account, name), Vec::new()))
+}
+
+/// `arn:aws:iam::ACCOUNT:saml-provider/NAME`.
+pub fn provider_arn(account: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:saml-provider/{name}")
+}
+
+/// A private key to add, read and sealed.
+fn new_key(ctx: &Ctx<'_>, pem: &str) -> Result<SamlPrivateKey, Error> {
+    if parse_private_key(pem).is_none() {
+        return Err(Error::invalid_input(
+            "The private key is not a valid unencrypted PEM private key.",
+        ));
+    }
+    Ok(SamlPrivateKey {
+        key_id: unique_id("", 26),
+        key_ciphertext: ctx.app.server_key.encrypt(pem),
+        timestamp: now_millis(),
+    })
+}
+
+fn check_encryption(p: &SamlProvider) -> Result<(), Error> {
+    if p.assertion_encryption_mode.as_deref() == Some("Required") && p.private_keys.is_empty() {
+        return Err(Error::invalid_input(
+            "AssertionEncryptionMode Required needs a private key: give one with AddPrivateKey.",
+        ));
+    }
+    Ok(())
+}
+
+/// CreateSAMLProvider.
+pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let i = &ctx.input;
+    let name = i.str("Name")?;
+    let document = i.str("SAMLMetadataDocument")?;
+    let tags = i.tags("Tags");
+    check_tags(&tags, true)?;
+    let metadata = parse_metadata(document).ok_or_else(invalid_metadata)?;
+    let private_keys = match i.opt_str("AddPrivateKey") {
+        Some(pem) => vec![new_key(ctx, pem)?],
+        None => Vec::new(),
+    };
+    let account = ctx.account();
+    let provider = SamlProvider {
+        arn: provider_arn(account, name),
+        name: name.to_string(),
+        uuid: unique_id("", 26),
+        metadata: document.to_string(),
+        valid_until: metadata.valid_until,
+        assertion_encryption_mode: i.opt_str("AssertionEncryptionMode").map(str::to_string),
+        private_keys,
+        create_date: now_millis(),
+        tags,
+    };
+    check_encryption(&provider)?;
+    ctx.app
+        .write(|e| {
+            if e.saml_providers.contains_key(&provider.arn) {
+                return Err(Error::already_exists(format!(
+                    "SAMLProvider {name} already exists."
+                )));
+            }
+            if e.saml_providers.len() >= PROVIDERS_PER_ACCOUNT {
+                return Err(over_quota("SAMLProvidersPerAccount", PROVIDERS_PER_ACCOUNT));
+            }
+            let mut out = json!({ "SAMLProviderArn": provider.arn });
+            if !provider.tags.is_empty() {
+                out["Tags"] = views::tags(&provider.tags);
+            }
+            Ok((vec![Change::put(account, &provider)], out))
+        })
+        .await
+}
+
+/// GetSAMLProvider.
+pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let arn = ctx.input.str("SAMLProviderArn")?;
+    ctx.app.read(|e| {
+        let p = find(e, arn)?;
+        let mut out = json!({
+            "SAMLProviderUUID": p.uuid,
+            "SAMLMetadataDocument": p.metadata,
+            "CreateDate": iso8601(p.create_date),
+            "Tags": views::tags(&p.tags),
+            "PrivateKeyList": p.private_keys.iter().map(|k| json!({
+                "KeyId": k.key_id,
+                "Timestamp": iso8601(k.timestamp),
+            })).collect::<Vec<_>>(),
+        });
+        if let Some(t) = p.valid_until {
+            out["ValidUntil"] = json!(iso8601(t));
+        }
+        if let Some(m) = &p.assertion_encryption_mode {
+            out["AssertionEncryptionMode"] = json!(m);
+        }
+        Ok(out)
+    })
+}
+
+/// ListSAMLProviders (IAM does not paginate it).
+pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    ctx.app.read(|e| {
+        let items: Vec<Value> = e
+            .saml_providers
+            .values()
+            .map(|p| {
+                let mut v = json!({ "Arn": p.arn, "CreateDate": iso8601(p.create_date) });
+                if let Some(t) = p.valid_until {
+                    v["ValidUntil"] = json!(iso8601(t));
+                }
+                v
+            })
+            .collect();
+        Ok(json!({ "SAMLProviderList": items }))
+    })
+}
+
+/// Runs a change of one provider.
+async fn change(
+    ctx: &Ctx<'_>,
+    f: impl FnOnce(&mut SamlProvider) -> Result<(), Error>,
+) -> Result<Value, Error> {
+    let arn = ctx.input.str("SAMLProviderArn")?;
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let mut p = find(e, arn)?.clone();
+            f(&mut p)?;
+            Ok((
+                vec![Change::put(account, &p)],
+                json!({ "SAMLProviderArn": p.arn }),
+            ))
+        })
+        .await
+}
+
+/// UpdateSAMLProvider: new metadata, encryption mode, a key to add or remove.
+pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let i = &ctx.input;
+    let document = i.opt_str("SAMLMetadataDocument");
+    let metadata = match document {
+        Some(d) => Some(parse_metadata(d).ok_or_else(invalid_metadata)?),
+        None => None,
+    };
+    let add = match i.opt_str("AddPrivateKey") {
+        Some(pem) => Some(new_key(ctx, pem)?),
+        None => None,
+    };
+    let remove = i.opt_str("RemovePrivateKey");
+    let mode = i.opt_str("AssertionEncryptionMode");
+    change(ctx, |p| {
+        if let (Some(d), Some(m)) = (document, &metadata) {
+            p.metadata = d.to_string();
+            p.valid_until = m.valid_until;
+        }
+        if let Some(id) = remove {
+            let before = p.private_keys.len();
+            p.private_keys.retain(|k| k.key_id != id);
+            if p.private_keys.len() == before {
+                return Err(Error::invalid_input(format!(
+                    "The private key {id} does not exist for this provider."
+                )));
+            }
+        }
+        if let Some(k) = add {
+            if p.private_keys.len() >= KEYS_PER_PROVIDER {
+                return Err(over_quota("PrivateKeysPerSAMLProvider", KEYS_PER_PROVIDER));
+            }
+            p.private_keys.push(k);
+        }
+        if let Some(m) = mode {
+            p.assertion_encryption_mode = Some(m.to_string());
+        }
+        check_encryption(p)
+    })
+    .await
+}
+
+/// DeleteSAMLProvider.
+pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let arn = ctx.input.str("SAMLProviderArn")?;
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let p = find(e, arn)?;
+            Ok((vec![Change::delete(account, p)], json!({})))
+        })
+        .await
+}
+
+/// TagSAMLProvider.
+pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let new = ctx.input.tags("Tags");
+    change(ctx, |p| {
+        p.tags = merge_tags(&p.tags, &new, "TagsPerSAMLProvider", true)?;
+        Ok(())
+    })
+    .await
+    .map(|_| json!({}))
+}
+
+/// UntagSAMLProvider (keys compare without regard to case).
+pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let keys = ctx.input.str_list("TagKeys");
+    change(ctx, |p| {
+        p.tags
+            .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
+        Ok(())
+    })
+    .await
+    .map(|_| json!({}))
+}
+
+/// ListSAMLProviderTags, paginated.
+pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let arn = ctx.input.str("SAMLProviderArn")?;
+    let page = ctx.input.page()?;
+    ctx.app.read(|e| {
+        let tags = &find(e, arn)?.tags;
+        let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
+        let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
+        let items: Vec<Tag> = items.into_iter().cloned().collect();
+        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// IdP metadata with the test certificate, valid until 2036-01-01.
+    pub(crate) fn metadata_xml(cert_pem: &str, valid_until: Option<&str>) -> String {
+        let b64: String = cert_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let valid = valid_until
+            .map(|v| format!(r#" validUntil="{v}""#))
+            .unwrap_or_default();
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/saml"{valid}>
+  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:KeyDescriptor use="signing">
+      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+        <ds:X509Data>
+          <ds:X509Certificate>{b64}</ds:X509Certificate>
+        </ds:X509Data>
+      </ds:KeyInfo>
+    </md:KeyDescriptor>
+    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/sso"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"#
+        )
+    }
+
+    #[test]
+    fn reads_idp_metadata() {
+        let cert = crate::iam::pem::tests::CERT;
+        let m = parse_metadata(&metadata_xml(cert, Some("2036-01-01T00:00:00Z"))).unwrap();
+        assert_eq!(m.certificates, 1);
+        assert_eq!(m.valid_until, Some(2_082_758_400_000));
+        assert_eq!(
+            parse_metadata(&metadata_xml(cert, None))
+                .unwrap()
+                .valid_until,
+            None
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_idp_metadata() {
+        let cert = crate::iam::pem::tests::CERT;
+        let good = metadata_xml(cert, None);
+        // Not XML, not well-formed, another root, another namespace.
+        assert!(parse_metadata("not xml at all").is_none());
+        assert!(parse_metadata(&good.replace("</md:EntityDescriptor>", "")).is_none());
+        assert!(parse_metadata(&good.replace("md:EntityDescriptor", "md:Other")).is_none());
+        assert!(
+            parse_metadata(
+                &good.replace("urn:oasis:names:tc:SAML:2.0:metadata", "urn:example:other")
+            )
+            .is_none()
+        );
+        // No IdP descriptor, or a certificate that is not one.
+        assert!(parse_metadata(&good.replace("IDPSSODescriptor", "SPSSODescriptor")).is_none());
+        let b64 = cert.lines().nth(1).unwrap();
+        assert!(parse_metadata(&good.replace(b64, "AAAA")).is_none());
+        // A bad validUntil.
+        assert!(parse_metadata(&metadata_xml(cert, Some("someday"))).is_none());
+    }
+}

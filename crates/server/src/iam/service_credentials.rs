@@ -1,0 +1,301 @@
+//! Service-specific credentials of users: CreateServiceSpecificCredential,
+//! ListServiceSpecificCredentials, ResetServiceSpecificCredential,
+//! UpdateServiceSpecificCredential, DeleteServiceSpecificCredential.
+//!
+//! CodeCommit and Amazon Keyspaces take a user name (`USER-at-ACCOUNT`, `USER+1-at-ACCOUNT`
+//! for the second) and a generated password; Amazon Bedrock and CloudWatch Logs take API
+//! keys (an alias and a secret) that may expire after CredentialAgeDays. The password or
+//! secret is returned once, by Create and Reset, and stored encrypted with the server key.
+//! At most 2 credentials per service per user; a credential past its expiration date is
+//! listed as Expired.
+
+use super::Ctx;
+use super::input::{dated_key, paged};
+use super::rules::over_quota;
+use super::ssh_keys::settable_status;
+use super::users;
+use crate::error::Error;
+use crate::secrets::{random_bytes, unique_id};
+use crate::time::{iso8601, now_millis};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use portcullis_store::{Change, CredentialStatus, Entities, ServiceSpecificCredential, User};
+use serde_json::{Map, Value, json};
+
+/// Credentials per service per user (IAM and STS quotas).
+pub const PER_SERVICE_PER_USER: usize = 2;
+
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+
+/// How a service takes its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A user name and a password (CodeCommit, Keyspaces).
+    Password,
+    /// An API key: an alias and a secret (Bedrock, CloudWatch Logs).
+    ApiKey,
+}
+
+/// The kind of credential a service takes; `None` when IAM issues none for it.
+pub fn service_kind(service: &str) -> Option<CredentialKind> {
+    match service {
+        "codecommit.amazonaws.com" | "cassandra.amazonaws.com" => Some(CredentialKind::Password),
+        "bedrock.amazonaws.com" | "logs.amazonaws.com" => Some(CredentialKind::ApiKey),
+        _ => None,
+    }
+}
+
+fn not_supported(service: &str) -> Error {
+    Error::aws(
+        "NotSupportedService",
+        format!("No service-specific credentials can be created for service {service}."),
+    )
+}
+
+fn not_found(id: &str) -> Error {
+    Error::no_such_entity(format!(
+        "No such credential {id} exists for the specified user."
+    ))
+}
+
+/// A new password or secret: base64 of 32 random bytes.
+fn new_secret() -> String {
+    STANDARD.encode(random_bytes::<32>())
+}
+
+/// The status as listed: Expired once past the expiration date.
+fn status_at(c: &ServiceSpecificCredential, now: i64) -> CredentialStatus {
+    match c.expiration_date {
+        Some(t) if t <= now => CredentialStatus::Expired,
+        _ => c.status,
+    }
+}
+
+/// The credential without its secret (`ServiceSpecificCredentialMetadata`), or with it
+/// (`ServiceSpecificCredential`) when `secret` is given.
+fn view(c: &ServiceSpecificCredential, user: &User, secret: Option<&str>) -> Value {
+    let mut v = Map::new();
+    v.insert("UserName".into(), json!(user.name));
+    v.insert("Status".into(), json!(status_at(c, now_millis()).as_str()));
+    if let Some(n) = &c.service_user_name {
+        v.insert("ServiceUserName".into(), json!(n));
+    }
+    if let Some(a) = &c.service_credential_alias {
+        v.insert("ServiceCredentialAlias".into(), json!(a));
+    }
+    v.insert("CreateDate".into(), json!(iso8601(c.create_date)));
+    if let Some(t) = c.expiration_date {
+        v.insert("ExpirationDate".into(), json!(iso8601(t)));
+    }
+    v.insert("ServiceSpecificCredentialId".into(), json!(c.id));
+    v.insert("ServiceName".into(), json!(c.service_name));
+    if let Some(s) = secret {
+        let member = if c.service_user_name.is_some() {
+            "ServicePassword"
+        } else {
+            "ServiceCredentialSecret"
+        };
+        v.insert(member.into(), json!(s));
+    }
+    Value::Object(v)
+}
+
+/// CreateServiceSpecificCredential.
+pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let name = ctx.input.str("UserName")?;
+    let service = ctx.input.str("ServiceName")?;
+    let age = ctx.input.opt_i64("CredentialAgeDays");
+    let kind = service_kind(service).ok_or_else(|| not_supported(service))?;
+    if age.is_some() && kind == CredentialKind::Password {
+        return Err(Error::invalid_input(format!(
+            "CredentialAgeDays is not supported for service {service}."
+        )));
+    }
+    let secret = new_secret();
+    let sealed = ctx.app.server_key.encrypt(&secret);
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let user = users::find(e, name)?;
+            let existing: Vec<&ServiceSpecificCredential> = e
+                .service_credentials_of(&user.id)
+                .into_iter()
+                .filter(|c| c.service_name == service)
+                .collect();
+            if existing.len() >= PER_SERVICE_PER_USER {
+                return Err(over_quota(
+                    "ServiceSpecificCredentialsPerUserPerService",
+                    PER_SERVICE_PER_USER,
+                ));
+            }
+            let now = now_millis();
+            let taken = |n: &str| {
+                existing
+                    .iter()
+                    .any(|c| c.service_user_name.as_deref() == Some(n))
+            };
+            let plain = format!("{}-at-{account}", user.name);
+            let user_name = if taken(&plain) {
+                format!("{}+1-at-{account}", user.name)
+            } else {
+                plain
+            };
+            let (service_user_name, alias) = match kind {
+                CredentialKind::Password => (Some(user_name), None),
+                CredentialKind::ApiKey => (
+                    None,
+                    Some(format!("{}-at-{account}-{}", user.name, unique_id("", 8))),
+                ),
+            };
+            let cred = ServiceSpecificCredential {
+                id: unique_id("ACCA", 17),
+                user_id: user.id.clone(),
+                service_name: service.to_string(),
+                service_user_name,
+                service_credential_alias: alias,
+                secret_ciphertext: sealed,
+                status: CredentialStatus::Active,
+                create_date: now,
+                expiration_date: age.map(|d| now + d * DAY_MS),
+            };
+            let out = json!({ "ServiceSpecificCredential": view(&cred, user, Some(&secret)) });
+            Ok((vec![Change::put(account, &cred)], out))
+        })
+        .await
+}
+
+/// ListServiceSpecificCredentials: the user's (the caller's without a name), or every
+/// user's with AllUsers; optionally of one service.
+pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let service = ctx.input.opt_str("ServiceName");
+    if let Some(s) = service
+        && service_kind(s).is_none()
+    {
+        return Err(not_supported(s));
+    }
+    let all = ctx.input.opt_bool("AllUsers").unwrap_or(false);
+    let page = ctx.input.page()?;
+    ctx.app.read(|e| {
+        let only: Option<&User> = if all {
+            None
+        } else {
+            Some(users::find(e, users::target_name(ctx)?)?)
+        };
+        let mut creds: Vec<(&ServiceSpecificCredential, &User)> = e
+            .service_credentials
+            .values()
+            .filter(|c| only.is_none_or(|u| u.id == c.user_id))
+            .filter(|c| service.is_none_or(|s| s == c.service_name))
+            .filter_map(|c| Some((c, e.user_by_id(&c.user_id)?)))
+            .collect();
+        creds.sort_by(|a, b| (a.0.create_date, &a.0.id).cmp(&(b.0.create_date, &b.0.id)));
+        let order: Vec<String> = creds
+            .iter()
+            .map(|(c, _)| dated_key(c.create_date, &c.id))
+            .collect();
+        let (items, next) = page.take(
+            order
+                .iter()
+                .zip(&creds)
+                .map(|(o, (c, u))| (o.as_str(), view(c, u, None))),
+        );
+        Ok(paged(json!({ "ServiceSpecificCredentials": items }), next))
+    })
+}
+
+/// The credential a call names, of the named user (the caller without a name).
+fn find<'e>(
+    ctx: &Ctx<'_>,
+    e: &'e Entities,
+) -> Result<(&'e ServiceSpecificCredential, &'e User), Error> {
+    let id = ctx.input.str("ServiceSpecificCredentialId")?;
+    let user = users::find(e, users::target_name(ctx)?)?;
+    let cred = e
+        .service_credentials
+        .get(id)
+        .filter(|c| c.user_id == user.id)
+        .ok_or_else(|| not_found(id))?;
+    Ok((cred, user))
+}
+
+/// ResetServiceSpecificCredential: a new password or secret, returned once.
+pub async fn reset(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let secret = new_secret();
+    let sealed = ctx.app.server_key.encrypt(&secret);
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let (cred, user) = find(ctx, e)?;
+            let mut cred = cred.clone();
+            cred.secret_ciphertext = sealed;
+            let out = json!({ "ServiceSpecificCredential": view(&cred, user, Some(&secret)) });
+            Ok((vec![Change::put(account, &cred)], out))
+        })
+        .await
+}
+
+/// UpdateServiceSpecificCredential: Active or Inactive.
+pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let status = settable_status(ctx.input.str("Status")?)?;
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let (cred, _) = find(ctx, e)?;
+            let mut cred = cred.clone();
+            cred.status = status;
+            Ok((vec![Change::put(account, &cred)], json!({})))
+        })
+        .await
+}
+
+/// DeleteServiceSpecificCredential.
+pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let account = ctx.account();
+    ctx.app
+        .write(|e| {
+            let (cred, _) = find(ctx, e)?;
+            Ok((vec![Change::delete(account, cred)], json!({})))
+        })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knows_the_services() {
+        assert_eq!(
+            service_kind("codecommit.amazonaws.com"),
+            Some(CredentialKind::Password)
+        );
+        assert_eq!(
+            service_kind("cassandra.amazonaws.com"),
+            Some(CredentialKind::Password)
+        );
+        assert_eq!(
+            service_kind("bedrock.amazonaws.com"),
+            Some(CredentialKind::ApiKey)
+        );
+        assert_eq!(service_kind("s3.amazonaws.com"), None);
+        assert_eq!(new_secret().len(), 44);
+    }
+
+    #[test]
+    fn expires() {
+        let c = ServiceSpecificCredential {
+            id: "ACCA".into(),
+            user_id: "AIDA".into(),
+            service_name: "bedrock.amazonaws.com".into(),
+            service_user_name: None,
+            service_credential_alias: Some("a".into()),
+            secret_ciphertext: "x".into(),
+            status: CredentialStatus::Inactive,
+            create_date: 0,
+            expiration_date: Some(100),
+        };
+        assert_eq!(status_at(&c, 99), CredentialStatus::Inactive);
+        assert_eq!(status_at(&c, 100), CredentialStatus::Expired);
+    }
+}

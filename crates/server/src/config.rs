@@ -44,6 +44,25 @@ pub struct Config {
 pub const DEFAULT_WORKLOAD_SESSION_SECONDS: i64 = 21_600;
 
 impl Config {
+    /// An in-memory server of account 123456789012 on a free loopback port, for tests.
+    #[cfg(test)]
+    pub(crate) fn in_memory(dev: bool) -> Config {
+        Config {
+            listen: "127.0.0.1:0".parse().expect("a socket address"),
+            data_dir: None,
+            account_id: "123456789012".into(),
+            dev,
+            enforce: false,
+            root_access_key_id: None,
+            root_secret_access_key: None,
+            server_key: None,
+            session_keys: None,
+            oidc_keys: None,
+            workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
+            issuer_url: None,
+        }
+    }
+
     /// True when every call is authorized by the policy engine.
     pub fn authorizes(&self) -> bool {
         !self.dev || self.enforce

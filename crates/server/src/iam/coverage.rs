@@ -32,18 +32,7 @@ fn model_operations() -> BTreeSet<String> {
 
 #[tokio::test]
 async fn every_iam_operation_is_routed() {
-    let config = Config {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: None,
-        account_id: "123456789012".into(),
-        dev: false,
-        enforce: false,
-        root_access_key_id: None,
-        root_secret_access_key: None,
-        server_key: None,
-        session_keys: None,
-        oidc_keys: None,
-    };
+    let config = Config::in_memory(false);
     let (app, _) = App::open(config).await.unwrap();
     let caller = Caller {
         principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),

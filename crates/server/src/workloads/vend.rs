@@ -132,24 +132,11 @@ pub async fn assume(app: &App, a: &ServiceAssumption<'_>) -> Result<(i64, Value)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, DEFAULT_WORKLOAD_SESSION_SECONDS};
+    use crate::config::Config;
     use portcullis_store::Change;
 
     async fn app(dev: bool) -> App {
-        let config = Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            data_dir: None,
-            account_id: "123456789012".into(),
-            dev,
-            enforce: false,
-            root_access_key_id: None,
-            root_secret_access_key: None,
-            server_key: None,
-            session_keys: None,
-            oidc_keys: None,
-            workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
-            issuer_url: None,
-        };
+        let config = Config::in_memory(dev);
         App::open(config).await.unwrap().0
     }
 

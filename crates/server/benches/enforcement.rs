@@ -45,6 +45,7 @@ fn setup() -> (App, Caller, Caller) {
             server_key: None,
             session_keys: None,
             oidc_keys: None,
+            audit: portcullis_server::audit::AuditConfig::default(),
         };
         let (app, _) = App::open(config).await.expect("app");
         let user = User {

@@ -2,6 +2,7 @@
 //! server key. Reads see a consistent view; writes are serialized, committed durably, then
 //! applied to the view.
 
+use crate::audit::Trail;
 use crate::auth::session::{KeyRing, SessionClaims};
 use crate::authz::PolicyCache;
 use crate::config::Config;
@@ -9,7 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, KeyLastUsed, KeyStatus, RoleLastUsed, SqliteStore, Store,
+    AccessKey, Account, Change, Entities, EventQuery, EventRecord, KeyLastUsed, KeyStatus,
+    RoleLastUsed, SqliteStore, Store, StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -43,6 +45,7 @@ pub struct App {
     pub oidc_keys: crate::auth::oidc::KeySets,
     generation: AtomicU64,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
+    trail: Trail,
 }
 
 /// How many opened session tokens are kept.
@@ -90,6 +93,7 @@ impl App {
             .collect();
         let entities = Entities::from_records(mine)?;
         let oidc_keys = crate::auth::oidc::KeySets::open(config.oidc_keys.as_deref())?;
+        let trail = Trail::start(store.clone(), &config.audit)?;
         let app = App {
             config,
             store,
@@ -102,6 +106,7 @@ impl App {
             oidc_keys,
             generation: AtomicU64::new(0),
             key_use_marks: std::sync::Mutex::default(),
+            trail,
         };
         let created = app.bootstrap().await?;
         Ok((app, created))
@@ -153,6 +158,16 @@ impl App {
         }
         self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(answer)
+    }
+
+    /// Records the event of a request; returns once it is durable (see [`crate::audit`]).
+    pub async fn record_event(&self, event: EventRecord) -> Result<(), Error> {
+        self.trail.record(event).await
+    }
+
+    /// The audit events `query` selects, newest first.
+    pub async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
+        Ok(self.store.events(query).await?)
     }
 
     /// Opens a session token presented with temporary access key `access_key_id`, using a

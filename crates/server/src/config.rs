@@ -32,6 +32,8 @@ pub struct Config {
     /// The directory of JWKS files of OpenID Connect providers that are not on a loopback
     /// address (`--oidc-keys`; see `auth::oidc`).
     pub oidc_keys: Option<PathBuf>,
+    /// How the audit trail is kept (log file, retention).
+    pub audit: crate::audit::AuditConfig,
 }
 
 impl Config {

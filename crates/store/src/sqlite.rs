@@ -1,6 +1,7 @@
 //! The embedded store: SQLite in WAL mode with synchronous commits.
 
 use crate::error::StoreError;
+use crate::events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
 use crate::migrations::MIGRATIONS;
 use crate::record::{Change, Kind, Record};
 use crate::{Store, StoreFuture};
@@ -161,6 +162,157 @@ impl Store for SqliteStore {
         })
     }
 
+    fn append_events<'a>(&'a self, events: &'a [EventRecord]) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            if events.is_empty() {
+                return Ok(());
+            }
+            let mut tx = self.pool.begin().await?;
+            for e in events {
+                let resources = serde_json::to_string(
+                    &e.resources
+                        .iter()
+                        .map(|(t, n)| serde_json::json!({"type": t, "name": n}))
+                        .collect::<Vec<_>>(),
+                )
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query(
+                    "INSERT INTO events (event_id, account_id, event_time, event_name, event_source, username,
+                        access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
+                        error_code, resources, body)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+                )
+                .bind(&e.event_id)
+                .bind(&e.account)
+                .bind(e.time)
+                .bind(&e.name)
+                .bind(&e.source)
+                .bind(&e.username)
+                .bind(&e.access_key_id)
+                .bind(e.read_only)
+                .bind(&e.principal_arn)
+                .bind(&e.issuer_arn)
+                .bind(&e.action)
+                .bind(&e.resource_arn)
+                .bind(e.authorized)
+                .bind(&e.error_code)
+                .bind(resources)
+                .bind(&e.body)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn events<'a>(&'a self, query: &'a EventQuery) -> StoreFuture<'a, Vec<StoredEvent>> {
+        Box::pin(async move {
+            let mut sql = String::from(
+                "SELECT position, event_id, account_id, event_time, event_name, event_source, username,
+                    access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
+                    error_code, resources, body
+                 FROM events WHERE account_id = $1",
+            );
+            let mut n = 1;
+            let mut next = |sql: &mut String, clause: &str| {
+                n += 1;
+                sql.push_str(&clause.replace('?', &format!("${n}")));
+            };
+            if query.start.is_some() {
+                next(&mut sql, " AND event_time >= ?");
+            }
+            if query.end.is_some() {
+                next(&mut sql, " AND event_time <= ?");
+            }
+            if query.before.is_some() {
+                next(&mut sql, " AND position < ?");
+            }
+            for (attribute, _) in &query.attributes {
+                let clause = match attribute {
+                    EventAttribute::EventId => " AND event_id = ?",
+                    EventAttribute::EventName => " AND event_name = ?",
+                    EventAttribute::EventSource => " AND event_source = ?",
+                    EventAttribute::Username => " AND username = ?",
+                    EventAttribute::AccessKeyId => " AND access_key_id = ?",
+                    EventAttribute::ReadOnly => " AND read_only = (? = 'true')",
+                    EventAttribute::ResourceName => {
+                        " AND EXISTS (SELECT 1 FROM json_each(events.resources) WHERE json_extract(value, '$.name') = ?)"
+                    }
+                    EventAttribute::ResourceType => {
+                        " AND EXISTS (SELECT 1 FROM json_each(events.resources) WHERE json_extract(value, '$.type') = ?)"
+                    }
+                    EventAttribute::Principal => " AND ? IN (principal_arn, issuer_arn)",
+                };
+                next(&mut sql, clause);
+            }
+            sql.push_str(" ORDER BY position DESC");
+            if query.limit > 0 {
+                sql.push_str(&format!(" LIMIT {}", query.limit));
+            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&query.account);
+            if let Some(t) = query.start {
+                q = q.bind(t);
+            }
+            if let Some(t) = query.end {
+                q = q.bind(t);
+            }
+            if let Some(p) = query.before {
+                q = q.bind(p);
+            }
+            for (_, value) in &query.attributes {
+                q = q.bind(value);
+            }
+            let rows = q.fetch_all(&self.pool).await?;
+            rows.iter()
+                .map(|r| {
+                    let resources: Vec<serde_json::Value> =
+                        serde_json::from_str(r.get::<&str, _>(15))
+                            .map_err(|e| StoreError::Corrupt(format!("event resources: {e}")))?;
+                    Ok(StoredEvent {
+                        position: r.get(0),
+                        event: EventRecord {
+                            event_id: r.get(1),
+                            account: r.get(2),
+                            time: r.get(3),
+                            name: r.get(4),
+                            source: r.get(5),
+                            username: r.get(6),
+                            access_key_id: r.get(7),
+                            read_only: r.get(8),
+                            principal_arn: r.get(9),
+                            issuer_arn: r.get(10),
+                            action: r.get(11),
+                            resource_arn: r.get(12),
+                            authorized: r.get(13),
+                            error_code: r.get(14),
+                            resources: resources
+                                .iter()
+                                .map(|v| {
+                                    let field = |k: &str| {
+                                        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
+                                    };
+                                    (field("type"), field("name"))
+                                })
+                                .collect(),
+                            body: r.get(16),
+                        },
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn prune_events(&self, before: i64) -> StoreFuture<'_, u64> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM events WHERE event_time < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+            Ok(done.rows_affected())
+        })
+    }
+
     fn reset(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             sqlx::query("DELETE FROM entities")
@@ -246,5 +398,92 @@ mod tests {
         };
         assert!(store.commit(&[other, bad]).await.is_err());
         assert_eq!(store.load().await.unwrap().len(), 1);
+    }
+
+    fn event(id: &str, time: i64, name: &str, resources: &[(&str, &str)]) -> EventRecord {
+        EventRecord {
+            event_id: id.into(),
+            account: "1".into(),
+            time,
+            name: name.into(),
+            source: "iam.amazonaws.com".into(),
+            username: Some("alice".into()),
+            access_key_id: Some("AKIAEXAMPLE".into()),
+            read_only: name.starts_with("Get"),
+            principal_arn: Some("arn:aws:iam::1:user/alice".into()),
+            issuer_arn: None,
+            action: format!("iam:{name}"),
+            resource_arn: None,
+            authorized: true,
+            error_code: None,
+            resources: resources
+                .iter()
+                .map(|(t, n)| (t.to_string(), n.to_string()))
+                .collect(),
+            body: "{}".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_are_appended_filtered_paged_and_pruned_but_never_updated() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        store
+            .append_events(&[
+                event("a", 1_000, "GetRole", &[("AWS::IAM::Role", "Admin")]),
+                event("b", 2_000, "CreateUser", &[("AWS::IAM::User", "bob")]),
+                event("c", 3_000, "GetRole", &[("AWS::IAM::Role", "Reader")]),
+            ])
+            .await
+            .unwrap();
+        let ids = |found: Vec<StoredEvent>| -> Vec<String> {
+            found.into_iter().map(|e| e.event.event_id).collect()
+        };
+        let mut q = EventQuery {
+            account: "1".into(),
+            ..EventQuery::default()
+        };
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["c", "b", "a"]);
+        q.attributes = vec![(EventAttribute::EventName, "GetRole".into())];
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["c", "a"]);
+        q.attributes = vec![(EventAttribute::ResourceName, "bob".into())];
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["b"]);
+        q.attributes = vec![(EventAttribute::ReadOnly, "false".into())];
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["b"]);
+        q.attributes = vec![(
+            EventAttribute::Principal,
+            "arn:aws:iam::1:user/alice".into(),
+        )];
+        q.limit = 2;
+        let page = store.events(&q).await.unwrap();
+        assert_eq!(ids(page.clone()), ["c", "b"]);
+        q.before = Some(page[1].position);
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["a"]);
+        q = EventQuery {
+            account: "1".into(),
+            start: Some(1_500),
+            end: Some(2_500),
+            ..EventQuery::default()
+        };
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["b"]);
+        assert!(
+            sqlx::query("UPDATE events SET body = 'x'")
+                .execute(&store.pool)
+                .await
+                .is_err(),
+            "the trail is append-only"
+        );
+        assert!(
+            store
+                .append_events(&[event("a", 9, "GetRole", &[])])
+                .await
+                .is_err(),
+            "event IDs are unique"
+        );
+        assert_eq!(store.prune_events(2_500).await.unwrap(), 2);
+        q = EventQuery {
+            account: "1".into(),
+            ..EventQuery::default()
+        };
+        assert_eq!(ids(store.events(&q).await.unwrap()), ["c"]);
     }
 }

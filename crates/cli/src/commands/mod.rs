@@ -1,4 +1,5 @@
 //! The subcommands of `portcullis`.
 
+pub mod audit;
 pub mod policy;
 pub mod serve;

@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
+use portcullis_server::audit::AuditConfig;
 use portcullis_server::{Config, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +34,16 @@ pub struct ServeArgs {
     /// providers that are not on a loopback address (loopback providers are fetched over HTTP).
     #[arg(long, env = "PORTCULLIS_OIDC_KEYS", value_name = "DIR")]
     oidc_keys: Option<PathBuf>,
+    /// Also write every audit event as a JSON line (a CloudTrail record) to this file.
+    #[arg(long, env = "PORTCULLIS_AUDIT_LOG", value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// Rotate the audit log file when it grows past this many megabytes (FILE.1 … FILE.5
+    /// are kept).
+    #[arg(long, env = "PORTCULLIS_AUDIT_LOG_MAX_MB", default_value_t = 100)]
+    audit_log_max_mb: u64,
+    /// Keep audit events this many days, then prune them (0: keep them forever).
+    #[arg(long, env = "PORTCULLIS_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    audit_retention_days: u32,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -58,6 +69,12 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         server_key: std::env::var("PORTCULLIS_SERVER_KEY").ok(),
         session_keys: std::env::var("PORTCULLIS_SESSION_KEYS").ok(),
         oidc_keys: args.oidc_keys.clone(),
+        audit: AuditConfig {
+            log_file: args.audit_log.clone(),
+            log_max_bytes: args.audit_log_max_mb.saturating_mul(1024 * 1024),
+            retention_days: args.audit_retention_days,
+            ..AuditConfig::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

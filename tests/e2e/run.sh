@@ -59,7 +59,8 @@ endpoint="http://127.0.0.1:$port"
 say "starting $bin serve --in-memory --listen 127.0.0.1:$port"
 # Nothing of the caller's environment configures the server but what is set here.
 env -u PORTCULLIS_DATA_DIR -u PORTCULLIS_DEV -u PORTCULLIS_ENFORCE -u PORTCULLIS_ACCOUNT_ID \
-  "$bin" serve --in-memory --listen "127.0.0.1:$port" >"$workdir/server.log" 2>&1 &
+  "$bin" serve --in-memory --listen "127.0.0.1:$port" --audit-log "$workdir/audit.jsonl" \
+  >"$workdir/server.log" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 1 100); do
@@ -87,6 +88,7 @@ for v in $(compgen -e | grep '^AWS_' || true); do unset "$v"; done
 export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export E2E_ENDPOINT="$endpoint" E2E_AWS="$venv/bin/aws" PYTHONDONTWRITEBYTECODE=1
+export E2E_AUDIT_LOG="$workdir/audit.jsonl"
 
 status=0
 "$venv/bin/python" "$here/main.py" || status=$?

@@ -165,6 +165,11 @@ impl App {
         self.trail.record(event).await
     }
 
+    /// True when requests are audited.
+    pub fn audits(&self) -> bool {
+        self.trail.enabled()
+    }
+
     /// The audit events `query` selects, newest first.
     pub async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
         Ok(self.store.events(query).await?)

@@ -157,6 +157,9 @@ async fn record(
     facts: &audit::record::Facts<'_>,
     outcome: Result<&serde_json::Value, &AwsError>,
 ) -> Result<(), AwsError> {
+    if !app.audits() {
+        return Ok(());
+    }
     let event = audit::record::event(app.account_id(), audit::event_id(), facts, outcome);
     app.record_event(event).await.map_err(Error::into_aws)
 }
@@ -272,7 +275,9 @@ async fn query(
         _ => None,
     };
     let result = result.map_err(Error::into_aws);
-    if let Ok(input) = &input {
+    if let Ok(input) = &input
+        && app.audits()
+    {
         facts.resource_arn = authz::resource_arn(&app, &caller, service.signing_name(), op, input);
     }
     // AssumeRole authorizes itself: its AccessDenied is a denial too.

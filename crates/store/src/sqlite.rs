@@ -13,6 +13,9 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The columns of an event row that an insert binds.
+const EVENT_COLUMNS: usize = 16;
+
 /// Records in an SQLite database file, or in memory.
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -168,38 +171,62 @@ impl Store for SqliteStore {
                 return Ok(());
             }
             let mut tx = self.pool.begin().await?;
-            for e in events {
-                let resources = serde_json::to_string(
-                    &e.resources
-                        .iter()
-                        .map(|(t, n)| serde_json::json!({"type": t, "name": n}))
-                        .collect::<Vec<_>>(),
-                )
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                sqlx::query(
+            // Multi-row inserts in chunks of 64, 16, 4 and 1 rows: few statements per
+            // batch, and only four statement texts to prepare.
+            let mut rest = events;
+            while !rest.is_empty() {
+                let rows = [64, 16, 4, 1]
+                    .into_iter()
+                    .find(|n| *n <= rest.len())
+                    .unwrap_or(1);
+                let (chunk, tail) = rest.split_at(rows);
+                rest = tail;
+                let mut sql = String::from(
                     "INSERT INTO events (event_id, account_id, event_time, event_name, event_source, username,
                         access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
-                        error_code, resources, body)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
-                )
-                .bind(&e.event_id)
-                .bind(&e.account)
-                .bind(e.time)
-                .bind(&e.name)
-                .bind(&e.source)
-                .bind(&e.username)
-                .bind(&e.access_key_id)
-                .bind(e.read_only)
-                .bind(&e.principal_arn)
-                .bind(&e.issuer_arn)
-                .bind(&e.action)
-                .bind(&e.resource_arn)
-                .bind(e.authorized)
-                .bind(&e.error_code)
-                .bind(resources)
-                .bind(&e.body)
-                .execute(&mut *tx)
-                .await?;
+                        error_code, resources, body) VALUES ",
+                );
+                for i in 0..rows {
+                    if i > 0 {
+                        sql.push(',');
+                    }
+                    sql.push('(');
+                    for c in 0..EVENT_COLUMNS {
+                        if c > 0 {
+                            sql.push(',');
+                        }
+                        sql.push_str(&format!("${}", i * EVENT_COLUMNS + c + 1));
+                    }
+                    sql.push(')');
+                }
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for e in chunk {
+                    let resources = serde_json::to_string(
+                        &e.resources
+                            .iter()
+                            .map(|(t, n)| serde_json::json!({"type": t, "name": n}))
+                            .collect::<Vec<_>>(),
+                    )
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    q = q
+                        .bind(&e.event_id)
+                        .bind(&e.account)
+                        .bind(e.time)
+                        .bind(&e.name)
+                        .bind(&e.source)
+                        .bind(&e.username)
+                        .bind(&e.access_key_id)
+                        .bind(e.read_only)
+                        .bind(&e.principal_arn)
+                        .bind(&e.issuer_arn)
+                        .bind(&e.action)
+                        .bind(&e.resource_arn)
+                        .bind(e.authorized)
+                        .bind(&e.error_code)
+                        .bind(resources)
+                        .bind(&e.body);
+                }
+                q.execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -485,5 +512,24 @@ mod tests {
             ..EventQuery::default()
         };
         assert_eq!(ids(store.events(&q).await.unwrap()), ["c"]);
+    }
+
+    #[tokio::test]
+    async fn a_large_batch_is_inserted_whole_and_in_order() {
+        let store = SqliteStore::in_memory().await.unwrap();
+        let batch: Vec<EventRecord> = (0..85)
+            .map(|i| event(&format!("e{i:02}"), i, "GetUser", &[]))
+            .collect();
+        store.append_events(&batch).await.unwrap();
+        let found = store
+            .events(&EventQuery {
+                account: "1".into(),
+                ..EventQuery::default()
+            })
+            .await
+            .unwrap();
+        let ids: Vec<String> = found.into_iter().rev().map(|e| e.event.event_id).collect();
+        let want: Vec<String> = batch.into_iter().map(|e| e.event_id).collect();
+        assert_eq!(ids, want);
     }
 }

@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// providers that are not on a loopback address (loopback providers are fetched over HTTP).
     #[arg(long, env = "PORTCULLIS_OIDC_KEYS", value_name = "DIR")]
     oidc_keys: Option<PathBuf>,
+    /// Keep no audit trail (to measure what auditing costs; not for real use).
+    #[arg(long, env = "PORTCULLIS_NO_AUDIT", conflicts_with = "audit_log")]
+    no_audit: bool,
     /// Also write every audit event as a JSON line (a CloudTrail record) to this file.
     #[arg(long, env = "PORTCULLIS_AUDIT_LOG", value_name = "FILE")]
     audit_log: Option<PathBuf>,
@@ -70,6 +73,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         session_keys: std::env::var("PORTCULLIS_SESSION_KEYS").ok(),
         oidc_keys: args.oidc_keys.clone(),
         audit: AuditConfig {
+            enabled: !args.no_audit,
             log_file: args.audit_log.clone(),
             log_max_bytes: args.audit_log_max_mb.saturating_mul(1024 * 1024),
             retention_days: args.audit_retention_days,

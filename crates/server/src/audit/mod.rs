@@ -33,6 +33,9 @@ use tokio::sync::{mpsc, oneshot};
 /// How the audit trail is kept.
 #[derive(Debug, Clone)]
 pub struct AuditConfig {
+    /// Record events (`--no-audit` turns this off, to measure what auditing costs; a
+    /// server without it keeps no trail).
+    pub enabled: bool,
     /// Also write each event as a JSON line to this file (`--audit-log`).
     pub log_file: Option<PathBuf>,
     /// Rotate the file when it grows past this many bytes (`FILE` → `FILE.1` → … →
@@ -47,6 +50,7 @@ pub struct AuditConfig {
 impl Default for AuditConfig {
     fn default() -> AuditConfig {
         AuditConfig {
+            enabled: true,
             log_file: None,
             log_max_bytes: 100 * 1024 * 1024,
             log_keep: 5,
@@ -71,12 +75,16 @@ struct Submission {
 
 /// The writer of the audit trail (see the durability contract above).
 pub struct Trail {
-    queue: mpsc::Sender<Submission>,
+    /// `None` when auditing is off.
+    queue: Option<mpsc::Sender<Submission>>,
 }
 
 impl Trail {
     /// Starts the writer (and, with a retention, the pruner) on the current runtime.
     pub fn start(store: Arc<dyn Store>, config: &AuditConfig) -> Result<Trail, Error> {
+        if !config.enabled {
+            return Ok(Trail { queue: None });
+        }
         let log = match &config.log_file {
             Some(path) => Some(LogFile::open(
                 path.clone(),
@@ -100,14 +108,22 @@ impl Trail {
                 }
             });
         }
-        Ok(Trail { queue })
+        Ok(Trail { queue: Some(queue) })
+    }
+
+    /// True when events are recorded.
+    pub fn enabled(&self) -> bool {
+        self.queue.is_some()
     }
 
     /// Records an event; returns once it is committed durably.
     pub async fn record(&self, event: EventRecord) -> Result<(), Error> {
+        let Some(queue) = &self.queue else {
+            return Ok(());
+        };
         let (done, committed) = oneshot::channel();
         let stopped = || Error::aws("ServiceUnavailable", "The audit trail is not available.");
-        self.queue
+        queue
             .send(Submission { event, done })
             .await
             .map_err(|_| stopped())?;

@@ -479,6 +479,49 @@ async fn a_generated_policy_allows_exactly_the_five_calls_made() {
         );
     }
 
+    // Service last accessed, from the same trail: IAM, by the reviewer, action by action.
+    let job = iam
+        .generate_service_last_accessed_details()
+        .arn(&user_arn)
+        .granularity(aws_sdk_iam::types::AccessAdvisorUsageGranularityType::ActionLevel)
+        .send()
+        .await
+        .expect("GenerateServiceLastAccessedDetails");
+    let details = iam
+        .get_service_last_accessed_details()
+        .job_id(job.job_id().unwrap())
+        .send()
+        .await
+        .expect("GetServiceLastAccessedDetails");
+    assert_eq!(details.job_status().as_str(), "COMPLETED");
+    let services = details.services_last_accessed();
+    assert_eq!(services.len(), 1, "{services:?}");
+    let iam_service = &services[0];
+    assert_eq!(iam_service.service_namespace(), "iam");
+    assert!(iam_service.last_authenticated().is_some());
+    assert_eq!(
+        iam_service.last_authenticated_entity(),
+        Some(user_arn.as_str())
+    );
+    assert_eq!(iam_service.total_authenticated_entities(), Some(1));
+    let tracked = iam_service.tracked_actions_last_accessed();
+    let accessed = |name: &str| {
+        tracked
+            .iter()
+            .find(|t| t.action_name() == Some(name))
+            .unwrap_or_else(|| panic!("{name} is not tracked"))
+            .last_accessed_time()
+            .is_some()
+    };
+    assert!(accessed("GetRole") && accessed("ListRoleTags"));
+    assert!(!accessed("GetGroup") && !accessed("ListUsers"));
+    let unknown = iam
+        .get_service_last_accessed_details()
+        .job_id("00000000-0000-0000-0000-000000000000")
+        .send()
+        .await;
+    assert_eq!(fail(unknown).code, "NoSuchEntity");
+
     // `audit unused`: the role was never used; the reviewer used some of its grants.
     let unused: Vec<Value> = portcullis(&[
         "audit",

@@ -46,6 +46,7 @@ pub struct App {
     generation: AtomicU64,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
     trail: Trail,
+    jobs: std::sync::Mutex<rustc_hash::FxHashMap<String, crate::iam::last_accessed::Job>>,
 }
 
 /// How many opened session tokens are kept.
@@ -107,6 +108,7 @@ impl App {
             generation: AtomicU64::new(0),
             key_use_marks: std::sync::Mutex::default(),
             trail,
+            jobs: std::sync::Mutex::default(),
         };
         let created = app.bootstrap().await?;
         Ok((app, created))
@@ -163,6 +165,21 @@ impl App {
     /// Records the event of a request; returns once it is durable (see [`crate::audit`]).
     pub async fn record_event(&self, event: EventRecord) -> Result<(), Error> {
         self.trail.record(event).await
+    }
+
+    /// Keeps the answer of a service-last-accessed job (and forgets expired ones).
+    pub fn keep_job(&self, id: String, job: crate::iam::last_accessed::Job) {
+        let mut jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let oldest = now_millis() - crate::iam::last_accessed::JOB_LIFETIME_MS;
+        jobs.retain(|_, j| j.created > oldest);
+        jobs.insert(id, job);
+    }
+
+    /// The answer of a service-last-accessed job, while it is kept.
+    pub fn job(&self, id: &str) -> Option<crate::iam::last_accessed::Job> {
+        let jobs = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        let oldest = now_millis() - crate::iam::last_accessed::JOB_LIFETIME_MS;
+        jobs.get(id).filter(|j| j.created > oldest).cloned()
     }
 
     /// True when requests are audited.

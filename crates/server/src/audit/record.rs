@@ -7,6 +7,7 @@
 
 use crate::auth::session::{SessionClaims, SessionPrincipal};
 use crate::caller::Caller;
+use crate::iam::input::lower_camel;
 use crate::protocol::AwsError;
 use crate::time::iso8601;
 use portcullis_policy::PrincipalKind;
@@ -332,15 +333,6 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
         access_key_id: key,
         arn: known.then_some(arn),
         issuer_arn,
-    }
-}
-
-/// `RoleName` → `roleName`, as CloudTrail names request and response members.
-fn lower_camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

@@ -144,7 +144,7 @@ pub struct UnusedAccess {
 /// The actions an identity policy document allows (its `Allow` statements' `Action`
 /// elements, expanded over the service authorization reference; conditions and
 /// resources aside).
-fn granted_actions(document: &str, into: &mut BTreeSet<String>) {
+pub(crate) fn granted_actions(document: &str, into: &mut BTreeSet<String>) {
     let Ok(doc) = PolicyDocument::parse(document) else {
         return;
     };

@@ -8,6 +8,7 @@ mod attachments;
 mod groups;
 pub mod input;
 mod instance_profiles;
+pub mod last_accessed;
 pub mod mfa;
 pub mod oidc;
 mod policies;
@@ -79,6 +80,7 @@ pub const OPERATIONS: &[&str] = &[
     "DetachRolePolicy",
     "DetachUserPolicy",
     "EnableMFADevice",
+    "GenerateServiceLastAccessedDetails",
     "GetAccessKeyLastUsed",
     "GetAccountAuthorizationDetails",
     "GetAccountSummary",
@@ -93,6 +95,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetServiceLastAccessedDetails",
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
@@ -232,6 +235,8 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "UpdateAccessKey" => access_keys::update(ctx).await,
         "DeleteAccessKey" => access_keys::delete(ctx).await,
         "GetAccessKeyLastUsed" => access_keys::last_used(ctx),
+        "GenerateServiceLastAccessedDetails" => last_accessed::generate(ctx).await,
+        "GetServiceLastAccessedDetails" => last_accessed::get(ctx),
         "CreateInstanceProfile" => instance_profiles::create(ctx).await,
         "GetInstanceProfile" => instance_profiles::get(ctx),
         "DeleteInstanceProfile" => instance_profiles::delete(ctx).await,

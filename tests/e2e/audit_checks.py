@@ -45,7 +45,8 @@ def seed_000_trail(r: Runner) -> None:
     scientist = "ai-core-scientist"
 
     def assumptions(out):
-        found = [e for e in records(out) if e["requestParameters"].get("roleSessionName") == "alice-analysis"]
+        found = [e for e in records(out) if e["requestParameters"].get("roleSessionName") == "alice-analysis"
+                 and e["userIdentity"].get("userName") == scientist]
         ok(len(found) >= 3, f"{len(found)} AssumeRole events of alice-analysis, expected the denied, the wrong code, the allowed and the replays")
         for e in found:
             eq(e["eventSource"], "sts.amazonaws.com", "eventSource")
@@ -162,7 +163,7 @@ def api(r: Runner) -> None:
         made.append(k["SecretAccessKey"])
         iam.create_role(RoleName="AuditSecretsRole", AssumeRolePolicyDocument=trust_account())
         sts = client(r, "sts", creds=(k["AccessKeyId"], k["SecretAccessKey"]))
-        c = sts.assume_role(RoleArn=role_arn("AuditSecretsRole"), RoleSessionName="s")["Credentials"]
+        c = sts.assume_role(RoleArn=role_arn("AuditSecretsRole"), RoleSessionName="audit-secrets")["Credentials"]
         made += [c["SecretAccessKey"], c["SessionToken"]]
         session_client(r, "sts", c).get_caller_identity()
         t = sts.get_session_token()["Credentials"]
@@ -174,7 +175,7 @@ def api(r: Runner) -> None:
         except Exception:  # noqa: BLE001 - the answer does not matter, the record does
             pass
         events = every_event(trail)
-        text = json.dumps(events)
+        text = json.dumps(events, default=str)
         for s in made:
             ok(s not in text, f"a secret ({s[:6]}…) is in LookupEvents' answer")
         log = os.environ.get("E2E_AUDIT_LOG")

@@ -22,7 +22,7 @@ enum Command {
     Policy(commands::policy::PolicyCommand),
     /// Read the audit trail of a data directory (LookupEvents' filters), find unused
     /// access, prune old events.
-    Audit(commands::audit::AuditArgs),
+    Audit(Box<commands::audit::AuditArgs>),
 }
 
 fn main() -> ExitCode {
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Policy(cmd) => commands::policy::run(cmd),
         Command::Serve(args) => commands::serve::run(args),
-        Command::Audit(args) => commands::audit::run(args),
+        Command::Audit(args) => commands::audit::run(*args),
     };
     match result {
         Ok(code) => code,

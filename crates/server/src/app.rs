@@ -232,9 +232,20 @@ impl App {
     /// Records that a role was assumed now, in `region` (its RoleLastUsed), at most once a
     /// minute per role.
     pub async fn record_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
-        if !self.key_use_due(&format!("role:{}", role_name.to_lowercase())) {
+        if !self.role_use_due(role_name) {
             return Ok(());
         }
+        self.write_role_use(role_name, region).await
+    }
+
+    /// True when the last use of role `role_name` is due to be written (see
+    /// [`App::key_use_due`]).
+    pub fn role_use_due(&self, role_name: &str) -> bool {
+        self.key_use_due(&format!("role:{}", role_name.to_lowercase()))
+    }
+
+    /// Writes that role `role_name` was used now, in `region` (its RoleLastUsed).
+    pub async fn write_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
         let account = self.account_id().to_string();
         self.write(|e| {
             let Some(role) = e.role(role_name) else {

@@ -329,10 +329,11 @@ fn note_use(app: &Arc<App>, caller: &Caller, service: Service) {
     }
     if caller.principal.kind == PrincipalKind::AssumedRole
         && let Some(role) = caller.principal.name.clone()
+        && app.role_use_due(&role)
     {
         let (app, region) = (app.clone(), caller.region.clone());
         tokio::spawn(async move {
-            if let Err(e) = app.record_role_use(&role, &region).await {
+            if let Err(e) = app.write_role_use(&role, &region).await {
                 tracing::warn!(error = %e, "could not record the use of a role");
             }
         });

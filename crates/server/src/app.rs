@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, EventQuery, EventRecord, KeyLastUsed, KeyStatus,
-    RoleLastUsed, SqliteStore, Store, StoredEvent,
+    AccessKey, Account, Change, Entities, EventQuery, EventRecord, EventSync, KeyLastUsed,
+    KeyStatus, RoleLastUsed, SqliteStore, Store, StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -64,7 +64,12 @@ impl App {
                 Some(dir) => {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                    let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
+                    let sync = if config.audit.sync_always {
+                        EventSync::Always
+                    } else {
+                        EventSync::Periodic
+                    };
+                    let store = SqliteStore::open_with(&dir.join("portcullis.db"), sync).await?;
                     let key = match &config.server_key {
                         Some(k) => ServerKey::from_base64(k)?,
                         None => ServerKey::load_or_create(&dir.join("server-key"))?.0,

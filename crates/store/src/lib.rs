@@ -28,7 +28,7 @@ pub use entity::{
 pub use error::StoreError;
 pub use events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
 pub use record::{Change, Entity, Kind, Record};
-pub use sqlite::SqliteStore;
+pub use sqlite::{EventSync, SqliteStore};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -45,9 +45,15 @@ pub trait Store: Send + Sync {
     /// are on disk; when it fails, none is.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
 
-    /// Appends audit events atomically and durably: when the future resolves `Ok`, all of
-    /// them are on disk; when it fails, none is.
+    /// Appends audit events: when the future resolves `Ok`, all of them are committed
+    /// (on disk, or written to the database file and on disk at the next
+    /// [`Store::sync_events`], as the store was opened: see [`EventSync`]); when it fails,
+    /// some may be.
     fn append_events<'a>(&'a self, events: &'a [EventRecord]) -> StoreFuture<'a, ()>;
+
+    /// Syncs committed events to disk, when commits of events do not (see
+    /// [`EventSync`]).
+    fn sync_events(&self) -> StoreFuture<'_, ()>;
 
     /// The events `query` selects, newest first.
     fn events<'a>(&'a self, query: &'a EventQuery) -> StoreFuture<'a, Vec<StoredEvent>>;

@@ -1,4 +1,8 @@
-//! The embedded store: SQLite in WAL mode with synchronous commits.
+//! The embedded store: SQLite in WAL mode with synchronous commits for entities. Audit
+//! events go through a second connection to the same file whose commits are synced to
+//! disk either each time ([`EventSync::Always`]) or at the next [`Store::sync_events`]
+//! ([`EventSync::Periodic`]); either way a committed event is in the WAL file, so it
+//! survives the death of the process.
 
 use crate::error::StoreError;
 use crate::events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
@@ -16,15 +20,33 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The columns of an event row that an insert binds.
 const EVENT_COLUMNS: usize = 16;
 
+/// When committed audit events reach the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventSync {
+    /// At each commit (`synchronous = FULL`).
+    Always,
+    /// At the next [`Store::sync_events`] (`synchronous = NORMAL`: a commit is written to
+    /// the WAL file, which a checkpoint syncs).
+    Periodic,
+}
+
 /// Records in an SQLite database file, or in memory.
 pub struct SqliteStore {
     pool: SqlitePool,
+    events: SqlitePool,
     path: Option<PathBuf>,
 }
 
 impl SqliteStore {
     /// Opens (creating it if missing) the database file and applies pending migrations.
+    /// Audit events are synced periodically ([`EventSync::Periodic`]).
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(path, EventSync::Periodic).await
+    }
+
+    /// Opens (creating it if missing) the database file, with audit events synced as
+    /// `sync` says, and applies pending migrations.
+    pub async fn open_with(path: &Path, sync: EventSync) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -33,10 +55,17 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         let store = SqliteStore {
             pool,
+            events: SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.synchronous(match sync {
+                    EventSync::Always => SqliteSynchronous::Full,
+                    EventSync::Periodic => SqliteSynchronous::Normal,
+                }))
+                .await?,
             path: Some(path.to_path_buf()),
         };
         store.migrate().await?;
@@ -53,7 +82,11 @@ impl SqliteStore {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        let store = SqliteStore { pool, path: None };
+        let store = SqliteStore {
+            events: pool.clone(),
+            pool,
+            path: None,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -170,12 +203,12 @@ impl Store for SqliteStore {
             if events.is_empty() {
                 return Ok(());
             }
-            let mut tx = self.pool.begin().await?;
-            // Multi-row inserts in chunks of 64, 16, 4 and 1 rows: few statements per
-            // batch, and only four statement texts to prepare.
+            // Multi-row inserts of up to 256 rows, each its own transaction (a batch need
+            // not be atomic: each event only has to be committed before its answer), so a
+            // batch is usually one statement; only five statement texts to prepare.
             let mut rest = events;
             while !rest.is_empty() {
-                let rows = [64, 16, 4, 1]
+                let rows = [256, 64, 16, 4, 1]
                     .into_iter()
                     .find(|n| *n <= rest.len())
                     .unwrap_or(1);
@@ -199,6 +232,8 @@ impl Store for SqliteStore {
                     }
                     sql.push(')');
                 }
+                // A retried batch may hold events already committed: they stay as they are.
+                sql.push_str(" ON CONFLICT (event_id) DO NOTHING");
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for e in chunk {
                     let resources = serde_json::to_string(
@@ -226,9 +261,20 @@ impl Store for SqliteStore {
                         .bind(resources)
                         .bind(&e.body);
                 }
-                q.execute(&mut *tx).await?;
+                q.execute(&self.events).await?;
             }
-            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn sync_events(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            if self.path.is_some() {
+                // With synchronous = NORMAL, SQLite syncs the WAL file before a checkpoint.
+                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                    .execute(&self.events)
+                    .await?;
+            }
             Ok(())
         })
     }
@@ -499,13 +545,18 @@ mod tests {
                 .is_err(),
             "the trail is append-only"
         );
-        assert!(
-            store
-                .append_events(&[event("a", 9, "GetRole", &[])])
-                .await
-                .is_err(),
-            "event IDs are unique"
-        );
+        store
+            .append_events(&[event("a", 9, "GetRole", &[])])
+            .await
+            .unwrap();
+        q = EventQuery {
+            account: "1".into(),
+            attributes: vec![(EventAttribute::EventId, "a".into())],
+            ..EventQuery::default()
+        };
+        let again = store.events(&q).await.unwrap();
+        assert_eq!(again.len(), 1, "an event appended again is kept once");
+        assert_eq!(again[0].event.time, 1_000, "and as it was first committed");
         assert_eq!(store.prune_events(2_500).await.unwrap(), 2);
         q = EventQuery {
             account: "1".into(),

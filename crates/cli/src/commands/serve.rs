@@ -1,7 +1,7 @@
 //! `portcullis serve`.
 
 use anyhow::{Context as _, Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use portcullis_server::audit::AuditConfig;
 use portcullis_server::{Config, Server};
 use std::net::SocketAddr;
@@ -44,9 +44,27 @@ pub struct ServeArgs {
     /// are kept).
     #[arg(long, env = "PORTCULLIS_AUDIT_LOG_MAX_MB", default_value_t = 100)]
     audit_log_max_mb: u64,
+    /// When a committed audit event reaches the disk: `periodic` (within a second; the
+    /// event survives a crash of the process at once) or `always` (before the answer).
+    #[arg(
+        long,
+        env = "PORTCULLIS_AUDIT_SYNC",
+        value_enum,
+        default_value = "periodic"
+    )]
+    audit_sync: AuditSync,
     /// Keep audit events this many days, then prune them (0: keep them forever).
     #[arg(long, env = "PORTCULLIS_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     audit_retention_days: u32,
+}
+
+/// When committed audit events reach the disk.
+#[derive(Clone, Copy, ValueEnum)]
+enum AuditSync {
+    /// Within a second of the commit.
+    Periodic,
+    /// Before the answer.
+    Always,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -77,6 +95,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             log_file: args.audit_log.clone(),
             log_max_bytes: args.audit_log_max_mb.saturating_mul(1024 * 1024),
             retention_days: args.audit_retention_days,
+            sync_always: matches!(args.audit_sync, AuditSync::Always),
             ..AuditConfig::default()
         },
     };

@@ -6,15 +6,19 @@
 //!
 //! # Durability contract
 //!
-//! A response is sent only after the event of its request is committed durably to the
-//! store (SQLite with synchronous commits). So after a crash, every request that got an
-//! answer has its event; a request that was cut off before its answer may or may not
-//! have one, and a write committed just before a crash may lack its event (its client
-//! got no answer). Events are queued to one writer ([`Trail`]) that commits whatever is
-//! waiting in one transaction (a group commit): concurrent requests share one disk sync,
-//! and the queue is bounded, so a flood of requests waits for the disk rather than
-//! dropping events. The file copy is written after the commit and is not synced: the
-//! store is the record of truth.
+//! A response is sent only after the event of its request is committed to the store. By
+//! default the commit is written to SQLite's WAL file but synced to disk at most
+//! [`SYNC_EVERY`] later: every answered request has its event after a crash of the
+//! process (SIGKILL, a panic, the OOM killer), and after a crash of the machine every
+//! request answered more than [`SYNC_EVERY`] before it. With `--audit-sync always` each
+//! commit is synced before the answers wait for it, so a crash of the machine loses no
+//! answered request's event either, at the cost of a disk sync per batch. A request cut
+//! off before its answer may or may not have its event, and a write committed just before
+//! a crash may lack its event (its client got no answer). Events are queued to one writer
+//! ([`Trail`]) that commits whatever is waiting together (a group commit), so concurrent
+//! requests share one commit; the queue is bounded, so a flood of requests waits for the
+//! store rather than dropping events. The file copy is written after the commit and is
+//! not synced: the store is the record of truth.
 
 pub mod log;
 pub mod lookup;
@@ -27,6 +31,7 @@ use log::LogFile;
 use portcullis_store::{EventRecord, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -45,6 +50,9 @@ pub struct AuditConfig {
     pub log_keep: u32,
     /// Events older than this many days are pruned (`0`: kept forever).
     pub retention_days: u32,
+    /// Sync each commit of events to disk before answering (`--audit-sync always`);
+    /// otherwise commits are synced at most [`SYNC_EVERY`] later.
+    pub sync_always: bool,
 }
 
 impl Default for AuditConfig {
@@ -55,6 +63,7 @@ impl Default for AuditConfig {
             log_max_bytes: 100 * 1024 * 1024,
             log_keep: 5,
             retention_days: 90,
+            sync_always: false,
         }
     }
 }
@@ -64,6 +73,9 @@ const QUEUE: usize = 16_384;
 
 /// How many events one commit takes at most.
 const BATCH: usize = 2_048;
+
+/// How often committed events are synced to disk, at most, when commits are not.
+pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -94,7 +106,22 @@ impl Trail {
             None => None,
         };
         let (queue, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(write_events(store.clone(), receiver, log));
+        let unsynced = Arc::new(AtomicBool::new(false));
+        tokio::spawn(write_events(store.clone(), receiver, log, unsynced.clone()));
+        if !config.sync_always {
+            let store = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(SYNC_EVERY).await;
+                    if unsynced.swap(false, Ordering::AcqRel)
+                        && let Err(e) = store.sync_events().await
+                    {
+                        unsynced.store(true, Ordering::Release);
+                        tracing::warn!(error = %e, "could not sync audit events to disk");
+                    }
+                }
+            });
+        }
         if config.retention_days > 0 {
             let keep = i64::from(config.retention_days) * 86_400_000;
             tokio::spawn(async move {
@@ -138,6 +165,7 @@ async fn write_events(
     store: Arc<dyn Store>,
     mut receiver: mpsc::Receiver<Submission>,
     mut log: Option<LogFile>,
+    unsynced: Arc<AtomicBool>,
 ) {
     let mut events = Vec::with_capacity(BATCH);
     let mut waiting = Vec::with_capacity(BATCH);
@@ -159,6 +187,7 @@ async fn write_events(
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        unsynced.store(true, Ordering::Release);
         if let Some(log) = &mut log
             && let Err(e) = log.append(&events)
         {

@@ -59,9 +59,28 @@ fn trust_account() -> String {
 
 #[tokio::test]
 async fn every_answered_request_has_its_event_after_sigkill_under_load() {
-    let dir = TempDir::new("audit-kill");
+    kill_under_load("audit-kill", Vec::new()).await;
+}
+
+#[tokio::test]
+async fn with_audit_sync_always_too() {
+    kill_under_load(
+        "audit-kill-sync",
+        vec![("PORTCULLIS_AUDIT_SYNC".to_string(), "always".to_string())],
+    )
+    .await;
+}
+
+/// Sixteen clients load a server on a data directory (started with `env`), which is
+/// killed with SIGKILL under them; every answer they got must have its event.
+async fn kill_under_load(label: &str, env: Vec<(String, String)>) {
+    let dir = TempDir::new(label);
     let root = Credentials::generate();
-    let server = Server::start_on(dir.path(), &root);
+    let server = Server::start_with(Options {
+        storage: Storage::DataDir(dir.path().to_path_buf()),
+        root: Some(root.clone()),
+        env,
+    });
     let iam = iam(&server);
     iam.create_role()
         .role_name("Target")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import audit_checks  # noqa: E402
 import pulumi_programs  # noqa: E402
 import sdk_checks  # noqa: E402
 import sts_checks  # noqa: E402
@@ -44,6 +45,7 @@ def main() -> int:
         sdk_checks.run_all(r)
         sts_checks.run_all(r)
         workload_checks.run_all(r)
+        audit_checks.run_all(r)
         seeds.account_consistency(r)
     finally:
         shutil.rmtree(r.workdir, ignore_errors=True)

@@ -64,7 +64,8 @@ say "starting $bin serve --data-dir $data_dir --listen 127.0.0.1:$port"
 env -u PORTCULLIS_DATA_DIR -u PORTCULLIS_IN_MEMORY -u PORTCULLIS_DEV -u PORTCULLIS_ENFORCE \
   -u PORTCULLIS_ACCOUNT_ID -u PORTCULLIS_LISTEN -u PORTCULLIS_ISSUER_URL -u PORTCULLIS_OIDC_KEYS \
   -u PORTCULLIS_WORKLOAD_SESSION_SECONDS \
-  "$bin" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" >"$workdir/server.log" 2>&1 &
+  "$bin" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" --audit-log "$workdir/audit.jsonl" \
+  >"$workdir/server.log" 2>&1 &
 server_pid=$!
 
 for _ in $(seq 1 100); do
@@ -93,6 +94,7 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export E2E_ENDPOINT="$endpoint" E2E_AWS="$venv/bin/aws" PYTHONDONTWRITEBYTECODE=1
 export E2E_BIN="$bin" E2E_DATA_DIR="$data_dir"
+export E2E_AUDIT_LOG="$workdir/audit.jsonl"
 
 status=0
 "$venv/bin/python" "$here/main.py" || status=$?

@@ -29,6 +29,9 @@ enum Command {
     /// ID tokens from the built-in OpenID Connect issuer.
     #[command(subcommand)]
     Token(commands::token::TokenCommand),
+    /// Read the audit trail of a data directory (LookupEvents' filters), find unused
+    /// access, prune old events.
+    Audit(Box<commands::audit::AuditArgs>),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Command::Instance(cmd) => commands::instance::run(cmd),
         Command::Task(cmd) => commands::task::run(cmd),
         Command::Token(cmd) => commands::token::run(cmd),
+        Command::Audit(args) => commands::audit::run(*args),
     };
     match result {
         Ok(code) => code,

@@ -47,6 +47,7 @@ fn setup() -> (App, Caller, Caller) {
             oidc_keys: None,
             workload_session_seconds: portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
+            audit: portcullis_server::audit::AuditConfig::default(),
         };
         let (app, _) = App::open(config).await.expect("app");
         let user = User {

@@ -2,6 +2,7 @@
 //! server key. Reads see a consistent view; writes are serialized, committed durably, then
 //! applied to the view.
 
+use crate::audit::Trail;
 use crate::auth::session::{KeyRing, SessionClaims};
 use crate::authz::PolicyCache;
 use crate::config::Config;
@@ -9,7 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, KeyLastUsed, KeyStatus, RoleLastUsed, SqliteStore, Store,
+    AccessKey, Account, Change, Entities, EventQuery, EventRecord, EventSync, KeyLastUsed,
+    KeyStatus, RoleLastUsed, SqliteStore, Store, StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -47,6 +49,7 @@ pub struct App {
     pub workloads: crate::workloads::Workloads,
     /// The built-in OpenID Connect issuer.
     pub issuer: crate::workloads::issuer::Issuer,
+    trail: Trail,
 }
 
 /// How many opened session tokens are kept.
@@ -64,7 +67,12 @@ impl App {
                 Some(dir) => {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                    let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
+                    let sync = if config.audit.sync_always {
+                        EventSync::Always
+                    } else {
+                        EventSync::Periodic
+                    };
+                    let store = SqliteStore::open_with(&dir.join("portcullis.db"), sync).await?;
                     let key = match &config.server_key {
                         Some(k) => ServerKey::from_base64(k)?,
                         None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
@@ -103,6 +111,7 @@ impl App {
         if let Some(id) = crate::auth::oidc::provider_id(issuer.url()) {
             oidc_keys.register(id, issuer.key_set().clone());
         }
+        let trail = Trail::start(store.clone(), &config.audit)?;
         let app = App {
             config,
             store,
@@ -117,6 +126,7 @@ impl App {
             key_use_marks: std::sync::Mutex::default(),
             workloads: crate::workloads::Workloads::default(),
             issuer,
+            trail,
         };
         let created = app.bootstrap().await?;
         Ok((app, created))
@@ -170,6 +180,21 @@ impl App {
         Ok(answer)
     }
 
+    /// Records the event of a request; returns once it is durable (see [`crate::audit`]).
+    pub async fn record_event(&self, event: EventRecord) -> Result<(), Error> {
+        self.trail.record(event).await
+    }
+
+    /// True when requests are audited.
+    pub fn audits(&self) -> bool {
+        self.trail.enabled()
+    }
+
+    /// The audit events `query` selects, newest first.
+    pub async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
+        Ok(self.store.events(query).await?)
+    }
+
     /// Opens a session token presented with temporary access key `access_key_id`, using a
     /// cache of recently opened tokens. `None` when the ring cannot open it.
     pub fn open_session(&self, access_key_id: &str, token: &str) -> Option<Arc<SessionClaims>> {
@@ -210,9 +235,20 @@ impl App {
     /// Records that a role was assumed now, in `region` (its RoleLastUsed), at most once a
     /// minute per role.
     pub async fn record_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
-        if !self.key_use_due(&format!("role:{}", role_name.to_lowercase())) {
+        if !self.role_use_due(role_name) {
             return Ok(());
         }
+        self.write_role_use(role_name, region).await
+    }
+
+    /// True when the last use of role `role_name` is due to be written (see
+    /// [`App::key_use_due`]).
+    pub fn role_use_due(&self, role_name: &str) -> bool {
+        self.key_use_due(&format!("role:{}", role_name.to_lowercase()))
+    }
+
+    /// Writes that role `role_name` was used now, in `region` (its RoleLastUsed).
+    pub async fn write_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
         let account = self.account_id().to_string();
         self.write(|e| {
             let Some(role) = e.role(role_name) else {

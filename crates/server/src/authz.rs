@@ -730,3 +730,17 @@ pub fn check(
         }
     })
 }
+
+/// The ARN of the resource a call acts on, as authorization names it (for the audit
+/// trail); `None` when the call names none.
+pub fn resource_arn(
+    app: &App,
+    caller: &Caller,
+    service: &str,
+    op: &str,
+    input: &Value,
+) -> Option<String> {
+    let action = format!("{service}:{op}");
+    let arn = app.read(|e| target(app.account_id(), caller, &action, input, e).arn);
+    (arn != "*").then_some(arn)
+}

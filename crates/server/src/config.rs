@@ -38,6 +38,8 @@ pub struct Config {
     /// The issuer URL of the built-in OpenID Connect issuer (`None`: derived from the
     /// listening address, `http://ADDR/oidc`).
     pub issuer_url: Option<String>,
+    /// How the audit trail is kept (log file, retention).
+    pub audit: crate::audit::AuditConfig,
 }
 
 /// How long workload credentials last unless configured: six hours, as on EC2.
@@ -60,6 +62,7 @@ impl Config {
             oidc_keys: None,
             workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
+            audit: crate::audit::AuditConfig::default(),
         }
     }
 

@@ -1,22 +1,27 @@
 //! The HTTP front door: one listener for IAM and STS (`POST /` or `GET /` in the Query
-//! protocol), plus `/_portcullis/health` and, in `--dev` mode, `/_portcullis/reset`.
+//! protocol), CloudTrail's LookupEvents (`POST /` in the JSON 1.1 protocol, named by
+//! `X-Amz-Target`), plus `/_portcullis/health` and, in `--dev` mode, `/_portcullis/reset`.
 //!
 //! A request goes: parameters → authentication (SigV4) → operation and input decoded from
-//! the botocore model → authorization by the policy engine → the operation → XML.
+//! the botocore model → authorization by the policy engine → the operation → its audit
+//! event, committed → XML.
 
 use crate::app::App;
+use crate::auth::sigv4;
 use crate::auth::sigv4::HttpRequest;
 use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
-use crate::protocol::{self, Model, Operation, Service};
-use crate::{authz, denial, sts, workloads};
+use crate::protocol::{self, AwsError, Service};
+use crate::time::now_millis;
+use crate::{audit, authz, denial, sts, workloads};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use portcullis_policy::PrincipalKind;
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,7 +46,7 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-fn json_response(status: u16, body: String) -> Response {
+fn plain_json(status: u16, body: String) -> Response {
     (
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
         [(header::CONTENT_TYPE, "application/json")],
@@ -59,15 +64,15 @@ async fn container_credentials(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let (status, body) = workloads::tasks::credentials(&app, uri.path(), authorization).await;
-    json_response(status, body.to_string())
+    plain_json(status, body.to_string())
 }
 
 async fn issuer_discovery(State(app): State<Arc<App>>) -> Response {
-    json_response(200, app.issuer.discovery().to_string())
+    plain_json(200, app.issuer.discovery().to_string())
 }
 
 async fn issuer_keys(State(app): State<Arc<App>>) -> Response {
-    json_response(
+    plain_json(
         200,
         serde_json::to_string(app.issuer.key_set()).unwrap_or_default(),
     )
@@ -157,19 +162,56 @@ fn is_form(headers: &HeaderMap) -> bool {
         })
 }
 
-/// The headers of a request as the signature covers them (with `:authority` standing in
-/// for a missing `Host`).
-fn signed_headers<'h>(headers: &'h HeaderMap, uri: &'h Uri) -> Vec<(&'h str, &'h str)> {
-    let mut list: Vec<(&str, &str)> = headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
-        .collect();
-    if !headers.contains_key(header::HOST)
-        && let Some(a) = uri.authority()
-    {
-        list.push((":authority", a.as_str()));
+/// The parts of a request the audit record needs that the handlers do not otherwise keep.
+struct Received<'a> {
+    request_id: &'a str,
+    time: i64,
+    source_ip: &'a str,
+    user_agent: &'a str,
+}
+
+impl Received<'_> {
+    fn facts<'a>(
+        &'a self,
+        service: &'a str,
+        caller: Option<&'a Caller>,
+    ) -> audit::record::Facts<'a> {
+        audit::record::Facts {
+            request_id: self.request_id,
+            time: self.time,
+            service,
+            source_ip: self.source_ip,
+            user_agent: self.user_agent,
+            region: caller.map(|c| c.region.as_str()),
+            caller,
+            claimed_access_key_id: None,
+            operation: "",
+            input: None,
+            authorized: false,
+            resource_arn: None,
+        }
     }
-    list
+}
+
+/// Records the event of a request; `Err` (ServiceUnavailable) when the trail cannot take
+/// it, in which case the request must not be answered as done.
+async fn record(
+    app: &App,
+    facts: &audit::record::Facts<'_>,
+    outcome: Result<&serde_json::Value, &AwsError>,
+) -> Result<(), AwsError> {
+    if !app.audits() {
+        return Ok(());
+    }
+    let event = audit::record::event(app.account_id(), audit::event_id(), facts, outcome);
+    app.record_event(event).await.map_err(Error::into_aws)
+}
+
+fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
 /// The APIs of the workloads that get credentials: EC2 (Query protocol, its own version)
@@ -205,7 +247,7 @@ async fn workload_call(
     params: &protocol::Params<'_>,
     request_id: &str,
 ) -> Response {
-    let header_list = signed_headers(headers, uri);
+    let header_list = header_list(uri, headers);
     let http_request = HttpRequest {
         method: method.as_str(),
         path: uri.path(),
@@ -264,6 +306,13 @@ async fn query(
     body: Bytes,
 ) -> Response {
     let request_id = request_id();
+    let source_ip = peer.ip().to_string();
+    let received = Received {
+        request_id: &request_id,
+        time: now_millis(),
+        source_ip: &source_ip,
+        user_agent: user_agent(&headers),
+    };
     let form_body: &[u8] = if method == Method::POST && is_form(&headers) {
         &body
     } else {
@@ -284,13 +333,16 @@ async fn query(
         )
         .await;
     }
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return json_call(&app, &received, target, &method, &uri, &headers, &body).await;
+    }
     let version = protocol::find_param(&params, "Version");
     let service = match version {
         Some(v) if v == Service::Sts.model().api_version() => Service::Sts,
         _ => Service::Iam,
     };
     let model = service.model();
-    let header_list = signed_headers(&headers, &uri);
+    let header_list = header_list(&uri, &headers);
     let http_request = HttpRequest {
         method: method.as_str(),
         path: uri.path(),
@@ -298,8 +350,8 @@ async fn query(
         headers: &header_list,
         body: &body,
     };
-    let source_ip = peer.ip().to_string();
-    let unsigned = protocol::find_param(&params, "Action")
+    let action = protocol::find_param(&params, "Action");
+    let unsigned = action
         .and_then(|a| model.operation(a))
         .is_some_and(|op| op.unsigned)
         && !headers.contains_key(header::AUTHORIZATION)
@@ -313,12 +365,97 @@ async fn query(
         Ok(c) => c,
         Err(e) => {
             let error = e.into_aws();
+            let claimed = sigv4::parse(&http_request).ok();
+            let mut facts = received.facts(service.signing_name(), None);
+            facts.claimed_access_key_id = claimed.as_ref().map(|s| s.access_key_id.as_str());
+            facts.region = claimed.as_ref().map(|s| s.region.as_str());
+            facts.operation = action
+                .and_then(|a| model.operation(a))
+                .map_or("", |op| op.name.as_str());
+            let error = record(&app, &facts, Err(&error))
+                .await
+                .err()
+                .unwrap_or(error);
             let r = protocol::encode_error(model, &error, &request_id);
             return xml(r.status, r.body, &request_id);
         }
     };
-    if app.config.verifies_signatures()
-        && let Some(key) = &caller.access_key_id
+    note_use(&app, &caller, service);
+    let (model, operation) = match protocol::resolve_operation(&params, Some(service)) {
+        Ok(found) => found,
+        Err(e) => {
+            let facts = received.facts(service.signing_name(), Some(&caller));
+            let e = record(&app, &facts, Err(&e)).await.err().unwrap_or(e);
+            let r = protocol::encode_error(model, &e, &request_id);
+            return xml(r.status, r.body, &request_id);
+        }
+    };
+    let op = operation.name.as_str();
+    note_access(&app, &caller, service, op);
+    let mut facts = received.facts(service.signing_name(), Some(&caller));
+    facts.operation = op;
+    let input = protocol::decode_input(model, operation, &params);
+    let mut authorized = false;
+    let result = match &input {
+        Err(e) => Err(Error::Aws(e.clone())),
+        Ok(input) => {
+            facts.input = Some(input);
+            match authz::check(&app, &caller, service.signing_name(), op, input) {
+                Ok(()) => {
+                    authorized = true;
+                    run(&app, &caller, service, op, input).await
+                }
+                Err(e) => Err(e),
+            }
+        }
+    };
+    let encoded = match &result {
+        Err(Error::Denied { encoded, .. }) if !encoded.is_empty() => {
+            HeaderValue::from_str(encoded).ok()
+        }
+        _ => None,
+    };
+    let result = result.map_err(Error::into_aws);
+    if let Ok(input) = &input
+        && app.audits()
+    {
+        facts.resource_arn = authz::resource_arn(&app, &caller, service.signing_name(), op, input);
+    }
+    // AssumeRole authorizes itself: its AccessDenied is a denial too.
+    facts.authorized = authorized && !matches!(&result, Err(e) if e.code() == "AccessDenied");
+    let result = match record(&app, &facts, result.as_ref()).await {
+        Ok(()) => result,
+        Err(e) => Err(e),
+    };
+    let r = protocol::respond(model, operation, &result, &request_id);
+    let mut response = xml(r.status, r.body, &request_id);
+    if let Some(encoded) = encoded {
+        response.headers_mut().insert(denial::HEADER, encoded);
+    }
+    response
+}
+
+/// The request's headers as the signature check reads them.
+fn header_list<'a>(uri: &'a Uri, headers: &'a HeaderMap) -> Vec<(&'a str, &'a str)> {
+    let mut list: Vec<(&str, &str)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .collect();
+    if !headers.contains_key(header::HOST)
+        && let Some(a) = uri.authority()
+    {
+        list.push((":authority", a.as_str()));
+    }
+    list
+}
+
+/// Keeps the last-used data of access keys and roles (written at most once a minute per
+/// key or role, in the background).
+fn note_use(app: &Arc<App>, caller: &Caller, service: Service) {
+    if !app.config.verifies_signatures() {
+        return;
+    }
+    if let Some(key) = &caller.access_key_id
         && app.key_use_due(key)
     {
         let (app, key, region) = (app.clone(), key.clone(), caller.region.clone());
@@ -331,65 +468,53 @@ async fn query(
             }
         });
     }
-    let (model, operation) = match protocol::resolve_operation(&params, Some(service)) {
-        Ok(found) => found,
-        Err(e) => {
-            let r = protocol::encode_error(model, &e, &request_id);
-            return xml(r.status, r.body, &request_id);
-        }
-    };
-    if app.config.verifies_signatures()
-        && let Some(entity) = crate::iam::last_accessed::accessor(&caller)
+    if caller.principal.kind == PrincipalKind::AssumedRole
+        && let Some(role) = caller.principal.name.clone()
+        && app.role_use_due(&role)
     {
-        let action = format!("{}:{}", service.signing_name(), operation.name);
-        if app.key_use_due(&format!("access:{entity}:{action}")) {
-            let (app, region) = (app.clone(), caller.region.clone());
-            tokio::spawn(async move {
-                if let Err(e) =
-                    crate::iam::last_accessed::record(&app, &entity, &action, &region).await
-                {
-                    tracing::warn!(error = %e, "could not record service last accessed data");
-                }
-            });
-        }
+        let (app, region) = (app.clone(), caller.region.clone());
+        tokio::spawn(async move {
+            if let Err(e) = app.write_role_use(&role, &region).await {
+                tracing::warn!(error = %e, "could not record the use of a role");
+            }
+        });
     }
-    let result = run(&app, &caller, model, operation, service, &params).await;
-    let encoded = match &result {
-        Err(Error::Denied { encoded, .. }) if !encoded.is_empty() => {
-            HeaderValue::from_str(encoded).ok()
-        }
-        _ => None,
+}
+
+/// Records which IAM or STS action a user or role used, for the service last accessed
+/// data (at most once a minute per principal and action, in the background).
+fn note_access(app: &Arc<App>, caller: &Caller, service: Service, op: &str) {
+    if !app.config.verifies_signatures() {
+        return;
+    }
+    let Some(entity) = crate::iam::last_accessed::accessor(caller) else {
+        return;
     };
-    let r = protocol::respond(
-        model,
-        operation,
-        &result.map_err(Error::into_aws),
-        &request_id,
-    );
-    let mut response = xml(r.status, r.body, &request_id);
-    if let Some(encoded) = encoded {
-        response.headers_mut().insert(denial::HEADER, encoded);
+    let action = format!("{}:{op}", service.signing_name());
+    if app.key_use_due(&format!("access:{entity}:{action}")) {
+        let (app, region) = (app.clone(), caller.region.clone());
+        tokio::spawn(async move {
+            if let Err(e) = crate::iam::last_accessed::record(&app, &entity, &action, &region).await
+            {
+                tracing::warn!(error = %e, "could not record service last accessed data");
+            }
+        });
     }
-    response
 }
 
 async fn run(
     app: &App,
     caller: &Caller,
-    model: &Model,
-    operation: &Operation,
     service: Service,
-    params: &protocol::Params<'_>,
+    op: &str,
+    input: &serde_json::Value,
 ) -> Result<serde_json::Value, Error> {
-    let op = operation.name.as_str();
-    let input = protocol::decode_input(model, operation, params)?;
-    authz::check(app, caller, service.signing_name(), op, &input)?;
     let answer = match service {
         Service::Iam => {
             let ctx = iam::Ctx {
                 app,
                 caller,
-                input: iam::input::Input(&input),
+                input: iam::input::Input(input),
             };
             iam::call(op, &ctx).await
         }
@@ -397,7 +522,7 @@ async fn run(
             let ctx = sts::Ctx {
                 app,
                 caller,
-                input: iam::input::Input(&input),
+                input: iam::input::Input(input),
             };
             sts::call(op, &ctx).await
         }
@@ -408,4 +533,119 @@ async fn run(
             format!("Portcullis does not implement {op} yet."),
         ))
     })
+}
+
+/// A JSON 1.1 answer (CloudTrail).
+fn json_response(status: u16, body: String, request_id: &str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(audit::lookup::CONTENT_TYPE),
+    );
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+/// An error in the JSON 1.1 protocol: `{"__type": CODE, "message": TEXT}`, with the
+/// codes JSON services use for the Query ones.
+fn json_error(error: &AwsError, request_id: &str) -> Response {
+    let code = match error.code() {
+        "AccessDenied" => "AccessDeniedException",
+        "InvalidClientTokenId" => "UnrecognizedClientException",
+        "SignatureDoesNotMatch" => "InvalidSignatureException",
+        "ExpiredToken" => "ExpiredTokenException",
+        other => other,
+    };
+    let status = match error.status() {
+        500..=599 => error.status(),
+        _ => 400,
+    };
+    json_response(
+        status,
+        json!({"__type": code, "message": error.message()}).to_string(),
+        request_id,
+    )
+}
+
+/// A call in the JSON 1.1 protocol, named by `X-Amz-Target`: CloudTrail's LookupEvents.
+async fn json_call(
+    app: &App,
+    received: &Received<'_>,
+    target: &str,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    const SERVICE: &str = "cloudtrail";
+    let request_id = received.request_id;
+    let header_list = header_list(uri, headers);
+    let http_request = HttpRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: uri.query().unwrap_or(""),
+        headers: &header_list,
+        body,
+    };
+    let op = target
+        .strip_prefix(audit::lookup::TARGET_PREFIX)
+        .unwrap_or("");
+    let caller = match caller::authenticate(app, &http_request, SERVICE, received.source_ip) {
+        Ok(c) => c,
+        Err(e) => {
+            let error = e.into_aws();
+            let claimed = sigv4::parse(&http_request).ok();
+            let mut facts = received.facts(SERVICE, None);
+            facts.claimed_access_key_id = claimed.as_ref().map(|s| s.access_key_id.as_str());
+            facts.operation = op;
+            let error = record(app, &facts, Err(&error))
+                .await
+                .err()
+                .unwrap_or(error);
+            return json_error(&error, request_id);
+        }
+    };
+    let mut facts = received.facts(SERVICE, Some(&caller));
+    facts.operation = op;
+    let input: Result<serde_json::Value, AwsError> = if body.is_empty() {
+        Ok(json!({}))
+    } else {
+        serde_json::from_slice(body).map_err(|e| {
+            AwsError::new(
+                "SerializationException",
+                format!("The request body is not JSON: {e}"),
+            )
+        })
+    };
+    let result = match (&input, op) {
+        (Err(e), _) => Err(e.clone()),
+        (Ok(input), "LookupEvents") => {
+            facts.input = Some(input);
+            match authz::check(app, &caller, SERVICE, op, input) {
+                Ok(()) => {
+                    facts.authorized = true;
+                    audit::lookup::lookup_events(app, input)
+                        .await
+                        .map_err(Error::into_aws)
+                }
+                Err(e) => Err(e.into_aws()),
+            }
+        }
+        (Ok(_), _) => Err(AwsError::new(
+            "UnknownOperationException",
+            format!("Portcullis does not implement the operation {target:?}."),
+        )),
+    };
+    let result = match record(app, &facts, result.as_ref()).await {
+        Ok(()) => result,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(v) => json_response(200, v.to_string(), request_id),
+        Err(e) => json_error(&e, request_id),
+    }
 }

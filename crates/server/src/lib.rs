@@ -4,9 +4,11 @@
 //!
 //! A request flows through: [`http`] (routing, parameters) → [`caller`] (SigV4, access
 //! keys) → [`protocol`] (operation and input from the botocore model) → [`authz`] (the
-//! policy engine) → [`iam`] / [`sts`] (the operations) → [`protocol`] (XML).
+//! policy engine) → [`iam`] / [`sts`] (the operations) → [`audit`] (the CloudTrail
+//! event, durable before the answer) → [`protocol`] (XML).
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod caller;

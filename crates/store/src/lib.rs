@@ -9,10 +9,15 @@
 //! through the [`Store`] trait; [`SqliteStore`] is the embedded implementation (WAL,
 //! synchronous commits: a committed change survives a crash). [`Entities`] holds an
 //! account's entities in memory, indexed for reads, kept in step with what is committed.
+//!
+//! Beside the entities the store keeps the audit trail: [`EventRecord`]s, appended in
+//! batches and never changed, read back newest first by [`EventQuery`], removed only by
+//! retention ([`Store::prune_events`]).
 
 mod entities;
 mod entity;
 mod error;
+mod events;
 mod migrations;
 mod record;
 mod sqlite;
@@ -26,8 +31,9 @@ pub use entity::{
     SigningCertificate, SshPublicKey, Tag, Task, User,
 };
 pub use error::StoreError;
+pub use events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
 pub use record::{Change, Entity, Kind, Record};
-pub use sqlite::SqliteStore;
+pub use sqlite::{EventSync, SqliteStore};
 
 use std::future::Future;
 use std::pin::Pin;
@@ -44,7 +50,24 @@ pub trait Store: Send + Sync {
     /// are on disk; when it fails, none is.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
 
-    /// Removes every record.
+    /// Appends audit events: when the future resolves `Ok`, all of them are committed
+    /// (on disk, or written to the database file and on disk at the next
+    /// [`Store::sync_events`], as the store was opened: see [`EventSync`]); when it fails,
+    /// some may be.
+    fn append_events<'a>(&'a self, events: &'a [EventRecord]) -> StoreFuture<'a, ()>;
+
+    /// Syncs committed events to disk, when commits of events do not (see
+    /// [`EventSync`]).
+    fn sync_events(&self) -> StoreFuture<'_, ()>;
+
+    /// The events `query` selects, newest first.
+    fn events<'a>(&'a self, query: &'a EventQuery) -> StoreFuture<'a, Vec<StoredEvent>>;
+
+    /// Removes the events older than `before` (milliseconds since the Unix epoch); returns
+    /// how many it removed.
+    fn prune_events(&self, before: i64) -> StoreFuture<'_, u64>;
+
+    /// Removes every record (the audit trail stays).
     fn reset(&self) -> StoreFuture<'_, ()>;
 
     /// Checks that the store answers.

@@ -1,5 +1,6 @@
 //! The subcommands of `portcullis`.
 
+pub mod audit;
 pub mod client;
 pub mod instance;
 pub mod policy;

@@ -43,6 +43,19 @@ pub enum PolicyCommand {
         #[arg(long)]
         time: Option<i64>,
     },
+    /// Print a least-privilege identity policy allowing exactly the actions (on the
+    /// resources, where the action supports resource-level permissions) that a principal
+    /// was authorized for in the audit trail of a data directory.
+    Generate {
+        /// The principal: a user's or role's ARN (a role covers all its sessions).
+        #[arg(long)]
+        principal: String,
+        /// The window: `30d`, `12h`, `30m`, or a date.
+        #[arg(long, default_value = "90d")]
+        since: String,
+        #[command(flatten)]
+        source: super::audit::Source,
+    },
 }
 
 /// Kinds of policy, as the command line names them.
@@ -108,7 +121,32 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
             file,
         } => run_validate(kind, inline, format, &file),
         PolicyCommand::Simulate { time } => run_simulate(time),
+        PolicyCommand::Generate {
+            principal,
+            since,
+            source,
+        } => run_generate(&principal, &since, &source),
     }
+}
+
+fn run_generate(principal: &str, since: &str, source: &super::audit::Source) -> Result<ExitCode> {
+    use portcullis_server::audit::review::{generate_policy, principal_query};
+    let since = super::audit::parse_time(since)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let events = runtime.block_on(async {
+        let archive = super::audit::open(source).await?;
+        anyhow::Ok(archive.events(&principal_query(principal, since)).await?)
+    })?;
+    let events: Vec<_> = events.into_iter().map(|e| e.event).collect();
+    if !events.iter().any(|e| e.authorized) {
+        bail!("the audit trail has no authorized request of {principal} in the window");
+    }
+    let policy = generate_policy(&events);
+    println!("{}", serde_json::to_string_pretty(&policy)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_input(file: &PathBuf) -> Result<String> {

@@ -1,7 +1,8 @@
 //! `portcullis serve`.
 
 use anyhow::{Context as _, Result, bail};
-use clap::Args;
+use clap::{Args, ValueEnum};
+use portcullis_server::audit::AuditConfig;
 use portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS;
 use portcullis_server::{Config, Server};
 use std::net::SocketAddr;
@@ -40,6 +41,37 @@ pub struct ServeArgs {
     /// The URL of the built-in OpenID Connect issuer (default: http://LISTEN/oidc).
     #[arg(long, env = "PORTCULLIS_ISSUER_URL")]
     issuer_url: Option<String>,
+    /// Keep no audit trail (to measure what auditing costs; not for real use).
+    #[arg(long, env = "PORTCULLIS_NO_AUDIT", conflicts_with = "audit_log")]
+    no_audit: bool,
+    /// Also write every audit event as a JSON line (a CloudTrail record) to this file.
+    #[arg(long, env = "PORTCULLIS_AUDIT_LOG", value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// Rotate the audit log file when it grows past this many megabytes (FILE.1 … FILE.5
+    /// are kept).
+    #[arg(long, env = "PORTCULLIS_AUDIT_LOG_MAX_MB", default_value_t = 100)]
+    audit_log_max_mb: u64,
+    /// When a committed audit event reaches the disk: `periodic` (within a second; the
+    /// event survives a crash of the process at once) or `always` (before the answer).
+    #[arg(
+        long,
+        env = "PORTCULLIS_AUDIT_SYNC",
+        value_enum,
+        default_value = "periodic"
+    )]
+    audit_sync: AuditSync,
+    /// Keep audit events this many days, then prune them (0: keep them forever).
+    #[arg(long, env = "PORTCULLIS_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    audit_retention_days: u32,
+}
+
+/// When committed audit events reach the disk.
+#[derive(Clone, Copy, ValueEnum)]
+enum AuditSync {
+    /// Within a second of the commit.
+    Periodic,
+    /// Before the answer.
+    Always,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -67,6 +99,14 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         oidc_keys: args.oidc_keys.clone(),
         workload_session_seconds: args.workload_session_seconds,
         issuer_url: args.issuer_url.clone(),
+        audit: AuditConfig {
+            enabled: !args.no_audit,
+            log_file: args.audit_log.clone(),
+            log_max_bytes: args.audit_log_max_mb.saturating_mul(1024 * 1024),
+            retention_days: args.audit_retention_days,
+            sync_always: matches!(args.audit_sync, AuditSync::Always),
+            ..AuditConfig::default()
+        },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

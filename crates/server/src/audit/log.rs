@@ -1,0 +1,140 @@
+//! The audit log file (`--audit-log FILE`): each event's CloudTrail record as one JSON
+//! line, the file rotated by size (`FILE` → `FILE.1` → … → `FILE.N`).
+
+use crate::error::Error;
+use portcullis_store::EventRecord;
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// An open audit log file.
+pub struct LogFile {
+    path: PathBuf,
+    max_bytes: u64,
+    keep: u32,
+    file: BufWriter<File>,
+    size: u64,
+}
+
+fn open_append(path: &Path) -> Result<(BufWriter<File>, u64), Error> {
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(format!("opening the audit log {}", path.display()), e))?;
+    let size = file
+        .metadata()
+        .map_err(|e| Error::io(format!("reading the size of {}", path.display()), e))?
+        .len();
+    Ok((BufWriter::new(file), size))
+}
+
+fn rotated(path: &Path, n: u32) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{n}"));
+    PathBuf::from(name)
+}
+
+impl LogFile {
+    /// Opens (creating it if missing) the file to append to.
+    pub fn open(path: PathBuf, max_bytes: u64, keep: u32) -> Result<LogFile, Error> {
+        let (file, size) = open_append(&path)?;
+        Ok(LogFile {
+            path,
+            max_bytes: max_bytes.max(1),
+            keep,
+            file,
+            size,
+        })
+    }
+
+    /// Appends the records of `events`, one line each, rotating first when the file is
+    /// full.
+    pub fn append(&mut self, events: &[EventRecord]) -> Result<(), Error> {
+        for e in events {
+            if self.size > 0 && self.size + e.body.len() as u64 + 1 > self.max_bytes {
+                self.rotate()?;
+            }
+            self.file
+                .write_all(e.body.as_bytes())
+                .and_then(|()| self.file.write_all(b"\n"))
+                .map_err(|err| Error::io(format!("writing {}", self.path.display()), err))?;
+            self.size += e.body.len() as u64 + 1;
+        }
+        self.file
+            .flush()
+            .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))
+    }
+
+    fn rotate(&mut self) -> Result<(), Error> {
+        self.file
+            .flush()
+            .map_err(|e| Error::io(format!("writing {}", self.path.display()), e))?;
+        let io = |what: &str, e| Error::io(format!("rotating the audit log: {what}"), e);
+        if self.keep == 0 {
+            std::fs::remove_file(&self.path).map_err(|e| io("removing", e))?;
+        } else {
+            let oldest = rotated(&self.path, self.keep);
+            if oldest.exists() {
+                std::fs::remove_file(&oldest).map_err(|e| io("removing the oldest", e))?;
+            }
+            for n in (1..self.keep).rev() {
+                let from = rotated(&self.path, n);
+                if from.exists() {
+                    std::fs::rename(&from, rotated(&self.path, n + 1))
+                        .map_err(|e| io("renaming", e))?;
+                }
+            }
+            std::fs::rename(&self.path, rotated(&self.path, 1)).map_err(|e| io("renaming", e))?;
+        }
+        let (file, size) = open_append(&self.path)?;
+        self.file = file;
+        self.size = size;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(body: &str) -> EventRecord {
+        EventRecord {
+            event_id: body.into(),
+            account: "1".into(),
+            time: 0,
+            name: String::new(),
+            source: String::new(),
+            username: None,
+            access_key_id: None,
+            read_only: true,
+            principal_arn: None,
+            issuer_arn: None,
+            action: String::new(),
+            resource_arn: None,
+            authorized: false,
+            error_code: None,
+            resources: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn rotates_by_size_and_keeps_n_files() {
+        let dir = std::env::temp_dir().join(format!("portcullis-audit-log-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("audit.jsonl");
+        let mut log = LogFile::open(path.clone(), 16, 2).unwrap();
+        for i in 0..5 {
+            log.append(&[event(&format!("{{\"n\":{i}}}"))]).unwrap();
+            log.append(&[event(&format!("{{\"m\":{i}}}"))]).unwrap();
+        }
+        let read = |p: &Path| std::fs::read_to_string(p).unwrap();
+        assert_eq!(read(&path), "{\"n\":4}\n{\"m\":4}\n");
+        assert_eq!(read(&rotated(&path, 1)), "{\"n\":3}\n{\"m\":3}\n");
+        assert_eq!(read(&rotated(&path, 2)), "{\"n\":2}\n{\"m\":2}\n");
+        assert!(!rotated(&path, 3).exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,459 @@
+//! One request as a CloudTrail record: who called (`userIdentity`), what (`eventSource`,
+//! `eventName`, `requestParameters`), what came of it (`responseElements` or `errorCode`
+//! and `errorMessage`), with secrets left out as AWS leaves them out.
+//!
+//! Format: "CloudTrail record contents for management, data, and network activity events"
+//! and "CloudTrail userIdentity element" in the AWS CloudTrail User Guide.
+
+use crate::auth::session::{SessionClaims, SessionPrincipal};
+use crate::caller::Caller;
+use crate::iam::input::lower_camel;
+use crate::protocol::AwsError;
+use crate::time::iso8601;
+use portcullis_policy::PrincipalKind;
+use portcullis_store::EventRecord;
+use serde_json::{Map, Value, json};
+
+/// The version of the record format written (CloudTrail's `eventVersion`).
+pub const EVENT_VERSION: &str = "1.08";
+
+/// What AWS writes in place of a secret request parameter (a password, a token).
+pub const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+
+/// Request parameters whose values are secrets: written as [`HIDDEN`].
+const SECRET_PARAMETERS: &[&str] = &[
+    "Password",
+    "NewPassword",
+    "OldPassword",
+    "WebIdentityToken",
+    "SAMLAssertion",
+    "TokenCode",
+    "AuthenticationCode1",
+    "AuthenticationCode2",
+    "PrivateKey",
+];
+
+/// Response members that are secrets: never written.
+const SECRET_RESPONSE_MEMBERS: &[&str] = &[
+    "SecretAccessKey",
+    "SessionToken",
+    "Password",
+    "ServicePassword",
+    "PrivateKey",
+    "Base32StringSeed",
+    "QRCodePNG",
+];
+
+/// STS operations that issue credentials: read-only for CloudTrail, but their response
+/// (without the secret and the token) is recorded.
+const ISSUING: &[&str] = &[
+    "AssumeRole",
+    "AssumeRoleWithWebIdentity",
+    "AssumeRoleWithSAML",
+    "GetSessionToken",
+    "GetFederationToken",
+];
+
+/// Everything known about one request when it is answered.
+pub struct Facts<'a> {
+    /// The request ID sent to the client.
+    pub request_id: &'a str,
+    /// When the request arrived (milliseconds since the Unix epoch).
+    pub time: i64,
+    /// The signing name of the service: `iam`, `sts` or `cloudtrail`.
+    pub service: &'a str,
+    /// The client's address.
+    pub source_ip: &'a str,
+    /// The client's `User-Agent`.
+    pub user_agent: &'a str,
+    /// The region the request was signed for, when known.
+    pub region: Option<&'a str>,
+    /// The authenticated caller; `None` when authentication failed.
+    pub caller: Option<&'a Caller>,
+    /// When authentication failed: the access key the request claimed, if it named one.
+    pub claimed_access_key_id: Option<&'a str>,
+    /// The operation, or `""` when the request named none that exists.
+    pub operation: &'a str,
+    /// The decoded input (keyed by the botocore member names), when it decoded.
+    pub input: Option<&'a Value>,
+    /// True when the request passed authentication and authorization.
+    pub authorized: bool,
+    /// The resource the request was authorized against, when it named one.
+    pub resource_arn: Option<String>,
+}
+
+/// True for operations CloudTrail marks `readOnly`.
+pub fn read_only(service: &str, operation: &str) -> bool {
+    service != "iam"
+        || ["Get", "List", "Simulate"]
+            .iter()
+            .any(|p| operation.starts_with(p))
+}
+
+/// The event of a request that was answered with `outcome`.
+pub fn event(
+    account: &str,
+    event_id: String,
+    facts: &Facts<'_>,
+    outcome: Result<&Value, &AwsError>,
+) -> EventRecord {
+    let source = format!("{}.amazonaws.com", facts.service);
+    let read_only = read_only(facts.service, facts.operation);
+    let identity = user_identity(account, facts, outcome.ok());
+    let region = match facts.service {
+        "iam" => "us-east-1",
+        _ => facts.region.unwrap_or("us-east-1"),
+    };
+    let mut record = Map::new();
+    record.insert("eventVersion".into(), json!(EVENT_VERSION));
+    record.insert("userIdentity".into(), identity.json);
+    record.insert("eventTime".into(), json!(iso8601(facts.time)));
+    record.insert("eventSource".into(), json!(source));
+    record.insert("eventName".into(), json!(facts.operation));
+    record.insert("awsRegion".into(), json!(region));
+    record.insert("sourceIPAddress".into(), json!(facts.source_ip));
+    record.insert("userAgent".into(), json!(facts.user_agent));
+    if let Err(e) = outcome {
+        record.insert("errorCode".into(), json!(e.code()));
+        record.insert("errorMessage".into(), json!(e.message()));
+    }
+    record.insert(
+        "requestParameters".into(),
+        facts
+            .input
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
+            .map_or(Value::Null, request_parameters),
+    );
+    let response = match outcome {
+        Ok(v) if !read_only || ISSUING.contains(&facts.operation) => response_elements(v),
+        _ => Value::Null,
+    };
+    record.insert("responseElements".into(), response);
+    record.insert("requestID".into(), json!(facts.request_id));
+    record.insert("eventID".into(), json!(event_id));
+    record.insert("readOnly".into(), json!(read_only));
+    let resources = resources(facts.input, outcome.ok());
+    if facts.service == "sts"
+        && let Some(arn) = facts.resource_arn.as_deref()
+    {
+        record.insert(
+            "resources".into(),
+            json!([{"accountId": account, "type": "AWS::IAM::Role", "ARN": arn}]),
+        );
+    }
+    record.insert("eventType".into(), json!("AwsApiCall"));
+    record.insert("managementEvent".into(), json!(true));
+    record.insert("recipientAccountId".into(), json!(account));
+    record.insert("eventCategory".into(), json!("Management"));
+    let body = Value::Object(record).to_string();
+    EventRecord {
+        event_id,
+        account: account.to_string(),
+        time: facts.time,
+        name: facts.operation.to_string(),
+        source,
+        username: identity.username,
+        access_key_id: identity.access_key_id,
+        read_only,
+        principal_arn: identity.arn,
+        issuer_arn: identity.issuer_arn,
+        action: format!("{}:{}", facts.service, facts.operation),
+        resource_arn: facts.resource_arn.clone(),
+        authorized: facts.authorized,
+        error_code: outcome.err().map(|e| e.code().to_string()),
+        resources,
+        body,
+    }
+}
+
+/// The `userIdentity` element and the columns derived from it.
+struct Identity {
+    json: Value,
+    username: Option<String>,
+    access_key_id: Option<String>,
+    arn: Option<String>,
+    issuer_arn: Option<String>,
+}
+
+fn session_context(claims: &SessionClaims, issuer: Option<Value>) -> Value {
+    let mut context = Map::new();
+    if let Some(issuer) = issuer {
+        context.insert("sessionIssuer".into(), issuer);
+    }
+    context.insert(
+        "attributes".into(),
+        json!({
+            "creationDate": iso8601(claims.issued * 1000),
+            "mfaAuthenticated": if claims.mfa_authenticated_at.is_some() { "true" } else { "false" },
+        }),
+    );
+    if let Some(source) = &claims.source_identity {
+        context.insert("sourceIdentity".into(), json!(source));
+    }
+    Value::Object(context)
+}
+
+fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Identity {
+    let Some(caller) = facts.caller else {
+        let mut json = json!({"type": "Unknown", "accountId": account});
+        if let Some(key) = facts.claimed_access_key_id {
+            json["accessKeyId"] = json!(key);
+        }
+        return Identity {
+            json,
+            username: None,
+            access_key_id: facts.claimed_access_key_id.map(str::to_string),
+            arn: None,
+            issuer_arn: None,
+        };
+    };
+    let key = caller.access_key_id.clone();
+    let claims = caller.session.as_deref();
+    let arn = caller.principal.arn.clone();
+    let (json, username, issuer_arn) = match caller.principal.kind {
+        PrincipalKind::Root => {
+            let mut json = json!({
+                "type": "Root",
+                "principalId": caller.account,
+                "arn": arn,
+                "accountId": caller.account,
+                "accessKeyId": key.clone().unwrap_or_default(),
+            });
+            if let Some(c) = claims {
+                json["sessionContext"] = session_context(c, None);
+            }
+            (json, Some("root".to_string()), None)
+        }
+        PrincipalKind::AssumedRole => {
+            let (role_id, role_arn, role_name, session) = match claims.map(|c| &c.principal) {
+                Some(SessionPrincipal::AssumedRole {
+                    role_id,
+                    role_arn,
+                    role_name,
+                    session_name,
+                }) => (
+                    role_id.as_str(),
+                    role_arn.as_str(),
+                    role_name.as_str(),
+                    session_name.as_str(),
+                ),
+                _ => ("", "", "", ""),
+            };
+            let issuer = json!({
+                "type": "Role",
+                "principalId": role_id,
+                "arn": role_arn,
+                "accountId": caller.account,
+                "userName": role_name,
+            });
+            let mut json = json!({
+                "type": "AssumedRole",
+                "principalId": format!("{role_id}:{session}"),
+                "arn": arn,
+                "accountId": caller.account,
+                "accessKeyId": key.clone().unwrap_or_default(),
+            });
+            if let Some(c) = claims {
+                json["sessionContext"] = session_context(c, Some(issuer));
+            }
+            (json, Some(session.to_string()), Some(role_arn.to_string()))
+        }
+        PrincipalKind::FederatedUser => {
+            let name = caller.principal.name.clone().unwrap_or_default();
+            let (issuer, issuer_arn) = match (&caller.user_id, &caller.user_name) {
+                (Some(id), Some(user)) => {
+                    let user_arn = format!("arn:aws:iam::{}:user/{user}", caller.account);
+                    (
+                        json!({"type": "IAMUser", "principalId": id, "arn": user_arn,
+                               "accountId": caller.account, "userName": user}),
+                        Some(user_arn),
+                    )
+                }
+                _ => {
+                    let root = format!("arn:aws:iam::{}:root", caller.account);
+                    (
+                        json!({"type": "Root", "principalId": caller.account, "arn": root,
+                               "accountId": caller.account}),
+                        Some(root),
+                    )
+                }
+            };
+            let mut json = json!({
+                "type": "FederatedUser",
+                "principalId": format!("{}:{name}", caller.account),
+                "arn": arn,
+                "accountId": caller.account,
+                "accessKeyId": key.clone().unwrap_or_default(),
+            });
+            if let Some(c) = claims {
+                json["sessionContext"] = session_context(c, Some(issuer));
+            }
+            (json, Some(name), issuer_arn)
+        }
+        PrincipalKind::Anonymous => {
+            // An unsigned call (AssumeRoleWithWebIdentity): who it is comes from the token,
+            // known once the call succeeded.
+            let get = |k: &str| output.and_then(|o| o.get(k)).and_then(Value::as_str);
+            match (get("Provider"), get("SubjectFromWebIdentityToken")) {
+                (Some(provider), Some(subject)) => {
+                    let audience = get("Audience").unwrap_or_default();
+                    (
+                        json!({
+                            "type": "WebIdentityUser",
+                            "principalId": format!("{provider}:{audience}:{subject}"),
+                            "userName": subject,
+                            "identityProvider": provider,
+                        }),
+                        Some(subject.to_string()),
+                        None,
+                    )
+                }
+                _ => (json!({"type": "WebIdentityUser"}), None, None),
+            }
+        }
+        _ => {
+            let mut json = json!({
+                "type": "IAMUser",
+                "principalId": caller.user_id.clone().unwrap_or_default(),
+                "arn": arn,
+                "accountId": caller.account,
+                "accessKeyId": key.clone().unwrap_or_default(),
+                "userName": caller.user_name.clone().unwrap_or_default(),
+            });
+            if let Some(c) = claims {
+                json["sessionContext"] = session_context(c, None);
+            }
+            (json, caller.user_name.clone(), None)
+        }
+    };
+    let known = caller.principal.kind != PrincipalKind::Anonymous;
+    Identity {
+        json,
+        username,
+        access_key_id: key,
+        arn: known.then_some(arn),
+        issuer_arn,
+    }
+}
+
+/// The input with member names in lower camel case and secrets hidden.
+fn request_parameters(input: &Value) -> Value {
+    rename(input, &|name, value| {
+        if SECRET_PARAMETERS.contains(&name) {
+            Some(json!(HIDDEN))
+        } else {
+            Some(value)
+        }
+    })
+}
+
+/// The output with member names in lower camel case and secrets left out.
+fn response_elements(output: &Value) -> Value {
+    rename(output, &|name, value| {
+        (!SECRET_RESPONSE_MEMBERS.contains(&name)).then_some(value)
+    })
+}
+
+/// Renames the members of objects (recursively) and lets `keep` replace or drop each.
+fn rename(value: &Value, keep: &dyn Fn(&str, Value) -> Option<Value>) -> Value {
+    match value {
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .filter_map(|(k, v)| Some((lower_camel(k), keep(k, rename(v, keep))?)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| rename(v, keep)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The resources LookupEvents lists for a request: the entities its input names, and the
+/// credentials and sessions its output made.
+fn resources(input: Option<&Value>, output: Option<&Value>) -> Vec<(String, String)> {
+    const NAMED: &[(&str, &str)] = &[
+        ("RoleName", "AWS::IAM::Role"),
+        ("RoleArn", "AWS::IAM::Role"),
+        ("UserName", "AWS::IAM::User"),
+        ("GroupName", "AWS::IAM::Group"),
+        ("PolicyArn", "AWS::IAM::Policy"),
+        ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
+        ("AccessKeyId", "AWS::IAM::AccessKey"),
+        ("OpenIDConnectProviderArn", "AWS::IAM::OIDCProvider"),
+        ("SerialNumber", "AWS::IAM::MFADevice"),
+    ];
+    let mut out = Vec::new();
+    if let Some(input) = input {
+        for (member, kind) in NAMED {
+            if let Some(v) = input.get(*member).and_then(Value::as_str) {
+                out.push((kind.to_string(), v.to_string()));
+            }
+        }
+    }
+    if let Some(output) = output {
+        let key = output
+            .get("Credentials")
+            .or_else(|| output.get("AccessKey"))
+            .and_then(|c| c.get("AccessKeyId"))
+            .and_then(Value::as_str);
+        if let Some(key) = key {
+            out.push(("AWS::IAM::AccessKey".to_string(), key.to_string()));
+        }
+        if let Some(arn) = output
+            .get("AssumedRoleUser")
+            .and_then(|u| u.get("Arn"))
+            .and_then(Value::as_str)
+        {
+            out.push(("AWS::STS::AssumedRole".to_string(), arn.to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_hidden_in_parameters_and_left_out_of_responses() {
+        let input = json!({"UserName": "bob", "Password": "hunter2!", "Tags": [{"Key": "k", "Value": "v"}]});
+        assert_eq!(
+            request_parameters(&input),
+            json!({"userName": "bob", "password": HIDDEN, "tags": [{"key": "k", "value": "v"}]})
+        );
+        let output = json!({"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s3cr3t",
+            "SessionToken": "tok", "Expiration": "2026-01-01T00:00:00Z"}});
+        let text = response_elements(&output).to_string();
+        assert!(!text.contains("s3cr3t") && !text.contains("tok"), "{text}");
+        assert!(text.contains("\"accessKeyId\":\"ASIA1\""), "{text}");
+    }
+
+    #[test]
+    fn read_only_follows_cloudtrail() {
+        assert!(read_only("iam", "GetRole"));
+        assert!(read_only("iam", "ListRoles"));
+        assert!(!read_only("iam", "CreateRole"));
+        assert!(read_only("sts", "AssumeRole"));
+        assert!(read_only("cloudtrail", "LookupEvents"));
+    }
+
+    #[test]
+    fn resources_come_from_the_input_and_the_credentials_made() {
+        let input = json!({"RoleArn": "arn:aws:iam::1:role/R", "RoleSessionName": "s"});
+        let output = json!({"Credentials": {"AccessKeyId": "ASIAX"},
+            "AssumedRoleUser": {"Arn": "arn:aws:sts::1:assumed-role/R/s"}});
+        assert_eq!(
+            resources(Some(&input), Some(&output)),
+            vec![
+                (
+                    "AWS::IAM::Role".to_string(),
+                    "arn:aws:iam::1:role/R".to_string()
+                ),
+                ("AWS::IAM::AccessKey".to_string(), "ASIAX".to_string()),
+                (
+                    "AWS::STS::AssumedRole".to_string(),
+                    "arn:aws:sts::1:assumed-role/R/s".to_string()
+                ),
+            ]
+        );
+    }
+}

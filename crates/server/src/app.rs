@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, EventQuery, EventRecord, EventSync, KeyLastUsed,
-    KeyStatus, RoleLastUsed, SqliteStore, Store, StoredEvent,
+    AccessKey, Account, Change, Entities, EventQuery, EventRecord, KeyLastUsed, KeyStatus,
+    RoleLastUsed, SqliteStore, Store, StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -67,12 +67,7 @@ impl App {
                 Some(dir) => {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                    let sync = if config.audit.sync_always {
-                        EventSync::Always
-                    } else {
-                        EventSync::Periodic
-                    };
-                    let store = SqliteStore::open_with(&dir.join("portcullis.db"), sync).await?;
+                    let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
                     let key = match &config.server_key {
                         Some(k) => ServerKey::from_base64(k)?,
                         None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
@@ -111,7 +106,7 @@ impl App {
         if let Some(id) = crate::auth::oidc::provider_id(issuer.url()) {
             oidc_keys.register(id, issuer.key_set().clone());
         }
-        let trail = Trail::start(store.clone(), &config.audit)?;
+        let trail = Trail::start(store.clone(), config.data_dir.as_deref(), &config.audit).await?;
         let app = App {
             config,
             store,
@@ -192,6 +187,7 @@ impl App {
 
     /// The audit events `query` selects, newest first.
     pub async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
+        self.trail.flush().await?;
         Ok(self.store.events(query).await?)
     }
 

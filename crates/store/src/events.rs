@@ -1,5 +1,6 @@
-//! The audit trail as stored: one append-only row per request, holding the CloudTrail
-//! record as JSON and the columns that lookups filter on.
+//! The audit trail as stored: each request's CloudTrail record as JSON with the columns
+//! that lookups filter on, written as one line ([`EventRecord::line`]), appended in
+//! batches ([`EventBatch`]) and never changed.
 
 /// One recorded request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,4 +88,155 @@ pub struct StoredEvent {
     pub position: i64,
     /// The event.
     pub event: EventRecord,
+}
+
+/// Events appended together: their lines ([`EventRecord::line`]) one after the other.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventBatch {
+    /// The events' lines, each ending in a newline, oldest first.
+    pub lines: Vec<u8>,
+    /// How many events the lines hold.
+    pub count: usize,
+    /// The earliest event time in the batch (milliseconds since the Unix epoch).
+    pub first_time: i64,
+    /// The latest event time in the batch.
+    pub last_time: i64,
+    /// Where the batch ends in the writer's journal, when the events came from one: the
+    /// store keeps the largest ([`crate::Store::journal_end`]), so that what a crash
+    /// leaves in the journal is moved once.
+    pub journal_end: Option<i64>,
+}
+
+impl EventBatch {
+    /// Adds an event's line (made by [`EventRecord::line`]) at time `time`.
+    pub fn push_line(&mut self, line: &[u8], time: i64) {
+        if self.count == 0 {
+            self.first_time = time;
+            self.last_time = time;
+        } else {
+            self.first_time = self.first_time.min(time);
+            self.last_time = self.last_time.max(time);
+        }
+        self.lines.extend_from_slice(line);
+        self.count += 1;
+    }
+
+    /// The lines of the batch, oldest first, without their newlines (a line cut short,
+    /// without its newline, is left out).
+    pub fn each_line(&self) -> impl DoubleEndedIterator<Item = &[u8]> {
+        complete_lines(&self.lines)
+    }
+}
+
+/// The complete lines of `bytes` (each ended by a newline), without their newlines.
+pub fn complete_lines(bytes: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+    let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    bytes[..complete]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+}
+
+/// The columns of an event in its line, in order (everything but the record).
+type Columns = (
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    bool,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+    bool,
+    Option<String>,
+    Vec<(String, String)>,
+);
+
+impl EventRecord {
+    /// The event as one line: its columns as a JSON array, a tab, the CloudTrail record
+    /// (compact JSON, which never holds a raw tab or newline), and a newline.
+    pub fn line(&self) -> Vec<u8> {
+        let mut line = Vec::with_capacity(self.body.len() + 512);
+        let columns = (
+            &self.event_id,
+            &self.account,
+            self.time,
+            &self.name,
+            &self.source,
+            &self.username,
+            &self.access_key_id,
+            self.read_only,
+            &self.principal_arn,
+            &self.issuer_arn,
+            &self.action,
+            &self.resource_arn,
+            self.authorized,
+            &self.error_code,
+            &self.resources,
+        );
+        serde_json::to_writer(&mut line, &columns).expect("strings and numbers serialize");
+        line.push(b'\t');
+        line.extend_from_slice(self.body.as_bytes());
+        line.push(b'\n');
+        line
+    }
+
+    /// The event of a line (without its newline); `None` when the line is damaged.
+    pub fn from_line(line: &[u8]) -> Option<EventRecord> {
+        let tab = line.iter().position(|b| *b == b'\t')?;
+        let c: Columns = serde_json::from_slice(&line[..tab]).ok()?;
+        let body = std::str::from_utf8(&line[tab + 1..]).ok()?.to_string();
+        Some(EventRecord {
+            event_id: c.0,
+            account: c.1,
+            time: c.2,
+            name: c.3,
+            source: c.4,
+            username: c.5,
+            access_key_id: c.6,
+            read_only: c.7,
+            principal_arn: c.8,
+            issuer_arn: c.9,
+            action: c.10,
+            resource_arn: c.11,
+            authorized: c.12,
+            error_code: c.13,
+            resources: c.14,
+            body,
+        })
+    }
+
+    /// The record part of a line (without its newline).
+    pub fn body_of_line(line: &[u8]) -> &[u8] {
+        line.iter()
+            .position(|b| *b == b'\t')
+            .map_or(&[][..], |tab| &line[tab + 1..])
+    }
+}
+
+impl EventQuery {
+    /// True when `event` is one the query selects (its account, time range and
+    /// attributes; positions and limits are the caller's).
+    pub fn matches(&self, event: &EventRecord) -> bool {
+        event.account == self.account
+            && self.start.is_none_or(|t| event.time >= t)
+            && self.end.is_none_or(|t| event.time <= t)
+            && self.attributes.iter().all(|(attribute, value)| {
+                let is = |v: &Option<String>| v.as_deref() == Some(value.as_str());
+                match attribute {
+                    EventAttribute::EventId => event.event_id == *value,
+                    EventAttribute::EventName => event.name == *value,
+                    EventAttribute::EventSource => event.source == *value,
+                    EventAttribute::Username => is(&event.username),
+                    EventAttribute::AccessKeyId => is(&event.access_key_id),
+                    EventAttribute::ReadOnly => event.read_only == (value == "true"),
+                    EventAttribute::ResourceName => event.resources.iter().any(|(_, n)| n == value),
+                    EventAttribute::ResourceType => event.resources.iter().any(|(t, _)| t == value),
+                    EventAttribute::Principal => is(&event.principal_arn) || is(&event.issuer_arn),
+                }
+            })
+    }
 }

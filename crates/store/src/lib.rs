@@ -11,8 +11,8 @@
 //! account's entities in memory, indexed for reads, kept in step with what is committed.
 //!
 //! Beside the entities the store keeps the audit trail: [`EventRecord`]s, appended in
-//! batches and never changed, read back newest first by [`EventQuery`], removed only by
-//! retention ([`Store::prune_events`]).
+//! batches ([`EventBatch`], kept as blocks of lines) and never changed, read back newest
+//! first by [`EventQuery`], removed only by retention ([`Store::prune_events`]).
 
 mod entities;
 mod entity;
@@ -31,9 +31,11 @@ pub use entity::{
     SigningCertificate, SshPublicKey, Tag, Task, User,
 };
 pub use error::StoreError;
-pub use events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
+pub use events::{
+    EventAttribute, EventBatch, EventQuery, EventRecord, StoredEvent, complete_lines,
+};
 pub use record::{Change, Entity, Kind, Record};
-pub use sqlite::{EventSync, SqliteStore};
+pub use sqlite::SqliteStore;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -50,14 +52,16 @@ pub trait Store: Send + Sync {
     /// are on disk; when it fails, none is.
     fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
 
-    /// Appends audit events: when the future resolves `Ok`, all of them are committed
-    /// (on disk, or written to the database file and on disk at the next
-    /// [`Store::sync_events`], as the store was opened: see [`EventSync`]); when it fails,
-    /// some may be.
-    fn append_events<'a>(&'a self, events: &'a [EventRecord]) -> StoreFuture<'a, ()>;
+    /// Appends a batch of audit events, in order after every event appended before:
+    /// when the future resolves `Ok`, all of them are committed (written to the database,
+    /// and on disk at the latest after the next [`Store::sync_events`]); when it fails,
+    /// none is.
+    fn append_events<'a>(&'a self, batch: &'a EventBatch) -> StoreFuture<'a, ()>;
 
-    /// Syncs committed events to disk, when commits of events do not (see
-    /// [`EventSync`]).
+    /// The largest [`EventBatch::journal_end`] appended, if any.
+    fn journal_end(&self) -> StoreFuture<'_, Option<i64>>;
+
+    /// Syncs committed events to disk.
     fn sync_events(&self) -> StoreFuture<'_, ()>;
 
     /// The events `query` selects, newest first.

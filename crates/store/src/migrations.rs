@@ -41,4 +41,23 @@ pub(crate) const MIGRATIONS: &[(i64, &str)] = &[
     CREATE TRIGGER events_append_only BEFORE UPDATE ON events
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
     ),
+    // The audit trail in blocks: one row per batch of events, their lines
+    // (`EventRecord::line`) one after the other, so that appending costs one insert per
+    // batch rather than one per event (with its index updates). `journal_end` is where
+    // the batch ended in the server's journal. The rows of `events` are moved into blocks
+    // by `SqliteStore::migrate` when this migration applies, and the table dropped.
+    (
+        3,
+        "CREATE TABLE event_blocks (
+        position INTEGER PRIMARY KEY,
+        first_time BIGINT NOT NULL,
+        last_time BIGINT NOT NULL,
+        count INTEGER NOT NULL,
+        journal_end BIGINT,
+        lines BLOB NOT NULL
+    );
+    CREATE INDEX event_blocks_by_time ON event_blocks (last_time);
+    CREATE TRIGGER event_blocks_append_only BEFORE UPDATE ON event_blocks
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+    ),
 ];

@@ -1,11 +1,11 @@
 //! The embedded store: SQLite in WAL mode with synchronous commits for entities. Audit
 //! events go through a second connection to the same file whose commits are synced to
-//! disk either each time ([`EventSync::Always`]) or at the next [`Store::sync_events`]
-//! ([`EventSync::Periodic`]); either way a committed event is in the WAL file, so it
+//! disk at the next [`Store::sync_events`] (`synchronous = NORMAL`: a commit is written to
+//! the WAL file, which a checkpoint syncs); a committed event is in the WAL file, so it
 //! survives the death of the process.
 
 use crate::error::StoreError;
-use crate::events::{EventAttribute, EventQuery, EventRecord, StoredEvent};
+use crate::events::{EventBatch, EventQuery, EventRecord, StoredEvent, complete_lines};
 use crate::migrations::MIGRATIONS;
 use crate::record::{Change, Kind, Record};
 use crate::{Store, StoreFuture};
@@ -17,18 +17,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The columns of an event row that an insert binds.
-const EVENT_COLUMNS: usize = 16;
+/// The most events one row of `event_blocks` holds.
+const BLOCK_EVENTS: usize = 4_096;
 
-/// When committed audit events reach the disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventSync {
-    /// At each commit (`synchronous = FULL`).
-    Always,
-    /// At the next [`Store::sync_events`] (`synchronous = NORMAL`: a commit is written to
-    /// the WAL file, which a checkpoint syncs).
-    Periodic,
-}
+/// An event's position is its block's position shifted by this much, plus its index in
+/// the block.
+const BLOCK_SHIFT: u32 = 20;
+
+/// How many blocks a lookup reads at a time.
+const BLOCKS_PER_READ: i64 = 16;
 
 /// Records in an SQLite database file, or in memory.
 pub struct SqliteStore {
@@ -39,14 +36,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating it if missing) the database file and applies pending migrations.
-    /// Audit events are synced periodically ([`EventSync::Periodic`]).
     pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_with(path, EventSync::Periodic).await
-    }
-
-    /// Opens (creating it if missing) the database file, with audit events synced as
-    /// `sync` says, and applies pending migrations.
-    pub async fn open_with(path: &Path, sync: EventSync) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -61,10 +51,7 @@ impl SqliteStore {
             pool,
             events: SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.synchronous(match sync {
-                    EventSync::Always => SqliteSynchronous::Full,
-                    EventSync::Periodic => SqliteSynchronous::Normal,
-                }))
+                .connect_with(options.synchronous(SqliteSynchronous::Normal))
                 .await?,
             path: Some(path.to_path_buf()),
         };
@@ -109,6 +96,9 @@ impl SqliteStore {
             }
             let mut tx = self.pool.begin().await?;
             sqlx::query(*sql).execute(&mut *tx).await?;
+            if *version == 3 {
+                events_into_blocks(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(version)
                 .bind(now_millis())
@@ -125,6 +115,65 @@ fn now_millis() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or_default()
+}
+
+/// Moves the rows of the `events` table (migration 2) into `event_blocks` (migration 3),
+/// in order, and drops the table.
+async fn events_into_blocks(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT event_id, account_id, event_time, event_name, event_source, username,
+            access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
+            error_code, resources, body
+         FROM events ORDER BY position",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for chunk in rows.chunks(BLOCK_EVENTS) {
+        let mut batch = EventBatch::default();
+        for r in chunk {
+            let resources: Vec<serde_json::Value> = serde_json::from_str(r.get::<&str, _>(14))
+                .map_err(|e| StoreError::Corrupt(format!("event resources: {e}")))?;
+            let event = EventRecord {
+                event_id: r.get(0),
+                account: r.get(1),
+                time: r.get(2),
+                name: r.get(3),
+                source: r.get(4),
+                username: r.get(5),
+                access_key_id: r.get(6),
+                read_only: r.get(7),
+                principal_arn: r.get(8),
+                issuer_arn: r.get(9),
+                action: r.get(10),
+                resource_arn: r.get(11),
+                authorized: r.get(12),
+                error_code: r.get(13),
+                resources: resources
+                    .iter()
+                    .map(|v| {
+                        let field =
+                            |k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string();
+                        (field("type"), field("name"))
+                    })
+                    .collect(),
+                body: r.get(15),
+            };
+            batch.push_line(&event.line(), event.time);
+        }
+        sqlx::query(
+            "INSERT INTO event_blocks (first_time, last_time, count, lines) VALUES (?, ?, ?, ?)",
+        )
+        .bind(batch.first_time)
+        .bind(batch.last_time)
+        .bind(batch.count as i64)
+        .bind(&batch.lines)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DROP TABLE events").execute(&mut **tx).await?;
+    Ok(())
 }
 
 impl Store for SqliteStore {
@@ -198,72 +247,50 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append_events<'a>(&'a self, events: &'a [EventRecord]) -> StoreFuture<'a, ()> {
+    fn append_events<'a>(&'a self, batch: &'a EventBatch) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            if events.is_empty() {
+            if batch.count == 0 {
                 return Ok(());
             }
-            // Multi-row inserts of up to 256 rows, each its own transaction (a batch need
-            // not be atomic: each event only has to be committed before its answer), so a
-            // batch is usually one statement; only five statement texts to prepare.
-            let mut rest = events;
+            // One transaction, one row per block of at most BLOCK_EVENTS lines: a block
+            // costs one insert however many events it holds.
+            let mut tx = self.events.begin().await?;
+            let mut rest = &batch.lines[..];
             while !rest.is_empty() {
-                let rows = [256, 64, 16, 4, 1]
-                    .into_iter()
-                    .find(|n| *n <= rest.len())
-                    .unwrap_or(1);
-                let (chunk, tail) = rest.split_at(rows);
+                let mut end = 0;
+                let mut count = 0;
+                while count < BLOCK_EVENTS && end < rest.len() {
+                    end += rest[end..]
+                        .iter()
+                        .position(|b| *b == b'\n')
+                        .map_or(rest.len() - end, |i| i + 1);
+                    count += 1;
+                }
+                let (block, tail) = rest.split_at(end);
                 rest = tail;
-                let mut sql = String::from(
-                    "INSERT INTO events (event_id, account_id, event_time, event_name, event_source, username,
-                        access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
-                        error_code, resources, body) VALUES ",
-                );
-                for i in 0..rows {
-                    if i > 0 {
-                        sql.push(',');
-                    }
-                    sql.push('(');
-                    for c in 0..EVENT_COLUMNS {
-                        if c > 0 {
-                            sql.push(',');
-                        }
-                        sql.push_str(&format!("${}", i * EVENT_COLUMNS + c + 1));
-                    }
-                    sql.push(')');
-                }
-                // A retried batch may hold events already committed: they stay as they are.
-                sql.push_str(" ON CONFLICT (event_id) DO NOTHING");
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for e in chunk {
-                    let resources = serde_json::to_string(
-                        &e.resources
-                            .iter()
-                            .map(|(t, n)| serde_json::json!({"type": t, "name": n}))
-                            .collect::<Vec<_>>(),
-                    )
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    q = q
-                        .bind(&e.event_id)
-                        .bind(&e.account)
-                        .bind(e.time)
-                        .bind(&e.name)
-                        .bind(&e.source)
-                        .bind(&e.username)
-                        .bind(&e.access_key_id)
-                        .bind(e.read_only)
-                        .bind(&e.principal_arn)
-                        .bind(&e.issuer_arn)
-                        .bind(&e.action)
-                        .bind(&e.resource_arn)
-                        .bind(e.authorized)
-                        .bind(&e.error_code)
-                        .bind(resources)
-                        .bind(&e.body);
-                }
-                q.execute(&self.events).await?;
+                sqlx::query(
+                    "INSERT INTO event_blocks (first_time, last_time, count, journal_end, lines)
+                     VALUES (?, ?, ?, ?, ?)",
+                )
+                .bind(batch.first_time)
+                .bind(batch.last_time)
+                .bind(count as i64)
+                .bind(batch.journal_end)
+                .bind(block)
+                .execute(&mut *tx)
+                .await?;
             }
+            tx.commit().await?;
             Ok(())
+        })
+    }
+
+    fn journal_end(&self) -> StoreFuture<'_, Option<i64>> {
+        Box::pin(async move {
+            let row = sqlx::query("SELECT MAX(journal_end) FROM event_blocks")
+                .fetch_one(&self.events)
+                .await?;
+            Ok(row.get(0))
         })
     }
 
@@ -281,108 +308,66 @@ impl Store for SqliteStore {
 
     fn events<'a>(&'a self, query: &'a EventQuery) -> StoreFuture<'a, Vec<StoredEvent>> {
         Box::pin(async move {
-            let mut sql = String::from(
-                "SELECT position, event_id, account_id, event_time, event_name, event_source, username,
-                    access_key_id, read_only, principal_arn, issuer_arn, action, resource_arn, authorized,
-                    error_code, resources, body
-                 FROM events WHERE account_id = $1",
-            );
-            let mut n = 1;
-            let mut next = |sql: &mut String, clause: &str| {
-                n += 1;
-                sql.push_str(&clause.replace('?', &format!("${n}")));
-            };
-            if query.start.is_some() {
-                next(&mut sql, " AND event_time >= ?");
-            }
-            if query.end.is_some() {
-                next(&mut sql, " AND event_time <= ?");
-            }
-            if query.before.is_some() {
-                next(&mut sql, " AND position < ?");
-            }
-            for (attribute, _) in &query.attributes {
-                let clause = match attribute {
-                    EventAttribute::EventId => " AND event_id = ?",
-                    EventAttribute::EventName => " AND event_name = ?",
-                    EventAttribute::EventSource => " AND event_source = ?",
-                    EventAttribute::Username => " AND username = ?",
-                    EventAttribute::AccessKeyId => " AND access_key_id = ?",
-                    EventAttribute::ReadOnly => " AND read_only = (? = 'true')",
-                    EventAttribute::ResourceName => {
-                        " AND EXISTS (SELECT 1 FROM json_each(events.resources) WHERE json_extract(value, '$.name') = ?)"
+            let mask = (1i64 << BLOCK_SHIFT) - 1;
+            let mut found = Vec::new();
+            let mut below = query.before.map_or(i64::MAX, |p| p >> BLOCK_SHIFT);
+            let mut skip_from = query.before.map(|p| p & mask);
+            loop {
+                let rows = sqlx::query(
+                    "SELECT position, lines FROM event_blocks
+                     WHERE position <= ? AND last_time >= ? AND first_time <= ?
+                     ORDER BY position DESC LIMIT ?",
+                )
+                .bind(below)
+                .bind(query.start.unwrap_or(i64::MIN))
+                .bind(query.end.unwrap_or(i64::MAX))
+                .bind(BLOCKS_PER_READ)
+                .fetch_all(&self.events)
+                .await?;
+                for row in &rows {
+                    let block: i64 = row.get(0);
+                    let lines: Vec<&[u8]> = complete_lines(row.get::<&[u8], _>(1)).collect();
+                    let until = match skip_from.take() {
+                        Some(index) if block == below => (index as usize).min(lines.len()),
+                        _ => lines.len(),
+                    };
+                    for (index, line) in lines[..until].iter().enumerate().rev() {
+                        let event = EventRecord::from_line(line).ok_or_else(|| {
+                            StoreError::Corrupt(format!("audit event {index} of block {block}"))
+                        })?;
+                        if query.matches(&event) {
+                            found.push(StoredEvent {
+                                position: (block << BLOCK_SHIFT) | index as i64,
+                                event,
+                            });
+                            if found.len() == query.limit {
+                                return Ok(found);
+                            }
+                        }
                     }
-                    EventAttribute::ResourceType => {
-                        " AND EXISTS (SELECT 1 FROM json_each(events.resources) WHERE json_extract(value, '$.type') = ?)"
-                    }
-                    EventAttribute::Principal => " AND ? IN (principal_arn, issuer_arn)",
-                };
-                next(&mut sql, clause);
+                    below = block - 1;
+                }
+                if (rows.len() as i64) < BLOCKS_PER_READ {
+                    return Ok(found);
+                }
             }
-            sql.push_str(" ORDER BY position DESC");
-            if query.limit > 0 {
-                sql.push_str(&format!(" LIMIT {}", query.limit));
-            }
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&query.account);
-            if let Some(t) = query.start {
-                q = q.bind(t);
-            }
-            if let Some(t) = query.end {
-                q = q.bind(t);
-            }
-            if let Some(p) = query.before {
-                q = q.bind(p);
-            }
-            for (_, value) in &query.attributes {
-                q = q.bind(value);
-            }
-            let rows = q.fetch_all(&self.pool).await?;
-            rows.iter()
-                .map(|r| {
-                    let resources: Vec<serde_json::Value> =
-                        serde_json::from_str(r.get::<&str, _>(15))
-                            .map_err(|e| StoreError::Corrupt(format!("event resources: {e}")))?;
-                    Ok(StoredEvent {
-                        position: r.get(0),
-                        event: EventRecord {
-                            event_id: r.get(1),
-                            account: r.get(2),
-                            time: r.get(3),
-                            name: r.get(4),
-                            source: r.get(5),
-                            username: r.get(6),
-                            access_key_id: r.get(7),
-                            read_only: r.get(8),
-                            principal_arn: r.get(9),
-                            issuer_arn: r.get(10),
-                            action: r.get(11),
-                            resource_arn: r.get(12),
-                            authorized: r.get(13),
-                            error_code: r.get(14),
-                            resources: resources
-                                .iter()
-                                .map(|v| {
-                                    let field = |k: &str| {
-                                        v.get(k).and_then(|x| x.as_str()).unwrap_or("").to_string()
-                                    };
-                                    (field("type"), field("name"))
-                                })
-                                .collect(),
-                            body: r.get(16),
-                        },
-                    })
-                })
-                .collect()
         })
     }
 
     fn prune_events(&self, before: i64) -> StoreFuture<'_, u64> {
         Box::pin(async move {
-            let done = sqlx::query("DELETE FROM events WHERE event_time < $1")
+            let mut tx = self.events.begin().await?;
+            let row =
+                sqlx::query("SELECT COALESCE(SUM(count), 0) FROM event_blocks WHERE last_time < ?")
+                    .bind(before)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            sqlx::query("DELETE FROM event_blocks WHERE last_time < ?")
                 .bind(before)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
-            Ok(done.rows_affected())
+            tx.commit().await?;
+            Ok(row.get::<i64, _>(0) as u64)
         })
     }
 
@@ -414,6 +399,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
     use crate::entity::Account;
+    use crate::events::EventAttribute;
 
     #[tokio::test]
     async fn commits_survive_reopening() {
@@ -497,17 +483,37 @@ mod tests {
         }
     }
 
+    fn batch(events: &[EventRecord], journal_end: Option<i64>) -> EventBatch {
+        let mut batch = EventBatch {
+            journal_end,
+            ..EventBatch::default()
+        };
+        for e in events {
+            batch.push_line(&e.line(), e.time);
+        }
+        batch
+    }
+
     #[tokio::test]
     async fn events_are_appended_filtered_paged_and_pruned_but_never_updated() {
         let store = SqliteStore::in_memory().await.unwrap();
+        assert_eq!(store.journal_end().await.unwrap(), None);
+        let first = [
+            event("a", 1_000, "GetRole", &[("AWS::IAM::Role", "Admin")]),
+            event("b", 2_000, "CreateUser", &[("AWS::IAM::User", "bob")]),
+        ];
+        store.append_events(&batch(&first, Some(40))).await.unwrap();
+        let second = [event(
+            "c",
+            3_000,
+            "GetRole",
+            &[("AWS::IAM::Role", "Reader")],
+        )];
         store
-            .append_events(&[
-                event("a", 1_000, "GetRole", &[("AWS::IAM::Role", "Admin")]),
-                event("b", 2_000, "CreateUser", &[("AWS::IAM::User", "bob")]),
-                event("c", 3_000, "GetRole", &[("AWS::IAM::Role", "Reader")]),
-            ])
+            .append_events(&batch(&second, Some(60)))
             .await
             .unwrap();
+        assert_eq!(store.journal_end().await.unwrap(), Some(60));
         let ids = |found: Vec<StoredEvent>| -> Vec<String> {
             found.into_iter().map(|e| e.event.event_id).collect()
         };
@@ -538,25 +544,15 @@ mod tests {
             ..EventQuery::default()
         };
         assert_eq!(ids(store.events(&q).await.unwrap()), ["b"]);
+        q.account = "2".into();
+        assert!(store.events(&q).await.unwrap().is_empty());
         assert!(
-            sqlx::query("UPDATE events SET body = 'x'")
+            sqlx::query("UPDATE event_blocks SET lines = x'00'")
                 .execute(&store.pool)
                 .await
                 .is_err(),
             "the trail is append-only"
         );
-        store
-            .append_events(&[event("a", 9, "GetRole", &[])])
-            .await
-            .unwrap();
-        q = EventQuery {
-            account: "1".into(),
-            attributes: vec![(EventAttribute::EventId, "a".into())],
-            ..EventQuery::default()
-        };
-        let again = store.events(&q).await.unwrap();
-        assert_eq!(again.len(), 1, "an event appended again is kept once");
-        assert_eq!(again[0].event.time, 1_000, "and as it was first committed");
         assert_eq!(store.prune_events(2_500).await.unwrap(), 2);
         q = EventQuery {
             account: "1".into(),
@@ -566,12 +562,76 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_large_batch_is_inserted_whole_and_in_order() {
+    async fn a_large_batch_is_stored_whole_in_blocks_and_read_in_order() {
         let store = SqliteStore::in_memory().await.unwrap();
-        let batch: Vec<EventRecord> = (0..85)
-            .map(|i| event(&format!("e{i:02}"), i, "GetUser", &[]))
+        let events: Vec<EventRecord> = (0..BLOCK_EVENTS as i64 * 2 + 5)
+            .map(|i| event(&format!("e{i:05}"), i, "GetUser", &[]))
             .collect();
-        store.append_events(&batch).await.unwrap();
+        store.append_events(&batch(&events, None)).await.unwrap();
+        let blocks: i64 = sqlx::query("SELECT COUNT(*) FROM event_blocks")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(blocks, 3);
+        let mut query = EventQuery {
+            account: "1".into(),
+            limit: 1_000,
+            ..EventQuery::default()
+        };
+        let mut ids = Vec::new();
+        loop {
+            let page = store.events(&query).await.unwrap();
+            let Some(last) = page.last() else { break };
+            query.before = Some(last.position);
+            ids.extend(page.into_iter().map(|e| e.event.event_id));
+        }
+        ids.reverse();
+        let want: Vec<String> = events.into_iter().map(|e| e.event_id).collect();
+        assert_eq!(ids, want);
+    }
+
+    #[tokio::test]
+    async fn events_of_an_older_database_move_into_blocks() {
+        let dir = std::env::temp_dir().join(format!("portcullis-store-v2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let _ = std::fs::remove_file(&path);
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap();
+            sqlx::query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+                .execute(&pool)
+                .await
+                .unwrap();
+            for (version, sql) in &MIGRATIONS[..2] {
+                sqlx::query(*sql).execute(&pool).await.unwrap();
+                sqlx::query("INSERT INTO schema_migrations VALUES (?, 0)")
+                    .bind(version)
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            sqlx::query(
+                "INSERT INTO events (event_id, account_id, event_time, event_name, event_source,
+                    read_only, action, authorized, resources, body)
+                 VALUES ('old1', '1', 5, 'GetRole', 'iam.amazonaws.com', 1, 'iam:GetRole', 1,
+                    '[{\"type\":\"AWS::IAM::Role\",\"name\":\"Admin\"}]', '{\"eventName\":\"GetRole\"}'),
+                        ('old2', '1', 6, 'CreateUser', 'iam.amazonaws.com', 0, 'iam:CreateUser', 1,
+                    '[]', '{}')",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
         let found = store
             .events(&EventQuery {
                 account: "1".into(),
@@ -579,8 +639,14 @@ mod tests {
             })
             .await
             .unwrap();
-        let ids: Vec<String> = found.into_iter().rev().map(|e| e.event.event_id).collect();
-        let want: Vec<String> = batch.into_iter().map(|e| e.event_id).collect();
-        assert_eq!(ids, want);
+        let ids: Vec<_> = found.iter().map(|e| e.event.event_id.as_str()).collect();
+        assert_eq!(ids, ["old2", "old1"]);
+        assert_eq!(
+            found[1].event.resources,
+            [("AWS::IAM::Role".to_string(), "Admin".to_string())]
+        );
+        assert_eq!(found[1].event.body, r#"{"eventName":"GetRole"}"#);
+        drop(store);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

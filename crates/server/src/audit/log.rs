@@ -2,7 +2,6 @@
 //! line, the file rotated by size (`FILE` → `FILE.1` → … → `FILE.N`).
 
 use crate::error::Error;
-use portcullis_store::EventRecord;
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -48,18 +47,18 @@ impl LogFile {
         })
     }
 
-    /// Appends the records of `events`, one line each, rotating first when the file is
-    /// full.
-    pub fn append(&mut self, events: &[EventRecord]) -> Result<(), Error> {
-        for e in events {
-            if self.size > 0 && self.size + e.body.len() as u64 + 1 > self.max_bytes {
+    /// Appends `records` (CloudTrail records as JSON), one line each, rotating first
+    /// when the file is full.
+    pub fn append<'a>(&mut self, records: impl Iterator<Item = &'a [u8]>) -> Result<(), Error> {
+        for record in records {
+            if self.size > 0 && self.size + record.len() as u64 + 1 > self.max_bytes {
                 self.rotate()?;
             }
             self.file
-                .write_all(e.body.as_bytes())
+                .write_all(record)
                 .and_then(|()| self.file.write_all(b"\n"))
                 .map_err(|err| Error::io(format!("writing {}", self.path.display()), err))?;
-            self.size += e.body.len() as u64 + 1;
+            self.size += record.len() as u64 + 1;
         }
         self.file
             .flush()
@@ -98,27 +97,6 @@ impl LogFile {
 mod tests {
     use super::*;
 
-    fn event(body: &str) -> EventRecord {
-        EventRecord {
-            event_id: body.into(),
-            account: "1".into(),
-            time: 0,
-            name: String::new(),
-            source: String::new(),
-            username: None,
-            access_key_id: None,
-            read_only: true,
-            principal_arn: None,
-            issuer_arn: None,
-            action: String::new(),
-            resource_arn: None,
-            authorized: false,
-            error_code: None,
-            resources: Vec::new(),
-            body: body.into(),
-        }
-    }
-
     #[test]
     fn rotates_by_size_and_keeps_n_files() {
         let dir = std::env::temp_dir().join(format!("portcullis-audit-log-{}", std::process::id()));
@@ -127,8 +105,10 @@ mod tests {
         let path = dir.join("audit.jsonl");
         let mut log = LogFile::open(path.clone(), 16, 2).unwrap();
         for i in 0..5 {
-            log.append(&[event(&format!("{{\"n\":{i}}}"))]).unwrap();
-            log.append(&[event(&format!("{{\"m\":{i}}}"))]).unwrap();
+            log.append([format!("{{\"n\":{i}}}").as_bytes()].into_iter())
+                .unwrap();
+            log.append([format!("{{\"m\":{i}}}").as_bytes()].into_iter())
+                .unwrap();
         }
         let read = |p: &Path| std::fs::read_to_string(p).unwrap();
         assert_eq!(read(&path), "{\"n\":4}\n{\"m\":4}\n");

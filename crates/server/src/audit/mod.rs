@@ -6,20 +6,24 @@
 //!
 //! # Durability contract
 //!
-//! A response is sent only after the event of its request is committed to the store. By
-//! default the commit is written to SQLite's WAL file but synced to disk at most
-//! [`SYNC_EVERY`] later: every answered request has its event after a crash of the
-//! process (SIGKILL, a panic, the OOM killer), and after a crash of the machine every
-//! request answered more than [`SYNC_EVERY`] before it. With `--audit-sync always` each
-//! commit is synced before the answers wait for it, so a crash of the machine loses no
-//! answered request's event either, at the cost of a disk sync per batch. A request cut
-//! off before its answer may or may not have its event, and a write committed just before
-//! a crash may lack its event (its client got no answer). Events are queued to one writer
-//! ([`Trail`]) that commits whatever is waiting together (a group commit), so concurrent
-//! requests share one commit; the queue is bounded, so a flood of requests waits for the
-//! store rather than dropping events. The file copy is written after the commit and is
-//! not synced: the store is the record of truth.
+//! With a data directory, a response is sent only after the event of its request is
+//! written to the audit journal ([`journal`]), a file in the data directory: every
+//! answered request has its event after a crash of the process (SIGKILL, a panic, the OOM
+//! killer). The journal is synced to disk at most [`SYNC_EVERY`] later, so a crash of the
+//! machine keeps every request answered more than [`SYNC_EVERY`] before it; with
+//! `--audit-sync always` the answers wait for that sync too (one sync serves every request
+//! waiting for it), so a crash of the machine loses no answered request's event either.
+//! Events move from the journal to the store in the background, in large batches, and
+//! whatever a crash leaves in the journal is moved at the next start. The queue of events
+//! not yet in the store is bounded ([`MAX_BEHIND`]): when the store falls that far behind,
+//! requests wait for it rather than events being dropped. Lookups wait until the events
+//! recorded before them are in the store, so a lookup sees every request answered before
+//! it. A request cut off before its answer may or may not have its event. In memory
+//! (`--in-memory`) there is no journal and nothing survives the process. The file copy
+//! (`--audit-log`) is written after the store commit and is not synced: the store is the
+//! record of truth.
 
+pub mod journal;
 pub mod log;
 pub mod lookup;
 pub mod record;
@@ -27,13 +31,13 @@ pub mod review;
 
 use crate::error::Error;
 use crate::time::now_millis;
+use journal::Journal;
 use log::LogFile;
-use portcullis_store::{EventRecord, Store};
-use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use portcullis_store::{EventBatch, EventRecord, Store};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, watch};
 
 /// How the audit trail is kept.
 #[derive(Debug, Clone)]
@@ -50,8 +54,8 @@ pub struct AuditConfig {
     pub log_keep: u32,
     /// Events older than this many days are pruned (`0`: kept forever).
     pub retention_days: u32,
-    /// Sync each commit of events to disk before answering (`--audit-sync always`);
-    /// otherwise commits are synced at most [`SYNC_EVERY`] later.
+    /// Sync the journal to disk before answering (`--audit-sync always`); otherwise it is
+    /// synced at most [`SYNC_EVERY`] later.
     pub sync_always: bool,
 }
 
@@ -68,34 +72,75 @@ impl Default for AuditConfig {
     }
 }
 
-/// How many events wait for the writer at most; further requests wait their turn.
-const QUEUE: usize = 16_384;
+/// How many events may wait to be moved to the store; further requests wait their turn.
+pub const MAX_BEHIND: u64 = 65_536;
 
-/// How many events one commit takes at most.
-const BATCH: usize = 2_048;
-
-/// How often committed events are synced to disk, at most, when commits are not.
+/// How often the journal is synced to disk, at most, when answers do not wait for it.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
+
+/// How long the mover lets events gather before it takes them to the store.
+const GATHER: Duration = Duration::from_millis(5);
 
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
-struct Submission {
-    event: EventRecord,
-    done: oneshot::Sender<()>,
+/// The events recorded and not yet moved to the store.
+struct Queue {
+    batch: EventBatch,
+    /// The number of the last event recorded (events are numbered from 1).
+    last: u64,
+    /// `None` in memory.
+    journal: Option<Journal>,
+}
+
+/// What the requests, the mover and the syncer share.
+struct Shared {
+    queue: Mutex<Queue>,
+    /// Wakes the mover.
+    recorded: Notify,
+    /// The number of the last event in the store.
+    moved: watch::Sender<u64>,
+    /// With `--audit-sync always`: wakes the syncer, and the number of the last event
+    /// synced to disk.
+    sync: Option<(Notify, watch::Sender<u64>)>,
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// The writer of the audit trail (see the durability contract above).
 pub struct Trail {
     /// `None` when auditing is off.
-    queue: Option<mpsc::Sender<Submission>>,
+    shared: Option<Arc<Shared>>,
+}
+
+fn stopped() -> Error {
+    Error::aws("ServiceUnavailable", "The audit trail is not available.")
+}
+
+/// Waits until `watched` reaches `target`.
+async fn reach(watched: &watch::Sender<u64>, target: u64) -> Result<(), Error> {
+    watched
+        .subscribe()
+        .wait_for(|n| *n >= target)
+        .await
+        .map(|_| ())
+        .map_err(|_| stopped())
 }
 
 impl Trail {
-    /// Starts the writer (and, with a retention, the pruner) on the current runtime.
-    pub fn start(store: Arc<dyn Store>, config: &AuditConfig) -> Result<Trail, Error> {
+    /// Moves what a crash left in the journal of `data_dir` to the store, then starts the
+    /// mover, the syncer and (with a retention) the pruner on the current runtime.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        data_dir: Option<&Path>,
+        config: &AuditConfig,
+    ) -> Result<Trail, Error> {
         if !config.enabled {
-            return Ok(Trail { queue: None });
+            return Ok(Trail { shared: None });
         }
         let log = match &config.log_file {
             Some(path) => Some(LogFile::open(
@@ -105,22 +150,27 @@ impl Trail {
             )?),
             None => None,
         };
-        let (queue, receiver) = mpsc::channel(QUEUE);
-        let unsynced = Arc::new(AtomicBool::new(false));
-        tokio::spawn(write_events(store.clone(), receiver, log, unsynced.clone()));
-        if !config.sync_always {
-            let store = store.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(SYNC_EVERY).await;
-                    if unsynced.swap(false, Ordering::AcqRel)
-                        && let Err(e) = store.sync_events().await
-                    {
-                        unsynced.store(true, Ordering::Release);
-                        tracing::warn!(error = %e, "could not sync audit events to disk");
-                    }
-                }
-            });
+        let journal = match data_dir {
+            Some(dir) => {
+                let start = journal::recover(dir, store.as_ref()).await?;
+                Some(Journal::open(dir, start)?)
+            }
+            None => None,
+        };
+        let durable = journal.is_some();
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                batch: EventBatch::default(),
+                last: 0,
+                journal,
+            }),
+            recorded: Notify::new(),
+            moved: watch::Sender::new(0),
+            sync: (durable && config.sync_always).then(|| (Notify::new(), watch::Sender::new(0))),
+        });
+        tokio::spawn(move_events(store.clone(), shared.clone(), log));
+        if durable {
+            tokio::spawn(sync_journal(shared.clone()));
         }
         if config.retention_days > 0 {
             let keep = i64::from(config.retention_days) * 86_400_000;
@@ -135,67 +185,147 @@ impl Trail {
                 }
             });
         }
-        Ok(Trail { queue: Some(queue) })
+        Ok(Trail {
+            shared: Some(shared),
+        })
     }
 
     /// True when events are recorded.
     pub fn enabled(&self) -> bool {
-        self.queue.is_some()
+        self.shared.is_some()
     }
 
-    /// Records an event; returns once it is committed durably.
+    /// Records an event; returns once it is durable as the contract above says.
     pub async fn record(&self, event: EventRecord) -> Result<(), Error> {
-        let Some(queue) = &self.queue else {
+        let Some(shared) = &self.shared else {
             return Ok(());
         };
-        let (done, committed) = oneshot::channel();
-        let stopped = || Error::aws("ServiceUnavailable", "The audit trail is not available.");
-        queue
-            .send(Submission { event, done })
-            .await
-            .map_err(|_| stopped())?;
-        committed.await.map_err(|_| stopped())
+        let line = event.line();
+        let (seq, first) = {
+            let mut queue = shared.queue();
+            if let Some(journal) = &mut queue.journal {
+                let end = journal.append(&line)?;
+                queue.batch.journal_end = Some(end);
+            }
+            let first = queue.batch.count == 0;
+            queue.batch.push_line(&line, event.time);
+            queue.last += 1;
+            (queue.last, first)
+        };
+        if first {
+            shared.recorded.notify_one();
+        }
+        if let Some((wake, synced)) = &shared.sync {
+            wake.notify_one();
+            reach(synced, seq).await?;
+        }
+        if seq > MAX_BEHIND {
+            reach(&shared.moved, seq - MAX_BEHIND).await?;
+        }
+        Ok(())
+    }
+
+    /// Returns once every event recorded so far is in the store.
+    pub async fn flush(&self) -> Result<(), Error> {
+        let Some(shared) = &self.shared else {
+            return Ok(());
+        };
+        let last = shared.queue().last;
+        reach(&shared.moved, last).await
     }
 }
 
-/// The writer: takes whatever is queued, commits it in one transaction (retrying until
-/// the store takes it: an event is never dropped), copies it to the log file, then
-/// releases the requests waiting for it.
-async fn write_events(
-    store: Arc<dyn Store>,
-    mut receiver: mpsc::Receiver<Submission>,
-    mut log: Option<LogFile>,
-    unsynced: Arc<AtomicBool>,
-) {
-    let mut events = Vec::with_capacity(BATCH);
-    let mut waiting = Vec::with_capacity(BATCH);
-    while let Some(first) = receiver.recv().await {
-        events.push(first.event);
-        waiting.push(first.done);
-        while events.len() < BATCH {
-            match receiver.try_recv() {
-                Ok(s) => {
-                    events.push(s.event);
-                    waiting.push(s.done);
+/// The mover: takes whatever is queued, appends it to the store in large batches
+/// (retrying until the store takes it: an event is never dropped), copies it to the log
+/// file, and removes the journal segments that are wholly in the store (after the store
+/// has synced them).
+async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option<LogFile>) {
+    loop {
+        shared.recorded.notified().await;
+        // Let a batch gather: one wake-up and one commit serve many requests.
+        tokio::time::sleep(GATHER).await;
+        loop {
+            let (batch, last, closed) = {
+                let mut queue = shared.queue();
+                if queue.batch.count == 0 {
+                    break;
                 }
-                Err(_) => break,
+                let last = queue.last;
+                let batch = std::mem::take(&mut queue.batch);
+                let closed = match (&mut queue.journal, batch.journal_end) {
+                    (Some(journal), Some(end)) => journal.take_closed(end),
+                    _ => Vec::new(),
+                };
+                (batch, last, closed)
+            };
+            let mut delay = Duration::from_millis(50);
+            while let Err(e) = store.append_events(&batch).await {
+                tracing::error!(error = %e, events = batch.count, "could not commit audit events; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            if let Some(log) = &mut log
+                && let Err(e) = log.append(batch.each_line().map(EventRecord::body_of_line))
+            {
+                tracing::warn!(error = %e, "could not write the audit log file");
+            }
+            shared.moved.send_replace(last);
+            if !closed.is_empty() {
+                remove_segments(store.as_ref(), closed).await;
             }
         }
-        let mut delay = Duration::from_millis(50);
-        while let Err(e) = store.append_events(&events).await {
-            tracing::error!(error = %e, events = events.len(), "could not commit audit events; retrying");
-            tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Removes journal segments whose events are all committed to the store, once the store
+/// has synced them (a segment that cannot be removed now is moved again, harmlessly, at
+/// the next start).
+async fn remove_segments(store: &dyn Store, segments: Vec<PathBuf>) {
+    if let Err(e) = store.sync_events().await {
+        tracing::warn!(error = %e, "could not sync audit events; journal segments kept");
+        return;
+    }
+    for path in segments {
+        if let Err(e) = std::fs::remove_file(&path) {
+            tracing::warn!(error = %e, segment = %path.display(), "could not remove an audit journal segment");
         }
-        unsynced.store(true, Ordering::Release);
-        if let Some(log) = &mut log
-            && let Err(e) = log.append(&events)
-        {
-            tracing::warn!(error = %e, "could not write the audit log file");
+    }
+}
+
+/// The syncer: with `--audit-sync always`, syncs the journal whenever requests wait for
+/// it (one sync for all of them); otherwise every [`SYNC_EVERY`] when it grew.
+async fn sync_journal(shared: Arc<Shared>) {
+    let mut synced = 0;
+    loop {
+        match &shared.sync {
+            Some((wake, _)) => wake.notified().await,
+            None => tokio::time::sleep(SYNC_EVERY).await,
         }
-        events.clear();
-        for done in waiting.drain(..) {
-            let _ = done.send(());
+        let (file, last) = {
+            let queue = shared.queue();
+            let Some(journal) = &queue.journal else {
+                return;
+            };
+            (journal.current(), queue.last)
+        };
+        if last == synced {
+            continue;
+        }
+        match tokio::task::spawn_blocking(move || file.sync_data()).await {
+            Ok(Ok(())) => {
+                synced = last;
+                if let Some((_, done)) = &shared.sync {
+                    done.send_replace(last);
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "could not sync the audit journal; retrying");
+                if let Some((wake, _)) = &shared.sync {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    wake.notify_one();
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
         }
     }
 }

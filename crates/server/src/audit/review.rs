@@ -18,9 +18,12 @@ use std::path::Path;
 const UNAUTHORIZED_ACTIONS: &[&str] = &["sts:GetCallerIdentity", "sts:GetSessionToken"];
 
 /// The audit trail and entities of a data directory, read directly (SQLite lets a server
-/// write while this reads).
+/// write while this reads), with the events a running server has journaled but not yet
+/// moved to its store.
 pub struct Archive {
     store: SqliteStore,
+    /// Journaled events not in the store, oldest first.
+    pending: Vec<EventRecord>,
     account: String,
 }
 
@@ -34,19 +37,37 @@ impl Archive {
                 path.display()
             )));
         }
+        let store = SqliteStore::open(&path).await?;
+        let pending = super::journal::pending(data_dir, &store).await?;
         Ok(Archive {
-            store: SqliteStore::open(&path).await?,
+            store,
+            pending,
             account: account.to_string(),
         })
     }
 
-    /// The events `query` selects (in this archive's account), newest first.
+    /// The events `query` selects (in this archive's account), newest first; the journaled
+    /// ones come first, without a position to page from.
     pub async fn events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
         let query = EventQuery {
             account: self.account.clone(),
             ..query.clone()
         };
-        Ok(self.store.events(&query).await?)
+        let mut found: Vec<StoredEvent> = self
+            .pending
+            .iter()
+            .rev()
+            .filter(|e| query.before.is_none() && query.matches(e))
+            .map(|e| StoredEvent {
+                position: i64::MAX,
+                event: e.clone(),
+            })
+            .collect();
+        found.extend(self.store.events(&query).await?);
+        if query.limit > 0 {
+            found.truncate(query.limit);
+        }
+        Ok(found)
     }
 
     /// The account's entities.

@@ -1,0 +1,301 @@
+//! The audit journal: events appended, one line each ([`EventRecord::line`]), to segment
+//! files in `DATA_DIR/audit-journal/` before their requests are answered, then moved to
+//! the store in the background. A `write` to a file survives the death of the process as
+//! soon as it returns, so an answered request's event is never lost, while the request
+//! itself pays for one system call instead of a database commit.
+//!
+//! Offsets in the journal count bytes from its first segment ever, across restarts: a
+//! segment is named after the offset it starts at, and each batch the store takes records
+//! the offset it ends at ([`EventBatch::journal_end`]). A segment is closed (synced, then
+//! no longer written) when it grows past [`SEGMENT_BYTES`], and removed once every event
+//! in it is in the store and the store has synced them. At start-up, [`recover`] moves to
+//! the store exactly the lines past the store's journal end, so no event is lost or
+//! stored twice.
+
+use crate::error::Error;
+use portcullis_store::{EventBatch, EventRecord, Store, complete_lines};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The folder of the segments, inside the data directory.
+pub const FOLDER: &str = "audit-journal";
+
+/// A segment is closed when it grows past this many bytes.
+const SEGMENT_BYTES: i64 = 64 * 1024 * 1024;
+
+/// How many recovered events go to the store in one batch.
+const RECOVERY_BATCH: usize = 4_096;
+
+/// A segment file: where it starts in the journal, and its path.
+struct Segment {
+    start: i64,
+    path: PathBuf,
+}
+
+/// The segments of `data_dir`, oldest first.
+fn segments(data_dir: &Path) -> Result<Vec<Segment>, Error> {
+    let folder = data_dir.join(FOLDER);
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(Error::io(format!("reading {}", folder.display()), e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("reading {}", folder.display()), e))?;
+        if let Some(start) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.strip_suffix(".jsonl"))
+            .and_then(|n| n.parse::<i64>().ok())
+        {
+            found.push(Segment {
+                start,
+                path: entry.path(),
+            });
+        }
+    }
+    found.sort_by_key(|s| s.start);
+    Ok(found)
+}
+
+/// What the segments of `data_dir` hold past offset `from`: the events, in batches, each
+/// with the offset it ends at; and the offset where the journal ends. A line still being
+/// written (without its newline) is left out.
+fn read_past(data_dir: &Path, from: i64) -> Result<(Vec<EventBatch>, i64), Error> {
+    let mut batches = Vec::new();
+    let mut end = from;
+    for segment in segments(data_dir)? {
+        let bytes = match std::fs::read(&segment.path) {
+            Ok(bytes) => bytes,
+            // A running server removed it: its events are in the store.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(format!("reading {}", segment.path.display()), e)),
+        };
+        let mut batch = EventBatch::default();
+        let mut offset = segment.start;
+        for line in complete_lines(&bytes) {
+            let line_start = offset;
+            offset += line.len() as i64 + 1;
+            if line_start < from {
+                continue;
+            }
+            match EventRecord::from_line(line) {
+                Some(event) => {
+                    batch.push_line(&event.line(), event.time);
+                    batch.journal_end = Some(offset);
+                }
+                None => {
+                    tracing::warn!(segment = %segment.path.display(), "skipped a damaged audit journal line")
+                }
+            }
+            if batch.count == RECOVERY_BATCH {
+                batches.push(std::mem::take(&mut batch));
+            }
+        }
+        if batch.count > 0 {
+            batches.push(batch);
+        }
+        end = end.max(segment.start + bytes.len() as i64);
+    }
+    Ok((batches, end))
+}
+
+/// The events a running server has journaled but not yet moved to `store` (for a reader
+/// of the data directory beside the server), oldest first.
+pub async fn pending(data_dir: &Path, store: &dyn Store) -> Result<Vec<EventRecord>, Error> {
+    let from = store.journal_end().await?.unwrap_or(0);
+    let (batches, _) = read_past(data_dir, from)?;
+    Ok(batches
+        .iter()
+        .flat_map(|b| b.each_line().filter_map(EventRecord::from_line))
+        .collect())
+}
+
+/// Moves what the segments of `data_dir` hold past the store's journal end into `store`,
+/// removes them, and returns the offset a new segment starts at (at start-up).
+pub async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
+    let from = store.journal_end().await?.unwrap_or(0);
+    let (batches, end) = read_past(data_dir, from)?;
+    for batch in &batches {
+        store.append_events(batch).await?;
+    }
+    store.sync_events().await?;
+    for segment in segments(data_dir)? {
+        std::fs::remove_file(&segment.path)
+            .map_err(|e| Error::io(format!("removing {}", segment.path.display()), e))?;
+    }
+    Ok(end)
+}
+
+/// The segment being written, and the closed ones whose events may not all be in the
+/// store yet.
+pub struct Journal {
+    folder: PathBuf,
+    file: Arc<File>,
+    start: i64,
+    size: i64,
+    closed: Vec<(i64, PathBuf)>,
+}
+
+impl Journal {
+    /// Opens a new segment in `data_dir`, starting at offset `start` (from [`recover`]).
+    pub fn open(data_dir: &Path, start: i64) -> Result<Journal, Error> {
+        let folder = data_dir.join(FOLDER);
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
+        let file = create_segment(&folder, start)?;
+        Ok(Journal {
+            folder,
+            file: Arc::new(file),
+            start,
+            size: 0,
+            closed: Vec::new(),
+        })
+    }
+
+    /// Appends `line`, closing the segment first when it is full; returns the offset
+    /// where the journal now ends.
+    pub fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
+        if self.size > 0 && self.size + line.len() as i64 > SEGMENT_BYTES {
+            self.close_segment()?;
+        }
+        if let Err(e) = (&*self.file).write_all(line) {
+            // Cut off what part of the line was written, so the next line starts cleanly.
+            let _ = self.file.set_len(self.size as u64);
+            return Err(Error::io("writing the audit journal", e));
+        }
+        self.size += line.len() as i64;
+        Ok(self.end())
+    }
+
+    /// The offset where the journal ends.
+    pub fn end(&self) -> i64 {
+        self.start + self.size
+    }
+
+    fn close_segment(&mut self) -> Result<(), Error> {
+        self.file
+            .sync_data()
+            .map_err(|e| Error::io("syncing the audit journal", e))?;
+        let end = self.end();
+        let next = create_segment(&self.folder, end)?;
+        self.closed
+            .push((end, segment_path(&self.folder, self.start)));
+        self.file = Arc::new(next);
+        self.start = end;
+        self.size = 0;
+        Ok(())
+    }
+
+    /// The segment being written, to sync it without holding the journal.
+    pub fn current(&self) -> Arc<File> {
+        self.file.clone()
+    }
+
+    /// Takes the closed segments that end at or before offset `end`.
+    pub fn take_closed(&mut self, end: i64) -> Vec<PathBuf> {
+        let done = self.closed.iter().take_while(|(e, _)| *e <= end).count();
+        self.closed.drain(..done).map(|(_, p)| p).collect()
+    }
+}
+
+fn segment_path(folder: &Path, start: i64) -> PathBuf {
+    folder.join(format!("{start:020}.jsonl"))
+}
+
+fn create_segment(folder: &Path, start: i64) -> Result<File, Error> {
+    let path = segment_path(folder, start);
+    OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use portcullis_store::{EventQuery, SqliteStore};
+
+    fn event(id: &str) -> EventRecord {
+        EventRecord {
+            event_id: id.into(),
+            account: "123456789012".into(),
+            time: 1_700_000_000_000,
+            name: "GetRole".into(),
+            source: "iam.amazonaws.com".into(),
+            username: Some("alice".into()),
+            access_key_id: None,
+            read_only: true,
+            principal_arn: Some("arn:aws:iam::123456789012:user/alice".into()),
+            issuer_arn: None,
+            action: "iam:GetRole".into(),
+            resource_arn: Some("arn:aws:iam::123456789012:role/Admin".into()),
+            authorized: false,
+            error_code: Some("AccessDenied".into()),
+            resources: vec![("AWS::IAM::Role".into(), "Admin".into())],
+            body: r#"{"eventName":"GetRole","note":"tab\there"}"#.into(),
+        }
+    }
+
+    async fn ids(store: &SqliteStore) -> Vec<String> {
+        let query = EventQuery {
+            account: "123456789012".into(),
+            ..EventQuery::default()
+        };
+        let found = store.events(&query).await.unwrap();
+        found.into_iter().rev().map(|e| e.event.event_id).collect()
+    }
+
+    #[test]
+    fn a_line_holds_every_column_and_the_record() {
+        let e = event("a");
+        let line = e.line();
+        assert_eq!(line.last(), Some(&b'\n'));
+        assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+        assert_eq!(EventRecord::from_line(&line[..line.len() - 1]), Some(e));
+        assert_eq!(EventRecord::from_line(b"[\"a\"]\t{}"), None);
+    }
+
+    #[tokio::test]
+    async fn recovery_moves_what_the_store_lacks_once_and_removes_the_segments() {
+        let dir = std::env::temp_dir().join(format!("portcullis-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::in_memory().await.unwrap();
+        let mut journal = Journal::open(&dir, 0).unwrap();
+        let a = journal.append(&event("a").line()).unwrap();
+        // "a" reached the store before the crash; "b" did not; "c" was cut short.
+        let mut moved = EventBatch {
+            journal_end: Some(a),
+            ..EventBatch::default()
+        };
+        moved.push_line(&event("a").line(), 1);
+        store.append_events(&moved).await.unwrap();
+        journal.append(&event("b").line()).unwrap();
+        let torn = event("c").line();
+        journal.append(&torn[..torn.len() / 2]).unwrap();
+        let end = journal.end();
+        drop(journal);
+        assert_eq!(
+            pending(&dir, &store)
+                .await
+                .unwrap()
+                .iter()
+                .map(|e| e.event_id.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        assert_eq!(recover(&dir, &store).await.unwrap(), end);
+        assert_eq!(ids(&store).await, ["a", "b"]);
+        assert!(segments(&dir).unwrap().is_empty());
+        let mut next = Journal::open(&dir, end).unwrap();
+        next.append(&event("d").line()).unwrap();
+        drop(next);
+        recover(&dir, &store).await.unwrap();
+        assert_eq!(ids(&store).await, ["a", "b", "d"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -428,7 +428,7 @@ pub(crate) mod tests {
         assert_eq!(read_text(&tampered), Err(Refusal::Signature(Flaw::Digest)));
         let other = private_key(OTHER_KEY).to_public_key();
         assert_eq!(
-            read(&STANDARD.encode(SIGNED_SHA1), &[other.clone()]),
+            read(&STANDARD.encode(SIGNED_SHA1), std::slice::from_ref(&other)),
             Err(Refusal::Signature(Flaw::Signature))
         );
         // Any key of the metadata may sign.

@@ -415,11 +415,10 @@ fn check(
         [name] if well_formed_name(name) => name.to_string(),
         _ => return Err(invalid(SESSION_NAME_PATTERN)),
     };
+    // The pattern has no `:`, so no source identity that matches it begins with "aws:".
     let source_identity = match assertion.values(SOURCE_IDENTITY).as_slice() {
         [] => None,
-        [s] if well_formed_name(s) && !s.to_ascii_lowercase().starts_with("aws:") => {
-            Some(s.to_string())
-        }
+        [s] if well_formed_name(s) => Some(s.to_string()),
         _ => return Err(invalid(SOURCE_IDENTITY_PATTERN)),
     };
     let mut max_seconds = match assertion.values(SESSION_DURATION).as_slice() {

@@ -5,7 +5,9 @@
 //! The reader refuses what an identity provider has no reason to send and what XML
 //! signature attacks use: document type declarations (and so any entity but the five
 //! predefined ones), an encoding other than UTF-8, unbound prefixes, attributes that are
-//! the same once their namespace is resolved, and nesting deeper than [`MAX_DEPTH`].
+//! the same once their namespace is resolved. Its limits ([`MAX_DEPTH`], [`MAX_ELEMENTS`],
+//! [`MAX_ATTRIBUTES`], [`MAX_DECLARATIONS`]) are far above what identity providers write and
+//! keep the tree of a hostile document small (the operation is unauthenticated).
 //! Text and attribute values are stored as the XML specification says a parser reports
 //! them: line ends normalized to `\n`, references resolved, attribute values normalized.
 
@@ -13,12 +15,23 @@ use quick_xml::Reader;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The namespace bound to the `xml` prefix.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// The deepest nesting accepted; SAML documents nest about ten levels.
 pub const MAX_DEPTH: usize = 64;
+/// The most elements a document may have (metadata of one identity provider has hundreds).
+pub const MAX_ELEMENTS: usize = 100_000;
+/// The most attributes (namespace declarations included) an element may have.
+pub const MAX_ATTRIBUTES: usize = 256;
+/// The most namespace declarations a document may have.
+pub const MAX_DECLARATIONS: usize = 256;
+
+/// Namespace bindings by prefix (`""` for the default namespace), shared by the elements
+/// that declare nothing new.
+pub type Scope = Rc<BTreeMap<String, String>>;
 
 /// An element, with everything needed to read it and to canonicalize it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +44,7 @@ pub struct Element {
     pub namespace: Option<String>,
     /// Every namespace binding in scope here, by prefix (`""` for the default namespace,
     /// absent when there is none), the `xml` prefix excepted.
-    pub scope: BTreeMap<String, String>,
+    pub scope: Scope,
     /// The attributes, namespace declarations excepted.
     pub attributes: Vec<Attribute>,
     /// The children, in document order.
@@ -145,20 +158,21 @@ pub fn parse(text: &str) -> Option<Element> {
     let mut reader = Reader::from_str(text);
     let mut open: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
+    let mut counts = Counts::default();
     loop {
         match reader.read_event().ok()? {
             Event::Start(start) => {
                 if root.is_some() || open.len() >= MAX_DEPTH {
                     return None;
                 }
-                let element = element(&start, open.last().map(|p| &p.scope))?;
+                let element = element(&start, open.last().map(|p| &p.scope), &mut counts)?;
                 open.push(element);
             }
             Event::Empty(start) => {
                 if root.is_some() {
                     return None;
                 }
-                let element = element(&start, open.last().map(|p| &p.scope))?;
+                let element = element(&start, open.last().map(|p| &p.scope), &mut counts)?;
                 match open.last_mut() {
                     Some(parent) => parent.children.push(Node::Element(element)),
                     None => root = Some(element),
@@ -239,8 +253,15 @@ fn split_name(name: &str) -> Option<(Option<String>, String)> {
     }
 }
 
+/// What a document used of its limits so far.
+#[derive(Default)]
+struct Counts {
+    elements: usize,
+    declarations: usize,
+}
+
 /// Resolves `prefix` in `scope` (the `xml` prefix is always bound).
-fn resolve(scope: &BTreeMap<String, String>, prefix: &str) -> Option<String> {
+fn resolve(scope: &Scope, prefix: &str) -> Option<String> {
     if prefix == "xml" {
         return Some(XML_NS.to_string());
     }
@@ -248,35 +269,52 @@ fn resolve(scope: &BTreeMap<String, String>, prefix: &str) -> Option<String> {
 }
 
 /// Builds an element from its start tag, with the bindings in scope at its parent.
-fn element(start: &BytesStart<'_>, parent: Option<&BTreeMap<String, String>>) -> Option<Element> {
-    let mut scope = parent.cloned().unwrap_or_default();
+fn element(start: &BytesStart<'_>, parent: Option<&Scope>, counts: &mut Counts) -> Option<Element> {
+    counts.elements += 1;
+    if counts.elements > MAX_ELEMENTS {
+        return None;
+    }
+    let inherited = parent.cloned().unwrap_or_default();
+    let mut declared: Option<BTreeMap<String, String>> = None;
     let mut plain = Vec::new();
-    for attr in start.attributes() {
+    for (n, attr) in start.attributes().enumerate() {
+        if n >= MAX_ATTRIBUTES {
+            return None;
+        }
         let attr = attr.ok()?;
         let key = attr.key.as_ref().to_string();
         let value = attr
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
             .ok()?
             .into_owned();
-        if key == "xmlns" {
-            if value.is_empty() {
-                scope.remove("");
-            } else {
-                scope.insert(String::new(), value);
-            }
+        let declared_prefix = if key == "xmlns" {
+            Some(String::new())
         } else if let Some(prefix) = key.strip_prefix("xmlns:") {
             match prefix {
-                "xml" if value == XML_NS => {}
+                "xml" if value == XML_NS => continue,
                 "xml" | "xmlns" | "" => return None,
                 _ if value.is_empty() || value == XML_NS || prefix.contains(':') => return None,
-                _ => {
-                    scope.insert(prefix.to_string(), value);
-                }
+                _ => Some(prefix.to_string()),
+            }
+        } else {
+            None
+        };
+        if let Some(prefix) = declared_prefix {
+            counts.declarations += 1;
+            if counts.declarations > MAX_DECLARATIONS {
+                return None;
+            }
+            let scope = declared.get_or_insert_with(|| (*inherited).clone());
+            if value.is_empty() {
+                scope.remove(&prefix);
+            } else {
+                scope.insert(prefix, value);
             }
         } else {
             plain.push((key, value));
         }
     }
+    let scope: Scope = declared.map(Rc::new).unwrap_or(inherited);
     let name = start.name().as_ref().to_string();
     let (prefix, local) = split_name(&name)?;
     if prefix.as_deref() == Some("xmlns") {
@@ -376,5 +414,32 @@ mod tests {
         assert!(parse(&deep).is_none());
         let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
         assert!(parse(&ok).is_some());
+        let attributes = |n: usize| {
+            let list: String = (0..n).map(|i| format!(" a{i}=\"\"")).collect();
+            format!("<a{list}/>")
+        };
+        assert!(parse(&attributes(MAX_ATTRIBUTES)).is_some());
+        assert!(parse(&attributes(MAX_ATTRIBUTES + 1)).is_none());
+        let declarations = |n: usize| {
+            let inner: String = (0..n)
+                .map(|i| format!("<e xmlns:p{i}=\"urn:{i}\"/>"))
+                .collect();
+            format!("<a>{inner}</a>")
+        };
+        assert!(parse(&declarations(MAX_DECLARATIONS)).is_some());
+        assert!(parse(&declarations(MAX_DECLARATIONS + 1)).is_none());
+        let elements = |n: usize| format!("<a>{}</a>", "<e/>".repeat(n - 1));
+        assert!(parse(&elements(MAX_ELEMENTS)).is_some());
+        assert!(parse(&elements(MAX_ELEMENTS + 1)).is_none());
+    }
+
+    #[test]
+    fn elements_share_the_bindings_they_inherit() {
+        let root = parse("<a xmlns='urn:d'><b><c xmlns:p='urn:p'/></b></a>").unwrap();
+        let b = root.elements().next().unwrap();
+        let c = b.elements().next().unwrap();
+        assert!(Rc::ptr_eq(&root.scope, &b.scope));
+        assert!(!Rc::ptr_eq(&b.scope, &c.scope));
+        assert_eq!(c.scope.get("p").map(String::as_str), Some("urn:p"));
     }
 }

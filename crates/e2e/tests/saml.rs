@@ -10,9 +10,9 @@
 //! IAM"; STS API reference, AssumeRoleWithSAML): the credentials and the assumed-role
 //! identity, the `Subject`, `SubjectType`, `Issuer`, `Audience` and `NameQualifier`, the
 //! `saml:` keys in the trust policy and in the session's permission policies, and the
-//! errors for a tampered response, a foreign key, a late or expired response, a role the
-//! response does not name, an unknown provider; `--dev` skips the trust policy but not the
-//! checks; the audit trail records a `SAMLUser`.
+//! errors for a tampered response, a foreign key, a late or expired response, a malformed
+//! session policy, a role the response does not name, an unknown provider; `--dev` skips the
+//! trust policy but not the checks; the audit trail records a `SAMLUser`.
 
 #[macro_use]
 mod common;
@@ -341,6 +341,45 @@ async fn signed_responses_assume_roles_their_trust_policy_allows() {
         "ValidationError",
         400,
         "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+    );
+
+    // Session policies, checked as for AssumeRole.
+    assert_eq!(
+        fail(
+            sts.assume_role_with_saml()
+                .role_arn(role_arn("SamlRole"))
+                .principal_arn(provider_arn("ExampleIdP"))
+                .saml_assertion(Assertion::new("SamlRole", "alice").encoded())
+                .policy(NOT_JSON)
+                .send()
+                .await
+        )
+        .code,
+        "MalformedPolicyDocument"
+    );
+    let out = sts
+        .assume_role_with_saml()
+        .role_arn(role_arn("SamlRole"))
+        .principal_arn(provider_arn("ExampleIdP"))
+        .saml_assertion(Assertion::new("SamlRole", "alice").encoded())
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("with a session policy");
+    #[allow(deprecated)] // replaced by SessionTokenUtilization in the SDK; STS still answers it
+    let packed = out.packed_policy_size();
+    assert!(packed.is_some_and(|p| p > 0));
+    assert_eq!(
+        fail(
+            iam_session(&server, out.credentials().expect("credentials"))
+                .get_role()
+                .role_name("SamlRole")
+                .send()
+                .await
+        )
+        .code,
+        "AccessDenied",
+        "the session policy allows only ListRoles"
     );
 
     // Session tags from PrincipalTag attributes (the trust policy allows sts:TagSession).

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audit_checks  # noqa: E402
 import pulumi_programs  # noqa: E402
+import saml_checks  # noqa: E402
 import sdk_checks  # noqa: E402
 import sts_checks  # noqa: E402
 import workload_checks  # noqa: E402
@@ -44,6 +45,7 @@ def main() -> int:
         pulumi_programs.run_all(r)
         sdk_checks.run_all(r)
         sts_checks.run_all(r)
+        saml_checks.run_all(r)
         workload_checks.run_all(r)
         audit_checks.run_all(r)
         seeds.account_consistency(r)

@@ -2074,6 +2074,7 @@ async fn expired_forged_and_altered_tokens() {
         source_identity: None,
         mfa_authenticated_at: None,
         chain_depth: 0,
+        provider_keys: Vec::new(),
     };
     let keys = |c: &SessionClaims, token: &str| -> Session {
         Session::builder()

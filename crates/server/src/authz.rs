@@ -320,6 +320,9 @@ pub(crate) fn caller_context(caller: &Caller, service: &str, auth: &CallerAuth) 
         if let Some(source) = &s.source_identity {
             c.insert("aws:SourceIdentity", source);
         }
+        for (key, value) in &s.provider_keys {
+            c.insert(key, value);
+        }
     }
     c
 }

@@ -291,9 +291,10 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
             (json, Some(name), issuer_arn)
         }
         PrincipalKind::Anonymous => {
-            // An unsigned call (AssumeRoleWithWebIdentity): who it is comes from the token,
-            // known once the call succeeded.
+            // An unsigned call (AssumeRoleWithWebIdentity, AssumeRoleWithSAML): who it is
+            // comes from the token or the assertion, known once the call succeeded.
             let get = |k: &str| output.and_then(|o| o.get(k)).and_then(Value::as_str);
+            let saml = facts.operation == "AssumeRoleWithSAML";
             match (get("Provider"), get("SubjectFromWebIdentityToken")) {
                 (Some(provider), Some(subject)) => {
                     let audience = get("Audience").unwrap_or_default();
@@ -308,6 +309,19 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
                         None,
                     )
                 }
+                _ if saml => match (get("NameQualifier"), get("Subject")) {
+                    (Some(qualifier), Some(subject)) => (
+                        json!({
+                            "type": "SAMLUser",
+                            "principalId": format!("{qualifier}:{subject}"),
+                            "userName": subject,
+                            "identityProvider": qualifier,
+                        }),
+                        Some(subject.to_string()),
+                        None,
+                    ),
+                    _ => (json!({"type": "SAMLUser"}), None, None),
+                },
                 _ => (json!({"type": "WebIdentityUser"}), None, None),
             }
         }

@@ -1,6 +1,7 @@
 //! Authentication of requests.
 
 pub mod oidc;
+pub mod saml;
 pub mod session;
 pub mod sigv4;
 pub mod web_token;

@@ -98,6 +98,12 @@ pub struct SessionClaims {
     /// was not itself a role session).
     #[serde(default)]
     pub chain_depth: u8,
+    /// Condition keys from the identity provider that every request of the session
+    /// carries: `saml:sub`, `saml:sub_type` and `saml:namequalifier` for a session of
+    /// AssumeRoleWithSAML (IAM User Guide, "Available keys for SAML-based federation").
+    /// They do not pass on to chained sessions.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provider_keys: Vec<(String, String)>,
 }
 
 /// The keys that seal and open session tokens.
@@ -260,6 +266,7 @@ mod tests {
             source_identity: None,
             mfa_authenticated_at: Some(1),
             chain_depth: 0,
+            provider_keys: vec![],
         }
     }
 

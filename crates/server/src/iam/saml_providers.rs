@@ -9,22 +9,21 @@
 //! (AddPrivateKey, at most two) are checked to be PEM private keys, stored encrypted with
 //! the server key and listed by ID only; AssertionEncryptionMode `Required` needs one.
 //! ARNs are `arn:aws:iam::ACCOUNT:saml-provider/NAME`; at most 100 providers per account.
-//! (AssumeRoleWithSAML is not implemented yet.)
+//! The `entityID` and the signing certificates are what AssumeRoleWithSAML checks responses
+//! with (`sts::saml`).
 
 use super::Ctx;
 use super::input::paged;
 use super::pem::parse_private_key;
 use super::rules::{check_tags, merge_tags, over_quota};
 use super::views;
+use crate::auth::saml::METADATA_NS;
+use crate::auth::saml::dsig::{DSIG_NS, decode_base64};
+use crate::auth::saml::xml;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
 use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
-use quick_xml::NsReader;
-use quick_xml::events::Event;
-use quick_xml::name::{Namespace, ResolveResult};
 use serde_json::{Value, json};
 
 /// SAML providers per account (IAM and STS quotas).
@@ -33,9 +32,6 @@ pub const PROVIDERS_PER_ACCOUNT: usize = 100;
 /// Private keys per provider (the model's limit).
 pub const KEYS_PER_PROVIDER: usize = 2;
 
-const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
-const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
-
 /// What a valid metadata document says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Metadata {
@@ -43,80 +39,54 @@ pub struct Metadata {
     pub valid_until: Option<i64>,
     /// How many X.509 certificates it carries.
     pub certificates: usize,
-}
-
-fn in_ns(resolved: &ResolveResult<'_>, ns: &str) -> bool {
-    matches!(resolved, ResolveResult::Bound(Namespace(n)) if *n == ns)
+    /// The `entityID` of the `EntityDescriptor`: the issuer of the provider's responses.
+    pub entity_id: Option<String>,
+    /// The DER certificates that sign the provider's responses: those of the
+    /// `IDPSSODescriptor`'s `KeyDescriptor`s whose `use` is `signing` or absent.
+    pub signing_certificates: Vec<Vec<u8>>,
 }
 
 /// Reads a SAML metadata document; `None` when it is not valid IdP metadata.
-pub fn parse_metadata(xml: &str) -> Option<Metadata> {
-    let mut reader = NsReader::from_str(xml);
-    let mut depth = 0usize;
-    let mut root_seen = false;
-    let mut idp = false;
-    let mut valid_until = None;
+pub fn parse_metadata(text: &str) -> Option<Metadata> {
+    let root = xml::parse(text)?;
+    if !root.is(METADATA_NS, "EntityDescriptor") {
+        return None;
+    }
+    let valid_until = match root.attr("validUntil") {
+        Some(t) => Some((portcullis_policy::condition::parse_date(t)? / 1_000_000) as i64),
+        None => None,
+    };
+    let certificate = |e: &xml::Element| -> Option<Vec<u8>> {
+        let der = decode_base64(&e.text())?;
+        x509_parser::parse_x509_certificate(&der).ok()?;
+        Some(der)
+    };
     let mut certificates = 0;
-    let mut cert_text: Option<String> = None;
-    loop {
-        let (resolved, event) = reader.read_resolved_event().ok()?;
-        match event {
-            Event::Start(ref e) | Event::Empty(ref e) => {
-                let local = e.local_name();
-                if depth == 0 {
-                    if root_seen
-                        || local.as_ref() != "EntityDescriptor"
-                        || !in_ns(&resolved, METADATA_NS)
-                    {
-                        return None;
-                    }
-                    root_seen = true;
-                    for attr in e.attributes() {
-                        let attr = attr.ok()?;
-                        if attr.key.local_name().as_ref() == "validUntil" {
-                            let text = attr
-                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .ok()?;
-                            let nanos = portcullis_policy::condition::parse_date(&text)?;
-                            valid_until = Some((nanos / 1_000_000) as i64);
-                        }
-                    }
-                }
-                if local.as_ref() == "IDPSSODescriptor" && in_ns(&resolved, METADATA_NS) {
-                    idp = true;
-                }
-                let is_cert = local.as_ref() == "X509Certificate" && in_ns(&resolved, DSIG_NS);
-                if matches!(event, Event::Start(_)) {
-                    depth += 1;
-                    if is_cert {
-                        cert_text = Some(String::new());
-                    }
-                } else if is_cert || depth == 0 {
-                    // An empty certificate, or an empty root: not valid metadata.
-                    return None;
-                }
-            }
-            Event::Text(t) => {
-                if let Some(text) = cert_text.as_mut() {
-                    text.push_str(&t.xml10_content());
-                }
-            }
-            Event::End(_) => {
-                depth = depth.checked_sub(1)?;
-                if let Some(text) = cert_text.take() {
-                    let b64: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-                    let der = STANDARD.decode(b64).ok()?;
-                    x509_parser::parse_x509_certificate(&der).ok()?;
-                    certificates += 1;
-                }
-            }
-            Event::Eof => break,
-            _ => {}
+    for e in root.descendants() {
+        if e.is(DSIG_NS, "X509Certificate") {
+            certificate(e)?;
+            certificates += 1;
         }
     }
-    (root_seen && depth == 0 && idp && certificates > 0).then_some(Metadata {
+    let idps: Vec<&xml::Element> = root
+        .children_named(METADATA_NS, "IDPSSODescriptor")
+        .collect();
+    if idps.is_empty() || certificates == 0 {
+        return None;
+    }
+    let signing_certificates = idps
+        .iter()
+        .flat_map(|idp| idp.children_named(METADATA_NS, "KeyDescriptor"))
+        .filter(|k| matches!(k.attr("use"), None | Some("signing")))
+        .flat_map(|k| k.descendants())
+        .filter(|e| e.is(DSIG_NS, "X509Certificate"))
+        .filter_map(certificate)
+        .collect();
+    Some(Metadata {
         valid_until,
         certificates,
+        entity_id: root.attr("entityID").map(str::to_string),
+        signing_certificates,
     })
 }
 

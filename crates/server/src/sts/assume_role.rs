@@ -162,6 +162,7 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
             mfa_authenticated_at: mfa,
             chain_depth: caller_session
                 .map_or(0, |s| s.chain_depth.saturating_add(u8::from(chained))),
+            provider_keys: Vec::new(),
         },
     );
     if let Err(e) = ctx

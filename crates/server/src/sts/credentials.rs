@@ -28,6 +28,8 @@ pub struct SessionRequest {
     pub mfa_authenticated_at: Option<i64>,
     /// Role-chaining depth.
     pub chain_depth: u8,
+    /// Condition keys from the identity provider that the session's requests carry.
+    pub provider_keys: Vec<(String, String)>,
 }
 
 /// Issues a session: returns its claims and the `Credentials` answer
@@ -48,6 +50,7 @@ pub fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
         source_identity: request.source_identity,
         mfa_authenticated_at: request.mfa_authenticated_at,
         chain_depth: request.chain_depth,
+        provider_keys: request.provider_keys,
     };
     let token = app.sessions.seal(&claims);
     let credentials = json!({

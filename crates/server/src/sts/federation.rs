@@ -111,6 +111,7 @@ pub async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
             source_identity: None,
             mfa_authenticated_at: mfa,
             chain_depth: 0,
+            provider_keys: Vec::new(),
         },
     );
     Ok(json!({ "Credentials": credentials }))
@@ -141,6 +142,7 @@ pub fn federation_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
             source_identity: None,
             mfa_authenticated_at: None,
             chain_depth: 0,
+            provider_keys: Vec::new(),
         },
     );
     Ok(json!({

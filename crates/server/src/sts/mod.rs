@@ -1,10 +1,12 @@
-//! STS operations: temporary credentials (AssumeRole, GetSessionToken, GetFederationToken),
+//! STS operations: temporary credentials (AssumeRole, AssumeRoleWithWebIdentity,
+//! AssumeRoleWithSAML, GetSessionToken, GetFederationToken),
 //! who the caller is (GetCallerIdentity, GetAccessKeyInfo), and authorization messages.
 
 mod assume_role;
 pub(crate) mod credentials;
 mod federation;
 mod identity;
+mod saml;
 mod web_identity;
 
 use crate::app::App;
@@ -35,6 +37,7 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "GetFederationToken" => federation::federation_token(ctx),
         "DecodeAuthorizationMessage" => identity::decode_authorization_message(ctx),
         "AssumeRoleWithWebIdentity" => web_identity::assume_role_with_web_identity(ctx).await,
+        "AssumeRoleWithSAML" => saml::assume_role_with_saml(ctx).await,
         _ => return None,
     })
 }

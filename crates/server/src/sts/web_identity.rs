@@ -213,6 +213,7 @@ pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error
             source_identity: source_identity.clone(),
             mfa_authenticated_at: None,
             chain_depth: 0,
+            provider_keys: Vec::new(),
         },
     );
     if let Err(e) = ctx

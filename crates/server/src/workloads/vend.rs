@@ -121,6 +121,7 @@ pub async fn assume(app: &App, a: &ServiceAssumption<'_>) -> Result<(i64, Value)
             source_identity: None,
             mfa_authenticated_at: None,
             chain_depth: 0,
+            provider_keys: Vec::new(),
         },
     );
     if let Err(e) = app.record_role_use(&a.role.name, "us-east-1").await {

@@ -5,7 +5,8 @@ Environment (run.sh sets it all):
   PORTCULLIS_ROOT_ACCESS_KEY_ID       the account's root access key the server was started with
   PORTCULLIS_ROOT_SECRET_ACCESS_KEY   its secret
   E2E_AWS                             the aws CLI (default: the one beside this Python)
-  E2E_BIN                             the portcullis binary (`instance run`, `task run`, `token issue`)
+  E2E_BIN                             the portcullis binary (`instance run`, `task run`, `token issue`,
+                                      `export`, `import`, and the second server of the round trip)
   E2E_DATA_DIR                        the server's data directory (its OpenID Connect issuer's key)
   E2E_VERBOSE=1                       print the details of every step
 Exits 0 when every check passed (skips and marked server bugs aside), 1 otherwise.
@@ -22,6 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import audit_checks  # noqa: E402
+import import_export_checks  # noqa: E402
+import paginator_checks  # noqa: E402
 import pulumi_programs  # noqa: E402
 import saml_checks  # noqa: E402
 import sdk_checks  # noqa: E402
@@ -48,6 +51,8 @@ def main() -> int:
         saml_checks.run_all(r)
         workload_checks.run_all(r)
         audit_checks.run_all(r)
+        paginator_checks.run_all(r)
+        import_export_checks.run_all(r)
         seeds.account_consistency(r)
     finally:
         shutil.rmtree(r.workdir, ignore_errors=True)

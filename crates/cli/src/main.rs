@@ -32,6 +32,12 @@ enum Command {
     /// Read the audit trail of a data directory (LookupEvents' filters), find unused
     /// access, prune old events.
     Audit(Box<commands::audit::AuditArgs>),
+    /// Write the account's users, groups, roles and policies as
+    /// `aws iam get-account-authorization-details` prints them.
+    Export(commands::export::ExportArgs),
+    /// Load a file written by `aws iam get-account-authorization-details` (or `portcullis
+    /// export`) into a server.
+    Import(commands::import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,8 @@ fn main() -> ExitCode {
         Command::Task(cmd) => commands::task::run(cmd),
         Command::Token(cmd) => commands::token::run(cmd),
         Command::Audit(args) => commands::audit::run(*args),
+        Command::Export(args) => commands::export::run(args),
+        Command::Import(args) => commands::import::run(args),
     };
     match result {
         Ok(code) => code,

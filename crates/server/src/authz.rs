@@ -544,10 +544,16 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
             }
             None => Target::of_arn("*".to_string()),
         },
-        Some("delegation-request") => match get("DelegationRequestId") {
-            Some(id) => Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}")),
-            None => Target::of_arn("*".to_string()),
+        // A delegation request, named by its ID, or by its ARN (GetHumanReadableSummary).
+        Some("delegation-request") => match (get("DelegationRequestId"), get("EntityArn")) {
+            (Some(id), _) => {
+                Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}"))
+            }
+            (None, Some(arn)) => Target::of_arn(arn.to_string()),
+            (None, None) => Target::of_arn("*".to_string()),
         },
+        // A role template, named by its ARN.
+        Some("role-template") => Target::of_arn(get("TemplateArn").unwrap_or("*").to_string()),
         _ => Target::of_arn("*".to_string()),
     }
 }

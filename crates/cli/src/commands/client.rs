@@ -6,6 +6,8 @@
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use portcullis_server::auth::sigv4::{HttpRequest, SigningParams, sign};
+use portcullis_server::protocol::{Model, client};
+use serde_json::Value;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -65,6 +67,61 @@ impl Endpoint {
                 session_token: None,
             }),
             _ => bail!("{} has no root credentials", path.display()),
+        }
+    }
+
+    /// Calls an IAM operation with `input` (an object keyed by member names); its output
+    /// as [`client::read_response`] reads it. An error answer is the command's error, an
+    /// [`AwsError`](portcullis_server::protocol::AwsError) that callers may downcast to.
+    pub fn iam(&self, operation: &str, input: &Value) -> Result<Value> {
+        let model = Model::iam();
+        let op = model
+            .operation(operation)
+            .with_context(|| format!("{operation} is not an IAM operation"))?;
+        let body = client::encode_input(model, op, input);
+        let (status, answer) = self.post(
+            "iam",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            &[],
+            &body,
+        )?;
+        Ok(client::read_response(model, op, status, &answer)?)
+    }
+
+    /// Calls a paginated IAM operation with `input` page after page, following its
+    /// paginator's tokens, until the last page; the pages in order.
+    pub fn iam_pages(&self, operation: &str, input: &Value) -> Result<Vec<Value>> {
+        let paginator = Model::iam()
+            .operation(operation)
+            .and_then(|op| op.paginator.as_ref())
+            .with_context(|| format!("{operation} is not a paginated IAM operation"))?;
+        let (Some(input_token), Some(output_token)) =
+            (paginator.input_token(), paginator.output_token())
+        else {
+            bail!("the paginator of {operation} has no tokens");
+        };
+        let mut input = input.clone();
+        let mut pages = Vec::new();
+        loop {
+            let page = self.iam(operation, &input)?;
+            let more = paginator
+                .more_results
+                .as_deref()
+                .and_then(|m| page.get(m))
+                .and_then(Value::as_bool)
+                == Some(true);
+            let token = page
+                .get(output_token)
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            pages.push(page);
+            match (more, token) {
+                (false, _) => return Ok(pages),
+                (true, Some(t)) => input[input_token] = Value::String(t),
+                (true, None) => {
+                    bail!("{operation} answered a truncated page without {output_token}")
+                }
+            }
         }
     }
 

@@ -2,6 +2,8 @@
 
 pub mod audit;
 pub mod client;
+pub mod export;
+pub mod import;
 pub mod instance;
 pub mod policy;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! Access keys of users (and of the account root, when the root calls without a user name).
 
 use super::Ctx;
-use super::input::paged;
+use super::input::{dated_key, paged};
 use super::rules::{over_quota, quota};
 use super::users;
 use super::views;
@@ -69,10 +69,17 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let owner = owner(ctx, e)?;
         let name = owner.as_ref().map(|(_, n)| n.as_str()).unwrap_or("root");
+        // Oldest first, so pages go by creation date (then ID), not by the ID alone.
         let keys = e.access_keys_of(owner.as_ref().map(|(id, _)| id.as_str()));
+        let order: Vec<String> = keys
+            .iter()
+            .map(|k| dated_key(k.create_date, &k.id))
+            .collect();
         let (items, next) = page.take(
-            keys.iter()
-                .map(|k| (k.id.as_str(), views::access_key_metadata(k, name))),
+            order
+                .iter()
+                .zip(&keys)
+                .map(|(o, k)| (o.as_str(), views::access_key_metadata(k, name))),
         );
         Ok(paged(json!({ "AccessKeyMetadata": items }), next))
     })

@@ -96,14 +96,23 @@ pub struct Page {
 
 impl Page {
     /// Pages through items sorted by key: returns the page and the marker of the next
-    /// one (`None` when this is the last page).
+    /// one (`None` when this is the last page). Keys out of order would make pages repeat
+    /// or skip items: debug builds panic on them.
     pub fn take<'i, T: 'i>(
         &self,
         items: impl IntoIterator<Item = (&'i str, T)>,
     ) -> (Vec<T>, Option<String>) {
         let mut out = Vec::new();
+        let mut previous: Option<&'i str> = None;
         let mut rest = items
             .into_iter()
+            .inspect(|(k, _)| {
+                debug_assert!(
+                    previous.is_none_or(|p| p < *k),
+                    "page keys out of order: {previous:?} before {k:?}"
+                );
+                previous = Some(*k);
+            })
             .skip_while(|(k, _)| self.start.as_deref().is_some_and(|s| *k < s));
         for (_, item) in rest.by_ref().take(self.max_items) {
             out.push(item);
@@ -157,6 +166,17 @@ mod tests {
         let (rest, next) = page.take(items);
         assert_eq!(rest, [3, 4, 5]);
         assert!(next.is_none());
+    }
+
+    #[cfg(debug_assertions)]
+    #[test]
+    #[should_panic(expected = "page keys out of order")]
+    fn keys_out_of_order_are_bugs_in_debug_builds() {
+        let page = Page {
+            start: None,
+            max_items: 10,
+        };
+        page.take([("u-alice", 1), ("g-admins", 2)]);
     }
 
     #[test]

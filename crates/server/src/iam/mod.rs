@@ -19,6 +19,7 @@ mod organizations;
 pub mod passwords;
 pub mod pem;
 mod policies;
+mod role_templates;
 mod roles;
 pub(crate) mod rules;
 pub mod saml_providers;
@@ -58,6 +59,7 @@ impl Ctx<'_> {
 /// The IAM operations this server answers.
 pub const OPERATIONS: &[&str] = &[
     "AcceptDelegationRequest",
+    "AcquireRole",
     "AddClientIDToOpenIDConnectProvider",
     "AddRoleToInstanceProfile",
     "AddUserToGroup",
@@ -129,6 +131,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetDelegationRequest",
     "GetGroup",
     "GetGroupPolicy",
+    "GetHumanReadableSummary",
     "GetInstanceProfile",
     "GetLoginProfile",
     "GetMFADevice",
@@ -139,6 +142,7 @@ pub const OPERATIONS: &[&str] = &[
     "GetPolicyVersion",
     "GetRole",
     "GetRolePolicy",
+    "GetRoleTemplateVersion",
     "GetSAMLProvider",
     "GetSSHPublicKey",
     "GetServerCertificate",
@@ -402,6 +406,9 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         | "AssociateDelegationRequest"
         | "SendDelegationToken" => organizations::delegation_request(ctx),
         "ListDelegationRequests" => organizations::list_delegation_requests(ctx),
+        "GetHumanReadableSummary" => organizations::human_readable_summary(ctx),
+        "GetRoleTemplateVersion" => role_templates::get_version(ctx),
+        "AcquireRole" => role_templates::acquire_role(ctx),
         "GenerateCredentialReport" => credential_report::generate(ctx).await,
         "GetCredentialReport" => credential_report::get(ctx),
         "CreateSAMLProvider" => saml_providers::create(ctx).await,

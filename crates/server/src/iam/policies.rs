@@ -384,6 +384,8 @@ pub fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 }
             }
         }
+        // Pages go through groups, roles and users in the order of their keys.
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
         let keys: Vec<String> = entries.iter().map(|(k, _, _)| k.clone()).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(entries.iter()));
         let mut out = json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []});

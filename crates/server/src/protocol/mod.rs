@@ -29,6 +29,7 @@
 //! assert!(response.body.contains("%7B%22Version%22%3A%222012-10-17%22"));
 //! ```
 
+pub mod client;
 mod decode;
 mod encode;
 mod error;

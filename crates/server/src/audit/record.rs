@@ -12,6 +12,8 @@ use crate::protocol::AwsError;
 use crate::time::iso8601;
 use portcullis_policy::PrincipalKind;
 use portcullis_store::EventRecord;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 /// The version of the record format written (CloudTrail's `eventVersion`).
@@ -104,48 +106,43 @@ pub fn event(
         "iam" => "us-east-1",
         _ => facts.region.unwrap_or("us-east-1"),
     };
-    let mut record = Map::new();
-    record.insert("eventVersion".into(), json!(EVENT_VERSION));
-    record.insert("userIdentity".into(), identity.json);
-    record.insert("eventTime".into(), json!(iso8601(facts.time)));
-    record.insert("eventSource".into(), json!(source));
-    record.insert("eventName".into(), json!(facts.operation));
-    record.insert("awsRegion".into(), json!(region));
-    record.insert("sourceIPAddress".into(), json!(facts.source_ip));
-    record.insert("userAgent".into(), json!(facts.user_agent));
-    if let Err(e) = outcome {
-        record.insert("errorCode".into(), json!(e.code()));
-        record.insert("errorMessage".into(), json!(e.message()));
-    }
-    record.insert(
-        "requestParameters".into(),
-        facts
+    let resources = resources(facts.input, outcome.ok());
+    let record = Record {
+        event_version: EVENT_VERSION,
+        user_identity: &identity.json,
+        event_time: iso8601(facts.time),
+        event_source: &source,
+        event_name: facts.operation,
+        aws_region: region,
+        source_ip_address: facts.source_ip,
+        user_agent: facts.user_agent,
+        error_code: outcome.err().map(AwsError::code),
+        error_message: outcome.err().map(AwsError::message),
+        request_parameters: facts
             .input
             .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()))
-            .map_or(Value::Null, request_parameters),
-    );
-    let response = match outcome {
-        Ok(v) if !read_only || ISSUING.contains(&facts.operation) => response_elements(v),
-        _ => Value::Null,
+            .map(request_parameters),
+        response_elements: match outcome {
+            Ok(v) if !read_only || ISSUING.contains(&facts.operation) => Some(response_elements(v)),
+            _ => None,
+        },
+        request_id: facts.request_id,
+        event_id: &event_id,
+        read_only,
+        resources: match (facts.service, facts.resource_arn.as_deref()) {
+            ("sts", Some(arn)) => Some([RoleResource {
+                account_id: account,
+                kind: "AWS::IAM::Role",
+                arn,
+            }]),
+            _ => None,
+        },
+        event_type: "AwsApiCall",
+        management_event: true,
+        recipient_account_id: account,
+        event_category: "Management",
     };
-    record.insert("responseElements".into(), response);
-    record.insert("requestID".into(), json!(facts.request_id));
-    record.insert("eventID".into(), json!(event_id));
-    record.insert("readOnly".into(), json!(read_only));
-    let resources = resources(facts.input, outcome.ok());
-    if facts.service == "sts"
-        && let Some(arn) = facts.resource_arn.as_deref()
-    {
-        record.insert(
-            "resources".into(),
-            json!([{"accountId": account, "type": "AWS::IAM::Role", "ARN": arn}]),
-        );
-    }
-    record.insert("eventType".into(), json!("AwsApiCall"));
-    record.insert("managementEvent".into(), json!(true));
-    record.insert("recipientAccountId".into(), json!(account));
-    record.insert("eventCategory".into(), json!("Management"));
-    let body = Value::Object(record).to_string();
+    let body = serde_json::to_string(&record).expect("a record serializes to JSON");
     EventRecord {
         event_id,
         account: account.to_string(),
@@ -350,34 +347,105 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
     }
 }
 
-/// The input with member names in lower camel case and secrets hidden.
-fn request_parameters(input: &Value) -> Value {
-    rename(input, &|name, value| {
-        if SECRET_PARAMETERS.contains(&name) {
-            Some(json!(HIDDEN))
-        } else {
-            Some(value)
+/// A CloudTrail record, in CloudTrail's order of fields, written without building a tree.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Record<'a> {
+    event_version: &'static str,
+    user_identity: &'a Value,
+    event_time: String,
+    event_source: &'a str,
+    event_name: &'a str,
+    aws_region: &'a str,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: &'a str,
+    user_agent: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    request_parameters: Option<Renamed<'a>>,
+    response_elements: Option<Renamed<'a>>,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    read_only: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<[RoleResource<'a>; 1]>,
+    event_type: &'static str,
+    management_event: bool,
+    recipient_account_id: &'a str,
+    event_category: &'static str,
+}
+
+/// The role an STS call named, as a record's `resources` lists it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleResource<'a> {
+    account_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "ARN")]
+    arn: &'a str,
+}
+
+/// What becomes of secret members when a value is written into a record.
+#[derive(Clone, Copy)]
+enum Secrets {
+    /// Written as [`HIDDEN`] (request parameters).
+    Hide,
+    /// Left out (response elements).
+    Drop,
+}
+
+/// A request's input or a response's output as a record holds it: member names in lower
+/// camel case (at every depth), secrets hidden or left out.
+struct Renamed<'a> {
+    value: &'a Value,
+    secrets: Secrets,
+}
+
+impl Serialize for Renamed<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.value {
+            Value::Object(members) => {
+                let mut map = serializer.serialize_map(None)?;
+                for (name, value) in members {
+                    match self.secrets {
+                        Secrets::Hide if SECRET_PARAMETERS.contains(&name.as_str()) => {
+                            map.serialize_entry(&lower_camel(name), HIDDEN)?;
+                        }
+                        Secrets::Drop if SECRET_RESPONSE_MEMBERS.contains(&name.as_str()) => {}
+                        secrets => {
+                            map.serialize_entry(&lower_camel(name), &Renamed { value, secrets })?
+                        }
+                    }
+                }
+                map.end()
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(|value| Renamed {
+                value,
+                secrets: self.secrets,
+            })),
+            other => other.serialize(serializer),
         }
-    })
+    }
+}
+
+/// The input with member names in lower camel case and secrets hidden.
+fn request_parameters(input: &Value) -> Renamed<'_> {
+    Renamed {
+        value: input,
+        secrets: Secrets::Hide,
+    }
 }
 
 /// The output with member names in lower camel case and secrets left out.
-fn response_elements(output: &Value) -> Value {
-    rename(output, &|name, value| {
-        (!SECRET_RESPONSE_MEMBERS.contains(&name)).then_some(value)
-    })
-}
-
-/// Renames the members of objects (recursively) and lets `keep` replace or drop each.
-fn rename(value: &Value, keep: &dyn Fn(&str, Value) -> Option<Value>) -> Value {
-    match value {
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .filter_map(|(k, v)| Some((lower_camel(k), keep(k, rename(v, keep))?)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(|v| rename(v, keep)).collect()),
-        other => other.clone(),
+fn response_elements(output: &Value) -> Renamed<'_> {
+    Renamed {
+        value: output,
+        secrets: Secrets::Drop,
     }
 }
 
@@ -431,12 +499,12 @@ mod tests {
     fn secrets_are_hidden_in_parameters_and_left_out_of_responses() {
         let input = json!({"UserName": "bob", "Password": "hunter2!", "Tags": [{"Key": "k", "Value": "v"}]});
         assert_eq!(
-            request_parameters(&input),
+            serde_json::to_value(request_parameters(&input)).unwrap(),
             json!({"userName": "bob", "password": HIDDEN, "tags": [{"key": "k", "value": "v"}]})
         );
         let output = json!({"Credentials": {"AccessKeyId": "ASIA1", "SecretAccessKey": "s3cr3t",
             "SessionToken": "tok", "Expiration": "2026-01-01T00:00:00Z"}});
-        let text = response_elements(&output).to_string();
+        let text = serde_json::to_string(&response_elements(&output)).unwrap();
         assert!(!text.contains("s3cr3t") && !text.contains("tok"), "{text}");
         assert!(text.contains("\"accessKeyId\":\"ASIA1\""), "{text}");
     }

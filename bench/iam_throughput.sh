@@ -6,6 +6,7 @@
 #
 #   bash bench/iam_throughput.sh            # 10 s per run, 2 threads, 16 connections
 #   DURATION=30s CONNECTIONS=32 bash bench/iam_throughput.sh
+#   PORTCULLIS_ARGS=--no-audit bash bench/iam_throughput.sh   # the IAM server without its audit trail
 #
 # Needs: wrk (apt-get install wrk), python3 with boto3 and moto[server] (the script makes
 # a venv in target/bench-venv when they are missing).
@@ -31,7 +32,8 @@ export AWS_SECRET_ACCESS_KEY=benchmarkbenchmarkbenchmarkbenchmark0001
 export AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
 export PORTCULLIS_ROOT_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID PORTCULLIS_ROOT_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
 
-./target/release/portcullis serve --in-memory --listen "127.0.0.1:$portcullis_port" 2>/dev/null &
+# shellcheck disable=SC2086
+./target/release/portcullis serve --in-memory --listen "127.0.0.1:$portcullis_port" ${PORTCULLIS_ARGS:-} 2>/dev/null &
 portcullis_pid=$!
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >/dev/null 2>&1 &
 moto_pid=$!

@@ -154,6 +154,26 @@ def api(r: Runner) -> None:
 
     r.check("LookupEvents is authorized as cloudtrail:LookupEvents; the denial is recorded", authorization)
 
+    def workload_calls():
+        def by_source(source: str) -> list[dict]:
+            events = trail.lookup_events(MaxResults=50, LookupAttributes=[
+                {"AttributeKey": "EventSource", "AttributeValue": source}])["Events"]
+            return [json.loads(e["CloudTrailEvent"]) for e in events]
+        ec2 = by_source("ec2.amazonaws.com")
+        runs = [e for e in ec2 if e["eventName"] == "RunInstances"]
+        ok(runs, "workload_checks' RunInstances calls are recorded")
+        ok(all(e["readOnly"] is False for e in runs), "RunInstances is a write")
+        ok(any(e.get("errorCode") is None and e["userIdentity"]["type"] == "Root" for e in runs),
+           "a successful RunInstances by the root")
+        ok(any(e["requestParameters"] and "iamInstanceProfile.Name" in e["requestParameters"] for e in runs),
+           "RunInstances' parameters are recorded")
+        ecs = by_source("ecs.amazonaws.com")
+        ok(any(e["eventName"] == "RunTask" and e["readOnly"] is False for e in ecs),
+           "workload_checks' RunTask calls are recorded")
+
+    r.check("EC2 and ECS calls of the workload APIs are events too (eventSource ec2/ecs.amazonaws.com)",
+            workload_calls)
+
     def secrets():
         made = [r.root[1]]
         name = "audit-secrets"

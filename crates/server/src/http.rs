@@ -235,60 +235,96 @@ impl WorkloadApi {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Answers an EC2 or ECS call and records its event.
 async fn workload_call(
     app: &Arc<App>,
     api: WorkloadApi,
-    peer: SocketAddr,
-    method: &Method,
-    uri: &Uri,
+    received: &Received<'_>,
+    request: &HttpRequest<'_>,
     headers: &HeaderMap,
-    body: &Bytes,
     params: &protocol::Params<'_>,
-    request_id: &str,
 ) -> Response {
-    let header_list = header_list(uri, headers);
-    let http_request = HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &header_list,
-        body,
-    };
     let signing_name = match api {
         WorkloadApi::Ec2 => "ec2",
         WorkloadApi::Ecs(_) => "ecs",
     };
-    let caller = caller::authenticate(app, &http_request, signing_name, &peer.ip().to_string());
-    let (status, body, content_type) = match (api, caller) {
-        (WorkloadApi::Ec2, Ok(caller)) => {
-            let (status, body) = workloads::instances::call(app, &caller, params, request_id).await;
-            (status, body, protocol::CONTENT_TYPE)
+    let authenticated = caller::authenticate(app, request, signing_name, received.source_ip);
+    let claimed = authenticated
+        .is_err()
+        .then(|| sigv4::parse(request).ok())
+        .flatten();
+    let request_id = received.request_id;
+    let json_type = "application/x-amz-json-1.1";
+    let (caller, (status, body, error, content_type)) = match authenticated {
+        Ok(caller) => {
+            let answer = match &api {
+                WorkloadApi::Ec2 => {
+                    let (status, body, error) =
+                        workloads::instances::call(app, &caller, params, request_id).await;
+                    (status, body, error, protocol::CONTENT_TYPE)
+                }
+                WorkloadApi::Ecs(op) => {
+                    let host = headers
+                        .get(header::HOST)
+                        .and_then(|v| v.to_str().ok())
+                        .map_or_else(|| app.config.listen.to_string(), str::to_string);
+                    let (status, body, error) =
+                        workloads::tasks::call(app, &caller, op, request.body, &host).await;
+                    (status, body, error, json_type)
+                }
+            };
+            (Some(caller), answer)
         }
-        (WorkloadApi::Ec2, Err(e)) => {
-            let e = workloads::instances::Ec2Error::from(e);
-            (
-                e.status,
-                workloads::instances::error_body(&e, request_id),
-                protocol::CONTENT_TYPE,
-            )
+        Err(refused) => {
+            let answer = match &api {
+                WorkloadApi::Ec2 => {
+                    let e = workloads::instances::Ec2Error::from(refused);
+                    let error = AwsError::new(e.code.clone(), e.message.clone());
+                    let body = workloads::instances::error_body(&e, request_id);
+                    (e.status, body, Some(error), protocol::CONTENT_TYPE)
+                }
+                WorkloadApi::Ecs(_) => {
+                    let aws = refused.into_aws();
+                    let body = json!({"__type": aws.code(), "message": aws.message()}).to_string();
+                    (aws.status(), body, Some(aws), json_type)
+                }
+            };
+            (None, answer)
         }
-        (WorkloadApi::Ecs(op), Ok(caller)) => {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map_or_else(|| app.config.listen.to_string(), str::to_string);
-            let (status, body) = workloads::tasks::call(app, &caller, &op, body, &host).await;
-            (status, body, "application/x-amz-json-1.1")
-        }
-        (WorkloadApi::Ecs(_), Err(e)) => {
-            let aws = e.into_aws();
-            (
-                aws.status(),
-                json!({"__type": aws.code(), "message": aws.message()}).to_string(),
-                "application/x-amz-json-1.1",
-            )
-        }
+    };
+    let input = match &api {
+        WorkloadApi::Ec2 => Some(serde_json::Value::Object(
+            params
+                .iter()
+                .filter(|(k, _)| {
+                    !matches!(k.as_ref(), "Action" | "Version") && !k.starts_with("X-Amz-")
+                })
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect(),
+        )),
+        WorkloadApi::Ecs(_) => serde_json::from_slice(request.body).ok(),
+    };
+    let mut facts = received.facts(signing_name, caller.as_ref());
+    facts.operation = match &api {
+        WorkloadApi::Ec2 => protocol::find_param(params, "Action").unwrap_or_default(),
+        WorkloadApi::Ecs(op) => op,
+    };
+    facts.claimed_access_key_id = claimed.as_ref().map(|s| s.access_key_id.as_str());
+    facts.input = input.as_ref();
+    facts.authorized = caller.is_some()
+        && !matches!(&error, Some(e) if matches!(e.code(), "UnauthorizedOperation" | "AccessDeniedException"));
+    let null = serde_json::Value::Null;
+    let outcome = match &error {
+        Some(e) => Err(e),
+        None => Ok(&null),
+    };
+    let (status, body, content_type) = match record(app, &facts, outcome).await {
+        Ok(()) => (status, body, content_type),
+        Err(e) => (
+            e.status(),
+            json!({"__type": e.code(), "message": e.message()}).to_string(),
+            json_type,
+        ),
     };
     let mut response = xml(status, body, request_id);
     response
@@ -320,18 +356,15 @@ async fn query(
     };
     let params = protocol::parse_request(uri.query(), form_body);
     if let Some(api) = WorkloadApi::of(&headers, &params) {
-        return workload_call(
-            &app,
-            api,
-            peer,
-            &method,
-            &uri,
-            &headers,
-            &body,
-            &params,
-            &request_id,
-        )
-        .await;
+        let header_list = header_list(&uri, &headers);
+        let http_request = HttpRequest {
+            method: method.as_str(),
+            path: uri.path(),
+            query: uri.query().unwrap_or(""),
+            headers: &header_list,
+            body: &body,
+        };
+        return workload_call(&app, api, &received, &http_request, &headers, &params).await;
     }
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return json_call(&app, &received, target, &method, &uri, &headers, &body).await;

@@ -86,10 +86,13 @@ pub struct Facts<'a> {
 
 /// True for operations CloudTrail marks `readOnly`.
 pub fn read_only(service: &str, operation: &str) -> bool {
-    service != "iam"
-        || ["Get", "List", "Simulate"]
-            .iter()
-            .any(|p| operation.starts_with(p))
+    let prefixes: &[&str] = match service {
+        // Every STS operation, LookupEvents.
+        "sts" | "cloudtrail" => return true,
+        "iam" => &["Get", "List", "Simulate"],
+        _ => &["Describe", "Get", "List"],
+    };
+    prefixes.iter().any(|p| operation.starts_with(p))
 }
 
 /// The event of a request that was answered with `outcome`.
@@ -516,6 +519,9 @@ mod tests {
         assert!(!read_only("iam", "CreateRole"));
         assert!(read_only("sts", "AssumeRole"));
         assert!(read_only("cloudtrail", "LookupEvents"));
+        assert!(read_only("ec2", "DescribeInstances"));
+        assert!(!read_only("ec2", "RunInstances"));
+        assert!(!read_only("ecs", "StopTask"));
     }
 
     #[test]

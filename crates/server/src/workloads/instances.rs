@@ -12,7 +12,7 @@ use super::imds::instance_arn;
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::Error;
-use crate::protocol::{Params, escape_into, find_param};
+use crate::protocol::{AwsError, Params, escape_into, find_param};
 use crate::secrets::random_bytes;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, HttpTokens, Instance, InstanceProfile, Tag};
@@ -69,13 +69,13 @@ impl From<Error> for Ec2Error {
     }
 }
 
-/// Answers an EC2 call: HTTP status and XML body.
+/// Answers an EC2 call: HTTP status, XML body and, for a failure, the error to audit.
 pub async fn call(
     app: &Arc<App>,
     caller: &Caller,
     params: &Params<'_>,
     request_id: &str,
-) -> (u16, String) {
+) -> (u16, String, Option<AwsError>) {
     let action = find_param(params, "Action").unwrap_or_default();
     let result = match action {
         "RunInstances" => run(app, caller, params).await,
@@ -92,8 +92,13 @@ pub async fn call(
             format!(
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"http://ec2.amazonaws.com/doc/{API_VERSION}/\"><requestId>{request_id}</requestId>{inner}</{action}Response>"
             ),
+            None,
         ),
-        Err(e) => (e.status, error_body(&e, request_id)),
+        Err(e) => (
+            e.status,
+            error_body(&e, request_id),
+            Some(AwsError::new(e.code.clone(), e.message.clone())),
+        ),
     }
 }
 

@@ -15,6 +15,7 @@ use super::vend::{ServiceAssumption, VendError, trusts};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::error::Error;
+use crate::protocol::AwsError;
 use crate::secrets::random_bytes;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, Role, Task};
@@ -67,14 +68,14 @@ impl From<Error> for EcsError {
 }
 
 /// Answers an ECS call (`operation` is the part of `X-Amz-Target` after the prefix):
-/// HTTP status and JSON body. `host` is the `Host` the client reached this listener by.
+/// HTTP status, JSON body and, for a failure, the error to audit. `host` is the `Host` the client reached this listener by.
 pub async fn call(
     app: &Arc<App>,
     caller: &Caller,
     operation: &str,
     body: &[u8],
     host: &str,
-) -> (u16, String) {
+) -> (u16, String, Option<AwsError>) {
     let result = match serde_json::from_slice::<Value>(body) {
         Err(e) => Err(EcsError {
             kind: "SerializationException".into(),
@@ -95,10 +96,11 @@ pub async fn call(
         },
     };
     match result {
-        Ok(v) => (200, v.to_string()),
+        Ok(v) => (200, v.to_string(), None),
         Err(e) => (
             e.status,
             json!({"__type": e.kind, "message": e.message}).to_string(),
+            Some(AwsError::new(e.kind.clone(), e.message.clone())),
         ),
     }
 }

@@ -4,6 +4,7 @@
 
 mod assume_role;
 pub(crate) mod credentials;
+mod federated_trust;
 mod federation;
 mod identity;
 mod saml;

@@ -53,18 +53,16 @@
 
 use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
+use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
 use crate::auth::saml::{self, Assertion, Refusal};
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::CLOCK_SKEW_SECONDS;
-use crate::authz::{Ask, CallerAuth, caller_context, decide};
-use crate::caller::Caller;
 use crate::error::Error;
 use crate::iam::saml_providers::parse_metadata;
 use crate::time::now_seconds;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use portcullis_policy::{CompiledPolicy, Principal};
 use portcullis_store::{Role, SamlProvider};
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
@@ -240,13 +238,6 @@ fn rejected(message: impl Into<String>) -> Error {
 
 fn expired(message: &str) -> Error {
     Error::aws("ExpiredTokenException", message)
-}
-
-fn not_authorized(action: &str) -> Error {
-    Error::aws(
-        "AccessDenied",
-        format!("Not authorized to perform {action}"),
-    )
 }
 
 /// The AWS error for a response refused before its content is read.
@@ -598,7 +589,7 @@ pub async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// Authorizes the assumption with the role's trust policy alone, for the federated
-/// principal of the provider.
+/// principal of the provider, with the `saml:*` keys of the assertion.
 fn authorize(
     ctx: &Ctx<'_>,
     provider: &SamlProvider,
@@ -606,34 +597,18 @@ fn authorize(
     checked: &Checked,
     qualifier: &str,
 ) -> Result<(), Error> {
-    let trust = CompiledPolicy::parse(&role.assume_role_policy_document)?;
+    let ask = FederatedAssumption {
+        action: ACTION,
+        provider_arn: &provider.arn,
+        role,
+        session_name: &checked.session_name,
+        tags: &checked.tags,
+        transitive: &checked.transitive,
+        source_identity: checked.source_identity.as_deref(),
+    };
     let account = ctx.app.account_id();
-    let caller = Caller {
-        principal: Principal::parse(&provider.arn)?,
-        account: account.to_string(),
-        user_id: None,
-        user_name: None,
-        access_key_id: None,
-        session: None,
-        source_ip: ctx.caller.source_ip.clone(),
-        region: ctx.caller.region.clone(),
-    };
-    let auth = CallerAuth {
-        policies: None,
-        session: None,
-        principal_tags: Vec::new(),
-        user_id: None,
-    };
-    let mut actions = vec![ACTION];
-    if !checked.tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if checked.source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
     let a = &checked.assertion;
-    for action in actions {
-        let mut c = caller_context(&caller, "sts", &auth);
+    federated_trust::authorize(ctx, &ask, |c| {
         c.insert("saml:aud", &checked.recipient);
         c.insert("saml:iss", &a.issuer);
         c.insert("saml:sub", &checked.subject);
@@ -648,37 +623,7 @@ fn authorize(
                 _ => c.insert_multi(key, values.iter().copied()),
             }
         }
-        c.insert("sts:RoleSessionName", &checked.session_name);
-        if let Some(s) = &checked.source_identity {
-            c.insert("sts:SourceIdentity", s);
-        }
-        if !checked.tags.is_empty() {
-            for t in &checked.tags {
-                c.insert(&format!("aws:RequestTag/{}", t.key), &t.value);
-            }
-            c.insert_multi("aws:TagKeys", checked.tags.iter().map(|t| t.key.as_str()));
-            c.insert_multi("sts:TransitiveTagKeys", checked.transitive.iter());
-        }
-        for t in &role.tags {
-            c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);
-        }
-        let verdict = decide(
-            ctx.app,
-            &caller,
-            &auth,
-            Ask {
-                action,
-                resource: &role.arn,
-                context: c,
-                resource_policy: Some(&trust),
-                scoped: false,
-            },
-        )?;
-        if !verdict.decision.is_allowed() {
-            return Err(not_authorized(action));
-        }
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -25,15 +25,13 @@
 
 use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
+use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
 use crate::auth::oidc::provider_id;
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::{Audience, SOURCE_IDENTITY_CLAIM, Token, TokenError, TokenTags};
-use crate::authz::{Ask, CallerAuth, caller_context, decide};
-use crate::caller::Caller;
 use crate::error::Error;
 use crate::time::now_seconds;
-use portcullis_policy::{CompiledPolicy, Principal};
 use portcullis_store::{OidcProvider, Role};
 use serde_json::{Value, json};
 
@@ -46,13 +44,6 @@ const OAUTH_PROVIDERS: &[&str] = &["www.amazon.com", "graph.facebook.com"];
 
 fn invalid(message: impl Into<String>) -> Error {
     Error::aws("InvalidIdentityToken", message)
-}
-
-fn not_authorized(action: &str) -> Error {
-    Error::aws(
-        "AccessDenied",
-        format!("Not authorized to perform {action}"),
-    )
 }
 
 fn no_provider(issuer: &str) -> Error {
@@ -244,7 +235,7 @@ pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error
 }
 
 /// Authorizes the assumption with the role's trust policy alone, for the federated
-/// principal of the provider.
+/// principal of the provider, with the provider's `aud`, `sub`, `oaud` and `amr` keys.
 fn authorize(
     ctx: &Ctx<'_>,
     v: &Verified,
@@ -254,34 +245,18 @@ fn authorize(
     transitive: &[String],
     source_identity: Option<&str>,
 ) -> Result<(), Error> {
-    let trust = CompiledPolicy::parse(&role.assume_role_policy_document)?;
-    let caller = Caller {
-        principal: Principal::parse(&v.provider.arn)?,
-        account: ctx.app.account_id().to_string(),
-        user_id: None,
-        user_name: None,
-        access_key_id: None,
-        session: None,
-        source_ip: ctx.caller.source_ip.clone(),
-        region: ctx.caller.region.clone(),
+    let ask = FederatedAssumption {
+        action: "sts:AssumeRoleWithWebIdentity",
+        provider_arn: &v.provider.arn,
+        role,
+        session_name,
+        tags,
+        transitive,
+        source_identity,
     };
-    let auth = CallerAuth {
-        policies: None,
-        session: None,
-        principal_tags: Vec::new(),
-        user_id: None,
-    };
-    let mut actions = vec!["sts:AssumeRoleWithWebIdentity"];
-    if !tags.is_empty() {
-        actions.push("sts:TagSession");
-    }
-    if source_identity.is_some() {
-        actions.push("sts:SetSourceIdentity");
-    }
     let id = &v.id;
     let amr = v.token.claim_strings("amr");
-    for action in actions {
-        let mut c = caller_context(&caller, "sts", &auth);
+    federated_trust::authorize(ctx, &ask, |c| {
         c.insert(&format!("{id}:aud"), &v.audience.aud);
         c.insert(&format!("{id}:sub"), &v.subject);
         if !v.audience.oaud.is_empty() {
@@ -291,37 +266,7 @@ fn authorize(
             c.insert_multi(&format!("{id}:amr"), amr.iter().copied());
         }
         c.insert("aws:FederatedProvider", &v.provider.arn);
-        c.insert("sts:RoleSessionName", session_name);
-        if let Some(s) = source_identity {
-            c.insert("sts:SourceIdentity", s);
-        }
-        if !tags.is_empty() {
-            for t in tags {
-                c.insert(&format!("aws:RequestTag/{}", t.key), &t.value);
-            }
-            c.insert_multi("aws:TagKeys", tags.iter().map(|t| t.key.as_str()));
-            c.insert_multi("sts:TransitiveTagKeys", transitive.iter());
-        }
-        for t in &role.tags {
-            c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);
-        }
-        let verdict = decide(
-            ctx.app,
-            &caller,
-            &auth,
-            Ask {
-                action,
-                resource: &role.arn,
-                context: c,
-                resource_policy: Some(&trust),
-                scoped: false,
-            },
-        )?;
-        if !verdict.decision.is_allowed() {
-            return Err(not_authorized(action));
-        }
-    }
-    Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the audit trail costs: signed-POST GetRole throughput of Portcullis (release build,
 # signatures verified) with auditing off (--no-audit) and on, in memory and with a data
-# directory (events committed before the answer, synced within a second), with --audit-log
-# as well, and with --audit-sync always (a disk sync before the answers of each batch). The configurations take turns, ROUNDS times, so that the noise of a
-# shared machine falls on all of them alike; the script prints every run and the median.
+# directory (events in the journal before the answer, synced within a second), with
+# --audit-log as well, and with --audit-sync always (a disk sync before the answers of each
+# batch). The configurations take turns, ROUNDS times, so that the noise of a shared machine
+# falls on all of them alike; the script prints every run and the median.
 #
 #   bash bench/audit_throughput.sh            # 10 s per run, 3 rounds, 2 threads, 16 connections
 #   DURATION=5s ROUNDS=5 CONNECTIONS=32 bash bench/audit_throughput.sh
@@ -32,6 +33,8 @@ stop() {
     kill "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
+    # Write out what the run left in the page cache now, not during the next run.
+    sync
   fi
 }
 trap 'stop; rm -rf "$work"' EXIT

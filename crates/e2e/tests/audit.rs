@@ -288,7 +288,15 @@ async fn no_secret_reaches_an_event_or_the_log_file() {
         .await;
 
     let events = all_events(&dir.path().join("data"));
-    let log_text = std::fs::read_to_string(&log).expect("the audit log file");
+    // The file copy is written after each batch reaches the store, within moments.
+    let mut log_text = String::new();
+    for _ in 0..100 {
+        log_text = std::fs::read_to_string(&log).expect("the audit log file");
+        if log_text.lines().count() >= events.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert_eq!(
         log_text.lines().count(),
         events.len(),

@@ -24,6 +24,13 @@ const BLOCK_EVENTS: usize = 4_096;
 /// the block.
 const BLOCK_SHIFT: u32 = 20;
 
+/// `event_blocks.encoding` of a block that holds the lines as they are (migration 3).
+const ENCODING_PLAIN: i64 = 0;
+
+/// `event_blocks.encoding` of a block that holds the lines compressed as one LZ4 block,
+/// its uncompressed size in front (migration 4).
+const ENCODING_LZ4: i64 = 1;
+
 /// How many blocks a lookup reads at a time.
 const BLOCKS_PER_READ: i64 = 16;
 
@@ -269,14 +276,15 @@ impl Store for SqliteStore {
                 let (block, tail) = rest.split_at(end);
                 rest = tail;
                 sqlx::query(
-                    "INSERT INTO event_blocks (first_time, last_time, count, journal_end, lines)
-                     VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO event_blocks (first_time, last_time, count, journal_end, lines, encoding)
+                     VALUES (?, ?, ?, ?, ?, ?)",
                 )
                 .bind(batch.first_time)
                 .bind(batch.last_time)
                 .bind(count as i64)
                 .bind(batch.journal_end)
-                .bind(block)
+                .bind(lz4_flex::block::compress_prepend_size(block))
+                .bind(ENCODING_LZ4)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -314,7 +322,7 @@ impl Store for SqliteStore {
             let mut skip_from = query.before.map(|p| p & mask);
             loop {
                 let rows = sqlx::query(
-                    "SELECT position, lines FROM event_blocks
+                    "SELECT position, lines, encoding FROM event_blocks
                      WHERE position <= ? AND last_time >= ? AND first_time <= ?
                      ORDER BY position DESC LIMIT ?",
                 )
@@ -326,7 +334,22 @@ impl Store for SqliteStore {
                 .await?;
                 for row in &rows {
                     let block: i64 = row.get(0);
-                    let lines: Vec<&[u8]> = complete_lines(row.get::<&[u8], _>(1)).collect();
+                    let stored: &[u8] = row.get(1);
+                    let decoded;
+                    let bytes = match row.get::<i64, _>(2) {
+                        ENCODING_PLAIN => stored,
+                        ENCODING_LZ4 => {
+                            decoded = lz4_flex::block::decompress_size_prepended(stored)
+                                .map_err(|e| StoreError::Corrupt(format!("block {block}: {e}")))?;
+                            &decoded
+                        }
+                        other => {
+                            return Err(StoreError::Corrupt(format!(
+                                "block {block}: unknown encoding {other}"
+                            )));
+                        }
+                    };
+                    let lines: Vec<&[u8]> = complete_lines(bytes).collect();
                     let until = match skip_from.take() {
                         Some(index) if block == below => (index as usize).min(lines.len()),
                         _ => lines.len(),
@@ -574,6 +597,14 @@ mod tests {
             .unwrap()
             .get(0);
         assert_eq!(blocks, 3);
+        let (stored, encodings): (i64, i64) =
+            sqlx::query_as("SELECT SUM(LENGTH(lines)), MIN(encoding) FROM event_blocks")
+                .fetch_one(&store.pool)
+                .await
+                .unwrap();
+        assert_eq!(encodings, ENCODING_LZ4);
+        let plain = batch(&events, None).lines.len() as i64;
+        assert!(stored * 4 < plain, "{stored} bytes stored for {plain}");
         let mut query = EventQuery {
             account: "1".into(),
             limit: 1_000,

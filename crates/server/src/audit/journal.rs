@@ -1,28 +1,34 @@
 //! The audit journal: events appended, one line each ([`EventRecord::line`]), to segment
 //! files in `DATA_DIR/audit-journal/` before their requests are answered, then moved to
-//! the store in the background. A `write` to a file survives the death of the process as
-//! soon as it returns, so an answered request's event is never lost, while the request
-//! itself pays for one system call instead of a database commit.
+//! the store in the background.
+//!
+//! A segment is a file of [`SEGMENT_BYTES`] reserved on disk when it is created and
+//! mapped into memory: appending a line is a copy into the mapping, with no system call.
+//! The mapping shares the kernel's copy of the file, so a line survives the death of the
+//! process as soon as it is copied (an answered request's event is never lost), and a
+//! sync of the file writes it to disk. The part of a segment not yet written reads as
+//! zero bytes, which no line holds (JSON writes a NUL as `\u0000`); a segment is cut to
+//! its length when it is closed or the journal is dropped.
 //!
 //! Offsets in the journal count bytes from its first segment ever, across restarts: a
 //! segment is named after the offset it starts at, and each batch the store takes records
 //! the offset it ends at ([`EventBatch::journal_end`]). A segment is closed (synced, then
-//! no longer written) when it grows past [`SEGMENT_BYTES`], and removed once every event
-//! in it is in the store and the store has synced them. At start-up, [`recover`] moves to
-//! the store exactly the lines past the store's journal end, so no event is lost or
-//! stored twice.
+//! no longer written) when the next line does not fit, and removed once every event in it
+//! is in the store and the store has synced them. At start-up, [`recover`] moves to the
+//! store exactly the lines past the store's journal end, so no event is lost or stored
+//! twice.
 
 use crate::error::Error;
+use memmap2::{MmapMut, MmapOptions};
 use portcullis_store::{EventBatch, EventRecord, Store, complete_lines};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The folder of the segments, inside the data directory.
 pub const FOLDER: &str = "audit-journal";
 
-/// A segment is closed when it grows past this many bytes.
+/// The size of a segment (larger only for a line that would not fit in one).
 const SEGMENT_BYTES: i64 = 64 * 1024 * 1024;
 
 /// How many recovered events go to the store in one batch.
@@ -68,12 +74,16 @@ fn read_past(data_dir: &Path, from: i64) -> Result<(Vec<EventBatch>, i64), Error
     let mut batches = Vec::new();
     let mut end = from;
     for segment in segments(data_dir)? {
-        let bytes = match std::fs::read(&segment.path) {
+        let mut bytes = match std::fs::read(&segment.path) {
             Ok(bytes) => bytes,
             // A running server removed it: its events are in the store.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::io(format!("reading {}", segment.path.display()), e)),
         };
+        // What follows the first zero byte was never written.
+        if let Some(written) = bytes.iter().position(|b| *b == 0) {
+            bytes.truncate(written);
+        }
         let mut batch = EventBatch::default();
         let mut offset = segment.start;
         for line in complete_lines(&bytes) {
@@ -134,10 +144,16 @@ pub async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
 /// store yet.
 pub struct Journal {
     folder: PathBuf,
-    file: Arc<File>,
+    segment: Open,
     start: i64,
     size: i64,
     closed: Vec<(i64, PathBuf)>,
+}
+
+/// A segment file and its mapping.
+struct Open {
+    file: Arc<File>,
+    map: MmapMut,
 }
 
 impl Journal {
@@ -146,28 +162,26 @@ impl Journal {
         let folder = data_dir.join(FOLDER);
         std::fs::create_dir_all(&folder)
             .map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
-        let file = create_segment(&folder, start)?;
+        let segment = open_segment(&folder, start, SEGMENT_BYTES)?;
         Ok(Journal {
             folder,
-            file: Arc::new(file),
+            segment,
             start,
             size: 0,
             closed: Vec::new(),
         })
     }
 
-    /// Appends `line`, closing the segment first when it is full; returns the offset
-    /// where the journal now ends.
+    /// Appends `line`, closing the segment first when the line does not fit; returns
+    /// the offset where the journal now ends.
     pub fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
-        if self.size > 0 && self.size + line.len() as i64 > SEGMENT_BYTES {
-            self.close_segment()?;
+        let length = line.len() as i64;
+        if self.size + length > self.segment.map.len() as i64 {
+            self.close_segment(length)?;
         }
-        if let Err(e) = (&*self.file).write_all(line) {
-            // Cut off what part of the line was written, so the next line starts cleanly.
-            let _ = self.file.set_len(self.size as u64);
-            return Err(Error::io("writing the audit journal", e));
-        }
-        self.size += line.len() as i64;
+        let at = self.size as usize;
+        self.segment.map[at..at + line.len()].copy_from_slice(line);
+        self.size += length;
         Ok(self.end())
     }
 
@@ -176,23 +190,24 @@ impl Journal {
         self.start + self.size
     }
 
-    fn close_segment(&mut self) -> Result<(), Error> {
-        self.file
-            .sync_data()
-            .map_err(|e| Error::io("syncing the audit journal", e))?;
+    /// Syncs and cuts the segment being written, and opens the next, large enough for a
+    /// line of `needed` bytes.
+    fn close_segment(&mut self, needed: i64) -> Result<(), Error> {
         let end = self.end();
-        let next = create_segment(&self.folder, end)?;
+        let next = open_segment(&self.folder, end, needed.max(SEGMENT_BYTES))?;
+        let full = std::mem::replace(&mut self.segment, next);
+        cut(full, self.size)?;
         self.closed
             .push((end, segment_path(&self.folder, self.start)));
-        self.file = Arc::new(next);
         self.start = end;
         self.size = 0;
         Ok(())
     }
 
-    /// The segment being written, to sync it without holding the journal.
+    /// The segment being written, to sync it without holding the journal (a sync of the
+    /// file writes what was copied into its mapping).
     pub fn current(&self) -> Arc<File> {
-        self.file.clone()
+        self.segment.file.clone()
     }
 
     /// Takes the closed segments that end at or before offset `end`.
@@ -202,17 +217,70 @@ impl Journal {
     }
 }
 
+impl Drop for Journal {
+    /// Cuts the segment being written to what it holds (a crash leaves it at its full
+    /// size, zeros after the last line, which readers skip). The mapping, dropped next,
+    /// is not touched again.
+    fn drop(&mut self) {
+        if let Err(e) = self.segment.file.set_len(self.size as u64) {
+            tracing::warn!(error = %e, "could not cut the audit journal segment");
+        }
+    }
+}
+
 fn segment_path(folder: &Path, start: i64) -> PathBuf {
     folder.join(format!("{start:020}.jsonl"))
 }
 
-fn create_segment(folder: &Path, start: i64) -> Result<File, Error> {
+/// Creates the segment starting at offset `start`, reserves `bytes` for it on disk (so
+/// that writing into the mapping cannot fail for want of space) and maps it.
+fn open_segment(folder: &Path, start: i64, bytes: i64) -> Result<Open, Error> {
     let path = segment_path(folder, start);
-    OpenOptions::new()
+    let failed = |e| Error::io(format!("creating {}", path.display()), e);
+    let file = OpenOptions::new()
         .create(true)
-        .append(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
         .open(&path)
-        .map_err(|e| Error::io(format!("creating {}", path.display()), e))
+        .map_err(failed)?;
+    reserve(&file, bytes).map_err(failed)?;
+    // SAFETY: the file was just created by this process, which alone writes it, and it
+    // keeps its size while mapped (it is cut only after the mapping is dropped); other
+    // processes (the `portcullis audit` command) only read it.
+    let map = unsafe { MmapOptions::new().len(bytes as usize).map_mut(&file) }.map_err(failed)?;
+    Ok(Open {
+        file: Arc::new(file),
+        map,
+    })
+}
+
+/// Gives `file` a size of `bytes`, allocated on disk, so that writing into its mapping
+/// cannot fail for want of space (which would kill the process).
+#[cfg(target_os = "linux")]
+fn reserve(file: &File, bytes: i64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: posix_fallocate only reads its arguments; the descriptor is open.
+    match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, bytes) } {
+        0 => Ok(()),
+        error => Err(std::io::Error::from_raw_os_error(error)),
+    }
+}
+
+/// Gives `file` a size of `bytes` (elsewhere than Linux, without allocating it on disk).
+#[cfg(not(target_os = "linux"))]
+fn reserve(file: &File, bytes: i64) -> std::io::Result<()> {
+    file.set_len(bytes as u64)
+}
+
+/// Syncs a segment, drops its mapping and cuts the file to the `size` bytes written.
+fn cut(segment: Open, size: i64) -> Result<(), Error> {
+    let Open { file, map } = segment;
+    drop(map);
+    file.sync_data()
+        .map_err(|e| Error::io("syncing the audit journal", e))?;
+    file.set_len(size as u64)
+        .map_err(|e| Error::io("cutting the audit journal", e))
 }
 
 #[cfg(test)]
@@ -296,6 +364,55 @@ mod tests {
         drop(next);
         recover(&dir, &store).await.unwrap();
         assert_eq!(ids(&store).await, ["a", "b", "d"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_segment_left_at_full_size_by_a_crash_is_read_to_its_last_whole_line() {
+        let dir = std::env::temp_dir().join(format!("portcullis-crash-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::in_memory().await.unwrap();
+        let mut journal = Journal::open(&dir, 0).unwrap();
+        journal.append(&event("a").line()).unwrap();
+        journal.append(&event("b").line()).unwrap();
+        let torn = event("c").line();
+        journal.append(&torn[..torn.len() - 1]).unwrap();
+        let end = journal.end();
+        // A crash: the segment is not cut, only the kernel's copy remains.
+        std::mem::forget(journal);
+        let segment = &segments(&dir).unwrap()[0];
+        assert_eq!(
+            std::fs::metadata(&segment.path).unwrap().len(),
+            SEGMENT_BYTES as u64
+        );
+        assert_eq!(recover(&dir, &store).await.unwrap(), end);
+        assert_eq!(ids(&store).await, ["a", "b"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_line_that_does_not_fit_closes_the_segment_and_a_closed_segment_is_cut() {
+        let dir = std::env::temp_dir().join(format!("portcullis-full-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut journal = Journal::open(&dir, 0).unwrap();
+        let line = event("a").line();
+        journal.append(&line).unwrap();
+        let big = vec![b'x'; SEGMENT_BYTES as usize];
+        let end = journal.append(&big).unwrap();
+        assert_eq!(end, line.len() as i64 + SEGMENT_BYTES);
+        let found = segments(&dir).unwrap();
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            std::fs::metadata(&found[0].path).unwrap().len(),
+            line.len() as u64
+        );
+        assert_eq!(found[1].start, line.len() as i64);
+        assert_eq!(journal.take_closed(end), [found[0].path.clone()]);
+        drop(journal);
+        assert_eq!(
+            std::fs::metadata(&found[1].path).unwrap().len(),
+            SEGMENT_BYTES as u64
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -7,9 +7,9 @@
 //! # Durability contract
 //!
 //! With a data directory, a response is sent only after the event of its request is
-//! written to the audit journal ([`journal`]), a file in the data directory: every
-//! answered request has its event after a crash of the process (SIGKILL, a panic, the OOM
-//! killer). The journal is synced to disk at most [`SYNC_EVERY`] later, so a crash of the
+//! copied into the audit journal ([`journal`]), a file in the data directory mapped into
+//! memory (the kernel's copy of the file): every answered request has its event after a
+//! crash of the process (SIGKILL, a panic, the OOM killer). The journal is synced to disk at most [`SYNC_EVERY`] later, so a crash of the
 //! machine keeps every request answered more than [`SYNC_EVERY`] before it; with
 //! `--audit-sync always` the answers wait for that sync too (one sync serves every request
 //! waiting for it), so a crash of the machine loses no answered request's event either.
@@ -78,8 +78,9 @@ pub const MAX_BEHIND: u64 = 65_536;
 /// How often the journal is synced to disk, at most, when answers do not wait for it.
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
-/// How long the mover lets events gather before it takes them to the store.
-const GATHER: Duration = Duration::from_millis(5);
+/// How long the mover lets events gather before it takes them to the store (a lookup
+/// cuts it short): each commit has a cost of its own, whatever it holds.
+const GATHER: Duration = Duration::from_millis(50);
 
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -98,6 +99,8 @@ struct Shared {
     queue: Mutex<Queue>,
     /// Wakes the mover.
     recorded: Notify,
+    /// Tells the mover not to wait for more events (a lookup waits for it).
+    hurry: Notify,
     /// The number of the last event in the store.
     moved: watch::Sender<u64>,
     /// With `--audit-sync always`: wakes the syncer, and the number of the last event
@@ -123,6 +126,9 @@ fn stopped() -> Error {
 
 /// Waits until `watched` reaches `target`.
 async fn reach(watched: &watch::Sender<u64>, target: u64) -> Result<(), Error> {
+    if *watched.borrow() >= target {
+        return Ok(());
+    }
     watched
         .subscribe()
         .wait_for(|n| *n >= target)
@@ -165,6 +171,7 @@ impl Trail {
                 journal,
             }),
             recorded: Notify::new(),
+            hurry: Notify::new(),
             moved: watch::Sender::new(0),
             sync: (durable && config.sync_always).then(|| (Notify::new(), watch::Sender::new(0))),
         });
@@ -231,6 +238,9 @@ impl Trail {
             return Ok(());
         };
         let last = shared.queue().last;
+        if *shared.moved.borrow() < last {
+            shared.hurry.notify_one();
+        }
         reach(&shared.moved, last).await
     }
 }
@@ -242,37 +252,39 @@ impl Trail {
 async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option<LogFile>) {
     loop {
         shared.recorded.notified().await;
-        // Let a batch gather: one wake-up and one commit serve many requests.
-        tokio::time::sleep(GATHER).await;
-        loop {
-            let (batch, last, closed) = {
-                let mut queue = shared.queue();
-                if queue.batch.count == 0 {
-                    break;
-                }
-                let last = queue.last;
-                let batch = std::mem::take(&mut queue.batch);
-                let closed = match (&mut queue.journal, batch.journal_end) {
-                    (Some(journal), Some(end)) => journal.take_closed(end),
-                    _ => Vec::new(),
-                };
-                (batch, last, closed)
+        // Let a batch gather: one wake-up and one commit serve many requests. Events
+        // recorded during a commit wake the mover again at once, and it waits again.
+        tokio::select! {
+            () = tokio::time::sleep(GATHER) => {}
+            () = shared.hurry.notified() => {}
+        }
+        let (batch, last, closed) = {
+            let mut queue = shared.queue();
+            if queue.batch.count == 0 {
+                continue;
+            }
+            let last = queue.last;
+            let batch = std::mem::take(&mut queue.batch);
+            let closed = match (&mut queue.journal, batch.journal_end) {
+                (Some(journal), Some(end)) => journal.take_closed(end),
+                _ => Vec::new(),
             };
-            let mut delay = Duration::from_millis(50);
-            while let Err(e) = store.append_events(&batch).await {
-                tracing::error!(error = %e, events = batch.count, "could not commit audit events; retrying");
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-            }
-            if let Some(log) = &mut log
-                && let Err(e) = log.append(batch.each_line().map(EventRecord::body_of_line))
-            {
-                tracing::warn!(error = %e, "could not write the audit log file");
-            }
-            shared.moved.send_replace(last);
-            if !closed.is_empty() {
-                remove_segments(store.as_ref(), closed).await;
-            }
+            (batch, last, closed)
+        };
+        let mut delay = Duration::from_millis(50);
+        while let Err(e) = store.append_events(&batch).await {
+            tracing::error!(error = %e, events = batch.count, "could not commit audit events; retrying");
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        }
+        if let Some(log) = &mut log
+            && let Err(e) = log.append(batch.each_line().map(EventRecord::body_of_line))
+        {
+            tracing::warn!(error = %e, "could not write the audit log file");
+        }
+        shared.moved.send_replace(last);
+        if !closed.is_empty() {
+            remove_segments(store.as_ref(), closed).await;
         }
     }
 }

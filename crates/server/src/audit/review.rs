@@ -53,17 +53,23 @@ impl Archive {
             account: self.account.clone(),
             ..query.clone()
         };
+        let stored = self.store.events(&query).await?;
+        // The server may have moved journaled events to the store since they were read:
+        // those are the newest in the store, so they are among the first it answers.
+        let moved: std::collections::HashSet<&str> =
+            stored.iter().map(|e| e.event.event_id.as_str()).collect();
         let mut found: Vec<StoredEvent> = self
             .pending
             .iter()
             .rev()
             .filter(|e| query.before.is_none() && query.matches(e))
+            .filter(|e| !moved.contains(e.event_id.as_str()))
             .map(|e| StoredEvent {
                 position: i64::MAX,
                 event: e.clone(),
             })
             .collect();
-        found.extend(self.store.events(&query).await?);
+        found.extend(stored);
         if query.limit > 0 {
             found.truncate(query.limit);
         }

@@ -12,9 +12,10 @@
 //!
 //! Offsets in the journal count bytes from its first segment ever, across restarts: a
 //! segment is named after the offset it starts at, and each batch the store takes records
-//! the offset it ends at ([`EventBatch::journal_end`]). A segment is closed (synced, then
-//! no longer written) when the next line does not fit, and removed once every event in it
-//! is in the store and the store has synced them. At start-up, [`recover`] moves to the
+//! the offset it ends at ([`EventBatch::journal_end`]). A segment is closed (cut to its
+//! length, no longer written, and synced with the next sync of the journal) when the next
+//! line does not fit, and removed once every event in it is in the store and the store
+//! has synced them. At start-up, [`recover`] moves to the
 //! store exactly the lines past the store's journal end, so no event is lost or stored
 //! twice.
 
@@ -148,6 +149,8 @@ pub struct Journal {
     start: i64,
     size: i64,
     closed: Vec<(i64, PathBuf)>,
+    /// Closed segments not synced since they were last written, oldest first.
+    unsynced: Vec<Arc<File>>,
 }
 
 /// A segment file and its mapping.
@@ -169,6 +172,7 @@ impl Journal {
             start,
             size: 0,
             closed: Vec::new(),
+            unsynced: Vec::new(),
         })
     }
 
@@ -190,13 +194,17 @@ impl Journal {
         self.start + self.size
     }
 
-    /// Syncs and cuts the segment being written, and opens the next, large enough for a
-    /// line of `needed` bytes.
+    /// Cuts the segment being written and opens the next, large enough for a line of
+    /// `needed` bytes. The closed segment is synced with the next sync of the journal
+    /// ([`Journal::to_sync`]), not here, where requests wait.
     fn close_segment(&mut self, needed: i64) -> Result<(), Error> {
         let end = self.end();
         let next = open_segment(&self.folder, end, needed.max(SEGMENT_BYTES))?;
-        let full = std::mem::replace(&mut self.segment, next);
-        cut(full, self.size)?;
+        let Open { file, map } = std::mem::replace(&mut self.segment, next);
+        drop(map);
+        file.set_len(self.size as u64)
+            .map_err(|e| Error::io("cutting the audit journal", e))?;
+        self.unsynced.push(file);
         self.closed
             .push((end, segment_path(&self.folder, self.start)));
         self.start = end;
@@ -204,10 +212,20 @@ impl Journal {
         Ok(())
     }
 
-    /// The segment being written, to sync it without holding the journal (a sync of the
-    /// file writes what was copied into its mapping).
-    pub fn current(&self) -> Arc<File> {
-        self.segment.file.clone()
+    /// The files to sync for every line appended so far to be on disk, to sync them
+    /// without holding the journal (a sync of a file writes what was copied into its
+    /// mapping): the closed segments not synced yet, then the segment being written.
+    /// Once they are synced, [`Journal::synced`] with their number.
+    pub fn to_sync(&self) -> Vec<Arc<File>> {
+        let mut files = self.unsynced.clone();
+        files.push(self.segment.file.clone());
+        files
+    }
+
+    /// Notes that the first `count` files [`Journal::to_sync`] gave were synced.
+    pub fn synced(&mut self, count: usize) {
+        let closed = count.saturating_sub(1).min(self.unsynced.len());
+        self.unsynced.drain(..closed);
     }
 
     /// Takes the closed segments that end at or before offset `end`.
@@ -271,16 +289,6 @@ fn reserve(file: &File, bytes: i64) -> std::io::Result<()> {
 #[cfg(not(target_os = "linux"))]
 fn reserve(file: &File, bytes: i64) -> std::io::Result<()> {
     file.set_len(bytes as u64)
-}
-
-/// Syncs a segment, drops its mapping and cuts the file to the `size` bytes written.
-fn cut(segment: Open, size: i64) -> Result<(), Error> {
-    let Open { file, map } = segment;
-    drop(map);
-    file.sync_data()
-        .map_err(|e| Error::io("syncing the audit journal", e))?;
-    file.set_len(size as u64)
-        .map_err(|e| Error::io("cutting the audit journal", e))
 }
 
 #[cfg(test)]
@@ -408,6 +416,13 @@ mod tests {
         );
         assert_eq!(found[1].start, line.len() as i64);
         assert_eq!(journal.take_closed(end), [found[0].path.clone()]);
+        assert_eq!(
+            journal.to_sync().len(),
+            2,
+            "the closed segment is synced later"
+        );
+        journal.synced(2);
+        assert_eq!(journal.to_sync().len(), 1);
         drop(journal);
         assert_eq!(
             std::fs::metadata(&found[1].path).unwrap().len(),

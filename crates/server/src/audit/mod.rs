@@ -304,8 +304,9 @@ async fn remove_segments(store: &dyn Store, segments: Vec<PathBuf>) {
     }
 }
 
-/// The syncer: with `--audit-sync always`, syncs the journal whenever requests wait for
-/// it (one sync for all of them); otherwise every [`SYNC_EVERY`] when it grew.
+/// The syncer: with `--audit-sync always`, syncs the journal (the segment being written
+/// and those closed since the last sync) whenever requests wait for it (one sync for all
+/// of them); otherwise every [`SYNC_EVERY`] when it grew.
 async fn sync_journal(shared: Arc<Shared>) {
     let mut synced = 0;
     loop {
@@ -313,18 +314,23 @@ async fn sync_journal(shared: Arc<Shared>) {
             Some((wake, _)) => wake.notified().await,
             None => tokio::time::sleep(SYNC_EVERY).await,
         }
-        let (file, last) = {
+        let (files, last) = {
             let queue = shared.queue();
             let Some(journal) = &queue.journal else {
                 return;
             };
-            (journal.current(), queue.last)
+            (journal.to_sync(), queue.last)
         };
         if last == synced {
             continue;
         }
-        match tokio::task::spawn_blocking(move || file.sync_data()).await {
+        let count = files.len();
+        let synced_all = move || files.iter().try_for_each(|file| file.sync_data());
+        match tokio::task::spawn_blocking(synced_all).await {
             Ok(Ok(())) => {
+                if let Some(journal) = &mut shared.queue().journal {
+                    journal.synced(count);
+                }
                 synced = last;
                 if let Some((_, done)) = &shared.sync {
                     done.send_replace(last);

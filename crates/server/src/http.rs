@@ -355,26 +355,6 @@ async fn query(
         &[]
     };
     let params = protocol::parse_request(uri.query(), form_body);
-    if let Some(api) = WorkloadApi::of(&headers, &params) {
-        let header_list = header_list(&uri, &headers);
-        let http_request = HttpRequest {
-            method: method.as_str(),
-            path: uri.path(),
-            query: uri.query().unwrap_or(""),
-            headers: &header_list,
-            body: &body,
-        };
-        return workload_call(&app, api, &received, &http_request, &headers, &params).await;
-    }
-    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-        return json_call(&app, &received, target, &method, &uri, &headers, &body).await;
-    }
-    let version = protocol::find_param(&params, "Version");
-    let service = match version {
-        Some(v) if v == Service::Sts.model().api_version() => Service::Sts,
-        _ => Service::Iam,
-    };
-    let model = service.model();
     let header_list = header_list(&uri, &headers);
     let http_request = HttpRequest {
         method: method.as_str(),
@@ -383,6 +363,18 @@ async fn query(
         headers: &header_list,
         body: &body,
     };
+    if let Some(api) = WorkloadApi::of(&headers, &params) {
+        return workload_call(&app, api, &received, &http_request, &headers, &params).await;
+    }
+    if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        return json_call(&app, &received, target, &http_request).await;
+    }
+    let version = protocol::find_param(&params, "Version");
+    let service = match version {
+        Some(v) if v == Service::Sts.model().api_version() => Service::Sts,
+        _ => Service::Iam,
+    };
+    let model = service.model();
     let action = protocol::find_param(&params, "Action");
     let unsigned = action
         .and_then(|a| model.operation(a))
@@ -609,29 +601,19 @@ async fn json_call(
     app: &App,
     received: &Received<'_>,
     target: &str,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
+    http_request: &HttpRequest<'_>,
 ) -> Response {
     const SERVICE: &str = "cloudtrail";
     let request_id = received.request_id;
-    let header_list = header_list(uri, headers);
-    let http_request = HttpRequest {
-        method: method.as_str(),
-        path: uri.path(),
-        query: uri.query().unwrap_or(""),
-        headers: &header_list,
-        body,
-    };
+    let body = http_request.body;
     let op = target
         .strip_prefix(audit::lookup::TARGET_PREFIX)
         .unwrap_or("");
-    let caller = match caller::authenticate(app, &http_request, SERVICE, received.source_ip) {
+    let caller = match caller::authenticate(app, http_request, SERVICE, received.source_ip) {
         Ok(c) => c,
         Err(e) => {
             let error = e.into_aws();
-            let claimed = sigv4::parse(&http_request).ok();
+            let claimed = sigv4::parse(http_request).ok();
             let mut facts = received.facts(SERVICE, None);
             facts.claimed_access_key_id = claimed.as_ref().map(|s| s.access_key_id.as_str());
             facts.operation = op;

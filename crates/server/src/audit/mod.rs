@@ -9,10 +9,11 @@
 //! With a data directory, a response is sent only after the event of its request is
 //! copied into the audit journal ([`journal`]), a file in the data directory mapped into
 //! memory (the kernel's copy of the file): every answered request has its event after a
-//! crash of the process (SIGKILL, a panic, the OOM killer). The journal is synced to disk at most [`SYNC_EVERY`] later, so a crash of the
-//! machine keeps every request answered more than [`SYNC_EVERY`] before it; with
-//! `--audit-sync always` the answers wait for that sync too (one sync serves every request
-//! waiting for it), so a crash of the machine loses no answered request's event either.
+//! crash of the process (SIGKILL, a panic, the OOM killer). The journal is synced to disk
+//! at most [`SYNC_EVERY`] later, so a crash of the machine keeps every request answered
+//! more than [`SYNC_EVERY`] before it; with `--audit-sync always` the answers wait for
+//! that sync too (one sync serves every request waiting for it), so a crash of the machine
+//! loses no answered request's event either.
 //! Events move from the journal to the store in the background, in large batches, and
 //! whatever a crash leaves in the journal is moved at the next start. The queue of events
 //! not yet in the store is bounded ([`MAX_BEHIND`]): when the store falls that far behind,

@@ -121,6 +121,17 @@ impl EventBatch {
         self.count += 1;
     }
 
+    /// The batch emptied, keeping its buffer for the next events (so that a writer that
+    /// takes batches in turn does not grow and free a large buffer each time).
+    pub fn emptied(self) -> EventBatch {
+        let mut lines = self.lines;
+        lines.clear();
+        EventBatch {
+            lines,
+            ..EventBatch::default()
+        }
+    }
+
     /// The lines of the batch, oldest first, without their newlines (a line cut short,
     /// without its newline, is left out).
     pub fn each_line(&self) -> impl DoubleEndedIterator<Item = &[u8]> {
@@ -129,7 +140,7 @@ impl EventBatch {
 }
 
 /// The complete lines of `bytes` (each ended by a newline), without their newlines.
-pub fn complete_lines(bytes: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
+pub(crate) fn complete_lines(bytes: &[u8]) -> impl DoubleEndedIterator<Item = &[u8]> {
     let complete = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
     bytes[..complete]
         .split(|b| *b == b'\n')

@@ -8,7 +8,9 @@
 //! process as soon as it is copied (an answered request's event is never lost), and a
 //! sync of the file writes it to disk. The part of a segment not yet written reads as
 //! zero bytes, which no line holds (JSON writes a NUL as `\u0000`); a segment is cut to
-//! its length when it is closed or the journal is dropped.
+//! its length when it is closed or the journal is dropped. A request reserves its line's
+//! range while holding the journal and copies the line into it afterwards ([`Slot`]), so
+//! a crash can leave zeros between whole lines too, which readers skip.
 //!
 //! Offsets in the journal count bytes from its first segment ever, across restarts: a
 //! segment is named after the offset it starts at, and each batch the store takes records
@@ -21,7 +23,7 @@
 
 use crate::error::Error;
 use memmap2::{MmapMut, MmapOptions};
-use portcullis_store::{EventBatch, EventRecord, Store, complete_lines};
+use portcullis_store::{EventBatch, EventRecord, Store};
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,35 +70,52 @@ fn segments(data_dir: &Path) -> Result<Vec<Segment>, Error> {
     Ok(found)
 }
 
+/// The whole lines of a segment's bytes, without their newlines, each with the offset just
+/// past it (counted from the segment's start). Zero bytes were never written: a segment
+/// ends with them until it is cut, and a crash can leave them where a request had
+/// reserved a line and not finished copying it (see [`Slot`]), so whatever precedes zero
+/// bytes on a line is not part of it. A line cut short by a crash is not a whole line,
+/// and the piece of one that follows zero bytes does not read as an event.
+fn written_lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], usize)> {
+    let mut start = 0;
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(move |(newline, _)| {
+            let piece = &bytes[start..newline];
+            start = newline + 1;
+            let line = piece
+                .iter()
+                .rposition(|b| *b == 0)
+                .map_or(piece, |zero| &piece[zero + 1..]);
+            (line, newline + 1)
+        })
+        .filter(|(line, _)| !line.is_empty())
+}
+
 /// What the segments of `data_dir` hold past offset `from`: the events, in batches, each
-/// with the offset it ends at; and the offset where the journal ends. A line still being
-/// written (without its newline) is left out.
+/// with the offset it ends at; and the offset where the journal ends.
 fn read_past(data_dir: &Path, from: i64) -> Result<(Vec<EventBatch>, i64), Error> {
     let mut batches = Vec::new();
     let mut end = from;
     for segment in segments(data_dir)? {
-        let mut bytes = match std::fs::read(&segment.path) {
+        let bytes = match std::fs::read(&segment.path) {
             Ok(bytes) => bytes,
             // A running server removed it: its events are in the store.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(Error::io(format!("reading {}", segment.path.display()), e)),
         };
-        // What follows the first zero byte was never written.
-        if let Some(written) = bytes.iter().position(|b| *b == 0) {
-            bytes.truncate(written);
-        }
         let mut batch = EventBatch::default();
-        let mut offset = segment.start;
-        for line in complete_lines(&bytes) {
-            let line_start = offset;
-            offset += line.len() as i64 + 1;
+        for (line, past) in written_lines(&bytes) {
+            let line_start = segment.start + (past - line.len() - 1) as i64;
             if line_start < from {
                 continue;
             }
             match EventRecord::from_line(line) {
                 Some(event) => {
                     batch.push_line(&event.line(), event.time);
-                    batch.journal_end = Some(offset);
+                    batch.journal_end = Some(segment.start + past as i64);
                 }
                 None => {
                     tracing::warn!(segment = %segment.path.display(), "skipped a damaged audit journal line")
@@ -109,7 +128,8 @@ fn read_past(data_dir: &Path, from: i64) -> Result<(Vec<EventBatch>, i64), Error
         if batch.count > 0 {
             batches.push(batch);
         }
-        end = end.max(segment.start + bytes.len() as i64);
+        let written = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+        end = end.max(segment.start + written as i64);
     }
     Ok((batches, end))
 }
@@ -138,25 +158,138 @@ pub async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
         std::fs::remove_file(&segment.path)
             .map_err(|e| Error::io(format!("removing {}", segment.path.display()), e))?;
     }
+    let prepared = data_dir.join(FOLDER).join(PREPARED);
+    match std::fs::remove_file(&prepared) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(Error::io(format!("removing {}", prepared.display()), e));
+        }
+        _ => {}
+    }
     Ok(end)
 }
 
-/// The segment being written, and the closed ones whose events may not all be in the
-/// store yet.
+/// The segment being written, the one prepared to follow it, and the closed ones whose
+/// events may not all be in the store yet.
+///
+/// What costs system calls (creating, reserving and mapping a segment; unmapping, cutting
+/// and syncing a closed one) is done by the syncer through [`Journal::upkeep`] and
+/// [`prepare`], without holding the journal: requests wait for the journal, and a
+/// segment change made in their path held it for milliseconds.
 pub struct Journal {
     folder: PathBuf,
     segment: Open,
     start: i64,
     size: i64,
+    /// The next segment, made ready ahead of need under the name [`PREPARED`].
+    prepared: Option<Open>,
     closed: Vec<(i64, PathBuf)>,
-    /// Closed segments not synced since they were last written, oldest first.
-    unsynced: Vec<Arc<File>>,
+    /// Closed segments not yet cut to their length and synced, oldest first.
+    unfinished: Vec<Closed>,
 }
+
+/// The name a segment is created under before it is needed; it is renamed after the
+/// offset it starts at when it becomes the segment being written.
+const PREPARED: &str = "prepared.segment";
 
 /// A segment file and its mapping.
 struct Open {
     file: Arc<File>,
+    map: Arc<Mapping>,
+}
+
+/// A segment's mapping, shared by the journal and the requests copying their lines into
+/// it (each into the range it reserved, [`Slot`]).
+struct Mapping {
     map: MmapMut,
+    base: *mut u8,
+}
+
+// SAFETY: the mapping is written only through `base`, by the holders of disjoint ranges
+// (slots), and never read in this process; `MmapMut` itself is `Send` and `Sync`.
+unsafe impl Send for Mapping {}
+// SAFETY: as above.
+unsafe impl Sync for Mapping {}
+
+impl Mapping {
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+/// The range of the journal reserved for one line ([`Journal::reserve`]): the line is
+/// copied into it without holding the journal, so that a page fault in the copy (a new
+/// page of the file) holds up only its own request.
+pub struct Slot {
+    map: Arc<Mapping>,
+    at: usize,
+    len: usize,
+}
+
+impl Slot {
+    /// Copies `line`, of the length reserved, into the journal.
+    pub fn write(self, line: &[u8]) {
+        assert_eq!(
+            line.len(),
+            self.len,
+            "a line fills the slot reserved for it"
+        );
+        // SAFETY: `at..at + len` lies within the mapping (checked by `reserve`), which
+        // the `Arc` keeps mapped, and no other slot covers any of it.
+        unsafe {
+            std::ptr::copy_nonoverlapping(line.as_ptr(), self.map.base.add(self.at), self.len);
+        }
+    }
+}
+
+/// A closed segment: its file, its mapping until it is cut, and the length it is cut to.
+pub struct Closed {
+    file: Arc<File>,
+    map: Option<Arc<Mapping>>,
+    size: i64,
+}
+
+impl Closed {
+    /// Waits for the lines still being copied into the segment, unmaps it and cuts it to
+    /// the length of what it holds (a crash before this leaves zeros after its last
+    /// line, which readers skip).
+    fn cut(&mut self) -> std::io::Result<()> {
+        if let Some(map) = self.map.take() {
+            while Arc::strong_count(&map) > 1 {
+                std::thread::sleep(std::time::Duration::from_micros(50));
+            }
+        }
+        self.file.set_len(self.size as u64)
+    }
+}
+
+/// A segment made ready by [`prepare`], for [`Journal::offer`].
+pub struct Prepared(Open);
+
+/// Creates, reserves and maps the next segment of the journal in `folder` under the name
+/// [`PREPARED`] (by the syncer, without holding the journal).
+pub fn prepare(folder: &Path) -> Result<Prepared, Error> {
+    open_segment(&folder.join(PREPARED), SEGMENT_BYTES).map(Prepared)
+}
+
+/// The syncer's work for one sync of the journal, done without holding it: the closed
+/// segments are cut and synced, oldest first, then the segment being written is synced
+/// (a sync of a file writes what was copied into its mapping).
+pub struct Upkeep {
+    closed: Vec<Closed>,
+    file: Arc<File>,
+}
+
+impl Upkeep {
+    /// Does the work. On an error, what is left undone stays in the upkeep, to be given
+    /// back to the journal ([`Journal::give_back`]).
+    pub fn run(&mut self) -> std::io::Result<()> {
+        while let Some(closed) = self.closed.first_mut() {
+            closed.cut()?;
+            closed.file.sync_data()?;
+            self.closed.remove(0);
+        }
+        self.file.sync_data()
+    }
 }
 
 impl Journal {
@@ -165,27 +298,37 @@ impl Journal {
         let folder = data_dir.join(FOLDER);
         std::fs::create_dir_all(&folder)
             .map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
-        let segment = open_segment(&folder, start, SEGMENT_BYTES)?;
+        let segment = open_segment(&segment_path(&folder, start), SEGMENT_BYTES)?;
         Ok(Journal {
             folder,
             segment,
             start,
             size: 0,
+            prepared: None,
             closed: Vec::new(),
-            unsynced: Vec::new(),
+            unfinished: Vec::new(),
         })
     }
 
-    /// Appends `line`, closing the segment first when the line does not fit; returns
-    /// the offset where the journal now ends.
-    pub fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
-        let length = line.len() as i64;
-        if self.size + length > self.segment.map.len() as i64 {
-            self.close_segment(length)?;
+    /// Reserves the next `length` bytes of the journal for a line, closing the segment
+    /// first when the line does not fit; the journal now ends past them.
+    pub fn reserve(&mut self, length: usize) -> Result<Slot, Error> {
+        if self.size + length as i64 > self.segment.map.len() as i64 {
+            self.close_segment(length as i64)?;
         }
         let at = self.size as usize;
-        self.segment.map[at..at + line.len()].copy_from_slice(line);
-        self.size += length;
+        self.size += length as i64;
+        Ok(Slot {
+            map: self.segment.map.clone(),
+            at,
+            len: length,
+        })
+    }
+
+    /// Appends `line` (reserves its range and copies it there); returns the offset where
+    /// the journal now ends.
+    pub fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
+        self.reserve(line.len())?.write(line);
         Ok(self.end())
     }
 
@@ -194,17 +337,30 @@ impl Journal {
         self.start + self.size
     }
 
-    /// Cuts the segment being written and opens the next, large enough for a line of
-    /// `needed` bytes. The closed segment is synced with the next sync of the journal
-    /// ([`Journal::to_sync`]), not here, where requests wait.
+    /// Closes the segment being written and moves on to the prepared one, renamed after
+    /// its offset (or, when none is ready or the line of `needed` bytes would not fit in
+    /// it, to a new one). The closed segment is cut and synced by the next upkeep
+    /// ([`Journal::upkeep`]), not here, where requests wait.
     fn close_segment(&mut self, needed: i64) -> Result<(), Error> {
         let end = self.end();
-        let next = open_segment(&self.folder, end, needed.max(SEGMENT_BYTES))?;
+        let path = segment_path(&self.folder, end);
+        let next = match self.prepared.take() {
+            Some(prepared) if prepared.map.len() as i64 >= needed => {
+                std::fs::rename(self.folder.join(PREPARED), &path)
+                    .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
+                prepared
+            }
+            unused => {
+                self.prepared = unused;
+                open_segment(&path, needed.max(SEGMENT_BYTES))?
+            }
+        };
         let Open { file, map } = std::mem::replace(&mut self.segment, next);
-        drop(map);
-        file.set_len(self.size as u64)
-            .map_err(|e| Error::io("cutting the audit journal", e))?;
-        self.unsynced.push(file);
+        self.unfinished.push(Closed {
+            file,
+            map: Some(map),
+            size: self.size,
+        });
         self.closed
             .push((end, segment_path(&self.folder, self.start)));
         self.start = end;
@@ -212,20 +368,31 @@ impl Journal {
         Ok(())
     }
 
-    /// The files to sync for every line appended so far to be on disk, to sync them
-    /// without holding the journal (a sync of a file writes what was copied into its
-    /// mapping): the closed segments not synced yet, then the segment being written.
-    /// Once they are synced, [`Journal::synced`] with their number.
-    pub fn to_sync(&self) -> Vec<Arc<File>> {
-        let mut files = self.unsynced.clone();
-        files.push(self.segment.file.clone());
-        files
+    /// Takes the work of a sync (see [`Upkeep`]): every line appended so far is on disk
+    /// once it has run.
+    pub fn upkeep(&mut self) -> Upkeep {
+        Upkeep {
+            closed: std::mem::take(&mut self.unfinished),
+            file: self.segment.file.clone(),
+        }
     }
 
-    /// Notes that the first `count` files [`Journal::to_sync`] gave were synced.
-    pub fn synced(&mut self, count: usize) {
-        let closed = count.saturating_sub(1).min(self.unsynced.len());
-        self.unsynced.drain(..closed);
+    /// Takes back what an upkeep that failed left undone, to be done by the next.
+    pub fn give_back(&mut self, upkeep: Upkeep) {
+        let later = std::mem::replace(&mut self.unfinished, upkeep.closed);
+        self.unfinished.extend(later);
+    }
+
+    /// The folder to [`prepare`] the next segment in, when none is ready.
+    pub fn wants_segment(&self) -> Option<PathBuf> {
+        self.prepared.is_none().then(|| self.folder.clone())
+    }
+
+    /// Takes a segment made ready by [`prepare`] as the next one.
+    pub fn offer(&mut self, prepared: Prepared) {
+        if self.prepared.is_none() {
+            self.prepared = Some(prepared.0);
+        }
     }
 
     /// Takes the closed segments that end at or before offset `end`.
@@ -236,12 +403,25 @@ impl Journal {
 }
 
 impl Drop for Journal {
-    /// Cuts the segment being written to what it holds (a crash leaves it at its full
-    /// size, zeros after the last line, which readers skip). The mapping, dropped next,
-    /// is not touched again.
+    /// Cuts the segment being written and the closed ones not cut yet to what they hold
+    /// (a crash leaves them at full size, zeros after the last line, which readers skip),
+    /// and removes the prepared segment. The mappings, dropped next, are not touched again.
     fn drop(&mut self) {
-        if let Err(e) = self.segment.file.set_len(self.size as u64) {
-            tracing::warn!(error = %e, "could not cut the audit journal segment");
+        let unfinished = std::mem::take(&mut self.unfinished);
+        let current = Closed {
+            file: self.segment.file.clone(),
+            map: None,
+            size: self.size,
+        };
+        for mut closed in unfinished.into_iter().chain([current]) {
+            if let Err(e) = closed.cut() {
+                tracing::warn!(error = %e, "could not cut an audit journal segment");
+            }
+        }
+        if self.prepared.take().is_some()
+            && let Err(e) = std::fs::remove_file(self.folder.join(PREPARED))
+        {
+            tracing::warn!(error = %e, "could not remove the prepared audit journal segment");
         }
     }
 }
@@ -250,26 +430,33 @@ fn segment_path(folder: &Path, start: i64) -> PathBuf {
     folder.join(format!("{start:020}.jsonl"))
 }
 
-/// Creates the segment starting at offset `start`, reserves `bytes` for it on disk (so
-/// that writing into the mapping cannot fail for want of space) and maps it.
-fn open_segment(folder: &Path, start: i64, bytes: i64) -> Result<Open, Error> {
-    let path = segment_path(folder, start);
+/// Creates the segment file `path`, reserves `bytes` for it on disk (so that writing
+/// into the mapping cannot fail for want of space) and maps it.
+fn open_segment(path: &Path, bytes: i64) -> Result<Open, Error> {
     let failed = |e| Error::io(format!("creating {}", path.display()), e);
     let file = OpenOptions::new()
         .create(true)
         .truncate(true)
         .read(true)
         .write(true)
-        .open(&path)
+        .open(path)
         .map_err(failed)?;
     reserve(&file, bytes).map_err(failed)?;
-    // SAFETY: the file was just created by this process, which alone writes it, and it
-    // keeps its size while mapped (it is cut only after the mapping is dropped); other
+    // SAFETY: the file was just created by this process, which alone writes it; it is
+    // cut only past every range reserved in it, so no write falls beyond its end; other
     // processes (the `portcullis audit` command) only read it.
-    let map = unsafe { MmapOptions::new().len(bytes as usize).map_mut(&file) }.map_err(failed)?;
+    let mut map =
+        unsafe { MmapOptions::new().len(bytes as usize).map_mut(&file) }.map_err(failed)?;
+    // Without this, the kernel's read-ahead for faults on the mapping takes the fault
+    // at each 8 MiB of the segment as the cue to fill the next megabytes, which held
+    // the journal for 1 to 19 ms each time (measured on ext4, Linux 6.18); page by
+    // page, each fault costs microseconds.
+    #[cfg(unix)]
+    map.advise(memmap2::Advice::Random).map_err(failed)?;
+    let base = map.as_mut_ptr();
     Ok(Open {
         file: Arc::new(file),
-        map,
+        map: Arc::new(Mapping { map, base }),
     })
 }
 
@@ -399,7 +586,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_that_does_not_fit_closes_the_segment_and_a_closed_segment_is_cut() {
+    fn a_line_that_does_not_fit_closes_the_segment_which_the_upkeep_cuts() {
         let dir = std::env::temp_dir().join(format!("portcullis-full-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let mut journal = Journal::open(&dir, 0).unwrap();
@@ -410,24 +597,88 @@ mod tests {
         assert_eq!(end, line.len() as i64 + SEGMENT_BYTES);
         let found = segments(&dir).unwrap();
         assert_eq!(found.len(), 2);
+        assert_eq!(found[1].start, line.len() as i64);
+        assert_eq!(
+            std::fs::metadata(&found[0].path).unwrap().len(),
+            SEGMENT_BYTES as u64,
+            "a closed segment is cut by the upkeep, not while requests wait"
+        );
+        let mut upkeep = journal.upkeep();
+        upkeep.run().unwrap();
         assert_eq!(
             std::fs::metadata(&found[0].path).unwrap().len(),
             line.len() as u64
         );
-        assert_eq!(found[1].start, line.len() as i64);
         assert_eq!(journal.take_closed(end), [found[0].path.clone()]);
-        assert_eq!(
-            journal.to_sync().len(),
-            2,
-            "the closed segment is synced later"
-        );
-        journal.synced(2);
-        assert_eq!(journal.to_sync().len(), 1);
         drop(journal);
         assert_eq!(
             std::fs::metadata(&found[1].path).unwrap().len(),
             SEGMENT_BYTES as u64
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_next_segment_is_the_prepared_one_and_a_prepared_segment_left_is_removed() {
+        let dir = std::env::temp_dir().join(format!("portcullis-next-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::in_memory().await.unwrap();
+        let mut journal = Journal::open(&dir, 0).unwrap();
+        let folder = journal.wants_segment().expect("no segment is prepared yet");
+        journal.offer(prepare(&folder).unwrap());
+        assert_eq!(journal.wants_segment(), None);
+        let a = event("a").line();
+        journal.append(&a).unwrap();
+        // Fill the segment to its last byte, so that the next line goes to the next one.
+        let filler = vec![b'\n'; SEGMENT_BYTES as usize - a.len()];
+        journal.append(&filler).unwrap();
+        let b = event("b").line();
+        let end = journal.append(&b).unwrap();
+        assert_eq!(end, SEGMENT_BYTES + b.len() as i64);
+        assert!(
+            !folder.join(PREPARED).exists(),
+            "the prepared file was renamed"
+        );
+        let found = segments(&dir).unwrap();
+        assert_eq!(
+            found.iter().map(|s| s.start).collect::<Vec<_>>(),
+            [0, SEGMENT_BYTES]
+        );
+        assert!(journal.wants_segment().is_some());
+        journal.offer(prepare(&folder).unwrap());
+        // A crash: the segments and the prepared one stay as they are.
+        std::mem::forget(journal);
+        assert_eq!(recover(&dir, &store).await.unwrap(), end);
+        assert_eq!(ids(&store).await, ["a", "b"]);
+        assert!(!folder.join(PREPARED).exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn lines_after_a_slot_left_unwritten_or_torn_by_a_crash_are_recovered() {
+        let dir = std::env::temp_dir().join(format!("portcullis-holes-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::in_memory().await.unwrap();
+        let mut journal = Journal::open(&dir, 0).unwrap();
+        journal.append(&event("a").line()).unwrap();
+        // Requests that reserved their lines and died before copying them (all of "b",
+        // the second half of "c") while later requests copied theirs.
+        let b = event("b").line();
+        drop(journal.reserve(b.len()).unwrap());
+        let mut c = event("c").line();
+        let half = c.len() / 2;
+        c[half..].fill(0);
+        journal.reserve(c.len()).unwrap().write(&c);
+        journal.append(&event("d").line()).unwrap();
+        let c_head = event("c").line();
+        let mut e = c_head.clone();
+        e[..half].fill(0);
+        journal.reserve(e.len()).unwrap().write(&e);
+        journal.append(&event("f").line()).unwrap();
+        let end = journal.end();
+        std::mem::forget(journal);
+        assert_eq!(recover(&dir, &store).await.unwrap(), end);
+        assert_eq!(ids(&store).await, ["a", "d", "f"]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -83,12 +83,17 @@ pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 /// cuts it short): each commit has a cost of its own, whatever it holds.
 const GATHER: Duration = Duration::from_millis(50);
 
+/// The largest batch buffer kept for the next batch (a burst's larger buffer is freed).
+const SPARE_BYTES: usize = 16 * 1024 * 1024;
+
 /// How often retention runs.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// The events recorded and not yet moved to the store.
 struct Queue {
     batch: EventBatch,
+    /// The buffer of the batch the mover took last, emptied, to be the next batch.
+    spare: Option<EventBatch>,
     /// The number of the last event recorded (events are numbered from 1).
     last: u64,
     /// `None` in memory.
@@ -168,6 +173,7 @@ impl Trail {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 batch: EventBatch::default(),
+                spare: None,
                 last: 0,
                 journal,
             }),
@@ -209,17 +215,27 @@ impl Trail {
             return Ok(());
         };
         let line = event.line();
-        let (seq, first) = {
+        let (seq, first, slot) = {
             let mut queue = shared.queue();
+            let mut slot = None;
             if let Some(journal) = &mut queue.journal {
-                let end = journal.append(&line)?;
-                queue.batch.journal_end = Some(end);
+                let reserved = journal.reserve(line.len())?;
+                queue.batch.journal_end = Some(journal.end());
+                // When answers wait for the sync, the line must be in the journal before
+                // the syncer can count it as synced: it is copied while the journal is held.
+                match shared.sync {
+                    Some(_) => reserved.write(&line),
+                    None => slot = Some(reserved),
+                }
             }
             let first = queue.batch.count == 0;
             queue.batch.push_line(&line, event.time);
             queue.last += 1;
-            (queue.last, first)
+            (queue.last, first, slot)
         };
+        if let Some(slot) = slot {
+            slot.write(&line);
+        }
         if first {
             shared.recorded.notify_one();
         }
@@ -265,7 +281,8 @@ async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option
                 continue;
             }
             let last = queue.last;
-            let batch = std::mem::take(&mut queue.batch);
+            let next = queue.spare.take().unwrap_or_default();
+            let batch = std::mem::replace(&mut queue.batch, next);
             let closed = match (&mut queue.journal, batch.journal_end) {
                 (Some(journal), Some(end)) => journal.take_closed(end),
                 _ => Vec::new(),
@@ -284,6 +301,9 @@ async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option
             tracing::warn!(error = %e, "could not write the audit log file");
         }
         shared.moved.send_replace(last);
+        if batch.lines.capacity() <= SPARE_BYTES {
+            shared.queue().spare = Some(batch.emptied());
+        }
         if !closed.is_empty() {
             remove_segments(store.as_ref(), closed).await;
         }
@@ -305,9 +325,11 @@ async fn remove_segments(store: &dyn Store, segments: Vec<PathBuf>) {
     }
 }
 
-/// The syncer: with `--audit-sync always`, syncs the journal (the segment being written
-/// and those closed since the last sync) whenever requests wait for it (one sync for all
-/// of them); otherwise every [`SYNC_EVERY`] when it grew.
+/// The syncer: with `--audit-sync always`, syncs the journal (the segment being written,
+/// and those closed since the last sync, which it cuts first) whenever requests wait for
+/// it (one sync for all of them); otherwise every [`SYNC_EVERY`] when it grew. Then it
+/// prepares the next segment when none is ready, so that requests never wait for one
+/// to be created.
 async fn sync_journal(shared: Arc<Shared>) {
     let mut synced = 0;
     loop {
@@ -315,36 +337,52 @@ async fn sync_journal(shared: Arc<Shared>) {
             Some((wake, _)) => wake.notified().await,
             None => tokio::time::sleep(SYNC_EVERY).await,
         }
-        let (files, last) = {
-            let queue = shared.queue();
-            let Some(journal) = &queue.journal else {
+        let (upkeep, last, wanted) = {
+            let mut queue = shared.queue();
+            let last = queue.last;
+            let Some(journal) = &mut queue.journal else {
                 return;
             };
-            (journal.to_sync(), queue.last)
+            let upkeep = (last != synced).then(|| journal.upkeep());
+            (upkeep, last, journal.wants_segment())
         };
-        if last == synced {
-            continue;
+        if let Some(mut upkeep) = upkeep {
+            let run = move || {
+                let done = upkeep.run();
+                (upkeep, done)
+            };
+            match tokio::task::spawn_blocking(run).await {
+                Ok((_, Ok(()))) => {
+                    synced = last;
+                    if let Some((_, done)) = &shared.sync {
+                        done.send_replace(last);
+                    }
+                }
+                Ok((upkeep, Err(e))) => {
+                    tracing::error!(error = %e, "could not sync the audit journal; retrying");
+                    if let Some(journal) = &mut shared.queue().journal {
+                        journal.give_back(upkeep);
+                    }
+                    if let Some((wake, _)) = &shared.sync {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        wake.notify_one();
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
+            }
         }
-        let count = files.len();
-        let synced_all = move || files.iter().try_for_each(|file| file.sync_data());
-        match tokio::task::spawn_blocking(synced_all).await {
-            Ok(Ok(())) => {
-                if let Some(journal) = &mut shared.queue().journal {
-                    journal.synced(count);
+        if let Some(folder) = wanted {
+            match tokio::task::spawn_blocking(move || journal::prepare(&folder)).await {
+                Ok(Ok(prepared)) => {
+                    if let Some(journal) = &mut shared.queue().journal {
+                        journal.offer(prepared);
+                    }
                 }
-                synced = last;
-                if let Some((_, done)) = &shared.sync {
-                    done.send_replace(last);
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "could not prepare the next audit journal segment");
                 }
+                Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
             }
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "could not sync the audit journal; retrying");
-                if let Some((wake, _)) = &shared.sync {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    wake.notify_one();
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
         }
     }
 }

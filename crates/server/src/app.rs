@@ -291,7 +291,7 @@ impl App {
             *self.entities.write().unwrap_or_else(|p| p.into_inner()) = Entities::default();
             self.generation.fetch_add(1, Ordering::AcqRel);
         }
-        self.workloads.stop_all();
+        self.workloads.stop_all().await;
         self.bootstrap().await
     }
 

@@ -326,7 +326,7 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
             .write(|_| Ok((vec![Change::put(&account, &instance)], ())))
             .await
         {
-            app.workloads.stop(&instance.id);
+            app.workloads.stop(&instance.id).await;
             return Err(e.into());
         }
         item(&mut items, &instance, &profile, "16", "running");
@@ -462,7 +462,7 @@ async fn terminate(app: &App, caller: &Caller, params: &Params<'_>) -> Result<St
     .await?;
     let mut out = String::from("<instancesSet>");
     for (i, _) in &chosen {
-        app.workloads.stop(&i.id);
+        app.workloads.stop(&i.id).await;
         let _ = write!(
             out,
             "<item><instanceId>{}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>16</code><name>running</name></previousState></item>",

@@ -47,6 +47,18 @@ struct Listener {
     task: tokio::task::JoinHandle<()>,
 }
 
+impl Listener {
+    /// Stops the listener, returning once its socket is closed (an aborted task is
+    /// dropped by the runtime a moment later, and until then the kernel still accepts
+    /// connections on it).
+    async fn close(self) {
+        self.task.abort();
+        // The task was aborted: its end (cancelled, or done before the abort) is all
+        // there is to wait for.
+        let _ = self.task.await;
+    }
+}
+
 /// The running parts of the workloads: metadata listeners and cached credentials.
 #[derive(Default)]
 pub struct Workloads {
@@ -115,20 +127,23 @@ impl Workloads {
         }
     }
 
-    /// Stops a workload: its listener, if any, and its cached credentials.
-    pub fn stop(&self, id: &str) {
-        if let Some(l) = lock(&self.listeners).remove(id) {
-            l.task.abort();
-        }
+    /// Stops a workload: its cached credentials and its listener, if any (returning once
+    /// the listener no longer takes connections).
+    pub async fn stop(&self, id: &str) {
         lock(&self.cache).retain(|k, _| k.split('/').next() != Some(id));
+        let listener = lock(&self.listeners).remove(id);
+        if let Some(l) = listener {
+            l.close().await;
+        }
     }
 
     /// Stops every workload (on reset).
-    pub fn stop_all(&self) {
-        for (_, l) in lock(&self.listeners).drain() {
-            l.task.abort();
-        }
+    pub async fn stop_all(&self) {
         lock(&self.cache).clear();
+        let listeners: Vec<Listener> = lock(&self.listeners).drain().map(|(_, l)| l).collect();
+        for l in listeners {
+            l.close().await;
+        }
     }
 
     /// The credentials of a workload (`key` names it: `i-…`, `TASKID/task`): the cached

@@ -306,7 +306,7 @@ async fn stop(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<V
     let account = app.account_id().to_string();
     app.write(|_| Ok((vec![Change::delete(&account, &task)], ())))
         .await?;
-    app.workloads.stop(&task.id);
+    app.workloads.stop(&task.id).await;
     Ok(json!({"task": view(app, &task, host, "STOPPED", None)}))
 }
 

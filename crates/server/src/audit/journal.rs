@@ -326,8 +326,9 @@ impl Journal {
     }
 
     /// Appends `line` (reserves its range and copies it there); returns the offset where
-    /// the journal now ends.
-    pub fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
+    /// the journal now ends (the tests' way of writing; requests copy outside the lock).
+    #[cfg(test)]
+    fn append(&mut self, line: &[u8]) -> Result<i64, Error> {
         self.reserve(line.len())?.write(line);
         Ok(self.end())
     }
@@ -504,6 +505,13 @@ mod tests {
         }
     }
 
+    /// An empty folder of its own for a test.
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("portcullis-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
     async fn ids(store: &SqliteStore) -> Vec<String> {
         let query = EventQuery {
             account: "123456789012".into(),
@@ -525,8 +533,7 @@ mod tests {
 
     #[tokio::test]
     async fn recovery_moves_what_the_store_lacks_once_and_removes_the_segments() {
-        let dir = std::env::temp_dir().join(format!("portcullis-journal-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = fresh_dir("journal");
         let store = SqliteStore::in_memory().await.unwrap();
         let mut journal = Journal::open(&dir, 0).unwrap();
         let a = journal.append(&event("a").line()).unwrap();
@@ -564,8 +571,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_segment_left_at_full_size_by_a_crash_is_read_to_its_last_whole_line() {
-        let dir = std::env::temp_dir().join(format!("portcullis-crash-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = fresh_dir("crash");
         let store = SqliteStore::in_memory().await.unwrap();
         let mut journal = Journal::open(&dir, 0).unwrap();
         journal.append(&event("a").line()).unwrap();
@@ -587,8 +593,7 @@ mod tests {
 
     #[test]
     fn a_line_that_does_not_fit_closes_the_segment_which_the_upkeep_cuts() {
-        let dir = std::env::temp_dir().join(format!("portcullis-full-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = fresh_dir("full");
         let mut journal = Journal::open(&dir, 0).unwrap();
         let line = event("a").line();
         journal.append(&line).unwrap();
@@ -620,8 +625,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_next_segment_is_the_prepared_one_and_a_prepared_segment_left_is_removed() {
-        let dir = std::env::temp_dir().join(format!("portcullis-next-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = fresh_dir("next");
         let store = SqliteStore::in_memory().await.unwrap();
         let mut journal = Journal::open(&dir, 0).unwrap();
         let folder = journal.wants_segment().expect("no segment is prepared yet");
@@ -656,8 +660,7 @@ mod tests {
 
     #[tokio::test]
     async fn lines_after_a_slot_left_unwritten_or_torn_by_a_crash_are_recovered() {
-        let dir = std::env::temp_dir().join(format!("portcullis-holes-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = fresh_dir("holes");
         let store = SqliteStore::in_memory().await.unwrap();
         let mut journal = Journal::open(&dir, 0).unwrap();
         journal.append(&event("a").line()).unwrap();

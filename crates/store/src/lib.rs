@@ -51,16 +51,12 @@ pub trait Store: Send + Sync {
     fn commit<'a>(&'a self, changes: &'a [Change]) -> StoreFuture<'a, ()>;
 
     /// Appends a batch of audit events, in order after every event appended before:
-    /// when the future resolves `Ok`, all of them are committed (written to the database,
-    /// and on disk at the latest after the next [`Store::sync_events`]); when it fails,
-    /// none is.
+    /// when the future resolves `Ok`, all of them are committed and on disk; when it
+    /// fails, none is.
     fn append_events<'a>(&'a self, batch: &'a EventBatch) -> StoreFuture<'a, ()>;
 
     /// The largest [`EventBatch::journal_end`] appended, if any.
     fn journal_end(&self) -> StoreFuture<'_, Option<i64>>;
-
-    /// Syncs committed events to disk.
-    fn sync_events(&self) -> StoreFuture<'_, ()>;
 
     /// The events `query` selects, newest first.
     fn events<'a>(&'a self, query: &'a EventQuery) -> StoreFuture<'a, Vec<StoredEvent>>;

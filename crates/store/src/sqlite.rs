@@ -1,8 +1,6 @@
-//! The embedded store: SQLite in WAL mode with synchronous commits for entities. Audit
-//! events go through a second connection to the same file whose commits are synced to
-//! disk at the next [`Store::sync_events`] (`synchronous = NORMAL`: a commit is written to
-//! the WAL file, which a checkpoint syncs); a committed event is in the WAL file, so it
-//! survives the death of the process.
+//! The embedded store: SQLite in WAL mode with synchronous commits (`synchronous =
+//! FULL`: a commit is on disk when it returns). Audit events go through a second
+//! connection to the same file, so that their large batches do not hold up the entities.
 
 use crate::error::StoreError;
 use crate::events::{EventBatch, EventQuery, EventRecord, StoredEvent, complete_lines};
@@ -58,7 +56,7 @@ impl SqliteStore {
             pool,
             events: SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.synchronous(SqliteSynchronous::Normal))
+                .connect_with(options)
                 .await?,
             path: Some(path.to_path_buf()),
         };
@@ -263,16 +261,19 @@ impl Store for SqliteStore {
             // costs one insert however many events it holds.
             let mut tx = self.events.begin().await?;
             let mut rest = &batch.lines[..];
+            let mut left = batch.count;
             while !rest.is_empty() {
-                let mut end = 0;
-                let mut count = 0;
-                while count < BLOCK_EVENTS && end < rest.len() {
-                    end += rest[end..]
-                        .iter()
-                        .position(|b| *b == b'\n')
-                        .map_or(rest.len() - end, |i| i + 1);
-                    count += 1;
-                }
+                // The rest in one block when it fits: no need to look for line ends.
+                let (end, count) = match left {
+                    ..=BLOCK_EVENTS => (rest.len(), left),
+                    _ => (
+                        memchr::memchr_iter(b'\n', rest)
+                            .nth(BLOCK_EVENTS - 1)
+                            .map_or(rest.len(), |i| i + 1),
+                        BLOCK_EVENTS,
+                    ),
+                };
+                left = left.saturating_sub(count);
                 let (block, tail) = rest.split_at(end);
                 rest = tail;
                 sqlx::query(
@@ -299,18 +300,6 @@ impl Store for SqliteStore {
                 .fetch_one(&self.events)
                 .await?;
             Ok(row.get(0))
-        })
-    }
-
-    fn sync_events(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            if self.path.is_some() {
-                // With synchronous = NORMAL, SQLite syncs the WAL file before a checkpoint.
-                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&self.events)
-                    .await?;
-            }
-            Ok(())
         })
     }
 

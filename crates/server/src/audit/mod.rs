@@ -9,20 +9,21 @@
 //! With a data directory, a response is sent only after the event of its request is
 //! copied into the audit journal ([`journal`]), a file in the data directory mapped into
 //! memory (the kernel's copy of the file): every answered request has its event after a
-//! crash of the process (SIGKILL, a panic, the OOM killer). The journal is synced to disk
-//! at most [`SYNC_EVERY`] later, so a crash of the machine keeps every request answered
-//! more than [`SYNC_EVERY`] before it; with `--audit-sync always` the answers wait for
-//! that sync too (one sync serves every request waiting for it), so a crash of the machine
-//! loses no answered request's event either.
-//! Events move from the journal to the store in the background, in large batches, and
-//! whatever a crash leaves in the journal is moved at the next start. The queue of events
-//! not yet in the store is bounded ([`MAX_BEHIND`]): when the store falls that far behind,
-//! requests wait for it rather than events being dropped. Lookups wait until the events
-//! recorded before them are in the store, so a lookup sees every request answered before
-//! it. A request cut off before its answer may or may not have its event. In memory
-//! (`--in-memory`) there is no journal and nothing survives the process. The file copy
-//! (`--audit-log`) is written after the store commit and is not synced: the store is the
-//! record of truth.
+//! crash of the process (SIGKILL, a panic, the OOM killer). Events move from the journal
+//! to the store in the background, in batches gathered for [`GATHER`], and the store
+//! syncs each batch to disk as it commits it; whenever the store has not taken every
+//! event recorded [`SYNC_EVERY`]` / 2` before, the journal is synced to disk instead. So a
+//! crash of the machine keeps every request answered more than [`SYNC_EVERY`] before it;
+//! with `--audit-sync always` the answers wait for a sync of the journal too (one sync
+//! serves every request waiting for it), so a crash of the machine loses no answered
+//! request's event either. Whatever a crash leaves in the journal is moved at the next
+//! start. The queue of events not yet in the store is bounded ([`MAX_BEHIND`], and the
+//! journal's size): when the store falls that far behind, requests wait for it rather
+//! than events being dropped. Lookups wait until the events recorded before them are in
+//! the store, so a lookup sees every request answered before it. A request cut off before
+//! its answer may or may not have its event. In memory (`--in-memory`) there is no
+//! journal and nothing survives the process. The file copy (`--audit-log`) is written
+//! after the store commit and is not synced: the store is the record of truth.
 
 pub mod journal;
 pub mod log;
@@ -32,7 +33,7 @@ pub mod review;
 
 use crate::error::Error;
 use crate::time::now_millis;
-use journal::Journal;
+use journal::{Entry, Journal};
 use log::LogFile;
 use portcullis_store::{EventBatch, EventRecord, Store};
 use std::path::{Path, PathBuf};
@@ -76,7 +77,8 @@ impl Default for AuditConfig {
 /// How many events may wait to be moved to the store; further requests wait their turn.
 pub const MAX_BEHIND: u64 = 65_536;
 
-/// How often the journal is synced to disk, at most, when answers do not wait for it.
+/// When answers do not wait for a sync: the longest an answered request's event may be
+/// only in memory (in the kernel's copy of the journal or the store).
 pub const SYNC_EVERY: Duration = Duration::from_secs(1);
 
 /// How long the mover lets events gather before it takes them to the store (a lookup
@@ -96,6 +98,8 @@ struct Queue {
     spare: Option<EventBatch>,
     /// The number of the last event recorded (events are numbered from 1).
     last: u64,
+    /// The number of the last event in the store.
+    moved: u64,
     /// `None` in memory.
     journal: Option<Journal>,
 }
@@ -109,6 +113,9 @@ struct Shared {
     hurry: Notify,
     /// The number of the last event in the store.
     moved: watch::Sender<u64>,
+    /// Where the last batch in the store ends in the journal: a request waiting for room
+    /// in the journal waits for it to change.
+    room: watch::Sender<i64>,
     /// With `--audit-sync always`: wakes the syncer, and the number of the last event
     /// synced to disk.
     sync: Option<(Notify, watch::Sender<u64>)>,
@@ -169,22 +176,25 @@ impl Trail {
             }
             None => None,
         };
-        let durable = journal.is_some();
+        let ring = journal.as_ref().map(Journal::file);
         let shared = Arc::new(Shared {
             queue: Mutex::new(Queue {
                 batch: EventBatch::default(),
                 spare: None,
                 last: 0,
+                moved: 0,
                 journal,
             }),
             recorded: Notify::new(),
             hurry: Notify::new(),
             moved: watch::Sender::new(0),
-            sync: (durable && config.sync_always).then(|| (Notify::new(), watch::Sender::new(0))),
+            room: watch::Sender::new(0),
+            sync: (ring.is_some() && config.sync_always)
+                .then(|| (Notify::new(), watch::Sender::new(0))),
         });
         tokio::spawn(move_events(store.clone(), shared.clone(), log));
-        if durable {
-            tokio::spawn(sync_journal(shared.clone()));
+        if let Some(ring) = ring {
+            tokio::spawn(sync_journal(shared.clone(), ring));
         }
         if config.retention_days > 0 {
             let keep = i64::from(config.retention_days) * 86_400_000;
@@ -215,27 +225,39 @@ impl Trail {
             return Ok(());
         };
         let line = event.line();
-        let (seq, first, slot) = {
-            let mut queue = shared.queue();
-            let mut slot = None;
-            if let Some(journal) = &mut queue.journal {
-                let reserved = journal.reserve(line.len())?;
-                queue.batch.journal_end = Some(journal.end());
-                // When answers wait for the sync, the line must be in the journal before
-                // the syncer can count it as synced: it is copied while the journal is held.
-                match shared.sync {
-                    Some(_) => reserved.write(&line),
-                    None => slot = Some(reserved),
-                }
+        let entry = Entry::new(&line);
+        let mut room: Option<watch::Receiver<i64>> = None;
+        let (seq, first, behind) = loop {
+            let recorded = {
+                let mut queue = shared.queue();
+                let journaled = match &mut queue.journal {
+                    Some(journal) => journal.append(&entry)?.map(Some),
+                    None => Some(None),
+                };
+                journaled.map(|end| {
+                    if end.is_some() {
+                        queue.batch.journal_end = end;
+                    }
+                    let first = queue.batch.count == 0;
+                    queue.batch.push_line(&line, event.time);
+                    queue.last += 1;
+                    (queue.last, first, queue.last - queue.moved > MAX_BEHIND)
+                })
+            };
+            match recorded {
+                Some(recorded) => break recorded,
+                // The journal is full of events the store has not taken yet: wait for it
+                // to take more (watching from before the next try, so as not to miss it).
+                None => match &mut room {
+                    Some(room) => {
+                        shared.recorded.notify_one();
+                        shared.hurry.notify_one();
+                        room.changed().await.map_err(|_| stopped())?;
+                    }
+                    None => room = Some(shared.room.subscribe()),
+                },
             }
-            let first = queue.batch.count == 0;
-            queue.batch.push_line(&line, event.time);
-            queue.last += 1;
-            (queue.last, first, slot)
         };
-        if let Some(slot) = slot {
-            slot.write(&line);
-        }
         if first {
             shared.recorded.notify_one();
         }
@@ -243,7 +265,7 @@ impl Trail {
             wake.notify_one();
             reach(synced, seq).await?;
         }
-        if seq > MAX_BEHIND {
+        if behind {
             reach(&shared.moved, seq - MAX_BEHIND).await?;
         }
         Ok(())
@@ -263,9 +285,8 @@ impl Trail {
 }
 
 /// The mover: takes whatever is queued, appends it to the store in large batches
-/// (retrying until the store takes it: an event is never dropped), copies it to the log
-/// file, and removes the journal segments that are wholly in the store (after the store
-/// has synced them).
+/// (retrying until the store takes it: an event is never dropped), lets the journal's room
+/// be written again, and copies the events to the log file.
 async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option<LogFile>) {
     loop {
         shared.recorded.notified().await;
@@ -275,19 +296,13 @@ async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option
             () = tokio::time::sleep(GATHER) => {}
             () = shared.hurry.notified() => {}
         }
-        let (batch, last, closed) = {
+        let (batch, last) = {
             let mut queue = shared.queue();
             if queue.batch.count == 0 {
                 continue;
             }
-            let last = queue.last;
             let next = queue.spare.take().unwrap_or_default();
-            let batch = std::mem::replace(&mut queue.batch, next);
-            let closed = match (&mut queue.journal, batch.journal_end) {
-                (Some(journal), Some(end)) => journal.take_closed(end),
-                _ => Vec::new(),
-            };
-            (batch, last, closed)
+            (std::mem::replace(&mut queue.batch, next), queue.last)
         };
         let mut delay = Duration::from_millis(50);
         while let Err(e) = store.append_events(&batch).await {
@@ -295,94 +310,62 @@ async fn move_events(store: Arc<dyn Store>, shared: Arc<Shared>, mut log: Option
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
+        {
+            let mut queue = shared.queue();
+            queue.moved = last;
+            if let (Some(journal), Some(end)) = (&mut queue.journal, batch.journal_end) {
+                journal.free(end);
+            }
+        }
+        if let Some(end) = batch.journal_end {
+            shared.room.send_replace(end);
+        }
+        shared.moved.send_replace(last);
         if let Some(log) = &mut log
             && let Err(e) = log.append(batch.each_line().map(EventRecord::body_of_line))
         {
             tracing::warn!(error = %e, "could not write the audit log file");
         }
-        shared.moved.send_replace(last);
         if batch.lines.capacity() <= SPARE_BYTES {
             shared.queue().spare = Some(batch.emptied());
         }
-        if !closed.is_empty() {
-            remove_segments(store.as_ref(), closed).await;
-        }
     }
 }
 
-/// Removes journal segments whose events are all committed to the store, once the store
-/// has synced them (a segment that cannot be removed now is moved again, harmlessly, at
-/// the next start).
-async fn remove_segments(store: &dyn Store, segments: Vec<PathBuf>) {
-    if let Err(e) = store.sync_events().await {
-        tracing::warn!(error = %e, "could not sync audit events; journal segments kept");
-        return;
-    }
-    for path in segments {
-        if let Err(e) = std::fs::remove_file(&path) {
-            tracing::warn!(error = %e, segment = %path.display(), "could not remove an audit journal segment");
-        }
-    }
-}
-
-/// The syncer: with `--audit-sync always`, syncs the journal (the segment being written,
-/// and those closed since the last sync, which it cuts first) whenever requests wait for
-/// it (one sync for all of them); otherwise every [`SYNC_EVERY`] when it grew. Then it
-/// prepares the next segment when none is ready, so that requests never wait for one
-/// to be created.
-async fn sync_journal(shared: Arc<Shared>) {
+/// The syncer of the journal's file, `ring`. With `--audit-sync always`, it syncs the
+/// journal whenever requests wait for it (one sync for all of them). Otherwise it looks
+/// every half [`SYNC_EVERY`] and syncs the journal when the store has not yet taken every
+/// event recorded at its previous look.
+async fn sync_journal(shared: Arc<Shared>, ring: Arc<std::fs::File>) {
+    let mut noted = 0;
     let mut synced = 0;
     loop {
         match &shared.sync {
             Some((wake, _)) => wake.notified().await,
-            None => tokio::time::sleep(SYNC_EVERY).await,
+            None => tokio::time::sleep(SYNC_EVERY / 2).await,
         }
-        let (upkeep, last, wanted) = {
-            let mut queue = shared.queue();
-            let last = queue.last;
-            let Some(journal) = &mut queue.journal else {
-                return;
-            };
-            let upkeep = (last != synced).then(|| journal.upkeep());
-            (upkeep, last, journal.wants_segment())
-        };
-        if let Some(mut upkeep) = upkeep {
-            let run = move || {
-                let done = upkeep.run();
-                (upkeep, done)
-            };
-            match tokio::task::spawn_blocking(run).await {
-                Ok((_, Ok(()))) => {
-                    synced = last;
-                    if let Some((_, done)) = &shared.sync {
-                        done.send_replace(last);
-                    }
-                }
-                Ok((upkeep, Err(e))) => {
-                    tracing::error!(error = %e, "could not sync the audit journal; retrying");
-                    if let Some(journal) = &mut shared.queue().journal {
-                        journal.give_back(upkeep);
-                    }
-                    if let Some((wake, _)) = &shared.sync {
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        wake.notify_one();
-                    }
-                }
-                Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
-            }
+        let last = shared.queue().last;
+        let behind = (*shared.moved.borrow()).max(synced) < noted;
+        noted = last;
+        if shared.sync.is_none() && !behind {
+            continue;
         }
-        if let Some(folder) = wanted {
-            match tokio::task::spawn_blocking(move || journal::prepare(&folder)).await {
-                Ok(Ok(prepared)) => {
-                    if let Some(journal) = &mut shared.queue().journal {
-                        journal.offer(prepared);
-                    }
+        let file = ring.clone();
+        match tokio::task::spawn_blocking(move || file.sync_data()).await {
+            Ok(Ok(())) => {
+                synced = last;
+                if let Some((_, done)) = &shared.sync {
+                    done.send_replace(last);
                 }
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "could not prepare the next audit journal segment");
-                }
-                Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
             }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "could not sync the audit journal; retrying");
+                if let Some((wake, _)) = &shared.sync {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    wake.notify_one();
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
         }
     }
 }

@@ -14,7 +14,8 @@ use portcullis_policy::PrincipalKind;
 use portcullis_store::EventRecord;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
+use std::borrow::Cow;
 
 /// The version of the record format written (CloudTrail's `eventVersion`).
 pub const EVENT_VERSION: &str = "1.08";
@@ -167,61 +168,109 @@ pub fn event(
 }
 
 /// The `userIdentity` element and the columns derived from it.
-struct Identity {
-    json: Value,
+struct Identity<'a> {
+    json: UserIdentity<'a>,
     username: Option<String>,
     access_key_id: Option<String>,
     arn: Option<String>,
     issuer_arn: Option<String>,
 }
 
-fn session_context(claims: &SessionClaims, issuer: Option<Value>) -> Value {
-    let mut context = Map::new();
-    if let Some(issuer) = issuer {
-        context.insert("sessionIssuer".into(), issuer);
-    }
-    context.insert(
-        "attributes".into(),
-        json!({
-            "creationDate": iso8601(claims.issued * 1000),
-            "mfaAuthenticated": if claims.mfa_authenticated_at.is_some() { "true" } else { "false" },
-        }),
-    );
-    if let Some(source) = &claims.source_identity {
-        context.insert("sourceIdentity".into(), json!(source));
-    }
-    Value::Object(context)
+/// A record's `userIdentity`, written in CloudTrail's order of fields (each kind of
+/// caller leaves out the fields it does not have).
+#[derive(Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UserIdentity<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arn: Option<Cow<'a, str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_key_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    identity_provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_context: Option<SessionContext<'a>>,
 }
 
-fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Identity {
+/// `userIdentity.sessionContext`: who issued the session, and how it was made.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionContext<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_issuer: Option<Box<UserIdentity<'a>>>,
+    attributes: SessionAttributes,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<&'a str>,
+}
+
+/// `userIdentity.sessionContext.attributes`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SessionAttributes {
+    creation_date: String,
+    mfa_authenticated: &'static str,
+}
+
+fn session_context<'a>(
+    claims: &'a SessionClaims,
+    issuer: Option<UserIdentity<'a>>,
+) -> SessionContext<'a> {
+    SessionContext {
+        session_issuer: issuer.map(Box::new),
+        attributes: SessionAttributes {
+            creation_date: iso8601(claims.issued * 1000),
+            mfa_authenticated: if claims.mfa_authenticated_at.is_some() {
+                "true"
+            } else {
+                "false"
+            },
+        },
+        source_identity: claims.source_identity.as_deref(),
+    }
+}
+
+fn user_identity<'a>(
+    account: &'a str,
+    facts: &Facts<'a>,
+    output: Option<&'a Value>,
+) -> Identity<'a> {
     let Some(caller) = facts.caller else {
-        let mut json = json!({"type": "Unknown", "accountId": account});
-        if let Some(key) = facts.claimed_access_key_id {
-            json["accessKeyId"] = json!(key);
-        }
         return Identity {
-            json,
+            json: UserIdentity {
+                kind: "Unknown",
+                account_id: Some(account),
+                access_key_id: facts.claimed_access_key_id,
+                ..UserIdentity::default()
+            },
             username: None,
             access_key_id: facts.claimed_access_key_id.map(str::to_string),
             arn: None,
             issuer_arn: None,
         };
     };
-    let key = caller.access_key_id.clone();
+    let key = caller.access_key_id.as_deref();
     let claims = caller.session.as_deref();
-    let arn = caller.principal.arn.clone();
+    let arn = caller.principal.arn.as_str();
+    // The fields every signed caller has.
+    let signed = |kind, principal_id| UserIdentity {
+        kind,
+        principal_id: Some(principal_id),
+        arn: Some(Cow::Borrowed(arn)),
+        account_id: Some(caller.account.as_str()),
+        access_key_id: Some(key.unwrap_or_default()),
+        ..UserIdentity::default()
+    };
     let (json, username, issuer_arn) = match caller.principal.kind {
         PrincipalKind::Root => {
-            let mut json = json!({
-                "type": "Root",
-                "principalId": caller.account,
-                "arn": arn,
-                "accountId": caller.account,
-                "accessKeyId": key.clone().unwrap_or_default(),
-            });
-            if let Some(c) = claims {
-                json["sessionContext"] = session_context(c, None);
-            }
+            let mut json = signed("Root", caller.account.clone());
+            json.session_context = claims.map(|c| session_context(c, None));
             (json, Some("root".to_string()), None)
         }
         PrincipalKind::AssumedRole => {
@@ -239,104 +288,99 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
                 ),
                 _ => ("", "", "", ""),
             };
-            let issuer = json!({
-                "type": "Role",
-                "principalId": role_id,
-                "arn": role_arn,
-                "accountId": caller.account,
-                "userName": role_name,
-            });
-            let mut json = json!({
-                "type": "AssumedRole",
-                "principalId": format!("{role_id}:{session}"),
-                "arn": arn,
-                "accountId": caller.account,
-                "accessKeyId": key.clone().unwrap_or_default(),
-            });
-            if let Some(c) = claims {
-                json["sessionContext"] = session_context(c, Some(issuer));
-            }
+            let issuer = UserIdentity {
+                kind: "Role",
+                principal_id: Some(role_id.to_string()),
+                arn: Some(Cow::Borrowed(role_arn)),
+                account_id: Some(caller.account.as_str()),
+                user_name: Some(role_name),
+                ..UserIdentity::default()
+            };
+            let mut json = signed("AssumedRole", format!("{role_id}:{session}"));
+            json.session_context = claims.map(|c| session_context(c, Some(issuer)));
             (json, Some(session.to_string()), Some(role_arn.to_string()))
         }
         PrincipalKind::FederatedUser => {
-            let name = caller.principal.name.clone().unwrap_or_default();
+            let name = caller.principal.name.as_deref().unwrap_or_default();
             let (issuer, issuer_arn) = match (&caller.user_id, &caller.user_name) {
                 (Some(id), Some(user)) => {
                     let user_arn = format!("arn:aws:iam::{}:user/{user}", caller.account);
                     (
-                        json!({"type": "IAMUser", "principalId": id, "arn": user_arn,
-                               "accountId": caller.account, "userName": user}),
-                        Some(user_arn),
+                        UserIdentity {
+                            kind: "IAMUser",
+                            principal_id: Some(id.clone()),
+                            arn: Some(Cow::Owned(user_arn.clone())),
+                            account_id: Some(caller.account.as_str()),
+                            user_name: Some(user.as_str()),
+                            ..UserIdentity::default()
+                        },
+                        user_arn,
                     )
                 }
                 _ => {
                     let root = format!("arn:aws:iam::{}:root", caller.account);
                     (
-                        json!({"type": "Root", "principalId": caller.account, "arn": root,
-                               "accountId": caller.account}),
-                        Some(root),
+                        UserIdentity {
+                            kind: "Root",
+                            principal_id: Some(caller.account.clone()),
+                            arn: Some(Cow::Owned(root.clone())),
+                            account_id: Some(caller.account.as_str()),
+                            ..UserIdentity::default()
+                        },
+                        root,
                     )
                 }
             };
-            let mut json = json!({
-                "type": "FederatedUser",
-                "principalId": format!("{}:{name}", caller.account),
-                "arn": arn,
-                "accountId": caller.account,
-                "accessKeyId": key.clone().unwrap_or_default(),
-            });
-            if let Some(c) = claims {
-                json["sessionContext"] = session_context(c, Some(issuer));
-            }
-            (json, Some(name), issuer_arn)
+            let mut json = signed("FederatedUser", format!("{}:{name}", caller.account));
+            json.session_context = claims.map(|c| session_context(c, Some(issuer)));
+            (json, Some(name.to_string()), Some(issuer_arn))
         }
         PrincipalKind::Anonymous => {
             // An unsigned call (AssumeRoleWithWebIdentity, AssumeRoleWithSAML): who it is
             // comes from the token or the assertion, known once the call succeeded.
             let get = |k: &str| output.and_then(|o| o.get(k)).and_then(Value::as_str);
             let saml = facts.operation == "AssumeRoleWithSAML";
+            let federated = |kind, provider: &'a str, audience: Option<&str>, subject: &'a str| {
+                let principal_id = match audience {
+                    Some(audience) => format!("{provider}:{audience}:{subject}"),
+                    None => format!("{provider}:{subject}"),
+                };
+                UserIdentity {
+                    kind,
+                    principal_id: Some(principal_id),
+                    user_name: Some(subject),
+                    identity_provider: Some(provider),
+                    ..UserIdentity::default()
+                }
+            };
+            let unnamed = |kind| UserIdentity {
+                kind,
+                ..UserIdentity::default()
+            };
             match (get("Provider"), get("SubjectFromWebIdentityToken")) {
                 (Some(provider), Some(subject)) => {
                     let audience = get("Audience").unwrap_or_default();
                     (
-                        json!({
-                            "type": "WebIdentityUser",
-                            "principalId": format!("{provider}:{audience}:{subject}"),
-                            "userName": subject,
-                            "identityProvider": provider,
-                        }),
+                        federated("WebIdentityUser", provider, Some(audience), subject),
                         Some(subject.to_string()),
                         None,
                     )
                 }
                 _ if saml => match (get("NameQualifier"), get("Subject")) {
                     (Some(qualifier), Some(subject)) => (
-                        json!({
-                            "type": "SAMLUser",
-                            "principalId": format!("{qualifier}:{subject}"),
-                            "userName": subject,
-                            "identityProvider": qualifier,
-                        }),
+                        federated("SAMLUser", qualifier, None, subject),
                         Some(subject.to_string()),
                         None,
                     ),
-                    _ => (json!({"type": "SAMLUser"}), None, None),
+                    _ => (unnamed("SAMLUser"), None, None),
                 },
-                _ => (json!({"type": "WebIdentityUser"}), None, None),
+                _ => (unnamed("WebIdentityUser"), None, None),
             }
         }
         _ => {
-            let mut json = json!({
-                "type": "IAMUser",
-                "principalId": caller.user_id.clone().unwrap_or_default(),
-                "arn": arn,
-                "accountId": caller.account,
-                "accessKeyId": key.clone().unwrap_or_default(),
-                "userName": caller.user_name.clone().unwrap_or_default(),
-            });
-            if let Some(c) = claims {
-                json["sessionContext"] = session_context(c, None);
-            }
+            let mut json = signed("IAMUser", caller.user_id.clone().unwrap_or_default());
+            json.user_name = Some(caller.user_name.as_deref().unwrap_or_default());
+            json.session_context = claims.map(|c| session_context(c, None));
             (json, caller.user_name.clone(), None)
         }
     };
@@ -344,8 +388,8 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
     Identity {
         json,
         username,
-        access_key_id: key,
-        arn: known.then_some(arn),
+        access_key_id: key.map(str::to_string),
+        arn: known.then(|| arn.to_string()),
         issuer_arn,
     }
 }
@@ -355,7 +399,7 @@ fn user_identity(account: &str, facts: &Facts<'_>, output: Option<&Value>) -> Id
 #[serde(rename_all = "camelCase")]
 struct Record<'a> {
     event_version: &'static str,
-    user_identity: &'a Value,
+    user_identity: &'a UserIdentity<'a>,
     event_time: String,
     event_source: &'a str,
     event_name: &'a str,
@@ -497,6 +541,7 @@ fn resources(input: Option<&Value>, output: Option<&Value>) -> Vec<(String, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn secrets_are_hidden_in_parameters_and_left_out_of_responses() {

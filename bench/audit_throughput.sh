@@ -90,3 +90,21 @@ for config in "${configs[@]}"; do
   median=$(printf '%s\n' ${results[$config]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   printf '  %-34s %10s   (runs:%s)\n' "$config" "$median" "${results[$config]}"
 done
+# Each round's audited runs against the same round's run without auditing (taken within a
+# minute of each other, so that the machine's drift between rounds cancels out).
+baseline_of() {
+  case "$1" in
+    "in-memory, audit on") echo "in-memory, audit off" ;;
+    data\ dir,\ audit\ on*|"data dir, --audit-sync always") echo "data dir, audit off" ;;
+  esac
+}
+echo
+echo "audited against not audited, round by round (median of the rounds):"
+for config in "${configs[@]}"; do
+  base=$(baseline_of "$config")
+  [ -n "$base" ] || continue
+  ratios=$(paste <(printf '%s\n' ${results[$config]}) <(printf '%s\n' ${results[$base]}) |
+    awk '{printf "%+.1f\n", ($1/$2-1)*100}')
+  median=$(echo "$ratios" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '  %-34s %6s %%   (rounds: %s)\n' "$config" "$median" "$(echo $ratios)"
+done

@@ -345,10 +345,13 @@ async fn sync_journal(shared: Arc<Shared>, ring: Arc<std::fs::File>) {
             None => tokio::time::sleep(SYNC_EVERY / 2).await,
         }
         let last = shared.queue().last;
-        let behind = (*shared.moved.borrow()).max(synced) < noted;
-        noted = last;
-        if shared.sync.is_none() && !behind {
-            continue;
+        if shared.sync.is_none() {
+            // Is everything recorded at the last look on disk, in the store or by a sync?
+            let behind = (*shared.moved.borrow()).max(synced) < noted;
+            noted = last;
+            if !behind {
+                continue;
+            }
         }
         let file = ring.clone();
         match tokio::task::spawn_blocking(move || file.sync_data()).await {

@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, EventQuery, EventRecord, KeyLastUsed, KeyStatus,
-    RoleLastUsed, SqliteStore, Store, StoredEvent,
+    AccessKey, Account, Change, Entities, EventQuery, KeyLastUsed, KeyStatus, RoleLastUsed,
+    SqliteStore, Store, StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -175,9 +175,10 @@ impl App {
         Ok(answer)
     }
 
-    /// Records the event of a request; returns once it is durable (see [`crate::audit`]).
-    pub async fn record_event(&self, event: EventRecord) -> Result<(), Error> {
-        self.trail.record(event).await
+    /// Records the event of a request, given as its line and its time; returns once it is
+    /// durable (see [`crate::audit`]).
+    pub async fn record_event(&self, line: &[u8], time: i64) -> Result<(), Error> {
+        self.trail.record(line, time).await
     }
 
     /// True when requests are audited.

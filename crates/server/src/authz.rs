@@ -15,6 +15,7 @@ use portcullis_policy::{
 use portcullis_store::{Entities, Group, Role, Tag, User};
 use rustc_hash::FxHashMap;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -403,31 +404,48 @@ pub(crate) fn access_denied(
 
 /// The resource a call is authorized against: its ARN, how AWS names it in AccessDenied
 /// messages, its tags, and whether the action is scoped to it although the service
-/// authorization reference lists no resource type (IAM's List operations).
-struct Target {
-    arn: String,
-    described: String,
-    tags: Vec<Tag>,
+/// authorization reference lists no resource type (IAM's List operations). It borrows
+/// what it can from the entities, so that finding it copies nothing it does not need.
+struct Target<'e> {
+    arn: Cow<'e, str>,
+    /// An existing entity's kind and name: AWS names it "role NAME", "user NAME", … in
+    /// AccessDenied (otherwise by its ARN).
+    entity: Option<(&'static str, &'e str)>,
+    tags: Cow<'e, [Tag]>,
     scoped: bool,
 }
 
-impl Target {
-    fn of_arn(arn: String) -> Target {
+impl<'e> Target<'e> {
+    fn of_arn(arn: impl Into<Cow<'e, str>>) -> Target<'e> {
         Target {
-            described: arn.clone(),
-            arn,
-            tags: Vec::new(),
+            arn: arn.into(),
+            entity: None,
+            tags: Cow::Borrowed(&[]),
             scoped: false,
         }
     }
 
-    /// An existing entity: AWS names it "role NAME", "user NAME", … in AccessDenied.
-    fn existing(arn: &str, kind: &str, name: &str, tags: &[Tag]) -> Target {
+    /// An existing entity.
+    fn existing(arn: &'e str, kind: &'static str, name: &'e str, tags: &'e [Tag]) -> Target<'e> {
         Target {
-            arn: arn.to_string(),
-            described: format!("{kind} {name}"),
-            tags: tags.to_vec(),
+            arn: Cow::Borrowed(arn),
+            entity: Some((kind, name)),
+            tags: Cow::Borrowed(tags),
             scoped: false,
+        }
+    }
+
+    /// With these tags.
+    fn tagged(mut self, tags: impl Into<Cow<'e, [Tag]>>) -> Target<'e> {
+        self.tags = tags.into();
+        self
+    }
+
+    /// How AccessDenied names the resource.
+    fn described(&self) -> Cow<'_, str> {
+        match self.entity {
+            Some((kind, name)) => Cow::Owned(format!("{kind} {name}")),
+            None => Cow::Borrowed(&self.arn),
         }
     }
 }
@@ -443,7 +461,13 @@ const LISTED_KINDS: &[(&str, &str)] = &[
 
 /// The entity an IAM operation acts on, as the service authorization reference names its
 /// resource type.
-fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entities) -> Target {
+fn target<'e>(
+    account: &str,
+    caller: &'e Caller,
+    action: &str,
+    input: &'e Value,
+    e: &'e Entities,
+) -> Target<'e> {
     let get = |m: &str| input.get(m).and_then(Value::as_str);
     let path = || get("Path").unwrap_or("/").to_string();
     let arn =
@@ -455,8 +479,8 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
     }
     let resource_type = catalog()
         .action(action)
-        .and_then(|a| a.resource_types.first().cloned());
-    match resource_type.as_deref() {
+        .and_then(|a| a.resource_types.first());
+    match resource_type.map(String::as_str) {
         Some("role") => match (get("RoleName"), get("RoleArn")) {
             (Some(name), _) => match e.role(name) {
                 Some(r) => Target::existing(&r.arn, "role", &r.name, &r.tags),
@@ -464,9 +488,9 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
             },
             (None, Some(role_arn)) => match e.roles.values().find(|r| r.arn == role_arn) {
                 Some(r) => Target::existing(&r.arn, "role", &r.name, &r.tags),
-                None => Target::of_arn(role_arn.to_string()),
+                None => Target::of_arn(role_arn),
             },
-            (None, None) => Target::of_arn("*".to_string()),
+            (None, None) => Target::of_arn("*"),
         },
         Some("user") => match get("UserName").or(caller.user_name.as_deref()) {
             Some(name) => match e.user(name) {
@@ -480,81 +504,61 @@ fn target(account: &str, caller: &Caller, action: &str, input: &Value, e: &Entit
                 Some(g) => Target::existing(&g.arn, "group", &g.name, &[]),
                 None => Target::of_arn(arn("group", path(), name)),
             },
-            None => Target::of_arn("*".to_string()),
+            None => Target::of_arn("*"),
         },
         Some("policy") => match (get("PolicyArn"), get("PolicyName")) {
-            (Some(a), _) => match find_policy(e, a) {
-                Some(p) => {
-                    let tags = e
-                        .policy_by_arn(a)
-                        .map(|p| p.tags.clone())
-                        .unwrap_or_default();
-                    Target::existing(p.arn(), "policy", p.arn(), &tags)
-                }
-                None => Target::of_arn(a.to_string()),
-            },
+            // An existing policy is named by its ARN, the one it was looked up by.
+            (Some(a), _) if find_policy(e, a).is_some() => {
+                let tags = e.policy_by_arn(a).map_or(&[][..], |p| &p.tags);
+                Target::existing(a, "policy", a, tags)
+            }
+            (Some(a), _) => Target::of_arn(a),
             (None, Some(name)) => Target::of_arn(arn("policy", path(), name)),
-            _ => Target::of_arn("*".to_string()),
+            _ => Target::of_arn("*"),
         },
         Some("instance-profile") => match get("InstanceProfileName") {
             Some(name) => match e.instance_profile(name) {
                 Some(p) => Target::existing(&p.arn, "instance-profile", &p.name, &p.tags),
                 None => Target::of_arn(arn("instance-profile", path(), name)),
             },
-            None => Target::of_arn("*".to_string()),
+            None => Target::of_arn("*"),
         },
         // A virtual MFA device: AWS names it by its ARN in AccessDenied.
         Some("mfa") => match (get("SerialNumber"), get("VirtualMFADeviceName")) {
             (Some(serial), _) => {
-                let mut t = Target::of_arn(serial.to_string());
-                if let Some(d) = e.mfa_device(serial) {
-                    t.tags = d.tags.clone();
-                }
-                t
+                Target::of_arn(serial).tagged(e.mfa_device(serial).map_or(&[][..], |d| &d.tags))
             }
             (None, Some(name)) => Target::of_arn(arn("mfa", path(), name)),
-            (None, None) => Target::of_arn("*".to_string()),
+            (None, None) => Target::of_arn("*"),
         },
         // An OpenID Connect provider, named by its ARN.
         Some("oidc-provider") => match crate::iam::oidc::target(account, input, e) {
-            Some((arn, tags)) => {
-                let mut t = Target::of_arn(arn);
-                t.tags = tags;
-                t
-            }
-            None => Target::of_arn("*".to_string()),
+            Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
+            None => Target::of_arn("*"),
         },
         // A server certificate, named by its ARN.
         Some("server-certificate") => {
             match crate::iam::server_certificates::target(account, input, e) {
-                Some((arn, tags)) => {
-                    let mut t = Target::of_arn(arn);
-                    t.tags = tags;
-                    t
-                }
-                None => Target::of_arn("*".to_string()),
+                Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
+                None => Target::of_arn("*"),
             }
         }
         // A SAML provider, named by its ARN.
         Some("saml-provider") => match crate::iam::saml_providers::target(account, input, e) {
-            Some((arn, tags)) => {
-                let mut t = Target::of_arn(arn);
-                t.tags = tags;
-                t
-            }
-            None => Target::of_arn("*".to_string()),
+            Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
+            None => Target::of_arn("*"),
         },
         // A delegation request, named by its ID, or by its ARN (GetHumanReadableSummary).
         Some("delegation-request") => match (get("DelegationRequestId"), get("EntityArn")) {
             (Some(id), _) => {
                 Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}"))
             }
-            (None, Some(arn)) => Target::of_arn(arn.to_string()),
-            (None, None) => Target::of_arn("*".to_string()),
+            (None, Some(arn)) => Target::of_arn(arn),
+            (None, None) => Target::of_arn("*"),
         },
         // A role template, named by its ARN.
-        Some("role-template") => Target::of_arn(get("TemplateArn").unwrap_or("*").to_string()),
-        _ => Target::of_arn("*".to_string()),
+        Some("role-template") => Target::of_arn(get("TemplateArn").unwrap_or("*")),
+        _ => Target::of_arn("*"),
     }
 }
 
@@ -735,7 +739,7 @@ pub fn check(
         if verdict.decision.is_allowed() {
             Ok(())
         } else {
-            Err(access_denied(caller, &action, &target.described, verdict))
+            Err(access_denied(caller, &action, &target.described(), verdict))
         }
     })
 }
@@ -750,6 +754,8 @@ pub fn resource_arn(
     input: &Value,
 ) -> Option<String> {
     let action = format!("{service}:{op}");
-    let arn = app.read(|e| target(app.account_id(), caller, &action, input, e).arn);
-    (arn != "*").then_some(arn)
+    app.read(|e| {
+        let arn = target(app.account_id(), caller, &action, input, e).arn;
+        (arn != "*").then(|| arn.into_owned())
+    })
 }

@@ -13,6 +13,7 @@ use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
 use crate::protocol::{self, AwsError, Service};
+use crate::secrets::IdSequence;
 use crate::time::now_millis;
 use crate::{audit, authz, denial, sts, workloads};
 use axum::Router;
@@ -123,18 +124,10 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-/// A request ID in the UUID form AWS uses: a random per-process prefix and a counter, so
-/// that making one costs no system call.
+/// A new request ID.
 fn request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static BASE: OnceLock<u128> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let base = *BASE.get_or_init(|| u128::from_le_bytes(crate::secrets::random_bytes::<16>()));
-    let n = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
-    uuid::Builder::from_random_bytes((base ^ n).to_le_bytes())
-        .into_uuid()
-        .to_string()
+    static IDS: IdSequence = IdSequence::new();
+    IDS.next().to_string()
 }
 
 fn xml(status: u16, body: String, request_id: &str) -> Response {
@@ -193,6 +186,9 @@ impl Received<'_> {
     }
 }
 
+/// Room for the line of a usual event, so that writing it does not grow the buffer.
+const LINE_CAPACITY: usize = 2048;
+
 /// Records the event of a request; `Err` (ServiceUnavailable) when the trail cannot take
 /// it, in which case the request must not be answered as done.
 async fn record(
@@ -203,8 +199,11 @@ async fn record(
     if !app.audits() {
         return Ok(());
     }
-    let event = audit::record::event(app.account_id(), audit::event_id(), facts, outcome);
-    app.record_event(event).await.map_err(Error::into_aws)
+    let mut line = Vec::with_capacity(LINE_CAPACITY);
+    audit::record::write_event(&mut line, app.account_id(), facts, outcome);
+    app.record_event(&line, facts.time)
+        .await
+        .map_err(Error::into_aws)
 }
 
 fn user_agent(headers: &HeaderMap) -> &str {

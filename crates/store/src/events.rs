@@ -166,32 +166,99 @@ type Columns = (
     Vec<(String, String)>,
 );
 
-impl EventRecord {
-    /// The event as one line: its columns as a JSON array, a tab, the CloudTrail record
-    /// (compact JSON, which never holds a raw tab or newline), and a newline.
-    pub fn line(&self) -> Vec<u8> {
-        let mut line = Vec::with_capacity(self.body.len() + 512);
+/// An event's columns, borrowed from whatever holds them: what a writer needs to make the
+/// event's line ([`EventColumns::write_line`]) without copying its strings first. The
+/// fields mean what [`EventRecord`]'s fields of the same names mean.
+#[derive(Debug, Clone, Copy)]
+pub struct EventColumns<'a> {
+    /// `eventID`.
+    pub event_id: &'a str,
+    /// `recipientAccountId`.
+    pub account: &'a str,
+    /// Milliseconds since the Unix epoch.
+    pub time: i64,
+    /// `eventName`.
+    pub name: &'a str,
+    /// `eventSource`.
+    pub source: &'a str,
+    /// The user name LookupEvents reports.
+    pub username: Option<&'a str>,
+    /// The access key the request was signed with.
+    pub access_key_id: Option<&'a str>,
+    /// `readOnly`.
+    pub read_only: bool,
+    /// `userIdentity.arn`.
+    pub principal_arn: Option<&'a str>,
+    /// `sessionIssuer.arn`.
+    pub issuer_arn: Option<&'a str>,
+    /// The IAM action the request was authorized as.
+    pub action: &'a str,
+    /// The resource the request was authorized against.
+    pub resource_arn: Option<&'a str>,
+    /// True when the request passed authentication and authorization.
+    pub authorized: bool,
+    /// `errorCode`.
+    pub error_code: Option<&'a str>,
+    /// The (type, name) pairs LookupEvents lists.
+    pub resources: &'a [(&'a str, &'a str)],
+}
+
+impl EventColumns<'_> {
+    /// Appends the event's line to `out`: its columns as a JSON array, a tab, the
+    /// CloudTrail record that `record` appends (compact JSON, which never holds a raw tab
+    /// or newline), and a newline.
+    pub fn write_line(&self, out: &mut Vec<u8>, record: impl FnOnce(&mut Vec<u8>)) {
         let columns = (
-            &self.event_id,
-            &self.account,
+            self.event_id,
+            self.account,
             self.time,
-            &self.name,
-            &self.source,
-            &self.username,
-            &self.access_key_id,
+            self.name,
+            self.source,
+            self.username,
+            self.access_key_id,
             self.read_only,
-            &self.principal_arn,
-            &self.issuer_arn,
-            &self.action,
-            &self.resource_arn,
+            self.principal_arn,
+            self.issuer_arn,
+            self.action,
+            self.resource_arn,
             self.authorized,
-            &self.error_code,
-            &self.resources,
+            self.error_code,
+            self.resources,
         );
-        serde_json::to_writer(&mut line, &columns).expect("strings and numbers serialize");
-        line.push(b'\t');
-        line.extend_from_slice(self.body.as_bytes());
-        line.push(b'\n');
+        serde_json::to_writer(&mut *out, &columns).expect("strings and numbers serialize");
+        out.push(b'\t');
+        record(out);
+        out.push(b'\n');
+    }
+}
+
+impl EventRecord {
+    /// The event as one line ([`EventColumns::write_line`]).
+    pub fn line(&self) -> Vec<u8> {
+        let resources: Vec<(&str, &str)> = self
+            .resources
+            .iter()
+            .map(|(kind, name)| (kind.as_str(), name.as_str()))
+            .collect();
+        let columns = EventColumns {
+            event_id: &self.event_id,
+            account: &self.account,
+            time: self.time,
+            name: &self.name,
+            source: &self.source,
+            username: self.username.as_deref(),
+            access_key_id: self.access_key_id.as_deref(),
+            read_only: self.read_only,
+            principal_arn: self.principal_arn.as_deref(),
+            issuer_arn: self.issuer_arn.as_deref(),
+            action: &self.action,
+            resource_arn: self.resource_arn.as_deref(),
+            authorized: self.authorized,
+            error_code: self.error_code.as_deref(),
+            resources: &resources,
+        };
+        let mut line = Vec::with_capacity(self.body.len() + 512);
+        columns.write_line(&mut line, |out| out.extend_from_slice(self.body.as_bytes()));
         line
     }
 

@@ -31,7 +31,7 @@ pub use entity::{
     SigningCertificate, SshPublicKey, Tag, Task, User,
 };
 pub use error::StoreError;
-pub use events::{EventAttribute, EventBatch, EventQuery, EventRecord, StoredEvent};
+pub use events::{EventAttribute, EventBatch, EventColumns, EventQuery, EventRecord, StoredEvent};
 pub use record::{Change, Entity, Kind, Record};
 pub use sqlite::SqliteStore;
 

@@ -87,7 +87,7 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    /// The entry of `line` (made by [`EventRecord::line`]).
+    /// The entry of `line`, an event's line ([`portcullis_store::EventColumns::write_line`]).
     pub fn new(line: &'a [u8]) -> Entry<'a> {
         let mut sum = crc32fast::Hasher::new();
         sum.update(line);

@@ -219,13 +219,15 @@ impl Trail {
         self.shared.is_some()
     }
 
-    /// Records an event; returns once it is durable as the contract above says.
-    pub async fn record(&self, event: EventRecord) -> Result<(), Error> {
+    /// Records an event, given as its line ([`EventColumns::write_line`]) and its time;
+    /// returns once it is durable as the contract above says.
+    ///
+    /// [`EventColumns::write_line`]: portcullis_store::EventColumns::write_line
+    pub async fn record(&self, line: &[u8], time: i64) -> Result<(), Error> {
         let Some(shared) = &self.shared else {
             return Ok(());
         };
-        let line = event.line();
-        let entry = Entry::new(&line);
+        let entry = Entry::new(line);
         let mut room: Option<watch::Receiver<i64>> = None;
         let (seq, first, behind) = loop {
             let recorded = {
@@ -239,7 +241,7 @@ impl Trail {
                         queue.batch.journal_end = end;
                     }
                     let first = queue.batch.count == 0;
-                    queue.batch.push_line(&line, event.time);
+                    queue.batch.push_line(line, time);
                     queue.last += 1;
                     (queue.last, first, queue.last - queue.moved > MAX_BEHIND)
                 })
@@ -371,18 +373,4 @@ async fn sync_journal(shared: Arc<Shared>, ring: Arc<std::fs::File>) {
             Err(e) => tracing::error!(error = %e, "the audit journal sync stopped"),
         }
     }
-}
-
-/// A new event ID in the UUID form CloudTrail uses: a random per-process prefix and a
-/// counter, so that making one costs no system call.
-pub fn event_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static BASE: OnceLock<u128> = OnceLock::new();
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let base = *BASE.get_or_init(|| u128::from_le_bytes(crate::secrets::random_bytes::<16>()));
-    let n = u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
-    uuid::Builder::from_random_bytes((base ^ n).to_le_bytes())
-        .into_uuid()
-        .to_string()
 }

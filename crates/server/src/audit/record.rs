@@ -7,11 +7,12 @@
 
 use crate::auth::session::{SessionClaims, SessionPrincipal};
 use crate::caller::Caller;
-use crate::iam::input::lower_camel;
+use crate::iam::input::LowerCamel;
 use crate::protocol::AwsError;
+use crate::secrets::IdSequence;
 use crate::time::iso8601;
 use portcullis_policy::PrincipalKind;
-use portcullis_store::EventRecord;
+use portcullis_store::EventColumns;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
@@ -96,21 +97,43 @@ pub fn read_only(service: &str, operation: &str) -> bool {
     prefixes.iter().any(|p| operation.starts_with(p))
 }
 
-/// The event of a request that was answered with `outcome`.
-pub fn event(
+/// The most resources LookupEvents lists for one event: the members of [`NAMED`], the
+/// access key made and the session made.
+const MAX_RESOURCES: usize = NAMED.len() + 2;
+
+/// `eventSource`: the service's endpoint name.
+fn event_source(service: &str) -> Cow<'static, str> {
+    match service {
+        "iam" => Cow::Borrowed("iam.amazonaws.com"),
+        "sts" => Cow::Borrowed("sts.amazonaws.com"),
+        "cloudtrail" => Cow::Borrowed("cloudtrail.amazonaws.com"),
+        "ec2" => Cow::Borrowed("ec2.amazonaws.com"),
+        "ecs" => Cow::Borrowed("ecs.amazonaws.com"),
+        other => Cow::Owned(format!("{other}.amazonaws.com")),
+    }
+}
+
+/// Appends the line of the event of a request answered with `outcome` to `line` (the
+/// store's line: [`EventColumns::write_line`]), written straight from the request's
+/// facts, without copies of its strings.
+pub fn write_event(
+    line: &mut Vec<u8>,
     account: &str,
-    event_id: String,
     facts: &Facts<'_>,
     outcome: Result<&Value, &AwsError>,
-) -> EventRecord {
-    let source = format!("{}.amazonaws.com", facts.service);
+) {
+    static IDS: IdSequence = IdSequence::new();
+    let mut id = uuid::Uuid::encode_buffer();
+    let event_id = &*IDS.next().hyphenated().encode_lower(&mut id);
+    let source = event_source(facts.service);
     let read_only = read_only(facts.service, facts.operation);
     let identity = user_identity(account, facts, outcome.ok());
     let region = match facts.service {
         "iam" => "us-east-1",
         _ => facts.region.unwrap_or("us-east-1"),
     };
-    let resources = resources(facts.input, outcome.ok());
+    let mut found = [("", ""); MAX_RESOURCES];
+    let resources = resources(&mut found, facts.input, outcome.ok());
     let record = Record {
         event_version: EVENT_VERSION,
         user_identity: &identity.json,
@@ -131,7 +154,7 @@ pub fn event(
             _ => None,
         },
         request_id: facts.request_id,
-        event_id: &event_id,
+        event_id,
         read_only,
         resources: match (facts.service, facts.resource_arn.as_deref()) {
             ("sts", Some(arn)) => Some([RoleResource {
@@ -146,34 +169,36 @@ pub fn event(
         recipient_account_id: account,
         event_category: "Management",
     };
-    let body = serde_json::to_string(&record).expect("a record serializes to JSON");
-    EventRecord {
+    let action = format!("{}:{}", facts.service, facts.operation);
+    let columns = EventColumns {
         event_id,
-        account: account.to_string(),
+        account,
         time: facts.time,
-        name: facts.operation.to_string(),
-        source,
+        name: facts.operation,
+        source: &source,
         username: identity.username,
         access_key_id: identity.access_key_id,
         read_only,
         principal_arn: identity.arn,
-        issuer_arn: identity.issuer_arn,
-        action: format!("{}:{}", facts.service, facts.operation),
-        resource_arn: facts.resource_arn.clone(),
+        issuer_arn: identity.issuer_arn.as_deref(),
+        action: &action,
+        resource_arn: facts.resource_arn.as_deref(),
         authorized: facts.authorized,
-        error_code: outcome.err().map(|e| e.code().to_string()),
+        error_code: outcome.err().map(AwsError::code),
         resources,
-        body,
-    }
+    };
+    columns.write_line(line, |out| {
+        serde_json::to_writer(out, &record).expect("a record serializes to JSON");
+    });
 }
 
 /// The `userIdentity` element and the columns derived from it.
 struct Identity<'a> {
     json: UserIdentity<'a>,
-    username: Option<String>,
-    access_key_id: Option<String>,
-    arn: Option<String>,
-    issuer_arn: Option<String>,
+    username: Option<&'a str>,
+    access_key_id: Option<&'a str>,
+    arn: Option<&'a str>,
+    issuer_arn: Option<Cow<'a, str>>,
 }
 
 /// A record's `userIdentity`, written in CloudTrail's order of fields (each kind of
@@ -184,7 +209,7 @@ struct UserIdentity<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    principal_id: Option<String>,
+    principal_id: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     arn: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -250,7 +275,7 @@ fn user_identity<'a>(
                 ..UserIdentity::default()
             },
             username: None,
-            access_key_id: facts.claimed_access_key_id.map(str::to_string),
+            access_key_id: facts.claimed_access_key_id,
             arn: None,
             issuer_arn: None,
         };
@@ -269,9 +294,9 @@ fn user_identity<'a>(
     };
     let (json, username, issuer_arn) = match caller.principal.kind {
         PrincipalKind::Root => {
-            let mut json = signed("Root", caller.account.clone());
+            let mut json = signed("Root", Cow::Borrowed(caller.account.as_str()));
             json.session_context = claims.map(|c| session_context(c, None));
-            (json, Some("root".to_string()), None)
+            (json, Some("root"), None)
         }
         PrincipalKind::AssumedRole => {
             let (role_id, role_arn, role_name, session) = match claims.map(|c| &c.principal) {
@@ -290,15 +315,15 @@ fn user_identity<'a>(
             };
             let issuer = UserIdentity {
                 kind: "Role",
-                principal_id: Some(role_id.to_string()),
+                principal_id: Some(Cow::Borrowed(role_id)),
                 arn: Some(Cow::Borrowed(role_arn)),
                 account_id: Some(caller.account.as_str()),
                 user_name: Some(role_name),
                 ..UserIdentity::default()
             };
-            let mut json = signed("AssumedRole", format!("{role_id}:{session}"));
+            let mut json = signed("AssumedRole", Cow::Owned(format!("{role_id}:{session}")));
             json.session_context = claims.map(|c| session_context(c, Some(issuer)));
-            (json, Some(session.to_string()), Some(role_arn.to_string()))
+            (json, Some(session), Some(Cow::Borrowed(role_arn)))
         }
         PrincipalKind::FederatedUser => {
             let name = caller.principal.name.as_deref().unwrap_or_default();
@@ -308,7 +333,7 @@ fn user_identity<'a>(
                     (
                         UserIdentity {
                             kind: "IAMUser",
-                            principal_id: Some(id.clone()),
+                            principal_id: Some(Cow::Borrowed(id.as_str())),
                             arn: Some(Cow::Owned(user_arn.clone())),
                             account_id: Some(caller.account.as_str()),
                             user_name: Some(user.as_str()),
@@ -322,7 +347,7 @@ fn user_identity<'a>(
                     (
                         UserIdentity {
                             kind: "Root",
-                            principal_id: Some(caller.account.clone()),
+                            principal_id: Some(Cow::Borrowed(caller.account.as_str())),
                             arn: Some(Cow::Owned(root.clone())),
                             account_id: Some(caller.account.as_str()),
                             ..UserIdentity::default()
@@ -331,9 +356,10 @@ fn user_identity<'a>(
                     )
                 }
             };
-            let mut json = signed("FederatedUser", format!("{}:{name}", caller.account));
+            let principal_id = format!("{}:{name}", caller.account);
+            let mut json = signed("FederatedUser", Cow::Owned(principal_id));
             json.session_context = claims.map(|c| session_context(c, Some(issuer)));
-            (json, Some(name.to_string()), Some(issuer_arn))
+            (json, Some(name), Some(Cow::Owned(issuer_arn)))
         }
         PrincipalKind::Anonymous => {
             // An unsigned call (AssumeRoleWithWebIdentity, AssumeRoleWithSAML): who it is
@@ -347,7 +373,7 @@ fn user_identity<'a>(
                 };
                 UserIdentity {
                     kind,
-                    principal_id: Some(principal_id),
+                    principal_id: Some(Cow::Owned(principal_id)),
                     user_name: Some(subject),
                     identity_provider: Some(provider),
                     ..UserIdentity::default()
@@ -362,14 +388,14 @@ fn user_identity<'a>(
                     let audience = get("Audience").unwrap_or_default();
                     (
                         federated("WebIdentityUser", provider, Some(audience), subject),
-                        Some(subject.to_string()),
+                        Some(subject),
                         None,
                     )
                 }
                 _ if saml => match (get("NameQualifier"), get("Subject")) {
                     (Some(qualifier), Some(subject)) => (
                         federated("SAMLUser", qualifier, None, subject),
-                        Some(subject.to_string()),
+                        Some(subject),
                         None,
                     ),
                     _ => (unnamed("SAMLUser"), None, None),
@@ -378,18 +404,19 @@ fn user_identity<'a>(
             }
         }
         _ => {
-            let mut json = signed("IAMUser", caller.user_id.clone().unwrap_or_default());
+            let user_id = caller.user_id.as_deref().unwrap_or_default();
+            let mut json = signed("IAMUser", Cow::Borrowed(user_id));
             json.user_name = Some(caller.user_name.as_deref().unwrap_or_default());
             json.session_context = claims.map(|c| session_context(c, None));
-            (json, caller.user_name.clone(), None)
+            (json, caller.user_name.as_deref(), None)
         }
     };
     let known = caller.principal.kind != PrincipalKind::Anonymous;
     Identity {
         json,
         username,
-        access_key_id: key.map(str::to_string),
-        arn: known.then(|| arn.to_string()),
+        access_key_id: key,
+        arn: known.then_some(arn),
         issuer_arn,
     }
 }
@@ -461,11 +488,11 @@ impl Serialize for Renamed<'_> {
                 for (name, value) in members {
                     match self.secrets {
                         Secrets::Hide if SECRET_PARAMETERS.contains(&name.as_str()) => {
-                            map.serialize_entry(&lower_camel(name), HIDDEN)?;
+                            map.serialize_entry(&LowerCamel(name), HIDDEN)?;
                         }
                         Secrets::Drop if SECRET_RESPONSE_MEMBERS.contains(&name.as_str()) => {}
                         secrets => {
-                            map.serialize_entry(&lower_camel(name), &Renamed { value, secrets })?
+                            map.serialize_entry(&LowerCamel(name), &Renamed { value, secrets })?
                         }
                     }
                 }
@@ -496,46 +523,66 @@ fn response_elements(output: &Value) -> Renamed<'_> {
     }
 }
 
-/// The resources LookupEvents lists for a request: the entities its input names, and the
-/// credentials and sessions its output made.
-fn resources(input: Option<&Value>, output: Option<&Value>) -> Vec<(String, String)> {
-    const NAMED: &[(&str, &str)] = &[
-        ("RoleName", "AWS::IAM::Role"),
-        ("RoleArn", "AWS::IAM::Role"),
-        ("UserName", "AWS::IAM::User"),
-        ("GroupName", "AWS::IAM::Group"),
-        ("PolicyArn", "AWS::IAM::Policy"),
-        ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
-        ("AccessKeyId", "AWS::IAM::AccessKey"),
-        ("OpenIDConnectProviderArn", "AWS::IAM::OIDCProvider"),
-        ("SerialNumber", "AWS::IAM::MFADevice"),
-    ];
-    let mut out = Vec::new();
-    if let Some(input) = input {
-        for (member, kind) in NAMED {
-            if let Some(v) = input.get(*member).and_then(Value::as_str) {
-                out.push((kind.to_string(), v.to_string()));
+/// The input members that name an entity, and the entity's type.
+const NAMED: &[(&str, &str)] = &[
+    ("RoleName", "AWS::IAM::Role"),
+    ("RoleArn", "AWS::IAM::Role"),
+    ("UserName", "AWS::IAM::User"),
+    ("GroupName", "AWS::IAM::Group"),
+    ("PolicyArn", "AWS::IAM::Policy"),
+    ("InstanceProfileName", "AWS::IAM::InstanceProfile"),
+    ("AccessKeyId", "AWS::IAM::AccessKey"),
+    ("OpenIDConnectProviderArn", "AWS::IAM::OIDCProvider"),
+    ("SerialNumber", "AWS::IAM::MFADevice"),
+];
+
+/// The resources LookupEvents lists for a request, as (type, name) pairs: the entities
+/// its input names (in the order of [`NAMED`]), then the access key and the session its
+/// output made; kept in `found`. Each object's members are read once, not looked up one
+/// name after another.
+fn resources<'a>(
+    found: &'a mut [(&'static str, &'a str); MAX_RESOURCES],
+    input: Option<&'a Value>,
+    output: Option<&'a Value>,
+) -> &'a [(&'a str, &'a str)] {
+    let mut n = 0;
+    if let Some(Value::Object(members)) = input {
+        // (position in NAMED, name): members are unique, so at most one per position.
+        let mut named = [(0, ""); NAMED.len()];
+        let mut k = 0;
+        for (member, value) in members {
+            let position = NAMED.iter().position(|(m, _)| m == member);
+            if let (Some(position), Some(name)) = (position, value.as_str()) {
+                named[k] = (position, name);
+                k += 1;
+            }
+        }
+        named[..k].sort_unstable_by_key(|(position, _)| *position);
+        for (position, name) in &named[..k] {
+            found[n] = (NAMED[*position].1, name);
+            n += 1;
+        }
+    }
+    let (mut key, mut session) = (None, None);
+    if let Some(Value::Object(members)) = output {
+        for (member, value) in members {
+            match member.as_str() {
+                "Credentials" | "AccessKey" => key = key.or(value.get("AccessKeyId")),
+                "AssumedRoleUser" => session = value.get("Arn"),
+                _ => {}
             }
         }
     }
-    if let Some(output) = output {
-        let key = output
-            .get("Credentials")
-            .or_else(|| output.get("AccessKey"))
-            .and_then(|c| c.get("AccessKeyId"))
-            .and_then(Value::as_str);
-        if let Some(key) = key {
-            out.push(("AWS::IAM::AccessKey".to_string(), key.to_string()));
-        }
-        if let Some(arn) = output
-            .get("AssumedRoleUser")
-            .and_then(|u| u.get("Arn"))
-            .and_then(Value::as_str)
-        {
-            out.push(("AWS::STS::AssumedRole".to_string(), arn.to_string()));
+    for (kind, value) in [
+        ("AWS::IAM::AccessKey", key),
+        ("AWS::STS::AssumedRole", session),
+    ] {
+        if let Some(name) = value.and_then(Value::as_str) {
+            found[n] = (kind, name);
+            n += 1;
         }
     }
-    out
+    &found[..n]
 }
 
 #[cfg(test)]
@@ -574,18 +621,27 @@ mod tests {
         let input = json!({"RoleArn": "arn:aws:iam::1:role/R", "RoleSessionName": "s"});
         let output = json!({"Credentials": {"AccessKeyId": "ASIAX"},
             "AssumedRoleUser": {"Arn": "arn:aws:sts::1:assumed-role/R/s"}});
+        let mut found = [("", ""); MAX_RESOURCES];
         assert_eq!(
-            resources(Some(&input), Some(&output)),
-            vec![
-                (
-                    "AWS::IAM::Role".to_string(),
-                    "arn:aws:iam::1:role/R".to_string()
-                ),
-                ("AWS::IAM::AccessKey".to_string(), "ASIAX".to_string()),
-                (
-                    "AWS::STS::AssumedRole".to_string(),
-                    "arn:aws:sts::1:assumed-role/R/s".to_string()
-                ),
+            resources(&mut found, Some(&input), Some(&output)),
+            [
+                ("AWS::IAM::Role", "arn:aws:iam::1:role/R"),
+                ("AWS::IAM::AccessKey", "ASIAX"),
+                ("AWS::STS::AssumedRole", "arn:aws:sts::1:assumed-role/R/s"),
+            ]
+        );
+        // In the order of NAMED, whatever the order of the input's members.
+        let input = json!({"PolicyArn": "arn:aws:iam::1:policy/P", "UserName": "bob",
+            "RoleName": "R", "Path": "/"});
+        let output = json!({"AccessKey": {"AccessKeyId": "AKIAX", "SecretAccessKey": "s"}});
+        let mut found = [("", ""); MAX_RESOURCES];
+        assert_eq!(
+            resources(&mut found, Some(&input), Some(&output)),
+            [
+                ("AWS::IAM::Role", "R"),
+                ("AWS::IAM::User", "bob"),
+                ("AWS::IAM::Policy", "arn:aws:iam::1:policy/P"),
+                ("AWS::IAM::AccessKey", "AKIAX"),
             ]
         );
     }

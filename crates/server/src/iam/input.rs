@@ -138,10 +138,29 @@ pub fn paged(mut answer: Value, next: Option<String>) -> Value {
 
 /// `RoleName` → `roleName`, as AWS names members in validation messages.
 pub fn lower_camel(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+    LowerCamel(name).to_string()
+}
+
+/// A member name written in lower camel case (`RoleName` → `roleName`) as it is
+/// serialized, without a copy.
+pub struct LowerCamel<'a>(pub &'a str);
+
+impl std::fmt::Display for LowerCamel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let mut chars = self.0.chars();
+        if let Some(first) = chars.next() {
+            for c in first.to_lowercase() {
+                f.write_char(c)?;
+            }
+        }
+        f.write_str(chars.as_str())
+    }
+}
+
+impl serde::Serialize for LowerCamel<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 

@@ -1,4 +1,4 @@
-//! What enforcement adds to a call: `authz::check` for an IAM user with ten AWS managed
+//! What enforcement and auditing add to a call. Enforcement: `authz::check` for an IAM user with ten AWS managed
 //! policies attached (ReadOnlyAccess among them), against the same call by the root (which
 //! skips the policy engine). Policies are compiled on the first call and cached, as in
 //! the server; the timed part is what every later call pays: loading the caller's cached
@@ -6,6 +6,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis_policy::Principal;
+use portcullis_server::audit::record::{Facts, write_event};
 use portcullis_server::caller::Caller;
 use portcullis_server::{App, Config, authz};
 use portcullis_store::{Change, Role, User};
@@ -151,5 +152,48 @@ fn enforcement(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, enforcement);
+/// What auditing adds to the same GetRole by the root: the resource ARN the event names,
+/// and the event's line (lookup columns and CloudTrail record) written into a buffer.
+fn audit(c: &mut Criterion) {
+    let (app, _, root) = setup();
+    let get_role = json!({"RoleName": "target"});
+    let output = json!({"Role": {"RoleName": "target"}});
+    let resource_arn = authz::resource_arn(&app, &root, "iam", "GetRole", &get_role);
+    assert_eq!(
+        resource_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/target")
+    );
+    let facts = Facts {
+        request_id: "8f0d2e4c-1b7a-4a4e-9d3c-5e6f7a8b9c0d",
+        time: 1_796_384_616_505,
+        service: "iam",
+        source_ip: "127.0.0.1",
+        user_agent: "aws-cli/2.31.0 md/awscrt#0.27.6 ua/2.1 os/linux#6.1.0 md/arch#x86_64",
+        region: Some("us-east-1"),
+        caller: Some(&root),
+        claimed_access_key_id: None,
+        operation: "GetRole",
+        input: Some(&get_role),
+        authorized: true,
+        resource_arn,
+    };
+    let mut line = Vec::with_capacity(2048);
+    let mut group = c.benchmark_group("audit");
+    group
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(50);
+    group.bench_function("resource_arn_root_get_role", |b| {
+        b.iter(|| authz::resource_arn(&app, black_box(&root), "iam", "GetRole", &get_role))
+    });
+    group.bench_function("write_event_root_get_role", |b| {
+        b.iter(|| {
+            line.clear();
+            write_event(&mut line, ACCOUNT, black_box(&facts), Ok(&output));
+            line.len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, enforcement, audit);
 criterion_main!(benches);

@@ -6,6 +6,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// How much of the file is written at a time: the mover appends a batch of events (50 ms
+/// of requests, often megabytes) at once, so a large buffer means few system calls.
+const BUFFER_BYTES: usize = 1024 * 1024;
+
 /// An open audit log file.
 pub struct LogFile {
     path: PathBuf,
@@ -25,7 +29,7 @@ fn open_append(path: &Path) -> Result<(BufWriter<File>, u64), Error> {
         .metadata()
         .map_err(|e| Error::io(format!("reading the size of {}", path.display()), e))?
         .len();
-    Ok((BufWriter::new(file), size))
+    Ok((BufWriter::with_capacity(BUFFER_BYTES, file), size))
 }
 
 fn rotated(path: &Path, n: u32) -> PathBuf {

@@ -101,18 +101,6 @@ pub fn read_only(service: &str, operation: &str) -> bool {
 /// access key made and the session made.
 const MAX_RESOURCES: usize = NAMED.len() + 2;
 
-/// `eventSource`: the service's endpoint name.
-fn event_source(service: &str) -> Cow<'static, str> {
-    match service {
-        "iam" => Cow::Borrowed("iam.amazonaws.com"),
-        "sts" => Cow::Borrowed("sts.amazonaws.com"),
-        "cloudtrail" => Cow::Borrowed("cloudtrail.amazonaws.com"),
-        "ec2" => Cow::Borrowed("ec2.amazonaws.com"),
-        "ecs" => Cow::Borrowed("ecs.amazonaws.com"),
-        other => Cow::Owned(format!("{other}.amazonaws.com")),
-    }
-}
-
 /// Appends the line of the event of a request answered with `outcome` to `line` (the
 /// store's line: [`EventColumns::write_line`]), written straight from the request's
 /// facts, without copies of its strings.
@@ -125,7 +113,7 @@ pub fn write_event(
     static IDS: IdSequence = IdSequence::new();
     let mut id = uuid::Uuid::encode_buffer();
     let event_id = &*IDS.next().hyphenated().encode_lower(&mut id);
-    let source = event_source(facts.service);
+    let source = format!("{}.amazonaws.com", facts.service);
     let read_only = read_only(facts.service, facts.operation);
     let identity = user_identity(account, facts, outcome.ok());
     let region = match facts.service {
@@ -538,8 +526,8 @@ const NAMED: &[(&str, &str)] = &[
 
 /// The resources LookupEvents lists for a request, as (type, name) pairs: the entities
 /// its input names (in the order of [`NAMED`]), then the access key and the session its
-/// output made; kept in `found`. Each object's members are read once, not looked up one
-/// name after another.
+/// output made; kept in `found`. The members are compared in place rather than looked up
+/// by hashing each name.
 fn resources<'a>(
     found: &'a mut [(&'static str, &'a str); MAX_RESOURCES],
     input: Option<&'a Value>,
@@ -547,20 +535,12 @@ fn resources<'a>(
 ) -> &'a [(&'a str, &'a str)] {
     let mut n = 0;
     if let Some(Value::Object(members)) = input {
-        // (position in NAMED, name): members are unique, so at most one per position.
-        let mut named = [(0, ""); NAMED.len()];
-        let mut k = 0;
-        for (member, value) in members {
-            let position = NAMED.iter().position(|(m, _)| m == member);
-            if let (Some(position), Some(name)) = (position, value.as_str()) {
-                named[k] = (position, name);
-                k += 1;
+        for (member, kind) in NAMED {
+            let value = members.iter().find(|(m, _)| m == member).map(|(_, v)| v);
+            if let Some(name) = value.and_then(Value::as_str) {
+                found[n] = (kind, name);
+                n += 1;
             }
-        }
-        named[..k].sort_unstable_by_key(|(position, _)| *position);
-        for (position, name) in &named[..k] {
-            found[n] = (NAMED[*position].1, name);
-            n += 1;
         }
     }
     let (mut key, mut session) = (None, None);

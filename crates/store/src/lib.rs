@@ -68,7 +68,7 @@ pub trait Store: Send + Sync {
     /// Removes every record (the audit trail stays).
     fn reset(&self) -> StoreFuture<'_, ()>;
 
-    /// Checks that the store answers.
+    /// Checks that the store answers and can take a write.
     fn health(&self) -> StoreFuture<'_, ()>;
 
     /// The kind of store, for status reports (`sqlite`, `sqlite (in memory)`).

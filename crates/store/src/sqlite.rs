@@ -9,7 +9,8 @@ use crate::record::{Change, Kind, Record};
 use crate::{Store, StoreFuture};
 use sqlx::Row;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -48,16 +49,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        let pool = pool_options().connect_with(options.clone()).await?;
         let store = SqliteStore {
             pool,
-            events: SqlitePoolOptions::new()
-                .max_connections(1)
-                .connect_with(options)
-                .await?,
+            events: pool_options().connect_with(options).await?,
             path: Some(path.to_path_buf()),
         };
         store.migrate().await?;
@@ -67,8 +62,7 @@ impl SqliteStore {
     /// An empty database that lives as long as the store (for tests and `--in-memory`).
     pub async fn in_memory() -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
+        let pool = pool_options()
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
@@ -113,6 +107,36 @@ impl SqliteStore {
         }
         Ok(())
     }
+}
+
+/// A pool of one connection that is handed back only outside a transaction.
+fn pool_options() -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
+}
+
+/// Ends whatever transaction a connection being handed back to the pool is still in, so
+/// that the next user of the connection never starts inside someone else's transaction.
+/// Answers whether the connection may go back to the pool: not when it cannot be brought
+/// out of its transaction (the pool then closes it, which rolls the transaction back).
+async fn release_outside_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    if !in_transaction(conn).await? {
+        return Ok(true);
+    }
+    sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await?;
+    Ok(!in_transaction(conn).await?)
+}
+
+/// True when SQLite says the connection is inside a transaction (whether or not sqlx
+/// started it).
+async fn in_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle();
+    // SAFETY: `db` is the connection's open database handle, locked out of its worker
+    // thread for as long as `handle` lives; sqlite3_get_autocommit only reads its state.
+    let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(db.as_ptr()) };
+    Ok(autocommit == 0)
 }
 
 fn now_millis() -> i64 {
@@ -208,47 +232,39 @@ impl Store for SqliteStore {
                 return Ok(());
             }
             let now = now_millis();
-            let mut conn = self.pool.acquire().await?;
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-            let result: Result<(), StoreError> = async {
-                for change in changes {
-                    match change {
-                        Change::Put(r) => {
-                            sqlx::query(
-                                "INSERT INTO entities (account_id, kind, key, body, updated_at) VALUES ($1, $2, $3, $4, $5)
-                                 ON CONFLICT (account_id, kind, key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                            )
-                            .bind(&r.account)
-                            .bind(r.kind.as_str())
-                            .bind(&r.key)
-                            .bind(&r.body)
-                            .bind(now)
-                            .execute(&mut *conn)
-                            .await?;
-                        }
-                        Change::Delete { account, kind, key } => {
-                            sqlx::query("DELETE FROM entities WHERE account_id = $1 AND kind = $2 AND key = $3")
-                                .bind(account)
-                                .bind(kind.as_str())
-                                .bind(key)
-                                .execute(&mut *conn)
-                                .await?;
-                        }
+            // The transaction rolls back when dropped: a commit cut short (its future
+            // dropped, an error) leaves no transaction open on the connection, and the
+            // pool's release check (`release_outside_transaction`) makes sure of it.
+            let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            for change in changes {
+                match change {
+                    Change::Put(r) => {
+                        sqlx::query(
+                            "INSERT INTO entities (account_id, kind, key, body, updated_at) VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (account_id, kind, key) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                        )
+                        .bind(&r.account)
+                        .bind(r.kind.as_str())
+                        .bind(&r.key)
+                        .bind(&r.body)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    Change::Delete { account, kind, key } => {
+                        sqlx::query(
+                            "DELETE FROM entities WHERE account_id = $1 AND kind = $2 AND key = $3",
+                        )
+                        .bind(account)
+                        .bind(kind.as_str())
+                        .bind(key)
+                        .execute(&mut *tx)
+                        .await?;
                     }
                 }
-                Ok(())
             }
-            .await;
-            match result {
-                Ok(()) => {
-                    sqlx::query("COMMIT").execute(&mut *conn).await?;
-                    Ok(())
-                }
-                Err(e) => {
-                    sqlx::query("ROLLBACK").execute(&mut *conn).await?;
-                    Err(e)
-                }
-            }
+            tx.commit().await?;
+            Ok(())
         })
     }
 
@@ -259,7 +275,7 @@ impl Store for SqliteStore {
             }
             // One transaction, one row per block of at most BLOCK_EVENTS lines: a block
             // costs one insert however many events it holds.
-            let mut tx = self.events.begin().await?;
+            let mut tx = self.events.begin_with("BEGIN IMMEDIATE").await?;
             let mut rest = &batch.lines[..];
             let mut left = batch.count;
             while !rest.is_empty() {
@@ -368,7 +384,9 @@ impl Store for SqliteStore {
 
     fn prune_events(&self, before: i64) -> StoreFuture<'_, u64> {
         Box::pin(async move {
-            let mut tx = self.events.begin().await?;
+            // The write lock first: a read that later turns into a write fails at once
+            // ("database is locked") when the entities' connection wrote in between.
+            let mut tx = self.events.begin_with("BEGIN IMMEDIATE").await?;
             let row =
                 sqlx::query("SELECT COALESCE(SUM(count), 0) FROM event_blocks WHERE last_time < ?")
                     .bind(before)
@@ -394,7 +412,10 @@ impl Store for SqliteStore {
 
     fn health(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            // Takes the write lock and lets it go: a store that answers reads but cannot
+            // write is not healthy.
+            let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+            tx.rollback().await?;
             Ok(())
         })
     }
@@ -571,6 +592,112 @@ mod tests {
             ..EventQuery::default()
         };
         assert_eq!(ids(store.events(&q).await.unwrap()), ["c"]);
+    }
+
+    /// A fresh database file in a directory of its own, removed with it.
+    struct TempDb(PathBuf);
+
+    impl TempDb {
+        fn new(label: &str) -> TempDb {
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let dir = std::env::temp_dir().join(format!(
+                "portcullis-store-{label}-{}-{n}",
+                std::process::id()
+            ));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDb(dir)
+        }
+
+        fn path(&self) -> PathBuf {
+            self.0.join("db.sqlite")
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn accounts(from: usize, count: usize) -> Vec<Change> {
+        (from..from + count)
+            .map(|i| {
+                let id = format!("{i:012}");
+                Change::put(
+                    &id,
+                    &Account {
+                        id: id.clone(),
+                        create_date: 1,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_commit_cut_short_leaves_no_transaction_open() {
+        let db = TempDb::new("cut-short");
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let big = accounts(0, 2_000);
+        for (round, wait) in [0u64, 50, 200, 1_000, 3_000, 10_000]
+            .into_iter()
+            .enumerate()
+        {
+            // The commit's future is dropped after `wait` µs, wherever it is.
+            let _ = tokio::time::timeout(Duration::from_micros(wait), store.commit(&big)).await;
+            store
+                .commit(&accounts(10_000 + round, 1))
+                .await
+                .unwrap_or_else(|e| panic!("a commit after one cut at {wait} µs: {e}"));
+            store.health().await.unwrap();
+        }
+        let mut conn = store.pool.acquire().await.unwrap();
+        assert!(!in_transaction(&mut conn).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_connection_left_in_a_transaction_is_rolled_back_on_release() {
+        let db = TempDb::new("left-open");
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        {
+            let mut conn = store.pool.acquire().await.unwrap();
+            sqlx::raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+            sqlx::query("INSERT INTO entities (account_id, kind, key, body, updated_at) VALUES ('1', 'account', 'x', '{}', 0)")
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+        }
+        store.commit(&accounts(1, 1)).await.unwrap();
+        let rows: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE key = 'x'")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(rows, 0, "the abandoned transaction was rolled back");
+        assert_eq!(store.load().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn health_fails_while_the_store_cannot_write() {
+        let db = TempDb::new("locked");
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        store.health().await.unwrap();
+        let other = SqliteStore::open(&db.path()).await.unwrap();
+        let mut conn = other.pool.acquire().await.unwrap();
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let checked = tokio::time::timeout(Duration::from_secs(1), store.health()).await;
+        assert!(!matches!(checked, Ok(Ok(()))), "healthy while locked");
+        sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.unwrap();
+        drop(conn);
+        store.health().await.unwrap();
     }
 
     #[tokio::test]

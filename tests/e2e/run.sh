@@ -63,7 +63,9 @@ say "starting $bin serve --data-dir $data_dir --listen 127.0.0.1:$port"
 # Nothing of the caller's environment configures the server but what is set here.
 env -u PORTCULLIS_DATA_DIR -u PORTCULLIS_IN_MEMORY -u PORTCULLIS_DEV -u PORTCULLIS_ENFORCE \
   -u PORTCULLIS_ACCOUNT_ID -u PORTCULLIS_LISTEN -u PORTCULLIS_ISSUER_URL -u PORTCULLIS_OIDC_KEYS \
-  -u PORTCULLIS_WORKLOAD_SESSION_SECONDS \
+  -u PORTCULLIS_WORKLOAD_SESSION_SECONDS -u PORTCULLIS_IMDS_ALLOW -u PORTCULLIS_MAX_INSTANCES -u PORTCULLIS_MAX_TASKS \
+  -u PORTCULLIS_MAX_CONNECTIONS -u PORTCULLIS_HEADER_READ_TIMEOUT -u PORTCULLIS_IDLE_TIMEOUT \
+  -u PORTCULLIS_REQUEST_TIMEOUT -u PORTCULLIS_REGIONS \
   "$bin" serve --data-dir "$data_dir" --listen "127.0.0.1:$port" --audit-log "$workdir/audit.jsonl" \
   >"$workdir/server.log" 2>&1 &
 server_pid=$!

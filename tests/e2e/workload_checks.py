@@ -12,9 +12,11 @@ AWS_EC2_METADATA_DISABLED) and a fresh HOME (the CLI caches assumed-role credent
   instances of PetTracker-EC2-WebServer-Profile (seeds.py made it), only
   `http://169.254.169.254` replaced by the listener's URL; a shell function `curl` adds `-sS`
   and `-D FILE` (the status of each answer, read here).
-- ECS: `aws ecs run-task --overrides '{"taskRoleArn": ...}'` hands back the container's
-  AWS_CONTAINER_* variables; SDKs get the task role's credentials from
-  AWS_CONTAINER_CREDENTIALS_FULL_URI with AWS_CONTAINER_AUTHORIZATION_TOKEN.
+- ECS: `aws ecs run-task --overrides '{"taskRoleArn": ...}'` answers as ECS does, with no
+  credentials (nor does describe-tasks, even to a ReadOnlyAccess user); `portcullis task run`
+  (the caller of RunTask, asking for them) prints the container's AWS_CONTAINER_* variables;
+  SDKs get the task role's credentials from AWS_CONTAINER_CREDENTIALS_FULL_URI with
+  AWS_CONTAINER_AUTHORIZATION_TOKEN, which the relative URI requires too.
 - Web identity: the server's built-in OpenID Connect issuer ($EP/oidc) signs tokens with
   `portcullis token issue` (the key is in the server's data directory, E2E_DATA_DIR);
   AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN make the SDKs call AssumeRoleWithWebIdentity.
@@ -604,10 +606,31 @@ def portcullis(r: Runner, *args: str, env: dict[str, str] | None = None) -> str:
 # --------------------------------------------------------------------------- ECS
 
 
-def container_env(task: dict) -> dict[str, str]:
-    overrides = task["overrides"]["containerOverrides"]
-    eq(len(overrides), 1, "containerOverrides")
-    return {e["name"]: e["value"] for e in overrides[0]["environment"]}
+CREDENTIAL_MARKERS = ("AWS_CONTAINER", "/v2/credentials", "/_portcullis/ecs/credentials", "portcullisContainerCredentials")
+
+
+def no_credentials(text: str, what: str, secrets: tuple[str, ...] = ()) -> None:
+    """Nothing in `text` leads to a task's credentials: no endpoint, variable or secret."""
+    for marker in CREDENTIAL_MARKERS + tuple(s for s in secrets if s):
+        ok(marker not in text, f"{marker!r} is in {what}")
+
+
+def task_run_env(r: Runner, *args: str) -> dict:
+    """`portcullis task run ARGS`: the task's ARN and ID, its exports and its relative URI."""
+    out = portcullis(r, "task", "run", *args, "--endpoint-url", r.endpoint)
+    lines = out.splitlines()
+    m = re.fullmatch(rf"# (arn:aws:ecs:us-east-1:{ACCOUNT}:task/default/({TASK_ID}))", lines[0])
+    ok(m, f"first line {lines[0]!r} is the task's ARN as a comment")
+    exports = dict(re.fullmatch(r"export (\w+)=(\S+)", line).groups() for line in lines if line.startswith("export "))
+    eq(sorted(exports), ["AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"], "exports")
+    rel = re.search(r"^# on 169\.254\.170\.2: export AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=(\S+)$", out, re.M)
+    ok(rel, "the relative URI as a comment")
+    match(r"/v2/credentials/[0-9a-f-]{36}", rel.group(1), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    eq(exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+       r.endpoint + "/_portcullis/ecs/credentials/" + rel.group(1).rsplit("/", 1)[1],
+       "AWS_CONTAINER_CREDENTIALS_FULL_URI (the same credentials as the relative URI)")
+    match(r"[0-9a-f]{64}", exports["AWS_CONTAINER_AUTHORIZATION_TOKEN"], "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+    return dict(arn=m.group(1), id=m.group(2), exports=exports, relative=rel.group(1))
 
 
 def ecs_workload(r: Runner) -> None:
@@ -615,6 +638,7 @@ def ecs_workload(r: Runner) -> None:
     pet_task, pet_exec = role_arn("PetTracker-ECS-Task"), role_arn("PetTracker-ECS-Execution")
     task: dict = {}
 
+    # As on AWS, RunTask's answer has no credentials: the overrides are the roles.
     def started(out):
         eq(out["failures"], [], "failures")
         t = out["tasks"][0]
@@ -623,60 +647,94 @@ def ecs_workload(r: Runner) -> None:
         eq(t["taskDefinitionArn"], f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/pettracker-api:1",
            "taskDefinitionArn")
         eq((t["lastStatus"], t["desiredStatus"]), ("RUNNING", "RUNNING"), "(lastStatus, desiredStatus)")
-        eq((t["overrides"]["taskRoleArn"], t["overrides"]["executionRoleArn"]), (pet_task, pet_exec),
-           "overrides (taskRoleArn, executionRoleArn)")
-        env = container_env(t)
-        eq(sorted(env), ["AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                         "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], "the container's variables")
-        rel = env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
-        match(r"/v2/credentials/[0-9a-f-]{36}", rel, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
-        eq(env["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
-           r.endpoint + "/_portcullis/ecs/credentials/" + rel.rsplit("/", 1)[1], "AWS_CONTAINER_CREDENTIALS_FULL_URI")
-        match(r"[0-9a-f]{64}", env["AWS_CONTAINER_AUTHORIZATION_TOKEN"], "AWS_CONTAINER_AUTHORIZATION_TOKEN")
-        task.update(arn=t["taskArn"], id=m.group(1), env=env)
+        eq(t["overrides"], {"containerOverrides": [], "taskRoleArn": pet_task, "executionRoleArn": pet_exec},
+           "overrides")
+        no_credentials(json.dumps(out), "run-task's answer")
+        task.update(arn=t["taskArn"], id=m.group(1))
 
     overrides = {"taskRoleArn": pet_task, "executionRoleArn": pet_exec}
     r.cli(f"aws ecs run-task --task-definition pettracker-api:1 --overrides {q(json.dumps(overrides))}",
-          label="ecs run-task pettracker-api:1 with the seed's task and execution roles", check=started)
+          label="ecs run-task pettracker-api:1 with the seed's task and execution roles (no credentials answered)",
+          check=started)
     for which, arn in (("taskRoleArn", role_arn(PET_ROLE)), ("executionRoleArn", role_arn(PET_ROLE))):
         bad = dict(overrides, **{which: arn})
         r.cli(f"aws ecs run-task --task-definition pettracker-api:1 --overrides {q(json.dumps(bad))}",
               label=f"ecs run-task whose {which} does not trust ecs-tasks.amazonaws.com ({PET_ROLE})",
               expect_error="ClientException",
               check=lambda message, arn=arn: eq(message, ECS_CANNOT_ASSUME.format(arn=arn), "message"))
-    if not task:
+
+    # The container's variables go to whoever runs the task with `portcullis task run`, once.
+    pet: dict = {}
+
+    def pet_run():
+        pet.update(task_run_env(r, "--task-role-arn", pet_task, "--execution-role-arn", pet_exec,
+                                "--task-definition", "pettracker-api:1"))
+
+    r.check(f"portcullis task run --task-role-arn {pet_task} --execution-role-arn {pet_exec}", pet_run)
+    if not pet:
         return
-    env = task["env"]
+    env = pet["exports"]
     full, token = env["AWS_CONTAINER_CREDENTIALS_FULL_URI"], env["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+    relative = r.endpoint + pet["relative"]
+    secrets = (pet["relative"].rsplit("/", 1)[1], token)
+
+    # A read-only user describes the task: nothing leads to its credentials.
+    reader: dict = {}
+
+    def make_reader():
+        iam = client(r)
+        iam.create_user(UserName="wl-ecs-reader")
+        iam.attach_user_policy(UserName="wl-ecs-reader", PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        key = iam.create_access_key(UserName="wl-ecs-reader")["AccessKey"]
+        reader["creds"] = (key["AccessKeyId"], key["SecretAccessKey"])
+
+    r.check("user wl-ecs-reader with ReadOnlyAccess", make_reader)
+    for who, creds in (("wl-ecs-reader (ReadOnlyAccess)", reader.get("creds")), ("the root", None)):
+        if who.startswith("wl-") and not creds:
+            continue
+
+        def described(out, who=who):
+            eq([t["taskArn"] for t in out["tasks"]], [pet["arn"]], "taskArn")
+            eq(out["tasks"][0]["overrides"]["taskRoleArn"], pet_task, "overrides.taskRoleArn")
+            no_credentials(json.dumps(out), f"describe-tasks by {who}", secrets)
+
+        r.cli(f"aws ecs describe-tasks --tasks {pet['arn']}", creds=creds,
+              label=f"{who}: ecs describe-tasks shows no credentials endpoint, ID or token", check=described)
 
     def endpoint_answers():
-        status, headers, body = http("GET", full, {"Authorization": token})
-        eq(status, 200, "status with the token")
-        c = json.loads(body)
-        eq(sorted(c), ["AccessKeyId", "Expiration", "RoleArn", "SecretAccessKey", "Token"], "keys")
-        eq(c["RoleArn"], pet_task, "RoleArn (the task role)")
-        match(r"ASIA[A-Z0-9]{16}", c["AccessKeyId"], "AccessKeyId")
-        expires_in(c["Expiration"], WORKLOAD_SECONDS, "Expiration")
-        for headers_sent, what in (({}, "no Authorization"), ({"Authorization": "0" * 64}, "a wrong token")):
-            status, _, body = http("GET", full, headers_sent)
-            eq(status, 401, f"status with {what}")
-            eq(json.loads(body)["code"], "AccessDenied", f"code with {what}")
-            ok("AccessKeyId" not in body, f"no credentials with {what}")
-        # The relative form, as the ECS agent on 169.254.170.2 serves it: on the server's listener.
-        status, _, body = http("GET", r.endpoint + env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"])
-        eq(status, 200, "status of the relative URI on the server")
-        eq(json.loads(body)["RoleArn"], pet_task, "RoleArn through the relative URI")
+        for url in (full, relative):
+            status, headers, body = http("GET", url, {"Authorization": token})
+            eq(status, 200, f"status of {url} with the token")
+            c = json.loads(body)
+            eq(sorted(c), ["AccessKeyId", "Expiration", "RoleArn", "SecretAccessKey", "Token"], "keys")
+            eq(c["RoleArn"], pet_task, "RoleArn (the task role)")
+            match(r"ASIA[A-Z0-9]{16}", c["AccessKeyId"], "AccessKeyId")
+            expires_in(c["Expiration"], WORKLOAD_SECONDS, "Expiration")
+            for headers_sent, what in (({}, "no Authorization"), ({"Authorization": "0" * 64}, "a wrong token")):
+                status, _, body = http("GET", url, headers_sent)
+                eq(status, 401, f"status of {url} with {what}")
+                eq(json.loads(body)["code"], "AccessDenied", f"code with {what}")
+                ok("AccessKeyId" not in body, f"no credentials with {what}")
 
-    r.check("the credentials endpoint: the task role's credentials with the token, 401 without or with another",
-            endpoint_answers)
+    r.check("the credentials endpoint (full and relative URI on the API listener): the task role's credentials "
+            "with the token, 401 without or with another", endpoint_answers)
     if shutil.which("curl"):
         def curled(out):
             c = out
             eq(c["RoleArn"], pet_task, "RoleArn")
             match(r"ASIA[A-Z0-9]{16}", c["AccessKeyId"], "AccessKeyId")
 
-        r.cli(f"curl -sS \"$E2E_ENDPOINT\"{env['AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']}",
-              label="curl $EP$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", check=curled)
+        r.cli(f"curl -sS -H {q('Authorization: ' + token)} \"$E2E_ENDPOINT\"{pet['relative']}",
+              label="curl -H 'Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN' $EP$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+              check=curled)
+
+        def curled_without(out):
+            eq(out["code"], "AccessDenied", "code")
+            ok("AccessKeyId" not in json.dumps(out), "no credentials")
+
+        r.cli(f"curl -sS \"$E2E_ENDPOINT\"{pet['relative']}",
+              label="curl $EP$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI without the token: AccessDenied",
+              check=curled_without)
 
     # A task role that allows GetRole, started with `portcullis task run`; boto3 and the CLI.
     r.write("wl-ecs-trust.json", trust({"Service": "ecs-tasks.amazonaws.com"}))
@@ -684,32 +742,22 @@ def ecs_workload(r: Runner) -> None:
     r.cli(f"aws iam create-role --role-name {TASK_ROLE} --assume-role-policy-document file://wl-ecs-trust.json")
     r.cli(f"aws iam put-role-policy --role-name {TASK_ROLE} --policy-name ReadRoles "
           "--policy-document file://wl-read-roles.json")
-    reader: dict = {}
+    reader_task: dict = {}
 
     def task_run():
-        out = portcullis(r, "task", "run", "--task-role-arn", role_arn(TASK_ROLE), "--endpoint-url", r.endpoint)
-        lines = out.splitlines()
-        m = re.fullmatch(rf"# (arn:aws:ecs:us-east-1:{ACCOUNT}:task/default/({TASK_ID}))", lines[0])
-        ok(m, f"first line {lines[0]!r} is the task's ARN as a comment")
-        exports = dict(re.fullmatch(r"export (\w+)=(\S+)", line).groups() for line in lines if line.startswith("export "))
-        eq(sorted(exports), ["AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"], "exports")
-        rel = re.search(r"^# on 169\.254\.170\.2: export AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=(\S+)$", out, re.M)
-        ok(rel, "the relative URI as a comment")
-        ok(exports["AWS_CONTAINER_CREDENTIALS_FULL_URI"].endswith(rel.group(1).rsplit("/", 1)[1]),
-           "the full URI and the relative one name the same credentials")
-        reader.update(arn=m.group(1), id=m.group(2), exports=exports)
+        reader_task.update(task_run_env(r, "--task-role-arn", role_arn(TASK_ROLE)))
 
     r.check(f"portcullis task run --task-role-arn {role_arn(TASK_ROLE)}", task_run)
-    if reader:
-        env = workload_env(r, **reader["exports"])
+    if reader_task:
+        env = workload_env(r, **reader_task["exports"])
 
         def boto3_container():
             session = probe_ok(probe(r, env, TASK_ROLE), "container-role", TASK_ROLE, TASK_ID)
-            eq(session, reader["id"], "the session name (the task ID)")
+            eq(session, reader_task["id"], "the session name (the task ID)")
 
         r.check("boto3 (default chain, AWS_CONTAINER_CREDENTIALS_FULL_URI): GetCallerIdentity, GetRole, ListUsers",
                 boto3_container)
-        cli_trio(r, "ECS task", env, TASK_ROLE, reader["id"])
+        cli_trio(r, "ECS task", env, TASK_ROLE, reader_task["id"])
         wrong = dict(env, AWS_CONTAINER_AUTHORIZATION_TOKEN="0" * 64)
 
         def wrong_token():
@@ -724,26 +772,27 @@ def ecs_workload(r: Runner) -> None:
         r.check("aws sts get-caller-identity with a wrong AWS_CONTAINER_AUTHORIZATION_TOKEN: 401", wrong_token)
 
     # Stopping a task ends its credentials endpoint.
-    def stopped(out):
-        t = out["task"]
-        eq(t["taskArn"], task["arn"], "taskArn")
-        eq((t["lastStatus"], t["desiredStatus"]), ("STOPPED", "STOPPED"), "(lastStatus, desiredStatus)")
+    def stopped(arn):
+        def check(out):
+            t = out["task"]
+            eq(t["taskArn"], arn, "taskArn")
+            eq((t["lastStatus"], t["desiredStatus"]), ("STOPPED", "STOPPED"), "(lastStatus, desiredStatus)")
+            no_credentials(json.dumps(out), "stop-task's answer", secrets)
 
-    r.cli(f"aws ecs stop-task --task {task['arn']}", check=stopped)
+        return check
+
+    for t in (task, pet):
+        if t:
+            r.cli(f"aws ecs stop-task --task {t['arn']}", check=stopped(t["arn"]))
 
     def gone():
-        for url, headers in ((full, {"Authorization": token}),
-                             (r.endpoint + env_rel(task), {})):
-            status, _, body = http("GET", url, headers)
+        for url in (full, relative):
+            status, _, body = http("GET", url, {"Authorization": token})
             eq(status, 400, f"status of {url} after stop-task")
             eq(json.loads(body), {"code": "InvalidIdInRequest", "message": "CredentialsV2Request: Credentials not found"},
                "answer")
 
     r.check("after stop-task the credentials endpoint answers 400 InvalidIdInRequest", gone)
-
-
-def env_rel(task: dict) -> str:
-    return task["env"]["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
 
 
 # --------------------------------------------------------------------------- web identity

@@ -1,7 +1,8 @@
 //! Authentication with raw HTTP requests (not the SDK), signed with the server crate's
 //! SigV4 signer: what AWS answers to a wrong secret, a body changed after signing, an old
 //! or future X-Amz-Date, an unknown or inactive access key, no Authorization at all, an
-//! Authorization header without a Signature, a wrong service scope; and presigned GETs.
+//! Authorization header without a Signature, a wrong service scope, a region AWS does not
+//! have, repeated authentication headers; and presigned GETs.
 
 mod common;
 
@@ -21,6 +22,27 @@ fn signed_headers(
     timestamp: i64,
     service: &str,
 ) -> Vec<(String, String)> {
+    signed_headers_in(
+        server,
+        key_id,
+        secret,
+        body,
+        timestamp,
+        service,
+        "us-east-1",
+    )
+}
+
+/// [`signed_headers`] with the credential scoped to `region`.
+fn signed_headers_in(
+    server: &Server,
+    key_id: &str,
+    secret: &str,
+    body: &str,
+    timestamp: i64,
+    service: &str,
+    region: &str,
+) -> Vec<(String, String)> {
     let host = server.addr.to_string();
     let headers = [("host", host.as_str()), ("content-type", FORM)];
     let request = HttpRequest {
@@ -34,7 +56,7 @@ fn signed_headers(
         access_key_id: key_id,
         secret_access_key: secret,
         session_token: None,
-        region: "us-east-1",
+        region,
         service,
         timestamp,
     };
@@ -580,4 +602,238 @@ async fn protocol_errors_after_authentication() {
     let r = send("Action=ListRoles&Version=2010-05-08&MaxItems=many");
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(role_names(&server).await.is_empty());
+}
+
+/// `headers` with `(name, value)` added after the first header called `after`.
+fn with_header(
+    headers: &[(String, String)],
+    after: &str,
+    name: &str,
+    value: &str,
+) -> Vec<(String, String)> {
+    let mut out = headers.to_vec();
+    let at = out
+        .iter()
+        .position(|(n, _)| n == after)
+        .expect("the header")
+        + 1;
+    out.insert(at, (name.to_string(), value.to_string()));
+    out
+}
+
+#[tokio::test]
+async fn repeated_authentication_headers_are_refused() {
+    let server = Server::start();
+    let root = server.root().clone();
+    let create = "Action=CreateUser&Version=2010-05-08&UserName=twice";
+    let h = signed_headers(
+        &server,
+        &root.access_key_id,
+        &root.secret_access_key,
+        create,
+        now_epoch(),
+        "iam",
+    );
+    let value = |name: &str| {
+        h.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let authorization = value("authorization");
+    let date = value("x-amz-date");
+
+    // The same Authorization twice: AWS reads a repeated header joined with commas, and
+    // the second algorithm name is no key=value pair.
+    let r = post(
+        &server,
+        &with_header(&h, "authorization", "Authorization", &authorization),
+        create,
+    );
+    let message = assert_error(&r, 400, "IncompleteSignature");
+    assert_eq!(
+        message,
+        format!(
+            "'AWS4-HMAC-SHA256' not a valid key=value pair (missing equal-sign) in Authorization header: '{authorization},{authorization}'."
+        )
+    );
+    // A valid Authorization and a second one that is only key=value pairs, or empty.
+    for second in ["Signature=00", ""] {
+        let r = post(
+            &server,
+            &with_header(&h, "authorization", "Authorization", second),
+            create,
+        );
+        let message = assert_error(&r, 400, "IncompleteSignature");
+        assert_eq!(
+            message,
+            "The request has more than one 'Authorization' header."
+        );
+    }
+    // X-Amz-Date twice: joined, it is no date.
+    let r = post(
+        &server,
+        &with_header(&h, "x-amz-date", "X-Amz-Date", &date),
+        create,
+    );
+    let message = assert_error(&r, 400, "IncompleteSignature");
+    assert!(
+        message.starts_with(&format!(
+            "Date must be in ISO-8601 'basic format'. Got '{date},{date}'."
+        )),
+        "{message}"
+    );
+    // A session token or a payload hash twice.
+    let hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    for (name, v) in [
+        ("X-Amz-Security-Token", "token"),
+        ("X-Amz-Content-Sha256", hash),
+    ] {
+        let twice = with_header(&with_header(&h, "host", name, v), "host", name, v);
+        let message = assert_error(&post(&server, &twice, create), 400, "IncompleteSignature");
+        assert_eq!(
+            message,
+            format!("The request has more than one '{name}' header.")
+        );
+    }
+    // A header signature with presigning parameters in the query.
+    for (param, text) in [
+        ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+        (
+            "X-Amz-Credential",
+            "AKIDEXAMPLE%2F20150830%2Fus-east-1%2Fiam%2Faws4_request",
+        ),
+        ("X-Amz-Signature", "00"),
+    ] {
+        let r = http_request(
+            server.addr,
+            "POST",
+            &format!("/?{param}={text}"),
+            &h,
+            create.as_bytes(),
+        )
+        .unwrap();
+        let message = assert_error(&r, 403, "SignatureDoesNotMatch");
+        assert_eq!(
+            message,
+            format!(
+                "Found both '{param}' as a query-string param and 'Authorization' as HTTP header."
+            )
+        );
+    }
+    // A presigned URL with a parameter twice.
+    let host = server.addr.to_string();
+    let headers = [("host", host.as_str())];
+    let request = HttpRequest {
+        method: "GET",
+        path: "/",
+        query: LIST_ROLES,
+        headers: &headers,
+        body: b"",
+    };
+    let params = SigningParams {
+        access_key_id: &root.access_key_id,
+        secret_access_key: &root.secret_access_key,
+        session_token: None,
+        region: "us-east-1",
+        service: "iam",
+        timestamp: now_epoch(),
+    };
+    let query = sigv4::presign(&request, &params, 300);
+    let r = http_request(server.addr, "GET", &format!("/?{query}"), &[], b"").unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = http_request(
+        server.addr,
+        "GET",
+        &format!("/?{query}&X-Amz-Signature=00"),
+        &[],
+        b"",
+    )
+    .unwrap();
+    let message = assert_error(&r, 400, "IncompleteSignature");
+    assert_eq!(
+        message,
+        "The request has more than one 'X-Amz-Signature' query-string parameter."
+    );
+
+    // Signed once, the request goes through; nothing was created before.
+    assert!(all_user_names(&iam(&server)).await.is_empty());
+    let r = post(&server, &h, create);
+    assert_eq!(r.status, 200, "{}", r.text());
+}
+
+#[tokio::test]
+async fn credential_scope_regions() {
+    let refused = "Credential should be scoped to a valid region, not 'xx-bogus-9'. ";
+    let server = Server::start();
+    let root = server.root().clone();
+    let send = |body: &str, service: &str, region: &str| {
+        let h = signed_headers_in(
+            &server,
+            &root.access_key_id,
+            &root.secret_access_key,
+            body,
+            now_epoch(),
+            service,
+            region,
+        );
+        post(&server, &h, body)
+    };
+    let identity = "Action=GetCallerIdentity&Version=2011-06-15";
+    let r = send(LIST_ROLES, "iam", "xx-bogus-9");
+    assert_eq!(assert_error(&r, 403, "SignatureDoesNotMatch"), refused);
+    // STS checks the region as its regional endpoints do.
+    let r = send(identity, "sts", "xx-bogus-9");
+    assert_eq!(r.status, 403, "{}", r.text());
+    assert_eq!(r.xml("Code").as_deref(), Some("SignatureDoesNotMatch"));
+    assert_eq!(r.xml("Message").as_deref(), Some(refused));
+    // A wrong region and a wrong service are reported together, region first.
+    let r = send(LIST_ROLES, "sts", "xx-bogus-9");
+    let message = assert_error(&r, 403, "SignatureDoesNotMatch");
+    assert_eq!(
+        message,
+        format!("{refused}Credential should be scoped to correct service: 'iam'. ")
+    );
+    // The regions of every partition.
+    for region in [
+        "us-east-1",
+        "eu-west-1",
+        "ap-southeast-7",
+        "cn-north-1",
+        "us-gov-west-1",
+    ] {
+        let r = send(LIST_ROLES, "iam", region);
+        assert_eq!(r.status, 200, "{region}: {}", r.text());
+        let r = send(identity, "sts", region);
+        assert_eq!(r.status, 200, "{region}: {}", r.text());
+    }
+    let r = send(LIST_ROLES, "iam", "onprem-east-1");
+    assert_error(&r, 403, "SignatureDoesNotMatch");
+
+    // An operator adds regions of their own (`--region`, or PORTCULLIS_REGIONS).
+    let server = Server::start_with(Options {
+        env: vec![("PORTCULLIS_REGIONS".into(), "onprem-east-1,lab-1".into())],
+        ..Options::default()
+    });
+    let root = server.root().clone();
+    let send = |body: &str, service: &str, region: &str| {
+        let h = signed_headers_in(
+            &server,
+            &root.access_key_id,
+            &root.secret_access_key,
+            body,
+            now_epoch(),
+            service,
+            region,
+        );
+        post(&server, &h, body)
+    };
+    for region in ["onprem-east-1", "lab-1", "us-east-1"] {
+        let r = send(LIST_ROLES, "iam", region);
+        assert_eq!(r.status, 200, "{region}: {}", r.text());
+        let r = send(identity, "sts", region);
+        assert_eq!(r.status, 200, "{region}: {}", r.text());
+    }
+    let r = send(LIST_ROLES, "iam", "xx-bogus-9");
+    assert_eq!(assert_error(&r, 403, "SignatureDoesNotMatch"), refused);
 }

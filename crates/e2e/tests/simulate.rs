@@ -51,6 +51,12 @@ fn decisions(results: &[EvaluationResult]) -> Vec<(&str, &Decision)> {
 
 /// POSTs a Query request signed with the server's root credentials.
 fn signed_post(server: &Server, body: &str) -> HttpResponse {
+    let root = server.root().clone();
+    signed_post_as(server, &root.access_key_id, &root.secret_access_key, body)
+}
+
+/// POSTs a Query request signed with these keys.
+fn signed_post_as(server: &Server, key_id: &str, secret: &str, body: &str) -> HttpResponse {
     use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
     let host = server.addr.to_string();
     let headers = [
@@ -67,10 +73,9 @@ fn signed_post(server: &Server, body: &str) -> HttpResponse {
         headers: &headers,
         body: body.as_bytes(),
     };
-    let root = server.root();
     let params = SigningParams {
-        access_key_id: &root.access_key_id,
-        secret_access_key: &root.secret_access_key,
+        access_key_id: key_id,
+        secret_access_key: secret,
         session_token: None,
         region: "us-east-1",
         service: "iam",
@@ -853,4 +858,215 @@ async fn context_keys_of_policies() {
             .await,
     );
     assert_eq!(f.code, "NoSuchEntity", "{f:?}");
+}
+
+/// A SimulateCustomPolicy form body.
+fn simulation_body(actions: &[String], resources: &[String], max_items: Option<usize>) -> String {
+    let policy = allow(r#""s3:*""#, "*");
+    let max = max_items.map(|m| m.to_string());
+    let mut pairs: Vec<(String, &str)> = vec![
+        ("Action".into(), "SimulateCustomPolicy"),
+        ("Version".into(), "2010-05-08"),
+        ("PolicyInputList.member.1".into(), policy.as_str()),
+    ];
+    for (i, a) in actions.iter().enumerate() {
+        pairs.push((format!("ActionNames.member.{}", i + 1), a));
+    }
+    for (i, r) in resources.iter().enumerate() {
+        pairs.push((format!("ResourceArns.member.{}", i + 1), r));
+    }
+    if let Some(m) = &max {
+        pairs.push(("MaxItems".into(), m));
+    }
+    let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    form(&pairs)
+}
+
+/// The most bytes a page of simulation results may take: 2 MiB (one page's items, plus
+/// one item over) and the XML envelope.
+const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024 + 4096;
+
+#[tokio::test]
+async fn a_read_only_users_huge_simulation_is_refused_or_paged_small() {
+    let server = Server::start();
+    let iam = iam(&server);
+    iam.create_user().user_name("reader").send().await.unwrap();
+    iam.attach_user_policy()
+        .user_name("reader")
+        .policy_arn(aws_policy("IAMReadOnlyAccess"))
+        .send()
+        .await
+        .unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name("reader")
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    let (id, secret) = (key.access_key_id(), key.secret_access_key());
+    let actions = |n: usize| -> Vec<String> { (0..n).map(|i| format!("s3:Action{i}")).collect() };
+
+    // The security review's request: 100 actions on 8,000 resources (half a megabyte),
+    // 800,000 evaluations. Refused at once, in a few hundred bytes.
+    let resources: Vec<String> = (0..8000)
+        .map(|i| format!("arn:aws:s3:::bucket/object-{i}"))
+        .collect();
+    let body = simulation_body(&actions(100), &resources, None);
+    assert!(body.len() > 400_000, "{}", body.len());
+    let r = signed_post_as(&server, id, secret, &body);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(
+        r.xml("Code").as_deref(),
+        Some("InvalidInput"),
+        "{}",
+        r.text()
+    );
+    let message = r.xml("Message").unwrap();
+    assert!(
+        message.contains("ResourceArns has 8000 members, more than the 1000"),
+        "{message}"
+    );
+    assert!(r.body.len() < 1024, "{} bytes", r.body.len());
+
+    // Within the per-list limits but past the evaluations a simulation may have.
+    let resources: Vec<String> = (0..1000)
+        .map(|i| format!("arn:aws:s3:::bucket/object-{i}"))
+        .collect();
+    let r = signed_post_as(
+        &server,
+        id,
+        secret,
+        &simulation_body(&actions(11), &resources, None),
+    );
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.xml("Code").as_deref(), Some("InvalidInput"));
+    assert!(
+        r.xml("Message")
+            .unwrap()
+            .contains("needs 11000 evaluations, more than the 10000"),
+        "{}",
+        r.text()
+    );
+
+    // The largest accepted simulation, with 1,000-character ARNs and MaxItems 1000: each
+    // page stays small, and the pages hold all 10,000 results.
+    let resources: Vec<String> = (0..1000)
+        .map(|i| format!("arn:aws:s3:::bucket/{i:04}-{}", "x".repeat(975)))
+        .collect();
+    let mut marker: Option<String> = None;
+    let (mut pages, mut results, mut largest) = (0, 0, 0);
+    loop {
+        let mut body = simulation_body(&actions(10), &resources, Some(1000));
+        if let Some(m) = &marker {
+            body.push_str(&format!("&Marker={}", percent_encode(m)));
+        }
+        let r = signed_post_as(&server, id, secret, &body);
+        assert_eq!(r.status, 200, "{}", &r.text()[..500.min(r.body.len())]);
+        assert!(r.body.len() <= MAX_PAGE_BYTES, "{} bytes", r.body.len());
+        largest = largest.max(r.body.len());
+        pages += 1;
+        let on_page = r.text().matches("<EvalResourceDecision>").count();
+        assert!((1..=1000).contains(&on_page), "{on_page}");
+        results += on_page;
+        marker = r.xml("Marker");
+        assert_eq!(
+            r.xml("IsTruncated").as_deref(),
+            Some(if marker.is_some() { "true" } else { "false" })
+        );
+        if marker.is_none() {
+            break;
+        }
+        assert!(pages < 100);
+    }
+    assert_eq!(results, 10_000);
+    assert!(pages >= 10, "{pages} pages");
+    assert!(largest > 512 * 1024, "{largest}");
+}
+
+#[tokio::test]
+async fn paging_through_resource_specific_results_gives_each_once() {
+    let server = Server::start();
+    let iam = iam(&server);
+    let actions = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage"];
+    let resources: Vec<String> = (0..250)
+        .map(|i| format!("arn:aws:s3:::bucket/object-{i:03}"))
+        .collect();
+    // One object is denied: the decision of each S3 action, on every page that answers
+    // it, is the one over all its resources.
+    let policies = [
+        allow(r#""s3:*""#, "*"),
+        deny(r#""s3:*""#, "arn:aws:s3:::bucket/object-123"),
+    ];
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut marker: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let out = iam
+            .simulate_custom_policy()
+            .set_policy_input_list(Some(policies.to_vec()))
+            .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
+            .set_resource_arns(Some(resources.clone()))
+            .max_items(100)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .unwrap();
+        pages += 1;
+        let mut on_page = 0;
+        for result in out.evaluation_results() {
+            let expected = if result.eval_action_name().starts_with("s3:") {
+                Decision::ExplicitDeny
+            } else {
+                Decision::ImplicitDeny
+            };
+            assert_eq!(result.eval_decision(), &expected, "{result:?}");
+            assert!(!result.resource_specific_results().is_empty());
+            for r in result.resource_specific_results() {
+                on_page += 1;
+                seen.push((
+                    result.eval_action_name().to_string(),
+                    r.eval_resource_name().to_string(),
+                ));
+            }
+        }
+        assert!(on_page <= 100, "{on_page} results on page {pages}");
+        if !out.is_truncated() {
+            break;
+        }
+        marker = out.marker().map(str::to_string);
+    }
+    let expected: Vec<(String, String)> = actions
+        .iter()
+        .flat_map(|a| resources.iter().map(move |r| (a.to_string(), r.clone())))
+        .collect();
+    assert_eq!(seen.len(), 750);
+    assert_eq!(seen, expected);
+    assert_eq!(pages, 8);
+
+    // The SDK's paginator walks the same pages: every (action, resource) once.
+    let items: Vec<EvaluationResult> = iam
+        .simulate_custom_policy()
+        .set_policy_input_list(Some(policies.to_vec()))
+        .set_action_names(Some(actions.iter().map(|a| a.to_string()).collect()))
+        .set_resource_arns(Some(resources.clone()))
+        .max_items(100)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    let walked: Vec<(String, String)> = items
+        .iter()
+        .flat_map(|e| {
+            e.resource_specific_results().iter().map(|r| {
+                (
+                    e.eval_action_name().to_string(),
+                    r.eval_resource_name().to_string(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(walked, expected);
 }

@@ -506,7 +506,14 @@ async fn tasks_get_their_task_role_from_the_container_endpoint() {
         .lines()
         .find_map(|l| l.split("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=").nth(1))
         .unwrap();
-    let by_relative: Value = serde_json::from_str(&get(server.addr, relative, &[]).text()).unwrap();
+    assert_eq!(
+        get(server.addr, relative, &[]).status,
+        401,
+        "the relative URI needs the token too on the API listener"
+    );
+    let by_relative: Value =
+        serde_json::from_str(&get(server.addr, relative, &[("Authorization", &token)]).text())
+            .unwrap();
     assert_eq!(
         by_relative["AccessKeyId"], creds["AccessKeyId"],
         "one cached session per task"
@@ -624,4 +631,448 @@ async fn the_built_in_issuer_signs_tokens_for_web_identity() {
             .await,
     );
     assert_eq!(denied.code, "AccessDenied");
+}
+
+/// A request signed with `creds`: for `ecs`, JSON 1.1 named by `target`; for `ec2`, a
+/// Query form (`target` is `None`).
+fn signed(
+    addr: SocketAddr,
+    creds: &Credentials,
+    service: &str,
+    target: Option<&str>,
+    body: &str,
+) -> HttpResponse {
+    use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+    let host = addr.to_string();
+    let content_type = match target {
+        Some(_) => "application/x-amz-json-1.1",
+        None => "application/x-www-form-urlencoded; charset=utf-8",
+    };
+    let mut headers = vec![("host", host.as_str()), ("content-type", content_type)];
+    if let Some(t) = target {
+        headers.push(("x-amz-target", t));
+    }
+    let request = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let params = SigningParams {
+        access_key_id: &creds.access_key_id,
+        secret_access_key: &creds.secret_access_key,
+        session_token: None,
+        region: "us-east-1",
+        service,
+        timestamp: now_epoch(),
+    };
+    let mut all: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    all.extend(sigv4::sign(&request, &params));
+    http_request(addr, "POST", "/", &all, body.as_bytes()).expect("HTTP request")
+}
+
+/// An ECS call: its status and JSON answer.
+fn ecs(addr: SocketAddr, creds: &Credentials, operation: &str, input: &Value) -> (u16, Value) {
+    let target = format!("AmazonEC2ContainerServiceV20141113.{operation}");
+    let r = signed(addr, creds, "ecs", Some(&target), &input.to_string());
+    let text = r.text();
+    let v = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"));
+    (r.status, v)
+}
+
+/// RunInstances of `profile` with `MinCount`, `MaxCount` and, when given, the tag
+/// `portcullis:imds-listen`.
+fn run_instances(
+    addr: SocketAddr,
+    creds: &Credentials,
+    profile: &str,
+    listen: Option<&str>,
+    min: u32,
+    max: u32,
+) -> HttpResponse {
+    let (min, max) = (min.to_string(), max.to_string());
+    let mut pairs = vec![
+        ("Action", "RunInstances"),
+        ("Version", "2016-11-15"),
+        ("ImageId", "ami-12345678"),
+        ("InstanceType", "t3.micro"),
+        ("MinCount", min.as_str()),
+        ("MaxCount", max.as_str()),
+        ("IamInstanceProfile.Name", profile),
+    ];
+    if let Some(listen) = listen {
+        pairs.extend([
+            ("TagSpecification.1.ResourceType", "instance"),
+            ("TagSpecification.1.Tag.1.Key", "portcullis:imds-listen"),
+            ("TagSpecification.1.Tag.1.Value", listen),
+        ]);
+    }
+    signed(addr, creds, "ec2", None, &form(&pairs))
+}
+
+/// The IDs of the instances DescribeInstances lists.
+fn described_instances(addr: SocketAddr, creds: &Credentials) -> Vec<String> {
+    let r = signed(
+        addr,
+        creds,
+        "ec2",
+        None,
+        &form(&[("Action", "DescribeInstances"), ("Version", "2016-11-15")]),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.text()
+        .split("<instanceId>")
+        .skip(1)
+        .filter_map(|s| s.split_once("</instanceId>").map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+/// Asserts that an EC2 answer is the error `code` whose message contains `part`.
+fn ec2_refused(r: &HttpResponse, code: &str, part: &str) -> String {
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert_eq!(r.xml("Code").as_deref(), Some(code), "{}", r.text());
+    let message = r.xml("Message").unwrap_or_default();
+    assert!(
+        message.contains(part),
+        "{message:?} does not contain {part:?}"
+    );
+    message
+}
+
+/// Asserts that `text` (an answer) says nothing that leads to a task's credentials: not the
+/// credentials ID, not the token, not the endpoints' paths or variables.
+fn no_credentials_in(text: &str, id: &str, token: &str) {
+    for secret in [
+        id,
+        token,
+        "/v2/credentials",
+        "/_portcullis/ecs/credentials",
+        "AWS_CONTAINER",
+        "portcullisContainerCredentials",
+    ] {
+        assert!(!text.contains(secret), "{secret:?} is in {text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_read_only_user_learns_nothing_that_leads_to_a_task_roles_credentials() {
+    let server = Server::start();
+    let iam = iam(&server);
+    let admin = role_with_policy(&iam, "EcsRole", TRUST_ECS, None).await;
+    iam.attach_role_policy()
+        .role_name("EcsRole")
+        .policy_arn(aws_policy("AdministratorAccess"))
+        .send()
+        .await
+        .unwrap();
+    let out = portcullis(
+        &server,
+        server.root(),
+        &["task", "run", "--task-role-arn", &admin],
+    )
+    .unwrap();
+    let task_arn = out.lines().next().unwrap().trim_start_matches("# ");
+    let vars = exports(&out);
+    let var = |n: &str| {
+        vars.iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let (full, token) = (
+        var("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+        var("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+    );
+    let id = full.rsplit('/').next().unwrap().to_string();
+
+    let (key, secret) = user_with_key(&iam, "reader").await;
+    iam.attach_user_policy()
+        .user_name("reader")
+        .policy_arn(aws_policy("ReadOnlyAccess"))
+        .send()
+        .await
+        .unwrap();
+    let reader = Credentials {
+        access_key_id: key,
+        secret_access_key: secret,
+    };
+    let (status, described) = ecs(
+        server.addr,
+        &reader,
+        "DescribeTasks",
+        &serde_json::json!({"tasks": [task_arn]}),
+    );
+    assert_eq!(status, 200, "{described}");
+    let task = &described["tasks"][0];
+    assert_eq!(task["taskArn"], task_arn);
+    assert_eq!(task["overrides"]["taskRoleArn"], admin.as_str());
+    assert_eq!(
+        task["overrides"]["containerOverrides"],
+        serde_json::json!([])
+    );
+    no_credentials_in(&described.to_string(), &id, &token);
+
+    // Without the token, the relative path on the API listener gives nothing, nor does
+    // the full one, nor another token.
+    let relative = format!("/v2/credentials/{id}");
+    for (path, headers) in [
+        (relative.as_str(), vec![]),
+        (relative.as_str(), vec![("Authorization", "0".repeat(64))]),
+        (full.split_once(&server.addr.to_string()).unwrap().1, vec![]),
+    ] {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = get(server.addr, path, &headers);
+        assert_eq!(r.status, 401, "{path}: {}", r.text());
+        assert!(!r.text().contains("AccessKeyId"), "{}", r.text());
+    }
+    let with_token = get(server.addr, &relative, &[("Authorization", &token)]);
+    assert_eq!(with_token.status, 200, "the task itself still gets them");
+
+    // The reader may not run a task to be told the variables either.
+    let (status, refused) = ecs(
+        server.addr,
+        &reader,
+        "RunTask",
+        &serde_json::json!({"taskDefinition": "app:1", "overrides": {"taskRoleArn": admin}, "portcullisContainerCredentials": true}),
+    );
+    assert_eq!(status, 400);
+    assert_eq!(refused["__type"], "AccessDeniedException");
+
+    // No answer but the opted-in RunTask's carries them: a RunTask that does not ask,
+    // the root's DescribeTasks, StopTask.
+    let (status, plain) = ecs(
+        server.addr,
+        server.root(),
+        "RunTask",
+        &serde_json::json!({"taskDefinition": "app:1", "overrides": {"taskRoleArn": admin}}),
+    );
+    assert_eq!(status, 200, "{plain}");
+    assert!(plain.get("portcullisContainerCredentials").is_none());
+    for text in [&plain.to_string(), &out] {
+        assert!(text.contains("arn:aws:ecs:us-east-1:"), "{text}");
+    }
+    let plain_text = plain.to_string();
+    for forbidden in ["/v2/credentials", "/_portcullis/ecs", "AWS_CONTAINER"] {
+        assert!(!plain_text.contains(forbidden), "{plain_text}");
+    }
+    let (_, by_root) = ecs(
+        server.addr,
+        server.root(),
+        "DescribeTasks",
+        &serde_json::json!({"tasks": [task_arn]}),
+    );
+    no_credentials_in(&by_root.to_string(), &id, &token);
+    let (status, stopped) = ecs(
+        server.addr,
+        server.root(),
+        "StopTask",
+        &serde_json::json!({"task": task_arn}),
+    );
+    assert_eq!(status, 200, "{stopped}");
+    no_credentials_in(&stopped.to_string(), &id, &token);
+    let gone = get(server.addr, &relative, &[("Authorization", &token)]);
+    assert_eq!(gone.status, 400, "stopped: {}", gone.text());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metadata_listeners_bind_only_where_the_operator_allows() {
+    let server = Server::start();
+    let iam = iam(&server);
+    role_in_profile(&iam, "placed", TRUST_EC2).await;
+    let root = server.root();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let wildcard = format!("0.0.0.0:{port}");
+    for listen in [
+        wildcard.as_str(),
+        "[::]:0",
+        "192.0.2.10:8080",
+        "169.254.169.254:80",
+        "[::ffff:10.0.0.1]:0",
+    ] {
+        let r = run_instances(server.addr, root, "placed", Some(listen), 1, 1);
+        let message = ec2_refused(
+            &r,
+            "InvalidParameterValue",
+            &format!("Value ({listen}) for tag portcullis:imds-listen is invalid. The address "),
+        );
+        assert!(
+            message.contains("allowed: 127.0.0.0/8, ::1/128")
+                && message.contains("portcullis serve --imds-allow"),
+            "{message}"
+        );
+    }
+    assert!(
+        std::net::TcpStream::connect_timeout(
+            &format!("127.0.0.1:{port}").parse().unwrap(),
+            Duration::from_secs(2)
+        )
+        .is_err(),
+        "nothing listens where the refused instance asked"
+    );
+    assert_eq!(described_instances(server.addr, root), Vec::<String>::new());
+    let ok = run_instances(server.addr, root, "placed", Some("127.0.0.1:0"), 1, 1);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+
+    // The operator's own list replaces the default.
+    let server = Server::start_with(Options {
+        env: vec![(
+            "PORTCULLIS_IMDS_ALLOW".into(),
+            "127.0.0.2/32,192.0.2.0/24".into(),
+        )],
+        ..Options::default()
+    });
+    let iam = crate::iam(&server);
+    role_in_profile(&iam, "placed", TRUST_EC2).await;
+    let root = server.root();
+    let refused = run_instances(server.addr, root, "placed", None, 1, 1);
+    ec2_refused(
+        &refused,
+        "InvalidParameterValue",
+        "The address 127.0.0.1 is not one instance metadata listeners may bind to (allowed: 127.0.0.2/32, 192.0.2.0/24;",
+    );
+    let placed = run_instances(server.addr, root, "placed", Some("127.0.0.2:0"), 1, 1);
+    assert_eq!(placed.status, 200, "{}", placed.text());
+    let url = placed
+        .text()
+        .split("<key>portcullis:imds-endpoint</key><value>")
+        .nth(1)
+        .and_then(|s| s.split_once("</value>"))
+        .map(|(v, _)| v.to_string())
+        .unwrap();
+    let addr: SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    assert_eq!(addr.ip().to_string(), "127.0.0.2");
+    assert_eq!(credentials_json(addr, "placed")["Code"], "Success");
+    // Allowed, but not an address of this host: the caller's error, with the reason.
+    let unavailable = run_instances(server.addr, root, "placed", Some("192.0.2.10:0"), 1, 1);
+    ec2_refused(
+        &unavailable,
+        "InvalidParameterValue",
+        "Value (192.0.2.10:0) for tag portcullis:imds-listen is invalid. The instance metadata listener cannot bind to it: ",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_listener_that_cannot_bind_is_the_callers_error() {
+    let server = Server::start();
+    let iam = iam(&server);
+    role_in_profile(&iam, "busy", TRUST_EC2).await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let r = run_instances(server.addr, server.root(), "busy", Some(&listen), 1, 1);
+    let message = ec2_refused(
+        &r,
+        "InvalidParameterValue",
+        &format!(
+            "Value ({listen}) for tag portcullis:imds-listen is invalid. The instance metadata listener cannot bind to it: "
+        ),
+    );
+    assert!(message.to_lowercase().contains("in use"), "{message}");
+    assert_eq!(
+        described_instances(server.addr, server.root()),
+        Vec::<String>::new(),
+        "no instance is left behind"
+    );
+    drop(taken);
+    let r = run_instances(server.addr, server.root(), "busy", Some(&listen), 1, 1);
+    assert_eq!(r.status, 200, "once free: {}", r.text());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_and_tasks_are_limited_per_account() {
+    let server = Server::start_with(Options {
+        env: vec![
+            ("PORTCULLIS_MAX_INSTANCES".into(), "3".into()),
+            ("PORTCULLIS_MAX_TASKS".into(), "2".into()),
+        ],
+        ..Options::default()
+    });
+    let iam = iam(&server);
+    role_in_profile(&iam, "counted", TRUST_EC2).await;
+    let task_role = role_with_policy(&iam, "counted-task", TRUST_ECS, None).await;
+    let (addr, root) = (server.addr, server.root().clone());
+
+    // Eight launches at once against a limit of three: three instances, no more.
+    let answers: Vec<HttpResponse> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| run_instances(addr, &root, "counted", None, 1, 1)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let launched = answers.iter().filter(|r| r.status == 200).count();
+    assert_eq!(launched, 3);
+    for r in answers.iter().filter(|r| r.status != 200) {
+        ec2_refused(
+            r,
+            "InstanceLimitExceeded",
+            "You have requested more instances (4) than your current instance limit of 3 allows for the specified instance type.",
+        );
+    }
+    let running = described_instances(addr, &root);
+    assert_eq!(running.len(), 3);
+    let r = run_instances(addr, &root, "counted", None, 2, 5);
+    ec2_refused(
+        &r,
+        "InstanceLimitExceeded",
+        "You have requested more instances (5) than your current instance limit of 3",
+    );
+    let terminated = signed(
+        addr,
+        &root,
+        "ec2",
+        None,
+        &form(&[
+            ("Action", "TerminateInstances"),
+            ("Version", "2016-11-15"),
+            ("InstanceId.1", &running[0]),
+        ]),
+    );
+    assert_eq!(terminated.status, 200);
+    // Room for one: as EC2 does, MaxCount is cut to what fits when MinCount does.
+    let r = run_instances(addr, &root, "counted", None, 1, 5);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text().matches("<instanceId>").count(), 1);
+    assert_eq!(described_instances(addr, &root).len(), 3);
+
+    let run_task = |count: u32| {
+        ecs(
+            addr,
+            &root,
+            "RunTask",
+            &serde_json::json!({"taskDefinition": "app:1", "count": count, "overrides": {"taskRoleArn": task_role}}),
+        )
+    };
+    let (status, first) = run_task(2);
+    assert_eq!(status, 200, "{first}");
+    let (status, refused) = run_task(1);
+    assert_eq!(status, 400);
+    assert_eq!(refused["__type"], "ClientException");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("You've reached the limit on the number of tasks you can run concurrently: 2 of 2 are running"),
+        "{refused}"
+    );
+    let (status, _) = ecs(
+        addr,
+        &root,
+        "StopTask",
+        &serde_json::json!({"task": first["tasks"][0]["taskArn"]}),
+    );
+    assert_eq!(status, 200);
+    let (status, refused) = run_task(2);
+    assert_eq!(
+        (status, refused["__type"].as_str()),
+        (400, Some("ClientException"))
+    );
+    let (status, _) = run_task(1);
+    assert_eq!(status, 200);
 }

@@ -36,6 +36,7 @@ fn setup() -> (App, Caller, Caller) {
         .expect("runtime");
     runtime.block_on(async {
         let config = Config {
+            regions: Vec::new(),
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: None,
             account_id: ACCOUNT.to_string(),
@@ -49,6 +50,8 @@ fn setup() -> (App, Caller, Caller) {
             workload_session_seconds: portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
             audit: portcullis_server::audit::AuditConfig::default(),
+            http: portcullis_server::HttpLimits::default(),
+            workload_limits: portcullis_server::workloads::limits::WorkloadLimits::default(),
         };
         let (app, _) = App::open(config).await.expect("app");
         let user = User {

@@ -32,8 +32,8 @@ pub struct App {
     /// The configuration.
     pub config: Config,
     store: Arc<dyn Store>,
-    entities: RwLock<Entities>,
-    writer: tokio::sync::Mutex<()>,
+    entities: Arc<RwLock<Entities>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
     /// Encrypts secrets at rest.
     pub server_key: ServerKey,
     /// Seals and opens session tokens.
@@ -43,7 +43,7 @@ pub struct App {
     pub policies: PolicyCache,
     /// The key sets of OpenID Connect providers.
     pub oidc_keys: crate::auth::oidc::KeySets,
-    generation: AtomicU64,
+    generation: Arc<AtomicU64>,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
     /// Metadata listeners and cached credentials of instances and tasks.
     pub workloads: crate::workloads::Workloads,
@@ -51,6 +51,9 @@ pub struct App {
     pub issuer: crate::workloads::issuer::Issuer,
     trail: Trail,
 }
+
+/// How long the health check waits for the store's write lock.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How many opened session tokens are kept.
 const OPEN_SESSION_CACHE: usize = 10_000;
@@ -65,9 +68,12 @@ impl App {
         let (store, server_key, sessions): (Arc<dyn Store>, ServerKey, KeyRing) =
             match &config.data_dir {
                 Some(dir) => {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-                    let store = SqliteStore::open(&dir.join("portcullis.db")).await?;
+                    secrets::make_private_dir(dir)?;
+                    // SQLite makes its WAL and shared-memory files with the database
+                    // file's mode.
+                    let database = dir.join("portcullis.db");
+                    secrets::create_private_file(&database)?;
+                    let store = SqliteStore::open(&database).await?;
                     let key = match &config.server_key {
                         Some(k) => ServerKey::from_base64(k)?,
                         None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
@@ -110,14 +116,14 @@ impl App {
         let app = App {
             config,
             store,
-            entities: RwLock::new(entities),
-            writer: tokio::sync::Mutex::new(()),
+            entities: Arc::new(RwLock::new(entities)),
+            writer: Arc::default(),
             server_key,
             sessions,
             open_sessions: std::sync::Mutex::default(),
             policies: PolicyCache::default(),
             oidc_keys,
-            generation: AtomicU64::new(0),
+            generation: Arc::default(),
             key_use_marks: std::sync::Mutex::default(),
             workloads: crate::workloads::Workloads::default(),
             issuer,
@@ -137,9 +143,18 @@ impl App {
         self.store.describe()
     }
 
-    /// Checks that the store answers.
+    /// Checks that the store answers and can take a write within [`HEALTH_TIMEOUT`].
     pub async fn store_health(&self) -> Result<(), Error> {
-        Ok(self.store.health().await?)
+        match tokio::time::timeout(HEALTH_TIMEOUT, self.store.health()).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(Error::Io {
+                context: "checking the store".into(),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("no write lock within {} s", HEALTH_TIMEOUT.as_secs()),
+                ),
+            }),
+        }
     }
 
     /// A counter that changes whenever a write is applied (for caches of derived data).
@@ -157,22 +172,39 @@ impl App {
     /// changes to make and its answer. The changes are committed durably before they are
     /// applied and before the answer is returned; writes run one at a time, so checks
     /// such as uniqueness and quotas cannot race.
+    ///
+    /// Once its changes are known, a write runs to its end in a task of its own: a client
+    /// that goes away (its request dropped) cannot leave a commit half done, the store
+    /// inside a transaction, or the view behind the store.
     pub async fn write<T>(
         &self,
         f: impl FnOnce(&Entities) -> Result<(Vec<Change>, T), Error>,
     ) -> Result<T, Error> {
-        let _turn = self.writer.lock().await;
+        let turn = self.writer.clone().lock_owned().await;
         let (changes, answer) = self.read(f)?;
         if changes.is_empty() {
             return Ok(answer);
         }
-        self.store.commit(&changes).await?;
-        let mut guard = self.entities.write().unwrap_or_else(|p| p.into_inner());
-        for change in &changes {
-            guard.apply(change)?;
+        let store = self.store.clone();
+        let entities = self.entities.clone();
+        let generation = self.generation.clone();
+        let commit = tokio::spawn(async move {
+            let _turn = turn;
+            store.commit(&changes).await?;
+            let mut guard = entities.write().unwrap_or_else(|p| p.into_inner());
+            for change in &changes {
+                guard.apply(change)?;
+            }
+            generation.fetch_add(1, Ordering::AcqRel);
+            Ok::<(), Error>(())
+        });
+        match commit.await {
+            Ok(result) => result.map(|()| answer),
+            Err(e) => Err(Error::Io {
+                context: "committing a write".into(),
+                source: std::io::Error::other(e.to_string()),
+            }),
         }
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        Ok(answer)
     }
 
     /// Records the event of a request, given as its line and its time; returns once it is

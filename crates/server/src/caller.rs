@@ -101,7 +101,7 @@ fn user(app: &App, user_id: &str, sig: &Signature, source_ip: &str) -> Result<Ca
 }
 
 /// Authenticates a request for `service` (`iam` or `sts`). In `--dev` mode signatures are
-/// not checked and every caller is the root of the default account.
+/// not checked: see [`identify_unverified`].
 pub fn authenticate(
     app: &App,
     request: &HttpRequest<'_>,
@@ -109,18 +109,13 @@ pub fn authenticate(
     source_ip: &str,
 ) -> Result<Caller, Error> {
     if !app.config.verifies_signatures() {
-        let sig = sigv4::parse(request).ok();
-        let region = sig.as_ref().map_or("us-east-1", |s| s.region.as_str());
-        return root(
-            app,
-            sig.as_ref().map(|s| s.access_key_id.clone()),
-            source_ip,
-            region,
-        );
+        return identify_unverified(app, request, source_ip);
     }
     let sig = sigv4::parse(request).map_err(auth_error)?;
     sigv4::check_time(&sig, now_seconds()).map_err(auth_error)?;
-    sigv4::check_credential_scope(&sig, service, None).map_err(auth_error)?;
+    let extra = &app.config.regions;
+    let valid_region = |r: &str| sigv4::is_aws_region(r) || extra.iter().any(|e| e == r);
+    sigv4::check_credential_scope_with(&sig, service, &valid_region).map_err(auth_error)?;
     if let Some(token) = &sig.security_token {
         return session_caller(app, request, &sig, token, source_ip);
     }
@@ -150,6 +145,45 @@ pub fn authenticate(
     }
 }
 
+/// `--dev`: who a request says it is, its signature unchecked. An access key Portcullis
+/// issued identifies its principal exactly as in default mode: a user's key its user, the
+/// root's key the root, a session's key with its token the session (an assumed role, a
+/// federated user, a workload). Only a key Portcullis does not know (or no key at all)
+/// acts as the root of the default account.
+fn identify_unverified(
+    app: &App,
+    request: &HttpRequest<'_>,
+    source_ip: &str,
+) -> Result<Caller, Error> {
+    let Ok(sig) = sigv4::parse(request) else {
+        return root(app, None, source_ip, "us-east-1");
+    };
+    match &sig.security_token {
+        Some(token) => {
+            if let Some(claims) = open_session(app, &sig, token) {
+                return session_principal(app, &sig, claims, source_ip);
+            }
+        }
+        None => {
+            let owner = app.read(|e| {
+                e.access_keys
+                    .get(&sig.access_key_id)
+                    .map(|k| k.user_id.clone())
+            });
+            if let Some(Some(user_id)) = owner {
+                return user(app, &user_id, &sig, source_ip);
+            }
+        }
+    }
+    root(app, Some(sig.access_key_id.clone()), source_ip, &sig.region)
+}
+
+/// The claims of a session token of this account that names the access key that signed.
+fn open_session(app: &App, sig: &Signature, token: &str) -> Option<Arc<SessionClaims>> {
+    app.open_session(&sig.access_key_id, token)
+        .filter(|c| c.access_key_id == sig.access_key_id && c.account == app.account_id())
+}
+
 /// Authenticates a request signed with temporary credentials: the token opens with the
 /// key ring, names the access key that signed, has not expired, and carries the secret the
 /// signature was made with.
@@ -160,14 +194,21 @@ fn session_caller(
     token: &str,
     source_ip: &str,
 ) -> Result<Caller, Error> {
-    let claims = app
-        .open_session(&sig.access_key_id, token)
-        .filter(|c| c.access_key_id == sig.access_key_id && c.account == app.account_id())
-        .ok_or_else(invalid_token)?;
+    let claims = open_session(app, sig, token).ok_or_else(invalid_token)?;
     if claims.expires <= now_seconds() {
         return Err(auth_error(AuthError::ExpiredToken));
     }
     sigv4::verify(request, sig, &claims.secret_access_key).map_err(auth_error)?;
+    session_principal(app, sig, claims, source_ip)
+}
+
+/// The caller a session's claims name.
+fn session_principal(
+    app: &App,
+    sig: &Signature,
+    claims: Arc<SessionClaims>,
+    source_ip: &str,
+) -> Result<Caller, Error> {
     let account = claims.account.clone();
     let mut caller = match &claims.principal {
         SessionPrincipal::Root => {

@@ -13,8 +13,9 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// The ID of the default account.
     pub account_id: String,
-    /// Development mode: signatures are not checked and every access key acts as the root
-    /// of the default account; unless `enforce` is also set, nothing is authorized.
+    /// Development mode: signatures are not checked; credentials Portcullis issued still
+    /// identify their principal, any other access key acts as the root of the default
+    /// account; unless `enforce` is also set, nothing is authorized.
     pub dev: bool,
     /// With `dev`: authorize every call as in default mode.
     pub enforce: bool,
@@ -40,6 +41,14 @@ pub struct Config {
     pub issuer_url: Option<String>,
     /// How the audit trail is kept (log file, retention).
     pub audit: crate::audit::AuditConfig,
+    /// The API listener's connection cap and time limits.
+    pub http: crate::listener::HttpLimits,
+    /// Where instance metadata listeners may bind and how many instances and tasks an
+    /// account may run (`--imds-allow`, `--max-instances`, `--max-tasks`).
+    pub workload_limits: crate::workloads::limits::WorkloadLimits,
+    /// Regions that credential scopes may name besides AWS's own
+    /// ([`crate::auth::sigv4::AWS_REGIONS`]): `--region`, for on-premises deployments.
+    pub regions: Vec<String>,
 }
 
 /// How long workload credentials last unless configured: six hours, as on EC2.
@@ -50,6 +59,7 @@ impl Config {
     #[cfg(test)]
     pub(crate) fn in_memory(dev: bool) -> Config {
         Config {
+            regions: Vec::new(),
             listen: "127.0.0.1:0".parse().expect("a socket address"),
             data_dir: None,
             account_id: "123456789012".into(),
@@ -63,6 +73,8 @@ impl Config {
             workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
             audit: crate::audit::AuditConfig::default(),
+            http: crate::listener::HttpLimits::default(),
+            workload_limits: crate::workloads::limits::WorkloadLimits::default(),
         }
     }
 

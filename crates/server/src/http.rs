@@ -125,7 +125,7 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
 }
 
 /// A new request ID.
-fn request_id() -> String {
+pub(crate) fn request_id() -> String {
     static IDS: IdSequence = IdSequence::new();
     IDS.next().to_string()
 }
@@ -459,11 +459,13 @@ async fn query(
     response
 }
 
-/// The request's headers as the signature check reads them.
+/// The request's headers as the signature check reads them. A value that is not visible
+/// ASCII stays in the list as U+FFFD, so that a repeated header is seen whatever it holds
+/// (and a signed one fails to match).
 fn header_list<'a>(uri: &'a Uri, headers: &'a HeaderMap) -> Vec<(&'a str, &'a str)> {
     let mut list: Vec<(&str, &str)> = headers
         .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+        .map(|(k, v)| (k.as_str(), v.to_str().unwrap_or("\u{fffd}")))
         .collect();
     if !headers.contains_key(header::HOST)
         && let Some(a) = uri.authority()

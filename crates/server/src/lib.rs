@@ -17,6 +17,7 @@ pub mod denial;
 pub mod error;
 pub mod http;
 pub mod iam;
+mod listener;
 pub mod protocol;
 pub mod secrets;
 pub mod sts;
@@ -26,8 +27,8 @@ pub mod workloads;
 pub use app::{App, NewRootCredentials};
 pub use config::Config;
 pub use error::Error;
+pub use listener::HttpLimits;
 
-use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -71,16 +72,9 @@ impl Server {
 
     /// Serves until the process receives Ctrl-C or SIGTERM.
     pub async fn run(self) -> Result<(), Error> {
-        let service = http::router(self.app).into_make_service_with_connect_info::<SocketAddr>();
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "could not set TCP_NODELAY");
-            }
-        });
-        axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown())
-            .await
-            .map_err(|e| Error::io("serving", e))
+        let limits = self.app.config.http;
+        listener::serve(self.listener, http::router(self.app), limits, shutdown()).await;
+        Ok(())
     }
 }
 

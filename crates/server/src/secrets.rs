@@ -139,16 +139,67 @@ impl ServerKey {
     }
 }
 
-/// Writes a file readable only by its owner (mode 0600).
-pub fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
-    use std::io::Write;
+/// Creates `dir` if missing, then makes it and everything in it (one level of subfolders
+/// deep) its owner's alone: folders 0700, files 0600. A data directory holds the password
+/// hashes, the encrypted secrets and the audit trail.
+pub fn make_private_dir(dir: &Path) -> Result<(), Error> {
+    let failed = |e| Error::io(format!("making {} private", dir.display()), e);
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(failed)?;
+    #[cfg(unix)]
+    restrict(dir, 1).map_err(failed)?;
+    Ok(())
+}
+
+/// Sets `path` to 0700 (a folder, then its entries, `depth` levels deep) or 0600 (a file);
+/// symbolic links are left alone.
+#[cfg(unix)]
+fn restrict(path: &Path, depth: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.is_dir() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))?;
+        if depth > 0 {
+            for entry in std::fs::read_dir(path)? {
+                restrict(&entry?.path(), depth - 1)?;
+            }
+        }
+    } else if meta.is_file() {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Creates `path` empty, readable only by its owner (mode 0600), unless it exists.
+pub fn create_private_file(path: &Path) -> Result<(), Error> {
+    private_options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .map_err(|e| Error::io(format!("creating {}", path.display()), e))
+}
+
+/// Options that create a file readable only by its owner (mode 0600).
+pub fn private_options() -> std::fs::OpenOptions {
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
     #[cfg(unix)]
     options.mode(0o600);
-    let mut file = options
+    options
+}
+
+/// Writes a file readable only by its owner (mode 0600).
+pub fn write_private(path: &Path, contents: &str) -> Result<(), Error> {
+    use std::io::Write;
+    let mut file = private_options()
+        .write(true)
+        .create_new(true)
         .open(path)
         .map_err(|e| Error::io(format!("creating {}", path.display()), e))?;
     file.write_all(contents.as_bytes())

@@ -34,7 +34,9 @@ pub struct RunArgs {
     /// Whether the metadata service requires IMDSv2 session tokens.
     #[arg(long, value_enum, default_value = "required")]
     http_tokens: HttpTokens,
-    /// Where the instance's metadata listener binds (default: a free loopback port).
+    /// Where the instance's metadata listener binds (default: a free loopback port); the
+    /// address must be one the server allows (`portcullis serve --imds-allow`, loopback
+    /// by default).
     #[arg(long, value_name = "ADDR")]
     imds_listen: Option<String>,
     #[command(flatten)]

@@ -4,10 +4,14 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use portcullis_server::audit::AuditConfig;
 use portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS;
-use portcullis_server::{Config, Server};
+use portcullis_server::workloads::limits::{
+    DEFAULT_MAX_INSTANCES, DEFAULT_MAX_TASKS, IpBlock, WorkloadLimits,
+};
+use portcullis_server::{Config, HttpLimits, Server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Options of `portcullis serve`; each has a `PORTCULLIS_*` environment equivalent.
 #[derive(Args)]
@@ -24,8 +28,20 @@ pub struct ServeArgs {
     /// The ID of the default account.
     #[arg(long, env = "PORTCULLIS_ACCOUNT_ID", default_value = "123456789012")]
     account_id: String,
-    /// Development mode: no signature check, every access key is the account's root, and
-    /// (unless --enforce) no authorization. Never expose such a server.
+    /// A region that request signatures may be scoped to besides AWS's own regions (every
+    /// region of the aws, aws-cn and aws-us-gov partitions), for on-premises deployments.
+    /// Repeat it for more; the environment variable takes a comma-separated list.
+    #[arg(
+        long = "region",
+        env = "PORTCULLIS_REGIONS",
+        value_name = "NAME",
+        value_delimiter = ',',
+        value_parser = parse_region
+    )]
+    region: Vec<String>,
+    /// Development mode: no signature check and (unless --enforce) no authorization; keys
+    /// Portcullis issued keep their principal, any other key is the account's root. Never
+    /// expose such a server.
     #[arg(long, env = "PORTCULLIS_DEV")]
     dev: bool,
     /// With --dev: authorize every call as in default mode.
@@ -63,6 +79,39 @@ pub struct ServeArgs {
     /// Keep audit events this many days, then prune them (0: keep them forever).
     #[arg(long, env = "PORTCULLIS_AUDIT_RETENTION_DAYS", default_value_t = 90)]
     audit_retention_days: u32,
+    /// The most connections served at once; past it a connection is answered 503
+    /// ServiceUnavailable and closed.
+    #[arg(long, env = "PORTCULLIS_MAX_CONNECTIONS", default_value_t = 4_096, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
+    /// Seconds a request's headers may take to arrive (from the connection's start, or from
+    /// the first byte of a later request on it); then the connection is closed.
+    #[arg(long, env = "PORTCULLIS_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    header_read_timeout: u64,
+    /// Seconds a connection may stay open with no request in progress and no traffic
+    /// (keep-alive connections, clients that stop reading).
+    #[arg(long, env = "PORTCULLIS_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    idle_timeout: u64,
+    /// Seconds a request may take before it is answered 503 ServiceUnavailable (its work,
+    /// once started, still runs to its end).
+    #[arg(long, env = "PORTCULLIS_REQUEST_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3_600))]
+    request_timeout: u64,
+    /// An address or CIDR block instance metadata listeners may bind to (tag
+    /// `portcullis:imds-listen` of RunInstances); repeat for more. Default: loopback only
+    /// (127.0.0.0/8 and ::1). Giving any replaces the default.
+    #[arg(
+        long = "imds-allow",
+        env = "PORTCULLIS_IMDS_ALLOW",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    imds_allow: Vec<IpBlock>,
+    /// The most instances an account runs at once (RunInstances beyond it:
+    /// InstanceLimitExceeded).
+    #[arg(long, env = "PORTCULLIS_MAX_INSTANCES", default_value_t = DEFAULT_MAX_INSTANCES)]
+    max_instances: usize,
+    /// The most tasks an account runs at once (RunTask beyond it: ClientException).
+    #[arg(long, env = "PORTCULLIS_MAX_TASKS", default_value_t = DEFAULT_MAX_TASKS)]
+    max_tasks: usize,
 }
 
 /// When committed audit events reach the disk.
@@ -72,6 +121,22 @@ enum AuditSync {
     Periodic,
     /// Before the answer.
     Always,
+}
+
+/// A region name as it appears in a credential scope: letters, digits and hyphens.
+fn parse_region(name: &str) -> Result<String, String> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(name.to_string())
+    } else {
+        Err(format!(
+            "{name:?} is not a region name (lower-case letters, digits and hyphens)"
+        ))
+    }
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -87,6 +152,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     let config = Config {
+        regions: args.region.clone(),
         listen: args.listen,
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
         account_id: args.account_id.clone(),
@@ -106,6 +172,21 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
             retention_days: args.audit_retention_days,
             sync_always: matches!(args.audit_sync, AuditSync::Always),
             ..AuditConfig::default()
+        },
+        http: HttpLimits {
+            max_connections: args.max_connections as usize,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            request_timeout: Duration::from_secs(args.request_timeout),
+        },
+        workload_limits: WorkloadLimits {
+            imds_allow: if args.imds_allow.is_empty() {
+                WorkloadLimits::loopback()
+            } else {
+                args.imds_allow.clone()
+            },
+            max_instances: args.max_instances,
+            max_tasks: args.max_tasks,
         },
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -155,7 +236,7 @@ fn banner(server: &Server, args: &ServeArgs) {
     if args.dev {
         let line = "!".repeat(78);
         out.push_str(&format!(
-            "{line}\n!! DEVELOPMENT MODE: request signatures are NOT checked; any access key acts\n!! as the root of account {}.{}\n!! Never expose this server to a network you do not control.\n{line}\n",
+            "{line}\n!! DEVELOPMENT MODE: request signatures are NOT checked; an access key this\n!! server did not issue acts as the root of account {}.{}\n!! Never expose this server to a network you do not control.\n{line}\n",
             app.account_id(),
             if args.enforce {
                 ""

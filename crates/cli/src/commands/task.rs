@@ -1,5 +1,10 @@
 //! `portcullis task run`: a task whose container credentials endpoint hands out its task
 //! role (the ECS API's RunTask); prints the environment a container would get.
+//!
+//! The variables come from the RunTask answer alone, and only because the request asks for
+//! them with Portcullis's member `portcullisContainerCredentials` (no ECS answer carries
+//! them, and the token cannot be read again later): whoever runs the task, and no one else,
+//! learns them once.
 
 use super::client::Endpoint;
 use anyhow::{Result, bail};
@@ -39,7 +44,12 @@ pub fn run(cmd: TaskCommand) -> Result<ExitCode> {
     if let Some(r) = &a.execution_role_arn {
         overrides["executionRoleArn"] = json!(r);
     }
-    let body = json!({"taskDefinition": a.task_definition, "overrides": overrides}).to_string();
+    let body = json!({
+        "taskDefinition": a.task_definition,
+        "overrides": overrides,
+        "portcullisContainerCredentials": true,
+    })
+    .to_string();
     let (status, answer) = a.endpoint.post(
         "ecs",
         "application/x-amz-json-1.1",
@@ -54,23 +64,31 @@ pub fn run(cmd: TaskCommand) -> Result<ExitCode> {
             v["message"].as_str().unwrap_or(&answer)
         );
     }
-    let task = &v["tasks"][0];
-    println!("# {}", task["taskArn"].as_str().unwrap_or_default());
-    if let Some(env) = task["overrides"]["containerOverrides"][0]["environment"].as_array() {
-        for e in env {
-            let (name, value) = (
-                e["name"].as_str().unwrap_or_default(),
-                e["value"].as_str().unwrap_or_default(),
-            );
-            // The SDKs prefer the relative URI, which they send to 169.254.170.2 (the ECS
-            // agent's address): outside ECS, the full URI is the form that works.
-            let prefix = if name == "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" {
-                "# on 169.254.170.2: "
-            } else {
-                ""
-            };
-            println!("{prefix}export {name}={value}");
-        }
+    let arn = v["tasks"][0]["taskArn"].as_str().unwrap_or_default();
+    let env = v["portcullisContainerCredentials"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["taskArn"] == arn))
+        .and_then(|c| c["environment"].as_array());
+    let Some(env) = env else {
+        bail!(
+            "the server's RunTask answer has no container credentials for {arn:?} (a server older than this command?)"
+        );
+    };
+    println!("# {arn}");
+    for e in env {
+        let (name, value) = (
+            e["name"].as_str().unwrap_or_default(),
+            e["value"].as_str().unwrap_or_default(),
+        );
+        // The SDKs prefer the relative URI, which they send to 169.254.170.2 (the ECS
+        // agent's address): outside ECS, the full URI is the form that works. Either form
+        // needs the token, which the SDKs send with both.
+        let prefix = if name == "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI" {
+            "# on 169.254.170.2: "
+        } else {
+            ""
+        };
+        println!("{prefix}export {name}={value}");
     }
     Ok(ExitCode::SUCCESS)
 }

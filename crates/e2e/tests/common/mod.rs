@@ -492,3 +492,83 @@ pub async fn role_with_policy(
     }
     arn
 }
+
+/// The headers of an IAM Query request of `body` (`Action=…&Version=…`), signed now for
+/// us-east-1 with the server's root keys: `host`, `content-type`, `x-amz-date` and
+/// `authorization`, to be sent with the body as it is.
+pub fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)> {
+    use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+    let host = server.addr.to_string();
+    let headers = [
+        ("host", host.as_str()),
+        (
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        ),
+    ];
+    let request = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &headers,
+        body: body.as_bytes(),
+    };
+    let root = server.root();
+    let params = SigningParams {
+        access_key_id: &root.access_key_id,
+        secret_access_key: &root.secret_access_key,
+        session_token: None,
+        region: "us-east-1",
+        service: "iam",
+        timestamp: now_epoch(),
+    };
+    let mut all: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    all.extend(sigv4::sign(&request, &params));
+    all
+}
+
+/// A whole HTTP/1.1 request: `POST /` with these headers, a `Content-Length` and the body.
+pub fn raw_post(headers: &[(String, String)], body: &str) -> Vec<u8> {
+    let mut out = String::from("POST / HTTP/1.1\r\n");
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str(&format!("content-length: {}\r\n\r\n{body}", body.len()));
+    out.into_bytes()
+}
+
+/// Reads one answer (head and `Content-Length` body) within `limit`: its status and body,
+/// or `None` when the connection closed or the time ran out first.
+pub async fn read_answer(
+    tcp: &mut tokio::net::TcpStream,
+    limit: std::time::Duration,
+) -> Option<(u16, String)> {
+    let read = async {
+        let mut raw = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if raw.len() >= end + 4 + length {
+                    let status = head.split(' ').nth(1)?.parse().ok()?;
+                    let body = String::from_utf8_lossy(&raw[end + 4..end + 4 + length]);
+                    return Some((status, body.into_owned()));
+                }
+            }
+            let n = tokio::io::AsyncReadExt::read(tcp, &mut buf).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            raw.extend_from_slice(&buf[..n]);
+        }
+    };
+    tokio::time::timeout(limit, read).await.ok().flatten()
+}

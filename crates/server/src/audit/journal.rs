@@ -27,7 +27,7 @@
 use crate::error::Error;
 use memmap2::{MmapMut, MmapOptions};
 use portcullis_store::{EventBatch, EventRecord, Store};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -237,11 +237,10 @@ impl Journal {
 
     fn with_size(data_dir: &Path, start: i64, bytes: usize) -> Result<Journal, Error> {
         let folder = data_dir.join(FOLDER);
-        std::fs::create_dir_all(&folder)
-            .map_err(|e| Error::io(format!("creating {}", folder.display()), e))?;
+        crate::secrets::make_private_dir(&folder)?;
         let path = ring_path(data_dir);
         let failed = |e| Error::io(format!("creating {}", path.display()), e);
-        let file = OpenOptions::new()
+        let file = crate::secrets::private_options()
             .create(true)
             .truncate(true)
             .read(true)

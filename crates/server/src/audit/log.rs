@@ -2,7 +2,7 @@
 //! line, the file rotated by size (`FILE` → `FILE.1` → … → `FILE.N`).
 
 use crate::error::Error;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,7 @@ pub struct LogFile {
 }
 
 fn open_append(path: &Path) -> Result<(BufWriter<File>, u64), Error> {
-    let file = OpenOptions::new()
+    let file = crate::secrets::private_options()
         .create(true)
         .append(true)
         .open(path)

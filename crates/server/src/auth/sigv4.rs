@@ -100,6 +100,36 @@ impl<'a> HttpRequest<'a> {
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| *v)
     }
+
+    /// How many times header `name` appears.
+    pub fn header_count(&self, name: &str) -> usize {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .count()
+    }
+
+    /// Every value of header `name` joined with `,`, as HTTP reads a repeated header
+    /// (RFC 9110, section 5.3) and as AWS's front end hands it to the signature check.
+    fn joined_header(&self, name: &str) -> Option<Cow<'a, str>> {
+        let mut values = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v);
+        let first = values.next()?;
+        match values.next() {
+            None => Some(Cow::Borrowed(first)),
+            Some(second) => {
+                let mut joined = format!("{first},{second}");
+                for v in values {
+                    joined.push(',');
+                    joined.push_str(v);
+                }
+                Some(Cow::Owned(joined))
+            }
+        }
+    }
 }
 
 /// What the `Authorization` header or the presigned query parameters say.
@@ -316,19 +346,69 @@ impl Default for CanonicalOptions {
 /// parts (each missing one is listed), the date format, that `host` is signed, the algorithm
 /// and the five-element credential. It does not check time, scope or signature.
 pub fn parse(request: &HttpRequest<'_>) -> Result<Signature, AuthError> {
-    let authorization = request
-        .header("authorization")
+    let authorization = request.joined_header("authorization");
+    let authorization = authorization
+        .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty());
     let query_algorithm = query_param(request.query, "X-Amz-Algorithm").is_some();
-    match authorization {
-        Some(_) if query_algorithm => Err(AuthError::signature_does_not_match(MESSAGE_FOUND_BOTH)),
-        Some(value) => parse_header_auth(request, value),
-        None if query_algorithm || query_param(request.query, "X-Amz-Credential").is_some() => {
-            parse_query_auth(request)
+    let sig = match authorization {
+        Some(_) if query_algorithm => {
+            return Err(AuthError::signature_does_not_match(MESSAGE_FOUND_BOTH));
         }
-        None => Err(AuthError::MissingAuthenticationToken),
+        Some(value) => {
+            // Presigning parameters beside an Authorization header: which one signs?
+            for name in ["X-Amz-Credential", "X-Amz-Signature"] {
+                if query_param(request.query, name).is_some() {
+                    return Err(AuthError::signature_does_not_match(format!(
+                        "Found both '{name}' as a query-string param and 'Authorization' as HTTP header."
+                    )));
+                }
+            }
+            let sig = parse_header_auth(request, value)?;
+            // Two Authorization headers that still parse once joined (the second one
+            // empty, or only key=value pairs).
+            refuse_repeated_header(request, "Authorization")?;
+            sig
+        }
+        None if query_algorithm || query_param(request.query, "X-Amz-Credential").is_some() => {
+            for name in PRESIGN_PARAMS {
+                if query_param_count(request.query, name) > 1 {
+                    return Err(AuthError::IncompleteSignature(format!(
+                        "The request has more than one '{name}' query-string parameter."
+                    )));
+                }
+            }
+            parse_query_auth(request)?
+        }
+        None => return Err(AuthError::MissingAuthenticationToken),
+    };
+    refuse_repeated_header(request, "X-Amz-Security-Token")?;
+    refuse_repeated_header(request, "X-Amz-Content-Sha256")?;
+    Ok(sig)
+}
+
+/// The query parameters of a presigned URL that say how it is signed.
+const PRESIGN_PARAMS: [&str; 8] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-Security-Token",
+    "X-Amz-Content-Sha256",
+];
+
+/// Refuses a request that repeats a header the signature check reads: whichever copy it
+/// read, the other one could say something else.
+fn refuse_repeated_header(request: &HttpRequest<'_>, name: &str) -> Result<(), AuthError> {
+    if request.header_count(name) > 1 {
+        return Err(AuthError::IncompleteSignature(format!(
+            "The request has more than one '{name}' header."
+        )));
     }
+    Ok(())
 }
 
 fn parse_header_auth(request: &HttpRequest<'_>, value: &str) -> Result<Signature, AuthError> {
@@ -361,8 +441,11 @@ fn parse_header_auth(request: &HttpRequest<'_>, value: &str) -> Result<Signature
     }
     let credential = credential.filter(|v| !v.is_empty());
     let signature = signature.filter(|v| !v.is_empty());
-    let amz_date_header = request.header("x-amz-date").map(str::trim);
-    let date_header = request.header("date").map(str::trim);
+    // A repeated date header is read as HTTP joins it, which no date parses as.
+    let amz_date_header = request.joined_header("x-amz-date");
+    let amz_date_header = amz_date_header.as_deref().map(str::trim);
+    let date_header = request.joined_header("date");
+    let date_header = date_header.as_deref().map(str::trim);
 
     let mut missing = String::new();
     for (name, present) in [
@@ -532,6 +615,15 @@ fn bad_credential(credential: &str) -> AuthError {
     ))
 }
 
+/// How many query parameters are named exactly `name`.
+fn query_param_count(query: &str, name: &str) -> usize {
+    query
+        .split('&')
+        .map(|pair| pair.split_once('=').map_or(pair, |(key, _)| key))
+        .filter(|key| form_decode(key) == name.as_bytes())
+        .count()
+}
+
 /// The first query parameter named exactly `name`, form-decoded.
 fn query_param<'q>(query: &'q str, name: &str) -> Option<Cow<'q, str>> {
     query
@@ -643,17 +735,90 @@ pub fn check_credential_scope(
     expected_service: &str,
     allowed_regions: Option<&[&str]>,
 ) -> Result<(), AuthError> {
-    scope_errors(sig, Some(expected_service), allowed_regions)
+    match allowed_regions {
+        Some(regions) => scope_errors(sig, Some(expected_service), Some(&|r| regions.contains(&r))),
+        None => scope_errors(sig, Some(expected_service), None),
+    }
+}
+
+/// [`check_credential_scope`] with the valid regions given by a predicate, e.g. "an AWS
+/// region ([`is_aws_region`]) or one the operator added".
+pub fn check_credential_scope_with(
+    sig: &Signature,
+    expected_service: &str,
+    valid_region: &dyn Fn(&str) -> bool,
+) -> Result<(), AuthError> {
+    scope_errors(sig, Some(expected_service), Some(valid_region))
+}
+
+/// The regions of AWS's partitions `aws`, `aws-cn` and `aws-us-gov`, each of which has
+/// IAM (through its partition's global endpoint) and a regional STS endpoint.
+///
+/// Source: botocore's endpoints data is not among the data this project keeps
+/// (/work/shared/data has the IAM and STS service models only), so the list is taken from
+/// AWS's documentation: the IAM User Guide, "AWS STS Regions and endpoints"
+/// (id_credentials_temp_region-endpoints), and the AWS General Reference, "AWS Security
+/// Token Service endpoints and quotas" (gr/sts.html), which name one regional STS endpoint
+/// per region, with the GovCloud and China regions; plus the two regions opened since
+/// (Asia Pacific (Taipei) `ap-east-2`, Asia Pacific (New Zealand) `ap-southeast-6`). Regions
+/// of other partitions, and on-premises names, are added with `--region`.
+pub const AWS_REGIONS: &[&str] = &[
+    // aws
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    // aws-cn
+    "cn-north-1",
+    "cn-northwest-1",
+    // aws-us-gov
+    "us-gov-east-1",
+    "us-gov-west-1",
+];
+
+/// True for a region in [`AWS_REGIONS`].
+pub fn is_aws_region(region: &str) -> bool {
+    AWS_REGIONS.contains(&region)
 }
 
 fn scope_errors(
     sig: &Signature,
     expected_service: Option<&str>,
-    allowed_regions: Option<&[&str]>,
+    valid_region: Option<&dyn Fn(&str) -> bool>,
 ) -> Result<(), AuthError> {
     let mut message = String::new();
-    if let Some(regions) = allowed_regions
-        && !regions.contains(&sig.region.as_str())
+    if let Some(valid) = valid_region
+        && !valid(&sig.region)
     {
         message.push_str(&format!(
             "Credential should be scoped to a valid region, not '{}'. ",
@@ -1527,6 +1692,102 @@ mod tests {
             err.message()
                 .starts_with("Credential should be scoped with a valid terminator")
         );
+    }
+
+    #[test]
+    fn repeated_authentication_headers() {
+        let all = signed_headers(&[("Host", "h")], b"");
+        let auth = all
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        let date = all
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("x-amz-date"))
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        let once = borrow(&all);
+        assert!(parse(&request(&once, b"")).is_ok());
+        let with = |name: &'static str, value: &str| {
+            let mut h = all.clone();
+            h.push((name.to_owned(), value.to_owned()));
+            h
+        };
+        let err = |h: &[(String, String)]| parse(&request(&borrow(h), b"")).unwrap_err();
+        // Joined as HTTP joins them, the second algorithm name is no key=value pair.
+        assert_eq!(
+            err(&with("authorization", &auth)),
+            AuthError::IncompleteSignature(format!(
+                "'{ALGORITHM}' not a valid key=value pair (missing equal-sign) in Authorization header: '{auth},{auth}'."
+            ))
+        );
+        for second in ["Signature=00", ""] {
+            assert_eq!(
+                err(&with("Authorization", second)),
+                AuthError::IncompleteSignature(
+                    "The request has more than one 'Authorization' header.".into()
+                )
+            );
+        }
+        assert_eq!(
+            err(&with("x-amz-date", &date)).code(),
+            "IncompleteSignature"
+        );
+        for name in ["X-Amz-Security-Token", "x-amz-content-sha256"] {
+            let mut twice = with(name, "a");
+            twice.push((name.to_owned(), "a".to_owned()));
+            assert_eq!(err(&twice).code(), "IncompleteSignature", "{name}");
+            assert_eq!(err(&twice).status(), 400);
+        }
+        // Header signature plus presigning parameters.
+        for query in [
+            "X-Amz-Algorithm=x",
+            "X-Amz-Credential=x",
+            "X-Amz-Signature=x",
+        ] {
+            let r = HttpRequest {
+                query,
+                ..request(&once, b"")
+            };
+            assert_eq!(parse(&r).unwrap_err().code(), "SignatureDoesNotMatch");
+        }
+    }
+
+    #[test]
+    fn regions_of_every_partition_and_added_ones() {
+        let scoped = |region: &str| {
+            let value = format!(
+                "{ALGORITHM} Credential=A/20150830/{region}/iam/aws4_request, SignedHeaders=host, Signature=00"
+            );
+            let headers = [
+                ("Host", "h"),
+                ("X-Amz-Date", "20150830T123600Z"),
+                ("Authorization", value.as_str()),
+            ];
+            parse(&request(&headers, b"")).unwrap()
+        };
+        let added = ["onprem-1".to_string()];
+        let valid = |r: &str| is_aws_region(r) || added.iter().any(|a| a == r);
+        for region in [
+            "us-east-1",
+            "eu-south-2",
+            "cn-northwest-1",
+            "us-gov-east-1",
+            "onprem-1",
+        ] {
+            check_credential_scope_with(&scoped(region), "iam", &valid).unwrap();
+        }
+        for region in ["xx-bogus-9", "aws-global", "US-EAST-1", ""] {
+            let err = check_credential_scope_with(&scoped(region), "iam", &valid).unwrap_err();
+            assert_eq!(err.code(), "SignatureDoesNotMatch");
+            assert_eq!(err.status(), 403);
+            assert_eq!(
+                err.message(),
+                format!("Credential should be scoped to a valid region, not '{region}'. ")
+            );
+        }
+        assert_eq!(AWS_REGIONS.len(), 38);
     }
 
     #[test]

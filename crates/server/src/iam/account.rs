@@ -4,12 +4,14 @@
 //! Portcullis (AccountPasswordPresent is 0) and no MFA device (AccountMFAEnabled is 0).
 
 use super::Ctx;
-use super::input::paged;
+use super::input::{MEMBER_BYTES, answer_bytes, paged};
 use super::rules::{PolicyRef, find_policy, quota};
 use super::views::{self, Detail};
 use crate::error::Error;
 use crate::time::iso8601;
-use portcullis_store::Entities;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portcullis_store::{Entities, Group, PolicyUsage, Role, User};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
@@ -96,83 +98,45 @@ fn with_boundary_and_tags(
     boundary: &Option<String>,
     tags: &[portcullis_store::Tag],
 ) {
-    if let Some(b) = boundary {
-        v.insert(
-            "PermissionsBoundary".into(),
-            json!({"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": b}),
-        );
+    if let Some(b) = views::boundary(boundary) {
+        v.insert("PermissionsBoundary".into(), b);
     }
     if !tags.is_empty() {
         v.insert("Tags".into(), views::tags(tags));
     }
 }
 
+/// A page of GetAccountAuthorizationDetails stops before the item that would take its
+/// XML past this many bytes (the first item always goes in): a page of 1,000 managed
+/// policies with five versions of 6,144 characters each would otherwise take tens of
+/// megabytes. The API reference allows it: "IAM might return fewer results, even when
+/// there are more results available."
+pub const DETAILS_PAGE_BYTES: usize = 1024 * 1024;
+
+/// An entity GetAccountAuthorizationDetails lists.
+enum Detailed<'e> {
+    User(&'e User),
+    Group(&'e Group),
+    Role(&'e Role),
+    Policy(PolicyRef<'e>),
+}
+
 /// GetAccountAuthorizationDetails: every user, group, role and managed policy in use,
-/// with their policies, filtered and paginated.
+/// with their policies, filtered and paginated. Only the page's entities are written out.
 pub fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let filter = ctx.input.str_list("Filter");
     let want = |kind: &str| filter.is_empty() || filter.contains(&kind);
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
-        let mut items: Vec<(String, &'static str, Value)> = Vec::new();
+        let mut items: Vec<(String, Detailed<'_>)> = Vec::new();
         if want("User") {
-            for (k, u) in &e.users {
-                let mut v = Map::new();
-                v.insert("Path".into(), json!(u.path));
-                v.insert("UserName".into(), json!(u.name));
-                v.insert("UserId".into(), json!(u.id));
-                v.insert("Arn".into(), json!(u.arn));
-                v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
-                v.insert("UserPolicyList".into(), policy_list(&u.inline_policies));
-                v.insert(
-                    "GroupList".into(),
-                    json!(u.groups.iter().filter_map(|g| e.group_by_id(g)).map(|g| g.name.clone()).collect::<Vec<_>>()),
-                );
-                v.insert("AttachedManagedPolicies".into(), attached(e, &u.attached_policies));
-                with_boundary_and_tags(&mut v, &u.permissions_boundary, &u.tags);
-                items.push((format!("1{k}"), "UserDetailList", Value::Object(v)));
-            }
+            items.extend(e.users.iter().map(|(k, u)| (format!("1{k}"), Detailed::User(u))));
         }
         if want("Group") {
-            for (k, g) in &e.groups {
-                items.push((
-                    format!("2{k}"),
-                    "GroupDetailList",
-                    json!({
-                        "Path": g.path, "GroupName": g.name, "GroupId": g.id, "Arn": g.arn,
-                        "CreateDate": iso8601(g.create_date),
-                        "GroupPolicyList": policy_list(&g.inline_policies),
-                        "AttachedManagedPolicies": attached(e, &g.attached_policies),
-                    }),
-                ));
-            }
+            items.extend(e.groups.iter().map(|(k, g)| (format!("2{k}"), Detailed::Group(g))));
         }
         if want("Role") {
-            for (k, r) in &e.roles {
-                let mut v = Map::new();
-                v.insert("Path".into(), json!(r.path));
-                v.insert("RoleName".into(), json!(r.name));
-                v.insert("RoleId".into(), json!(r.id));
-                v.insert("Arn".into(), json!(r.arn));
-                v.insert("CreateDate".into(), json!(iso8601(r.create_date)));
-                v.insert("AssumeRolePolicyDocument".into(), json!(r.assume_role_policy_document));
-                let profiles: Vec<Value> = e
-                    .instance_profiles
-                    .values()
-                    .filter(|p| p.roles.iter().any(|n| n.eq_ignore_ascii_case(&r.name)))
-                    .map(|p| views::instance_profile(p, e, false))
-                    .collect();
-                v.insert("InstanceProfileList".into(), Value::Array(profiles));
-                v.insert("RolePolicyList".into(), policy_list(&r.inline_policies));
-                v.insert("AttachedManagedPolicies".into(), attached(e, &r.attached_policies));
-                with_boundary_and_tags(&mut v, &r.permissions_boundary, &r.tags);
-                if let Value::Object(full) = views::role(r, Detail::Full)
-                    && let Some(last) = full.get("RoleLastUsed")
-                {
-                    v.insert("RoleLastUsed".into(), last.clone());
-                }
-                items.push((format!("3{k}"), "RoleDetailList", Value::Object(v)));
-            }
+            items.extend(e.roles.iter().map(|(k, r)| (format!("3{k}"), Detailed::Role(r))));
         }
         let mut policies: Vec<(String, PolicyRef<'_>)> = Vec::new();
         if want("LocalManagedPolicy") {
@@ -192,45 +156,240 @@ pub fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
             used.dedup();
             policies.extend(used.into_iter().filter_map(|a| find_policy(e, a)).map(|p| (p.name().to_lowercase(), p)));
         }
-        let usage = e.policy_usage();
-        for (k, p) in policies {
-            let used = usage.get(p.arn()).copied().unwrap_or_default();
-            let mut v = match &p {
-                PolicyRef::Customer(c) => views::policy(c, used, true),
-                PolicyRef::Aws(a) => views::aws_policy(a, used),
-            };
-            let versions: Vec<Value> = match &p {
-                PolicyRef::Customer(c) => c
-                    .versions
-                    .iter()
-                    .map(|ver| json!({
-                        "Document": ver.document,
-                        "VersionId": ver.version_id,
-                        "IsDefaultVersion": ver.version_id == c.default_version_id,
-                        "CreateDate": iso8601(ver.create_date),
-                    }))
-                    .collect(),
-                PolicyRef::Aws(a) => vec![json!({
-                    "Document": a.document,
-                    "VersionId": a.default_version_id,
-                    "IsDefaultVersion": true,
-                    "CreateDate": iso8601(views::date_millis(&a.update_date)),
-                })],
-            };
-            if let Value::Object(m) = &mut v {
-                m.remove("Tags");
-                m.insert("PolicyVersionList".into(), Value::Array(versions));
-            }
-            items.push((format!("4{k}\u{0}{}", p.arn()), "Policies", v));
-        }
+        items.extend(
+            policies
+                .into_iter()
+                .map(|(k, p)| (format!("4{k}\u{0}{}", p.arn()), Detailed::Policy(p))),
+        );
         items.sort_by(|a, b| a.0.cmp(&b.0));
-        let (page_items, next) = page.take(items.iter().map(|(k, list, v)| (k.as_str(), (*list, v))));
+        let usage = e.policy_usage();
         let mut out = json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
-        for (list, v) in page_items {
+        let (mut count, mut bytes) = (0usize, 0usize);
+        let mut next = None;
+        let rest = items
+            .iter()
+            .skip_while(|(k, _)| page.start.as_deref().is_some_and(|s| k.as_str() < s));
+        for (key, item) in rest {
+            if count == page.max_items {
+                next = Some(key);
+                break;
+            }
+            let (list, v) = match item {
+                Detailed::User(u) => ("UserDetailList", user_detail(e, u)),
+                Detailed::Group(g) => ("GroupDetailList", group_detail(e, g)),
+                Detailed::Role(r) => ("RoleDetailList", role_detail(e, r)),
+                Detailed::Policy(p) => {
+                    let used = usage.get(p.arn()).copied().unwrap_or_default();
+                    ("Policies", policy_detail(p, used))
+                }
+            };
+            let size = answer_bytes(&v) + MEMBER_BYTES;
+            if count > 0 && bytes + size > DETAILS_PAGE_BYTES {
+                next = Some(key);
+                break;
+            }
+            count += 1;
+            bytes += size;
             if let Some(a) = out[list].as_array_mut() {
-                a.push(v.clone());
+                a.push(v);
             }
         }
-        Ok(paged(out, next))
+        Ok(paged(out, next.map(|k| URL_SAFE_NO_PAD.encode(k))))
     })
+}
+
+fn user_detail(e: &Entities, u: &User) -> Value {
+    let mut v = Map::new();
+    v.insert("Path".into(), json!(u.path));
+    v.insert("UserName".into(), json!(u.name));
+    v.insert("UserId".into(), json!(u.id));
+    v.insert("Arn".into(), json!(u.arn));
+    v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
+    v.insert("UserPolicyList".into(), policy_list(&u.inline_policies));
+    v.insert(
+        "GroupList".into(),
+        json!(
+            u.groups
+                .iter()
+                .filter_map(|g| e.group_by_id(g))
+                .map(|g| g.name.clone())
+                .collect::<Vec<_>>()
+        ),
+    );
+    v.insert(
+        "AttachedManagedPolicies".into(),
+        attached(e, &u.attached_policies),
+    );
+    with_boundary_and_tags(&mut v, &u.permissions_boundary, &u.tags);
+    Value::Object(v)
+}
+
+fn group_detail(e: &Entities, g: &Group) -> Value {
+    json!({
+        "Path": g.path, "GroupName": g.name, "GroupId": g.id, "Arn": g.arn,
+        "CreateDate": iso8601(g.create_date),
+        "GroupPolicyList": policy_list(&g.inline_policies),
+        "AttachedManagedPolicies": attached(e, &g.attached_policies),
+    })
+}
+
+fn role_detail(e: &Entities, r: &Role) -> Value {
+    let mut v = Map::new();
+    v.insert("Path".into(), json!(r.path));
+    v.insert("RoleName".into(), json!(r.name));
+    v.insert("RoleId".into(), json!(r.id));
+    v.insert("Arn".into(), json!(r.arn));
+    v.insert("CreateDate".into(), json!(iso8601(r.create_date)));
+    v.insert(
+        "AssumeRolePolicyDocument".into(),
+        json!(r.assume_role_policy_document),
+    );
+    let profiles: Vec<Value> = e
+        .instance_profiles
+        .values()
+        .filter(|p| p.roles.iter().any(|n| n.eq_ignore_ascii_case(&r.name)))
+        .map(|p| views::instance_profile(p, e, false))
+        .collect();
+    v.insert("InstanceProfileList".into(), Value::Array(profiles));
+    v.insert("RolePolicyList".into(), policy_list(&r.inline_policies));
+    v.insert(
+        "AttachedManagedPolicies".into(),
+        attached(e, &r.attached_policies),
+    );
+    with_boundary_and_tags(&mut v, &r.permissions_boundary, &r.tags);
+    if let Value::Object(full) = views::role(r, Detail::Full)
+        && let Some(last) = full.get("RoleLastUsed")
+    {
+        v.insert("RoleLastUsed".into(), last.clone());
+    }
+    Value::Object(v)
+}
+
+fn policy_detail(p: &PolicyRef<'_>, used: PolicyUsage) -> Value {
+    let mut v = match p {
+        PolicyRef::Customer(c) => views::policy(c, used, true),
+        PolicyRef::Aws(a) => views::aws_policy(a, used),
+    };
+    let versions: Vec<Value> = match p {
+        PolicyRef::Customer(c) => c
+            .versions
+            .iter()
+            .map(|ver| {
+                json!({
+                    "Document": ver.document,
+                    "VersionId": ver.version_id,
+                    "IsDefaultVersion": ver.version_id == c.default_version_id,
+                    "CreateDate": iso8601(ver.create_date),
+                })
+            })
+            .collect(),
+        PolicyRef::Aws(a) => vec![json!({
+            "Document": a.document,
+            "VersionId": a.default_version_id,
+            "IsDefaultVersion": true,
+            "CreateDate": iso8601(views::date_millis(&a.update_date)),
+        })],
+    };
+    if let Value::Object(m) = &mut v {
+        m.remove("Tags");
+        m.insert("PolicyVersionList".into(), Value::Array(versions));
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Ctx, call, input::Input};
+    use super::*;
+    use crate::app::App;
+    use crate::caller::Caller;
+    use crate::config::Config;
+    use portcullis_policy::Principal;
+
+    fn root() -> Caller {
+        Caller {
+            principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),
+            account: "123456789012".into(),
+            user_id: None,
+            user_name: None,
+            access_key_id: None,
+            session: None,
+            source_ip: "127.0.0.1".into(),
+            region: "us-east-1".into(),
+        }
+    }
+
+    async fn run(app: &App, op: &str, input: Value) -> Value {
+        let caller = root();
+        let ctx = Ctx {
+            app,
+            caller: &caller,
+            input: Input(&input),
+        };
+        call(op, &ctx).await.unwrap().unwrap()
+    }
+
+    /// A policy document of about 6,000 characters.
+    fn large_document(n: usize) -> String {
+        let actions: Vec<String> = (0..420).map(|i| format!("\"s3:Get{n}x{i:03}\"")).collect();
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":[{}],"Resource":"*"}}]}}"#,
+            actions.join(",")
+        )
+    }
+
+    #[tokio::test]
+    async fn authorization_details_pages_stay_small() {
+        let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
+        for p in 0..40 {
+            let arn = run(
+                &app,
+                "CreatePolicy",
+                json!({"PolicyName": format!("large-{p:02}"), "PolicyDocument": large_document(0)}),
+            )
+            .await["Policy"]["Arn"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            for v in 1..5 {
+                run(
+                    &app,
+                    "CreatePolicyVersion",
+                    json!({"PolicyArn": arn, "PolicyDocument": large_document(v)}),
+                )
+                .await;
+            }
+        }
+        let mut seen = Vec::new();
+        let mut marker: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let mut input = json!({"MaxItems": 1000});
+            if let Some(m) = &marker {
+                input["Marker"] = json!(m);
+            }
+            let page = run(&app, "GetAccountAuthorizationDetails", input).await;
+            pages += 1;
+            assert!(
+                answer_bytes(&page) <= 2 * DETAILS_PAGE_BYTES,
+                "{}",
+                answer_bytes(&page)
+            );
+            for p in page["Policies"].as_array().unwrap() {
+                assert_eq!(p["PolicyVersionList"].as_array().unwrap().len(), 5);
+                seen.push(p["PolicyName"].as_str().unwrap().to_string());
+            }
+            marker = page
+                .get("Marker")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            assert_eq!(page["IsTruncated"], marker.is_some());
+            if marker.is_none() {
+                break;
+            }
+        }
+        let expected: Vec<String> = (0..40).map(|p| format!("large-{p:02}")).collect();
+        assert_eq!(seen, expected);
+        assert!(pages >= 3, "{pages} pages");
+    }
 }

@@ -75,7 +75,7 @@ impl<'a> Input<'a> {
                     .decode(m)
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| Error::invalid_input("Invalid Marker."))?,
+                    .ok_or_else(|| Error::validation("Invalid Marker."))?,
             ),
             None => None,
         };
@@ -134,6 +134,40 @@ pub fn paged(mut answer: Value, next: Option<String>) -> Value {
         answer["Marker"] = Value::String(m);
     }
     answer
+}
+
+/// The bytes a `<member>` wrapper adds to an item of a list.
+pub const MEMBER_BYTES: usize = 17;
+
+/// An upper bound of the bytes `v` takes in an XML answer, not counting the element that
+/// holds it: tags around structure members, `<entry><key>…</key><value>…</value></entry>`
+/// around map entries, `<member>` around list items, and strings escaped (`&quot;` is six
+/// bytes) or percent-encoded (policy documents: three bytes for any byte but
+/// `A-Za-z0-9-_.~`). Pages that must stay small count their items with it.
+pub fn answer_bytes(v: &Value) -> usize {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 5,
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => s
+            .bytes()
+            .map(|b| match b {
+                b'"' => 6,
+                b'&' | b'\r' => 5,
+                b'<' | b'>' => 4,
+                b'-' | b'_' | b'.' | b'~' => 1,
+                b if b.is_ascii_alphanumeric() => 1,
+                _ => 3,
+            })
+            .sum(),
+        Value::Array(items) => items.iter().map(|i| MEMBER_BYTES + answer_bytes(i)).sum(),
+        // `<K>…</K>` for a structure member, `<entry><key>K</key><value>…</value></entry>`
+        // for a map entry: at most 2·K + 46 bytes around the value.
+        Value::Object(m) => m
+            .iter()
+            .map(|(k, v)| 2 * k.len() + 46 + answer_bytes(v))
+            .sum(),
+    }
 }
 
 /// `RoleName` → `roleName`, as AWS names members in validation messages.

@@ -243,6 +243,12 @@ fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Err
     })
 }
 
+/// How many reports an account keeps: generating one more deletes the oldest (its job ID
+/// then answers NoSuchEntity). Every call of GenerateServiceLastAccessedDetails stores a
+/// report, and IAMReadOnlyAccess allows it: without a bound, a read-only caller could grow
+/// the store without end.
+pub const MAX_ACCESS_REPORTS: usize = 100;
+
 /// GenerateServiceLastAccessedDetails.
 pub async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("Arn")?;
@@ -250,9 +256,26 @@ pub async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let report = build(e, arn, granularity)?;
+            let mut report = build(e, arn, granularity)?;
+            // Distinct creation times, so that the oldest report is well defined.
+            if let Some(newest) = e.access_reports.values().map(|r| r.created).max() {
+                report.created = report.created.max(newest + 1);
+            }
             let out = json!({ "JobId": report.job_id });
-            Ok((vec![Change::put(account, &report)], out))
+            let mut changes = Vec::new();
+            let over = (e.access_reports.len() + 1).saturating_sub(MAX_ACCESS_REPORTS);
+            if over > 0 {
+                let mut oldest: Vec<&AccessReport> = e.access_reports.values().collect();
+                oldest.sort_by(|a, b| (a.created, &a.job_id).cmp(&(b.created, &b.job_id)));
+                changes.extend(
+                    oldest
+                        .into_iter()
+                        .take(over)
+                        .map(|r| Change::delete(account, r)),
+                );
+            }
+            changes.push(Change::put(account, &report));
+            Ok((changes, out))
         })
         .await
 }
@@ -358,5 +381,57 @@ mod tests {
         assert_eq!(sts["TotalAuthenticatedEntities"], 1);
         assert!(report.entities.is_empty());
         assert!(build(&e, "arn:aws:iam::123456789012:user/nobody", "SERVICE_LEVEL").is_err());
+    }
+
+    #[tokio::test]
+    async fn an_account_keeps_the_newest_reports() {
+        use crate::app::App;
+        use crate::caller::Caller;
+        use crate::config::Config;
+        use crate::iam::{Ctx, call, input::Input};
+        use portcullis_policy::Principal;
+        let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
+        let caller = Caller {
+            principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),
+            account: "123456789012".into(),
+            user_id: None,
+            user_name: None,
+            access_key_id: None,
+            session: None,
+            source_ip: "127.0.0.1".into(),
+            region: "us-east-1".into(),
+        };
+        let run = |op: &'static str, input: Value| {
+            let (app, caller) = (&app, &caller);
+            async move {
+                let ctx = Ctx {
+                    app,
+                    caller,
+                    input: Input(&input),
+                };
+                call(op, &ctx).await.unwrap()
+            }
+        };
+        run("CreateUser", json!({"UserName": "alice"}))
+            .await
+            .unwrap();
+        let arn = "arn:aws:iam::123456789012:user/alice";
+        let mut jobs = Vec::new();
+        for _ in 0..MAX_ACCESS_REPORTS + 5 {
+            let out = run("GenerateServiceLastAccessedDetails", json!({"Arn": arn}))
+                .await
+                .unwrap();
+            jobs.push(out["JobId"].as_str().unwrap().to_string());
+        }
+        assert_eq!(app.read(|e| e.access_reports.len()), MAX_ACCESS_REPORTS);
+        for (i, job) in jobs.iter().enumerate() {
+            let got = run("GetServiceLastAccessedDetails", json!({"JobId": job})).await;
+            if i < 5 {
+                let e = got.unwrap_err().into_aws();
+                assert_eq!(e.code(), "NoSuchEntity");
+            } else {
+                assert!(got.is_ok(), "{job}");
+            }
+        }
     }
 }

@@ -76,14 +76,14 @@ fn client_id_quota() -> Error {
     over_quota("ClientIdsPerOpenIdConnectProvider", CLIENT_IDS_PER_PROVIDER)
 }
 
+/// The list without repeats, in order. Linear: a ClientIDList as long as a request can
+/// carry (tens of thousands of members) must not cost a quadratic number of comparisons.
 fn dedup(list: Vec<&str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for item in list {
-        if !out.iter().any(|o| o == item) {
-            out.push(item.to_string());
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::with_capacity(list.len());
+    list.into_iter()
+        .filter(|item| seen.insert(*item))
+        .map(str::to_string)
+        .collect()
 }
 
 /// CreateOpenIDConnectProvider.

@@ -18,7 +18,10 @@
 //!   `aws:PrincipalTag/*`), else an anonymous IAM user of the account whose
 //!   `aws:username`, `aws:PrincipalArn`… have no value;
 //! - the resource's owner: the account in its ARN, else `ResourceOwner`, else the caller's
-//!   account.
+//!   account;
+//! - bounds (see "Limits"): at most 1,000 actions, 1,000 resources and 10,000 evaluations a
+//!   simulation, and pages that count each `ResourceSpecificResult` as an item and stop at
+//!   1 MiB, so that no request builds a large answer (`Simulation::answer`).
 //!
 //! Unlike AWS's simulator, SimulatePrincipalPolicy for `sts:AssumeRole*` (and the
 //! `sts:TagSession`, `sts:SetSourceIdentity`, `sts:SetContext` that come with it) on a role of
@@ -27,11 +30,11 @@
 //! trust policy instead of being ignored.
 
 use super::Ctx;
-use super::input::paged;
+use super::input::{MEMBER_BYTES, answer_bytes, paged};
 use super::rules::{PolicyRef, find_policy};
 use crate::error::Error;
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use portcullis_catalog::catalog;
 use portcullis_policy::condition::parse_date;
 use portcullis_policy::{
@@ -42,6 +45,7 @@ use portcullis_policy::{
 use portcullis_store::{Entities, Group, Role, Tag, User};
 use serde_json::{Map, Value, json};
 use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// SimulatePrincipalPolicy.
@@ -64,6 +68,167 @@ pub fn context_keys_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// GetContextKeysForCustomPolicy.
 pub fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
     context_keys_for_custom(ctx.input.0)
+}
+
+// ---------------------------------------------------------------------------------------
+// Limits
+// ---------------------------------------------------------------------------------------
+//
+// AWS documents no bound on the number of ActionNames, ResourceArns, PolicyInputList or
+// ContextEntries members: the botocore model (iam-service-2.json) bounds only the length of
+// each member (an action 3..128 characters, a resource ARN 1..2048, a policy 1..131072, a
+// context key name 5..256), MaxItems (1..1000), OrderedOrganizationPolicyInputList (7
+// levels) and PolicyExclusionList (256). The API reference allows an answer to be short:
+// "IAM might return fewer results, even when there are more results available". These are
+// Portcullis's bounds, each refused with InvalidInput (the error the operations declare
+// for bad input), so that no request can make the server do unbounded work or build a
+// large answer.
+
+/// The most `ActionNames` a simulation takes.
+pub const MAX_ACTION_NAMES: usize = 1_000;
+/// The most `ResourceArns` a simulation takes.
+pub const MAX_RESOURCE_ARNS: usize = 1_000;
+/// The most evaluations (actions × resources, `*` counting as one resource) a simulation
+/// may need, over all its pages.
+pub const MAX_EVALUATIONS: usize = 10_000;
+/// The most policies each list of policies given in a request (`PolicyInputList`,
+/// `PermissionsBoundaryPolicyInputList`, each `ServiceControlPolicyInputList`) may hold.
+pub const MAX_POLICY_INPUTS: usize = 100;
+/// The most statements the policies given in a request may hold together (the largest AWS
+/// managed policy has 163).
+pub const MAX_GIVEN_STATEMENTS: usize = 1_000;
+/// The most distinct context keys each of the policies given in a request may use,
+/// counted policy by policy and added up.
+pub const MAX_GIVEN_CONTEXT_KEYS: usize = 1_000;
+/// The most `ContextEntries` a simulation takes.
+pub const MAX_CONTEXT_ENTRIES: usize = 1_000;
+/// The most `ContextKeyValues` all `ContextEntries` may hold together.
+pub const MAX_CONTEXT_VALUES: usize = 10_000;
+/// The most bytes all `ContextKeyValues` may take together (each request's evaluations
+/// copy them).
+pub const MAX_CONTEXT_BYTES: usize = 256 * 1024;
+/// A page stops before the item that would take its XML past this many bytes.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+/// The most bytes one item (an `EvaluationResult` without its resource results, or one
+/// `ResourceSpecificResult`) may take in the XML answer; a simulation with a larger one is
+/// refused. With [`PAGE_BYTES`], no page's XML exceeds 2 MiB plus its envelope.
+pub const ITEM_BYTES: usize = 1024 * 1024;
+
+fn members(input: &Value, member: &str) -> usize {
+    match input.get(member) {
+        Some(Value::Array(items)) => items.len(),
+        _ => 0,
+    }
+}
+
+fn too_many(member: &str, given: usize, max: usize) -> Error {
+    Error::invalid_input(format!(
+        "{member} has {given} members, more than the {max} a simulation takes."
+    ))
+}
+
+/// Applies the limits that the request's lists must meet before anything is read.
+fn check_input_limits(input: &Value) -> Result<(), Error> {
+    let actions = members(input, "ActionNames");
+    if actions > MAX_ACTION_NAMES {
+        return Err(too_many("ActionNames", actions, MAX_ACTION_NAMES));
+    }
+    let resources = members(input, "ResourceArns");
+    if resources > MAX_RESOURCE_ARNS {
+        return Err(too_many("ResourceArns", resources, MAX_RESOURCE_ARNS));
+    }
+    let evaluations = actions * resources.max(1);
+    if evaluations > MAX_EVALUATIONS {
+        return Err(Error::invalid_input(format!(
+            "The simulation of {actions} actions on {} resources needs {evaluations} evaluations, more than the {MAX_EVALUATIONS} a simulation may have: simulate fewer actions or resources at a time.",
+            resources.max(1)
+        )));
+    }
+    for member in ["PolicyInputList", "PermissionsBoundaryPolicyInputList"] {
+        let n = members(input, member);
+        if n > MAX_POLICY_INPUTS {
+            return Err(too_many(member, n, MAX_POLICY_INPUTS));
+        }
+    }
+    if let Some(Value::Array(levels)) = input.get("OrderedOrganizationPolicyInputList") {
+        for level in levels {
+            let n = members(level, "ServiceControlPolicyInputList");
+            if n > MAX_POLICY_INPUTS {
+                return Err(too_many(
+                    "ServiceControlPolicyInputList",
+                    n,
+                    MAX_POLICY_INPUTS,
+                ));
+            }
+        }
+    }
+    let entries = members(input, "ContextEntries");
+    if entries > MAX_CONTEXT_ENTRIES {
+        return Err(too_many("ContextEntries", entries, MAX_CONTEXT_ENTRIES));
+    }
+    if let Some(Value::Array(entries)) = input.get("ContextEntries") {
+        let values = entries
+            .iter()
+            .filter_map(|e| match e.get("ContextKeyValues") {
+                Some(Value::Array(v)) => Some(v),
+                _ => None,
+            });
+        let (mut count, mut bytes) = (0usize, 0usize);
+        for v in values.flatten() {
+            count += 1;
+            bytes += v.as_str().map_or(0, str::len);
+        }
+        if count > MAX_CONTEXT_VALUES {
+            return Err(too_many("ContextKeyValues", count, MAX_CONTEXT_VALUES));
+        }
+        if bytes > MAX_CONTEXT_BYTES {
+            return Err(Error::invalid_input(format!(
+                "The ContextKeyValues take {bytes} bytes, more than the {MAX_CONTEXT_BYTES} a simulation takes."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// What the policies given in a request add up to.
+#[derive(Default)]
+struct Given {
+    statements: usize,
+    keys: usize,
+}
+
+impl Given {
+    fn add(&mut self, p: &SimPolicy) {
+        self.statements += p.spans.len();
+        self.keys += p.keys.len();
+    }
+
+    /// A policy given as text but read later (`ResourcePolicy`): counted as written, a
+    /// text that does not parse counts nothing (it is refused when read).
+    fn add_text(&mut self, text: &str) {
+        if let Ok(doc) = PolicyDocument::parse(text) {
+            let mut keys = Keys::default();
+            keys.add_document(&doc);
+            self.statements += doc.statements.len();
+            self.keys += keys.names.len();
+        }
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        if self.statements > MAX_GIVEN_STATEMENTS {
+            return Err(Error::invalid_input(format!(
+                "The policies given in the request have {} statements, more than the {MAX_GIVEN_STATEMENTS} a simulation takes.",
+                self.statements
+            )));
+        }
+        if self.keys > MAX_GIVEN_CONTEXT_KEYS {
+            return Err(Error::invalid_input(format!(
+                "The policies given in the request use {} context keys, more than the {MAX_GIVEN_CONTEXT_KEYS} a simulation takes.",
+                self.keys
+            )));
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -120,7 +285,7 @@ impl SimPolicy {
         SimPolicy {
             spans: doc.statements.iter().map(|s| s.span).collect(),
             compiled: Arc::new(CompiledPolicy::compile(doc).with_name(id.clone())),
-            keys: keys.0,
+            keys: keys.names,
             id,
             source,
         }
@@ -416,15 +581,24 @@ impl Exclusion {
 // ---------------------------------------------------------------------------------------
 
 /// Context key names in the order they first appear, each once (names compare without
-/// regard to case, as IAM compares them), spelled as first written.
+/// regard to case, as IAM compares them), spelled as first written. Adding a key takes
+/// constant time, whatever the number of keys.
 #[derive(Default)]
-struct Keys(Vec<String>);
+struct Keys {
+    names: Vec<String>,
+    /// The names lower-cased.
+    seen: HashSet<String>,
+}
 
 impl Keys {
     fn add(&mut self, key: &str) {
-        if !self.0.iter().any(|k| k.eq_ignore_ascii_case(key)) {
-            self.0.push(key.to_string());
+        if self.seen.insert(key.to_ascii_lowercase()) {
+            self.names.push(key.to_string());
         }
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.seen.contains(&key.to_ascii_lowercase())
     }
 
     fn extend(&mut self, keys: &[String]) {
@@ -584,23 +758,60 @@ struct Simulation<'e> {
     /// The principal the engine sees: the caller, or an anonymous user of the account.
     principal: Principal,
     identity: Vec<SimPolicy>,
+    /// The compiled forms of `identity`, as the engine takes them.
+    identity_compiled: Vec<Arc<CompiledPolicy>>,
     boundary: Option<SimPolicy>,
+    /// The context keys of `identity` and `boundary`, in order of appearance.
+    keys: Keys,
     resource_policy: Option<String>,
     /// The account's entities, whose roles' trust policies SimulatePrincipalPolicy
     /// evaluates for `sts:AssumeRole*`.
     roles_of: Option<&'e Entities>,
     scps: Vec<Vec<Arc<CompiledPolicy>>>,
+    /// `ContextEntries`, and for an anonymous caller the caller's keys without a value.
     context: Context,
     owner: String,
     /// Resource-based policies already read, by `ResourcePolicy` kind or role ARN.
-    read: RefCell<Vec<(String, Arc<SimPolicy>)>>,
+    read: RefCell<HashMap<String, Arc<ResourcePolicy>>>,
+}
+
+/// A resource-based policy of the simulation, with the context keys it uses that the
+/// identity-based policies and the boundary do not.
+struct ResourcePolicy {
+    policy: SimPolicy,
+    extra_keys: Vec<String>,
+}
+
+/// A statement that decided an evaluation: of an identity-based policy (by its place in
+/// `Simulation::identity`) or of the resource-based policy.
+#[derive(Clone)]
+enum MatchRef {
+    Identity(usize, u32),
+    Resource(Arc<ResourcePolicy>, u32),
+}
+
+impl MatchRef {
+    /// What tells two matched statements apart within one action.
+    fn key(&self) -> (bool, usize, u32) {
+        match self {
+            MatchRef::Identity(i, s) => (false, *i, *s),
+            MatchRef::Resource(p, s) => (true, Arc::as_ptr(p) as usize, *s),
+        }
+    }
+
+    fn value(&self, sim: &Simulation<'_>) -> Value {
+        match self {
+            MatchRef::Identity(i, s) => matched_statement(&sim.identity[*i], *s),
+            MatchRef::Resource(p, s) => matched_statement(&p.policy, *s),
+        }
+    }
 }
 
 /// One action on one resource.
-struct ResourceOutcome {
-    resource: String,
+struct ResourceOutcome<'r> {
+    resource: &'r str,
     decision: Outcome,
-    matched: Vec<Value>,
+    matched: Vec<MatchRef>,
     missing: Vec<String>,
     boundary: Option<bool>,
     organizations: Option<bool>,
@@ -660,32 +871,140 @@ fn side(policies: &[&CompiledPolicy], request: &Request, has_boundary: bool) -> 
     }
 }
 
+/// What the results of one action over all its resources add up to (the
+/// `EvaluationResult` without its `ResourceSpecificResults`), folded one resource at a
+/// time: it holds no more than the policies' statements and keys, however many resources
+/// there are.
+#[derive(Default)]
+struct Aggregate {
+    /// The most restrictive decision so far.
+    decision: Option<Outcome>,
+    /// The statements matched by the resources with that decision, each once.
+    matched: Vec<MatchRef>,
+    seen: HashSet<(bool, usize, u32)>,
+    missing: Keys,
+    organizations: Option<bool>,
+    boundary: Option<bool>,
+    /// The most restrictive outcome per policy kind, when any resource is detailed.
+    details: Option<Vec<(&'static str, Outcome)>>,
+}
+
+impl Aggregate {
+    fn add(&mut self, r: &ResourceOutcome<'_>) {
+        if self
+            .decision
+            .is_none_or(|d| restrictiveness(r.decision) > restrictiveness(d))
+        {
+            self.decision = Some(r.decision);
+            self.matched.clear();
+            self.seen.clear();
+        }
+        if self.decision == Some(r.decision) {
+            for m in &r.matched {
+                if self.seen.insert(m.key()) {
+                    self.matched.push(m.clone());
+                }
+            }
+        }
+        for k in &r.missing {
+            self.missing.add(k);
+        }
+        self.organizations = all_of([self.organizations, r.organizations].into_iter());
+        self.boundary = all_of([self.boundary, r.boundary].into_iter());
+        if let Some(details) = &r.details {
+            let worst = self.details.get_or_insert_with(Vec::new);
+            for (k, o) in details {
+                match worst.iter_mut().find(|(w, _)| w == k) {
+                    Some((_, w)) if restrictiveness(*o) > restrictiveness(*w) => *w = *o,
+                    Some(_) => {}
+                    None => worst.push((k, *o)),
+                }
+            }
+        }
+    }
+
+    /// The `EvaluationResult`, without `ResourceSpecificResults`.
+    fn result(&self, sim: &Simulation<'_>, action: &str, resource_name: String) -> Value {
+        let decision = self.decision.unwrap_or(Outcome::ImplicitDeny);
+        let mut out = Map::new();
+        out.insert("EvalActionName".into(), json!(action));
+        out.insert("EvalResourceName".into(), json!(resource_name));
+        out.insert("EvalDecision".into(), json!(decision.as_str()));
+        out.insert(
+            "MatchedStatements".into(),
+            Value::Array(self.matched.iter().map(|m| m.value(sim)).collect()),
+        );
+        out.insert("MissingContextValues".into(), json!(self.missing.names));
+        if let Some(allowed) = self.organizations {
+            out.insert(
+                "OrganizationsDecisionDetail".into(),
+                json!({"AllowedByOrganizations": allowed}),
+            );
+        }
+        if let Some(allowed) = self.boundary {
+            out.insert(
+                "PermissionsBoundaryDecisionDetail".into(),
+                json!({"AllowedByPermissionsBoundary": allowed}),
+            );
+        }
+        if let Some(details) = &self.details {
+            out.insert("EvalDecisionDetails".into(), details_map(details));
+        }
+        Value::Object(out)
+    }
+}
+
 impl Simulation<'_> {
+    /// Derives what every evaluation shares: the compiled identity-based policies, their
+    /// keys, and the context an anonymous caller evaluates in.
+    fn prepared(mut self) -> Self {
+        self.identity_compiled = self.identity.iter().map(|p| p.compiled.clone()).collect();
+        let mut keys = Keys::default();
+        for p in self.identity.iter().chain(&self.boundary) {
+            keys.extend(&p.keys);
+        }
+        self.keys = keys;
+        if self.caller.is_none() {
+            for key in CALLER_KEYS {
+                if !self.context.contains(key) {
+                    self.context.insert_multi(key, Vec::<&str>::new());
+                }
+            }
+        }
+        self
+    }
+
+    /// The role of the account `resource` names, if any.
+    fn role_named(&self, resource: &str) -> Option<&Role> {
+        let e = self.roles_of?;
+        let [_, _, "iam", _, _, path] = split_arn(resource)? else {
+            return None;
+        };
+        let name = path.strip_prefix("role/")?.rsplit('/').next()?;
+        e.role(name).filter(|r| r.arn == resource)
+    }
+
     /// The resource-based policy for `action` on `resource`, validated as a trust policy
     /// for `sts:AssumeRole*`.
     fn resource_policy(
         &self,
         action: &str,
         resource: &str,
-    ) -> Result<Option<Arc<SimPolicy>>, Error> {
+    ) -> Result<Option<Arc<ResourcePolicy>>, Error> {
         let trust = is_trust_action(action);
-        let role = || {
-            self.roles_of
-                .and_then(|e| e.roles.values().find(|r| r.arn == resource))
-        };
         let key = match (&self.resource_policy, trust) {
             (Some(_), true) => "ResourcePolicy as a trust policy",
             (Some(_), false) => "ResourcePolicy",
-            (None, true) => match role() {
+            (None, true) => match self.role_named(resource) {
                 Some(r) => r.arn.as_str(),
                 None => return Ok(None),
             },
             (None, false) => return Ok(None),
         };
-        if let Some((_, p)) = self.read.borrow().iter().find(|(k, _)| k == key) {
+        if let Some(p) = self.read.borrow().get(key) {
             return Ok(Some(p.clone()));
         }
-        let policy = match (&self.resource_policy, role()) {
+        let policy = match (&self.resource_policy, self.role_named(resource)) {
             (Some(text), _) => {
                 let kind = if trust {
                     PolicyKind::Trust
@@ -701,43 +1020,45 @@ impl Simulation<'_> {
             )?,
             (None, None) => return Ok(None),
         };
-        let policy = Arc::new(policy);
+        let extra_keys = policy
+            .keys
+            .iter()
+            .filter(|k| !self.keys.contains(k))
+            .cloned()
+            .collect();
+        let policy = Arc::new(ResourcePolicy { policy, extra_keys });
         self.read
             .borrow_mut()
-            .push((key.to_string(), policy.clone()));
+            .insert(key.to_string(), policy.clone());
         Ok(Some(policy))
     }
 
-    fn run(&self, action: &str, resource: &str, listed: bool) -> Result<ResourceOutcome, Error> {
+    fn run<'r>(
+        &self,
+        action: &str,
+        resource: &'r str,
+        listed: bool,
+    ) -> Result<ResourceOutcome<'r>, Error> {
         let resource_policy = self.resource_policy(action, resource)?;
-        let mut context = self.context.clone();
-        if self.caller.is_none() {
-            for key in CALLER_KEYS {
-                if !context.contains(key) {
-                    context.insert_multi(key, Vec::<&str>::new());
-                }
-            }
-        }
         let owner = match split_arn(resource) {
             Some([.., account, _])
                 if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) =>
             {
-                account.to_string()
+                account
             }
-            _ => self.owner.clone(),
+            _ => self.owner.as_str(),
         };
         let mut builder = Request::builder(self.principal.clone(), action, resource)
-            .context(context)
-            .resource_account(Some(&owner));
+            .context(self.context.clone())
+            .resource_account(Some(owner));
         for t in self.caller.iter().flat_map(|c| &c.tags) {
             builder = builder.principal_tag(&t.key, &t.value);
         }
         let request = builder.build()?;
-        let identity: Vec<Arc<CompiledPolicy>> =
-            self.identity.iter().map(|p| p.compiled.clone()).collect();
+        let resource_compiled = resource_policy.as_ref().map(|p| &*p.policy.compiled);
         let policies = Policies {
-            identity: &identity,
-            resource: resource_policy.as_ref().map(|p| &*p.compiled),
+            identity: &self.identity_compiled,
+            resource: resource_compiled,
             boundary: self.boundary.as_ref().map(|p| &*p.compiled),
             scps: &self.scps,
             ..Policies::default()
@@ -746,28 +1067,24 @@ impl Simulation<'_> {
         let matched = decision
             .statements
             .iter()
-            .filter_map(|r| {
-                let p = match r.layer {
-                    Layer::Identity => self.identity.get(r.policy as usize)?,
-                    Layer::Resource => resource_policy.as_ref()?,
-                    _ => return None,
-                };
-                Some(matched_statement(p, r.statement))
+            .filter_map(|r| match r.layer {
+                Layer::Identity => {
+                    let i = r.policy as usize;
+                    (i < self.identity.len()).then_some(MatchRef::Identity(i, r.statement))
+                }
+                Layer::Resource => resource_policy
+                    .clone()
+                    .map(|p| MatchRef::Resource(p, r.statement)),
+                _ => None,
             })
             .collect();
-        let mut keys = Keys::default();
-        for p in self
-            .identity
+        let missing = self
+            .keys
+            .names
             .iter()
-            .chain(&self.boundary)
-            .chain(resource_policy.as_deref())
-        {
-            keys.extend(&p.keys);
-        }
-        let missing = keys
-            .0
-            .into_iter()
+            .chain(resource_policy.iter().flat_map(|p| &p.extra_keys))
             .filter(|k| request.context().get(k).is_none_or(|v| v.is_empty_set()))
+            .cloned()
             .collect();
         let has_boundary = self.boundary.is_some();
         let boundary = self
@@ -786,13 +1103,11 @@ impl Simulation<'_> {
             .as_deref()
             .is_some_and(|a| a != owner);
         let details = if cross_account {
-            let identity: Vec<&CompiledPolicy> = identity.iter().map(|p| &**p).collect();
+            let identity: Vec<&CompiledPolicy> =
+                self.identity_compiled.iter().map(|p| &**p).collect();
             let mut d = vec![("IAM Policy", side(&identity, &request, has_boundary))];
-            if let Some(r) = &resource_policy {
-                d.push((
-                    "Resource Policy",
-                    side(&[&*r.compiled], &request, has_boundary),
-                ));
+            if let Some(r) = resource_compiled {
+                d.push(("Resource Policy", side(&[r], &request, has_boundary)));
             }
             if let Some(b) = &self.boundary {
                 d.push((
@@ -807,7 +1122,7 @@ impl Simulation<'_> {
             None
         };
         Ok(ResourceOutcome {
-            resource: resource.to_string(),
+            resource,
             decision: decision.outcome,
             matched,
             missing,
@@ -817,78 +1132,48 @@ impl Simulation<'_> {
         })
     }
 
-    /// The `EvaluationResult` of one action over every resource.
-    fn evaluate(&self, action: &str, resources: &[String], listed: bool) -> Result<Value, Error> {
-        if action.contains('*') {
-            return Err(Error::invalid_input(format!(
-                "Action {action} is not valid: wildcards are not allowed in ActionNames."
-            )));
+    /// What one action adds up to over every resource, evaluated one resource at a time.
+    fn aggregate(
+        &self,
+        action: &str,
+        resources: &[String],
+        listed: bool,
+    ) -> Result<Aggregate, Error> {
+        let mut aggregate = Aggregate::default();
+        for r in resources {
+            aggregate.add(&self.run(action, r, listed)?);
         }
-        let results = resources
-            .iter()
-            .map(|r| self.run(action, r, listed))
-            .collect::<Result<Vec<_>, _>>()?;
-        let decision = results
-            .iter()
-            .map(|r| r.decision)
-            .max_by_key(|d| restrictiveness(*d))
-            .unwrap_or(Outcome::ImplicitDeny);
-        let mut matched: Vec<Value> = Vec::new();
-        for r in results.iter().filter(|r| r.decision == decision) {
-            for m in &r.matched {
-                if !matched.contains(m) {
-                    matched.push(m.clone());
-                }
+        Ok(aggregate)
+    }
+
+    /// Refuses, before anything is evaluated, what any page of the simulation would refuse:
+    /// an action that is not `service:Action` or has a wildcard, a `ResourcePolicy` that is
+    /// not a valid policy of the kind the actions need.
+    fn check(&self, actions: &[&str]) -> Result<(), Error> {
+        for action in actions {
+            if action.contains('*') {
+                return Err(Error::invalid_input(format!(
+                    "Action {action} is not valid: wildcards are not allowed in ActionNames."
+                )));
+            }
+            Request::builder(self.principal.clone(), action, "*").build()?;
+            if self.resource_policy.is_some() {
+                self.resource_policy(action, "*")?;
             }
         }
-        let mut missing = Keys::default();
-        for r in &results {
-            missing.extend(&r.missing);
-        }
-        let mut out = Map::new();
-        out.insert("EvalActionName".into(), json!(action));
-        out.insert(
-            "EvalResourceName".into(),
-            json!(if listed {
-                resource_template(action, &resources[0])
-            } else {
-                "*".to_string()
-            }),
-        );
-        out.insert("EvalDecision".into(), json!(decision.as_str()));
-        out.insert("MatchedStatements".into(), Value::Array(matched));
-        out.insert("MissingContextValues".into(), json!(missing.0));
-        if let Some(allowed) = all_of(results.iter().map(|r| r.organizations)) {
-            out.insert(
-                "OrganizationsDecisionDetail".into(),
-                json!({"AllowedByOrganizations": allowed}),
-            );
-        }
-        if let Some(allowed) = all_of(results.iter().map(|r| r.boundary)) {
-            out.insert(
-                "PermissionsBoundaryDecisionDetail".into(),
-                json!({"AllowedByPermissionsBoundary": allowed}),
-            );
-        }
-        if results.iter().any(|r| r.details.is_some()) {
-            let mut worst: Vec<(&str, Outcome)> = Vec::new();
-            for (k, o) in results.iter().flat_map(|r| r.details.iter().flatten()) {
-                match worst.iter_mut().find(|(w, _)| w == k) {
-                    Some((_, w)) if restrictiveness(*o) > restrictiveness(*w) => *w = *o,
-                    Some(_) => {}
-                    None => worst.push((k, *o)),
-                }
-            }
-            out.insert("EvalDecisionDetails".into(), details_map(&worst));
-        }
-        if listed {
-            let specific: Vec<Value> = results.iter().map(resource_result).collect();
-            out.insert("ResourceSpecificResults".into(), Value::Array(specific));
-        }
-        Ok(Value::Object(out))
+        Ok(())
     }
 
     /// The page of `EvaluationResults` the request asks for.
+    ///
+    /// The items of a simulation are its (action, resource) pairs when `ResourceArns`
+    /// names resources (each is a `ResourceSpecificResult`), else its actions. A page holds
+    /// at most `MaxItems` of them and stops before the item that would take the answer past
+    /// [`PAGE_BYTES`] (the first item always goes in): as IAM says, it "might return fewer
+    /// results, even when there are more results available". An action whose resources
+    /// span pages is answered on each of them with the same aggregate decision and the
+    /// `ResourceSpecificResults` of that page, so that paging through the answer gives every
+    /// (action, resource) once. Nothing is built for the items outside the page.
     fn answer(&self, input: &Value) -> Result<Value, Error> {
         let actions: Vec<&str> = match input.get("ActionNames") {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
@@ -910,14 +1195,101 @@ impl Simulation<'_> {
             resources
         };
         let page = super::input::Input(input).page()?;
-        let keys: Vec<String> = (0..actions.len()).map(|i| format!("{i:010}")).collect();
-        let (indexes, next) = page.take(keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)));
-        let results = indexes
-            .into_iter()
-            .map(|i| self.evaluate(actions[i], &resources, listed))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(paged(json!({"EvaluationResults": results}), next))
+        let (first_action, first_resource) = page_start(page.start.as_deref())?;
+        self.check(&actions)?;
+
+        let mut results: Vec<Value> = Vec::new();
+        let mut items = 0usize;
+        let mut bytes = 0usize;
+        let mut next: Option<(usize, usize)> = None;
+        for (a, action) in actions.iter().enumerate().skip(first_action) {
+            let from = if a == first_action { first_resource } else { 0 };
+            if listed && from >= resources.len() {
+                continue;
+            }
+            if items == page.max_items {
+                next = Some((a, from));
+                break;
+            }
+            let resource_name = if listed {
+                resource_template(action, &resources[0])
+            } else {
+                "*".to_string()
+            };
+            let mut result =
+                self.aggregate(action, &resources, listed)?
+                    .result(self, action, resource_name);
+            let size = answer_bytes(&result) + MEMBER_BYTES;
+            check_item_size(size, action, None)?;
+            if items > 0 && bytes + size > PAGE_BYTES {
+                next = Some((a, from));
+                break;
+            }
+            bytes += size;
+            if !listed {
+                items += 1;
+                results.push(result);
+                continue;
+            }
+            let mut specific = Vec::new();
+            for (r, resource) in resources.iter().enumerate().skip(from) {
+                if items == page.max_items {
+                    next = Some((a, r));
+                    break;
+                }
+                let v = resource_result(self, &self.run(action, resource, listed)?);
+                let size = answer_bytes(&v) + MEMBER_BYTES;
+                check_item_size(size, action, Some(resource))?;
+                if !specific.is_empty() && bytes + size > PAGE_BYTES {
+                    next = Some((a, r));
+                    break;
+                }
+                bytes += size;
+                items += 1;
+                specific.push(v);
+            }
+            result["ResourceSpecificResults"] = Value::Array(specific);
+            results.push(result);
+            if next.is_some() {
+                break;
+            }
+        }
+        let marker = next.map(|(a, r)| URL_SAFE_NO_PAD.encode(format!("{a:010}{r:010}")));
+        Ok(paged(json!({"EvaluationResults": results}), marker))
     }
+}
+
+/// The item a page starts at, from its marker: 20 digits, the action's index then the
+/// resource's.
+fn page_start(start: Option<&str>) -> Result<(usize, usize), Error> {
+    let Some(start) = start else {
+        return Ok((0, 0));
+    };
+    // Answered as `Input::page` answers a marker that does not decode.
+    let bad = || match super::input::Input(&json!({"Marker": "%"})).page() {
+        Err(e) => e,
+        Ok(_) => Error::invalid_input("Invalid Marker."),
+    };
+    if start.len() != 20 || !start.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let action = start[..10].parse().map_err(|_| bad())?;
+    let resource = start[10..].parse().map_err(|_| bad())?;
+    Ok((action, resource))
+}
+
+/// Refuses a single result too large for any page.
+fn check_item_size(size: usize, action: &str, resource: Option<&str>) -> Result<(), Error> {
+    if size <= ITEM_BYTES {
+        return Ok(());
+    }
+    let what = match resource {
+        Some(r) => format!("{action} on {r}"),
+        None => action.to_string(),
+    };
+    Err(Error::invalid_input(format!(
+        "The simulation result of {what} would take {size} bytes, more than the {ITEM_BYTES} one result may take: simulate fewer or smaller policies."
+    )))
 }
 
 /// The EC2 scenarios of `ResourceHandlingOption` and the resource types each needs
@@ -1014,11 +1386,14 @@ fn details_map(details: &[(&str, Outcome)]) -> Value {
     )
 }
 
-fn resource_result(r: &ResourceOutcome) -> Value {
+fn resource_result(sim: &Simulation<'_>, r: &ResourceOutcome<'_>) -> Value {
     let mut v = Map::new();
     v.insert("EvalResourceName".into(), json!(r.resource));
     v.insert("EvalResourceDecision".into(), json!(r.decision.as_str()));
-    v.insert("MatchedStatements".into(), Value::Array(r.matched.clone()));
+    v.insert(
+        "MatchedStatements".into(),
+        Value::Array(r.matched.iter().map(|m| m.value(sim)).collect()),
+    );
     v.insert("MissingContextValues".into(), json!(r.missing));
     if let Some(d) = &r.details {
         v.insert("EvalDecisionDetails".into(), details_map(d));
@@ -1132,8 +1507,11 @@ fn principal_of(caller: &Option<Caller>, account: &str) -> Result<Principal, Err
 }
 
 fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> {
+    check_input_limits(input)?;
     let identity = given_list(input, "PolicyInputList", PolicyKind::Identity)?;
     let boundary = given_boundary(input)?;
+    let mut given = Given::default();
+    identity.iter().chain(&boundary).for_each(|p| given.add(p));
     let caller = match input.get("CallerArn").and_then(Value::as_str) {
         Some(arn) => Caller::from_arn(arn)?,
         None => None,
@@ -1151,9 +1529,14 @@ fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> 
     if let Some(Value::Array(levels)) = input.get("OrderedOrganizationPolicyInputList") {
         for level in levels {
             let list = given_list(level, "ServiceControlPolicyInputList", PolicyKind::Scp)?;
+            list.iter().for_each(|p| given.add(p));
             scps.push(list.into_iter().map(|p| p.compiled).collect());
         }
     }
+    if let Some(text) = &resource_policy {
+        given.add_text(text);
+    }
+    given.check()?;
     let principal = principal_of(&caller, account)?;
     let owner = resource_owner(input)?
         .or_else(|| principal.account.clone())
@@ -1162,7 +1545,9 @@ fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> 
         principal,
         caller,
         identity,
+        identity_compiled: Vec::new(),
         boundary,
+        keys: Keys::default(),
         resource_policy,
         roles_of: None,
         scps,
@@ -1170,7 +1555,7 @@ fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> 
         owner,
         read: RefCell::default(),
     };
-    sim.answer(input)
+    sim.prepared().answer(input)
 }
 
 /// The entity's policies, less those `PolicyExclusionList` removes, read.
@@ -1198,11 +1583,16 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
         .get("PolicySourceArn")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    check_input_limits(input)?;
     let entity = Entity::find(e, account, source)?;
     let exclusions = Exclusion::read_all(input)?;
     let (mut identity, mut boundary) = entity_policies(e, entity, &exclusions)?;
-    identity.extend(given_list(input, "PolicyInputList", PolicyKind::Identity)?);
+    let mut given = Given::default();
+    let given_identity = given_list(input, "PolicyInputList", PolicyKind::Identity)?;
+    given_identity.iter().for_each(|p| given.add(p));
+    identity.extend(given_identity);
     if let Some(b) = given_boundary(input)? {
+        given.add(&b);
         boundary = Some(b);
     }
     let caller = match input.get("CallerArn").and_then(Value::as_str) {
@@ -1225,6 +1615,10 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
             "CallerArn is required when a ResourcePolicy is given and PolicySourceArn is a group.",
         ));
     }
+    if let Some(text) = &resource_policy {
+        given.add_text(text);
+    }
+    given.check()?;
     let principal = principal_of(&caller, account)?;
     let owner = resource_owner(input)?
         .or_else(|| principal.account.clone())
@@ -1233,7 +1627,9 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
         principal,
         caller,
         identity,
+        identity_compiled: Vec::new(),
         boundary,
+        keys: Keys::default(),
         resource_policy,
         roles_of: Some(e),
         scps: Vec::new(),
@@ -1241,13 +1637,13 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
         owner,
         read: RefCell::default(),
     };
-    sim.answer(input)
+    sim.prepared().answer(input)
 }
 
 fn context_keys_for_custom(input: &Value) -> Result<Value, Error> {
     let mut keys = Keys::default();
     add_given_keys(input, &mut keys)?;
-    Ok(json!({"ContextKeyNames": keys.0}))
+    Ok(json!({"ContextKeyNames": keys.names}))
 }
 
 fn add_given_keys(input: &Value, keys: &mut Keys) -> Result<(), Error> {
@@ -1277,7 +1673,7 @@ fn context_keys_for_principal(e: &Entities, account: &str, input: &Value) -> Res
         keys.add_document(&PolicyDocument::parse(&p.text)?);
     }
     add_given_keys(input, &mut keys)?;
-    Ok(json!({"ContextKeyNames": keys.0}))
+    Ok(json!({"ContextKeyNames": keys.names}))
 }
 
 #[cfg(test)]
@@ -1731,7 +2127,251 @@ mod tests {
             &json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": "%%%"}),
         )
         .unwrap_err();
-        assert_eq!(code(e), "InvalidInput");
+        // As every paginated operation answers a marker it cannot read.
+        let expected = super::super::input::Input(&json!({"Marker": "%%%"}))
+            .page()
+            .err()
+            .map(code);
+        assert_eq!(Some(code(e)), expected);
+        // A marker that reads but is not one of the simulation's.
+        let e = simulate_custom_policy(
+            ACCOUNT,
+            &json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": URL_SAFE_NO_PAD.encode("12")}),
+        )
+        .unwrap_err();
+        assert_eq!(Some(code(e)), expected);
+    }
+
+    /// Every page of a simulation, from the first.
+    fn all_pages(input: Value) -> Vec<Value> {
+        let mut pages = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut input = input.clone();
+            if let Some(m) = &marker {
+                input["Marker"] = json!(m);
+            }
+            let page = custom(input);
+            marker = page
+                .get("Marker")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            assert_eq!(page["IsTruncated"], marker.is_some());
+            pages.push(page);
+            if marker.is_none() {
+                return pages;
+            }
+            assert!(pages.len() < 10_000, "the pages never end");
+        }
+    }
+
+    #[test]
+    fn pages_through_resource_specific_results() {
+        let actions = ["s3:GetObject", "s3:PutObject", "sqs:SendMessage"];
+        let resources: Vec<String> = (0..7)
+            .map(|i| format!("arn:aws:s3:::bucket/object-{i}"))
+            .collect();
+        // object-5 is denied: every page that answers an S3 action carries the decision
+        // over all its resources, wherever object-5 is answered.
+        let policies = [
+            allow("s3:*"),
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Deny","Action":"s3:*","Resource":"arn:aws:s3:::bucket/object-5"}}"#.to_string(),
+        ];
+        let pages = all_pages(json!({
+            "PolicyInputList": policies, "ActionNames": actions, "ResourceArns": resources, "MaxItems": 4,
+        }));
+        let mut seen = Vec::new();
+        for page in &pages {
+            let mut on_page = 0;
+            for result in page["EvaluationResults"].as_array().unwrap() {
+                let action = result["EvalActionName"].as_str().unwrap();
+                let expected = if action.starts_with("s3:") {
+                    "explicitDeny"
+                } else {
+                    "implicitDeny"
+                };
+                assert_eq!(result["EvalDecision"], expected, "{result}");
+                let specific = result["ResourceSpecificResults"].as_array().unwrap();
+                assert!(!specific.is_empty(), "{result}");
+                for r in specific {
+                    on_page += 1;
+                    seen.push((
+                        action.to_string(),
+                        r["EvalResourceName"].as_str().unwrap().to_string(),
+                    ));
+                }
+            }
+            assert!(on_page <= 4, "{page}");
+        }
+        let expected: Vec<(String, String)> = actions
+            .iter()
+            .flat_map(|a| resources.iter().map(|r| (a.to_string(), r.clone())))
+            .collect();
+        assert_eq!(seen, expected);
+        assert_eq!(pages.len(), 6);
+        // Without MaxItems, 100 items a page: one page.
+        let one = all_pages(json!({
+            "PolicyInputList": policies, "ActionNames": actions, "ResourceArns": resources,
+        }));
+        assert_eq!(one.len(), 1);
+        // A marker past the end gives an empty last page.
+        let past = custom(json!({
+            "PolicyInputList": policies, "ActionNames": actions, "ResourceArns": resources,
+            "Marker": URL_SAFE_NO_PAD.encode("00000000090000000000"),
+        }));
+        assert_eq!(past["EvaluationResults"], json!([]));
+        assert_eq!(past["IsTruncated"], false);
+    }
+
+    #[test]
+    fn pages_stay_within_their_byte_bound() {
+        // 1,000 resources with 1,900-character ARNs: 1,000 items do not fit in a page.
+        let resources: Vec<String> = (0..1000)
+            .map(|i| format!("arn:aws:s3:::bucket/{i:04}-{}", "x".repeat(1880)))
+            .collect();
+        let pages = all_pages(json!({
+            "PolicyInputList": [allow("s3:*")], "ActionNames": ["s3:GetObject", "s3:PutObject"],
+            "ResourceArns": resources, "MaxItems": 1000,
+        }));
+        let mut items = 0;
+        for page in &pages {
+            let bytes = answer_bytes(page);
+            assert!(bytes <= PAGE_BYTES + ITEM_BYTES, "{bytes}");
+            items += page["EvaluationResults"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["ResourceSpecificResults"].as_array().unwrap().len())
+                .sum::<usize>();
+        }
+        assert_eq!(items, 2000);
+        assert!(pages.len() >= 4, "{} pages", pages.len());
+    }
+
+    #[test]
+    fn the_answer_bound_is_an_upper_bound_of_the_xml() {
+        let answer = custom(json!({
+            "PolicyInputList": [allow("s3:*"), CLI_EXAMPLE],
+            "ActionNames": ["s3:GetObject", "dynamodb:GetItem"],
+            "ResourceArns": ["arn:aws:s3:::b/\"<&>'\r", "arn:aws:dynamodb:us-east-1:210987654321:table/t"],
+        }));
+        let model = crate::protocol::Service::Iam.model();
+        let op = model.operation("SimulateCustomPolicy").unwrap();
+        let xml = crate::protocol::encode_output(model, op, &answer, "id");
+        assert!(answer_bytes(&answer) >= xml.len() - 300, "{xml}");
+    }
+
+    #[test]
+    fn simulations_have_limits() {
+        let many =
+            |n: usize, f: &dyn Fn(usize) -> String| -> Vec<String> { (0..n).map(f).collect() };
+        let action = |i: usize| format!("s3:Action{i}");
+        let arn = |i: usize| format!("arn:aws:s3:::b/{i}");
+        let refused = |input: Value, text: &str| {
+            let e = simulate_custom_policy(ACCOUNT, &input)
+                .unwrap_err()
+                .into_aws();
+            assert_eq!(e.code(), "InvalidInput", "{input}");
+            assert!(e.message().contains(text), "{}", e.message());
+        };
+        let p = [allow("s3:*")];
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": many(1001, &action)}),
+            "ActionNames has 1001 members, more than the 1000",
+        );
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": ["s3:GetObject"], "ResourceArns": many(1001, &arn)}),
+            "ResourceArns has 1001 members",
+        );
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": many(11, &action), "ResourceArns": many(1000, &arn)}),
+            "needs 11000 evaluations, more than the 10000",
+        );
+        refused(
+            json!({"PolicyInputList": vec![allow("s3:*"); 101], "ActionNames": ["s3:GetObject"]}),
+            "PolicyInputList has 101 members",
+        );
+        let statements =
+            vec![r#"{"Effect":"Allow","Action":"s3:*","Resource":"*"}"#; 1001].join(",");
+        refused(
+            json!({"PolicyInputList": [format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#)], "ActionNames": ["s3:GetObject"]}),
+            "have 1001 statements",
+        );
+        let keys: Vec<String> = (0..1001).map(|i| format!(r#""s3:k{i}":"v""#)).collect();
+        refused(
+            json!({"PolicyInputList": [format!(r#"{{"Version":"2012-10-17","Statement":{{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{{"StringEquals":{{{}}}}}}}}}"#, keys.join(","))], "ActionNames": ["s3:GetObject"]}),
+            "use 1001 context keys",
+        );
+        let entries: Vec<Value> = (0..1001)
+            .map(|i| entry(&format!("s3:k{i}"), "string", &["v"]))
+            .collect();
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": ["s3:GetObject"], "ContextEntries": entries}),
+            "ContextEntries has 1001 members",
+        );
+        let values: Vec<&str> = vec!["v"; 10_001];
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": ["s3:GetObject"], "ContextEntries": [entry("aws:TagKeys", "stringList", &values)]}),
+            "ContextKeyValues has 10001 members",
+        );
+        let big = "v".repeat(300 * 1024);
+        refused(
+            json!({"PolicyInputList": p, "ActionNames": ["s3:GetObject"], "ContextEntries": [entry("s3:k", "string", &[&big])]}),
+            "more than the 262144",
+        );
+        // At the limits, the simulation runs.
+        let ok = custom(
+            json!({"PolicyInputList": p, "ActionNames": many(10, &action), "ResourceArns": many(1000, &arn), "MaxItems": 5}),
+        );
+        assert_eq!(ok["IsTruncated"], true);
+        assert_eq!(
+            first(&ok)["ResourceSpecificResults"]
+                .as_array()
+                .unwrap()
+                .len(),
+            5
+        );
+        // The limits hold for SimulatePrincipalPolicy too.
+        let e = account();
+        let err = principal(
+            &e,
+            json!({"PolicySourceArn": format!("arn:aws:iam::{ACCOUNT}:user/alice"), "ActionNames": many(1001, &action)}),
+        )
+        .unwrap_err();
+        assert_eq!(code(err), "InvalidInput");
+    }
+
+    #[test]
+    fn a_result_too_large_for_any_page_is_refused() {
+        // Policies given in a request cannot make a result that large (see below), stored
+        // ones hardly can: the check itself.
+        assert!(check_item_size(ITEM_BYTES, "s3:GetObject", None).is_ok());
+        let e = check_item_size(ITEM_BYTES + 1, "s3:GetObject", Some("arn:aws:s3:::b"))
+            .unwrap_err()
+            .into_aws();
+        assert_eq!(e.code(), "InvalidInput");
+        assert!(
+            e.message().contains("s3:GetObject on arn:aws:s3:::b"),
+            "{}",
+            e.message()
+        );
+        // The largest aggregate the limits allow (every statement matched by a resource of
+        // its own) fits in one.
+        let statements: Vec<String> = (0..1000)
+            .map(|i| format!(r#"{{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/{i}"}}"#))
+            .collect();
+        let resources: Vec<String> = (0..1000).map(|i| format!("arn:aws:s3:::b/{i}")).collect();
+        let answer = custom(json!({
+            "PolicyInputList": [format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","))],
+            "ActionNames": ["s3:GetObject"], "ResourceArns": resources, "MaxItems": 1,
+        }));
+        let result = first(&answer);
+        assert_eq!(result["MatchedStatements"].as_array().unwrap().len(), 1000);
+        assert!(
+            answer_bytes(result) < ITEM_BYTES,
+            "{}",
+            answer_bytes(result)
+        );
     }
 
     #[test]

@@ -4,8 +4,10 @@
 //! instance profile needs `ec2:RunInstances` and `iam:PassRole` on its role, as on AWS.
 //!
 //! Each instance's metadata listener binds to the address in its tag
-//! `portcullis:imds-listen` (default `127.0.0.1:0`, a free port); the server adds the tag
-//! `portcullis:imds-endpoint` with the URL it listens on.
+//! `portcullis:imds-listen` (default `127.0.0.1:0`, a free port), which must be in the
+//! operator's allow-list (`portcullis serve --imds-allow`, loopback by default); the server
+//! adds the tag `portcullis:imds-endpoint` with the URL it listens on. An account runs at
+//! most `--max-instances` instances at once (`InstanceLimitExceeded` beyond).
 
 use super::Workloads;
 use super::imds::instance_arn;
@@ -261,12 +263,12 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
         .iter()
         .find(|t| t.key == LISTEN_TAG)
         .map_or_else(|| "127.0.0.1:0".to_string(), |t| t.value.clone());
-    if listen.parse::<std::net::SocketAddr>().is_err() {
+    let Ok(listen_addr) = listen.parse::<std::net::SocketAddr>() else {
         return Err(invalid(
             "InvalidParameterValue",
             format!("Value ({listen}) for tag {LISTEN_TAG} is invalid. Expected IP:PORT"),
         ));
-    }
+    };
     if max > 1 && !listen.ends_with(":0") {
         return Err(invalid(
             "InvalidParameterCombination",
@@ -295,13 +297,43 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
             &[("iam:PassedToService", "ec2.amazonaws.com")],
         )?;
     }
+    // Checked once the caller may launch, so that others learn nothing of the operator's
+    // settings.
+    let limits = &app.config.workload_limits;
+    if !limits.imds_allowed(listen_addr.ip()) {
+        return Err(invalid(
+            "InvalidParameterValue",
+            format!(
+                "Value ({listen}) for tag {LISTEN_TAG} is invalid. The address {} is not one instance metadata listeners may bind to (allowed: {}; the operator allows more with `portcullis serve --imds-allow CIDR`)",
+                listen_addr.ip(),
+                limits.imds_allow_list()
+            ),
+        ));
+    }
     let availability_zone = find_param(params, "Placement.AvailabilityZone")
         .unwrap_or("us-east-1a")
         .to_string();
     let instance_type = find_param(params, "InstanceType").unwrap_or("m1.small");
+    // One launch at a time: the count, the listeners and the commit cannot interleave with
+    // another's.
+    let _turn = app.workloads.launch_turn().await;
+    let running = app.read(|e| e.instances.len()) as i64;
+    let room = (limits.max_instances as i64 - running).max(0);
+    if room < min {
+        return Err(invalid(
+            "InstanceLimitExceeded",
+            format!(
+                "You have requested more instances ({}) than your current instance limit of {} allows for the specified instance type. {running} are running; the operator sets the limit with `portcullis serve --max-instances N`.",
+                running + min,
+                limits.max_instances
+            ),
+        ));
+    }
+    // As EC2 does, as many as MaxCount when there is room, and at least MinCount.
+    let launching = max.min(room);
     let reservation = hex_id("r-");
-    let mut items = String::new();
-    for _ in 0..max {
+    let mut instances: Vec<Instance> = Vec::new();
+    for _ in 0..launching {
         let mut instance = Instance {
             id: hex_id("i-"),
             instance_profile: profile.name.clone(),
@@ -313,7 +345,21 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
             launch_time: now_millis(),
             tags: Vec::new(),
         };
-        let addr = Workloads::start_imds(app, &instance).await?;
+        let addr = match Workloads::start_imds(app, &instance).await {
+            Ok(addr) => addr,
+            Err(e) => {
+                for i in &instances {
+                    app.workloads.stop(&i.id).await;
+                }
+                // The caller chose the address: it is their request that cannot be served.
+                return Err(invalid(
+                    "InvalidParameterValue",
+                    format!(
+                        "Value ({listen}) for tag {LISTEN_TAG} is invalid. The instance metadata listener cannot bind to it: {e}"
+                    ),
+                ));
+            }
+        };
         // A free port, once picked, stays the instance's, across restarts.
         instance.imds_listen = addr.to_string();
         tags.retain(|t| t.key != ENDPOINT_TAG);
@@ -322,14 +368,18 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
             key: ENDPOINT_TAG.to_string(),
             value: format!("http://{addr}"),
         });
-        if let Err(e) = app
-            .write(|_| Ok((vec![Change::put(&account, &instance)], ())))
-            .await
-        {
-            app.workloads.stop(&instance.id).await;
-            return Err(e.into());
+        instances.push(instance);
+    }
+    let changes: Vec<Change> = instances.iter().map(|i| Change::put(&account, i)).collect();
+    if let Err(e) = app.write(|_| Ok((changes, ()))).await {
+        for i in &instances {
+            app.workloads.stop(&i.id).await;
         }
-        item(&mut items, &instance, &profile, "16", "running");
+        return Err(e.into());
+    }
+    let mut items = String::new();
+    for instance in &instances {
+        item(&mut items, instance, &profile, "16", "running");
     }
     Ok(format!(
         "<reservationId>{reservation}</reservationId><ownerId>{account}</ownerId><groupSet/><instancesSet>{items}</instancesSet>"

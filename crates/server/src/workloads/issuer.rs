@@ -92,7 +92,12 @@ impl Issuer {
             Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
         };
         let url_path = dir.join(URL_FILE);
-        std::fs::write(&url_path, url)
+        crate::secrets::private_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&url_path)
+            .and_then(|mut f| std::io::Write::write_all(&mut f, url.as_bytes()))
             .map_err(|e| Error::io(format!("writing {}", url_path.display()), e))?;
         Issuer::from_pem(url, &pem)
     }

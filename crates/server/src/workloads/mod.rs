@@ -8,7 +8,9 @@
 //!   credentials endpoint that hands out their task role's credentials;
 //! - [`issuer`]: a built-in OpenID Connect issuer whose signed tokens work with
 //!   `AssumeRoleWithWebIdentity` (`AWS_WEB_IDENTITY_TOKEN_FILE`);
-//! - [`vend`]: the trust-policy check for the service principal and the session it yields.
+//! - [`vend`]: the trust-policy check for the service principal and the session it yields;
+//! - [`limits`]: the operator's limits: where metadata listeners may bind, how many
+//!   instances and tasks an account runs.
 //!
 //! Credentials are cached per workload and replaced before they expire, as EC2 and ECS
 //! do; every vending checks the role's trust policy anew.
@@ -16,11 +18,11 @@
 pub mod imds;
 pub mod instances;
 pub mod issuer;
+pub mod limits;
 pub mod tasks;
 pub mod vend;
 
 use crate::app::App;
-use crate::error::Error;
 use crate::time::now_millis;
 use portcullis_store::Instance;
 use serde_json::Value;
@@ -64,6 +66,10 @@ impl Listener {
 pub struct Workloads {
     listeners: Mutex<HashMap<String, Listener>>,
     cache: Mutex<HashMap<String, Cached>>,
+    /// Held while instances are launched (their count checked against the quota, their
+    /// listeners bound, the instances stored), so that launches at once cannot together
+    /// pass the quota or bind listeners beyond it.
+    launches: tokio::sync::Mutex<()>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -82,22 +88,14 @@ impl Workloads {
         lock(&self.listeners).get(instance_id).map(|l| l.addr)
     }
 
-    /// Binds and starts the metadata listener of an instance.
-    pub async fn start_imds(app: &Arc<App>, instance: &Instance) -> Result<SocketAddr, Error> {
-        let listener = tokio::net::TcpListener::bind(&instance.imds_listen)
-            .await
-            .map_err(|e| {
-                Error::io(
-                    format!(
-                        "binding the metadata listener of {} to {}",
-                        instance.id, instance.imds_listen
-                    ),
-                    e,
-                )
-            })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::io("reading the metadata listener's address", e))?;
+    /// Binds and starts the metadata listener of an instance. The address must be one the
+    /// operator allows (see [`limits`]); the caller checks that.
+    pub async fn start_imds(
+        app: &Arc<App>,
+        instance: &Instance,
+    ) -> Result<SocketAddr, std::io::Error> {
+        let listener = tokio::net::TcpListener::bind(&instance.imds_listen).await?;
+        let addr = listener.local_addr()?;
         let router = imds::router(app.clone(), instance.id.clone());
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
@@ -116,6 +114,20 @@ impl Workloads {
     pub async fn start_all(app: &Arc<App>) {
         let instances: Vec<Instance> = app.read(|e| e.instances.values().cloned().collect());
         for instance in instances {
+            // The allow-list may have shrunk since the instance was launched.
+            let allowed = instance
+                .imds_listen
+                .parse::<SocketAddr>()
+                .is_ok_and(|a| app.config.workload_limits.imds_allowed(a.ip()));
+            if !allowed {
+                tracing::warn!(
+                    instance = %instance.id,
+                    listen = %instance.imds_listen,
+                    allowed = %app.config.workload_limits.imds_allow_list(),
+                    "instance metadata listener not started: its address is not allowed (--imds-allow)"
+                );
+                continue;
+            }
             match Workloads::start_imds(app, &instance).await {
                 Ok(addr) => {
                     tracing::info!(instance = %instance.id, %addr, "instance metadata listener")
@@ -125,6 +137,11 @@ impl Workloads {
                 }
             }
         }
+    }
+
+    /// Waits for the turn to launch instances (see the `launches` field).
+    pub async fn launch_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.launches.lock().await
     }
 
     /// Stops a workload: its cached credentials and its listener, if any (returning once

@@ -5,10 +5,24 @@
 //! and passing them needs `iam:PassRole`, as on AWS.
 //!
 //! A running task's credentials come from the container credentials endpoint, in both of
-//! the forms the SDKs know: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (`/v2/credentials/ID`
-//! on this listener; the ID is the secret) and `AWS_CONTAINER_CREDENTIALS_FULL_URI` with
-//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` (`/_portcullis/ecs/credentials/ID`, which requires
-//! the token). RunTask answers these variables as the container's environment overrides.
+//! the forms the SDKs know: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (`/v2/credentials/ID`)
+//! and `AWS_CONTAINER_CREDENTIALS_FULL_URI` (`/_portcullis/ecs/credentials/ID`), both on the
+//! API listener and both requiring the task's `AWS_CONTAINER_AUTHORIZATION_TOKEN` (the SDKs
+//! send it with either form when it is set). On AWS the relative form needs no token
+//! because only the task reaches 169.254.170.2; Portcullis's listener is reachable by every
+//! API caller, so the ID alone must not be enough.
+//!
+//! **Who learns the variables.** Only the caller of RunTask, once, and only when it asks:
+//! a RunTask request with the Portcullis-specific member `"portcullisContainerCredentials":
+//! true` is answered with `portcullisContainerCredentials`, each task's ARN and container
+//! environment (the AWS SDKs and the aws CLI drop members their model does not know, and
+//! never send this one, so their answers never carry it). The token is kept only as its
+//! SHA-256 and cannot be shown again. No other answer (RunTask without the member,
+//! DescribeTasks, StopTask) names the credentials ID, the URIs or the token: the task's
+//! `overrides` are the roles, as ECS answers them. Who may call RunTask with a role may
+//! pass it (`iam:PassRole`), so learning its credentials gives the caller nothing more.
+//!
+//! An account runs at most `--max-tasks` tasks at once (`ClientException` beyond).
 
 use super::Workloads;
 use super::vend::{ServiceAssumption, VendError, trusts};
@@ -29,6 +43,9 @@ pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 pub const RELATIVE_PREFIX: &str = "/v2/credentials/";
 /// The path of the full-URI form.
 pub const FULL_PREFIX: &str = "/_portcullis/ecs/credentials/";
+/// The member of a RunTask request that asks for the containers' credential variables,
+/// and the member of its answer that carries them (Portcullis's, not ECS's).
+pub const CREDENTIALS_MEMBER: &str = "portcullisContainerCredentials";
 /// The service principal tasks assume their roles as.
 const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
 const REGION: &str = "us-east-1";
@@ -56,12 +73,14 @@ impl From<Error> for EcsError {
     fn from(e: Error) -> EcsError {
         let aws = e.into_aws();
         let kind = match aws.code() {
-            "AccessDenied" => "AccessDeniedException".to_string(),
-            _ => "ServerException".to_string(),
+            "AccessDenied" => "AccessDeniedException",
+            // Refusals made inside a write (the task quota).
+            "ClientException" => "ClientException",
+            _ => "ServerException",
         };
         EcsError {
             status: if kind == "ServerException" { 500 } else { 400 },
-            kind,
+            kind: kind.to_string(),
             message: aws.message().to_string(),
         }
     }
@@ -84,8 +103,8 @@ pub async fn call(
         }),
         Ok(input) => match operation {
             "RunTask" => run(app, caller, &input, host).await,
-            "DescribeTasks" => describe(app, caller, &input, host),
-            "StopTask" => stop(app, caller, &input, host).await,
+            "DescribeTasks" => describe(app, caller, &input),
+            "StopTask" => stop(app, caller, &input).await,
             other => Err(EcsError {
                 kind: "UnknownOperationException".into(),
                 message: format!(
@@ -146,19 +165,12 @@ fn role_by_arn(app: &App, arn: &str) -> Option<Role> {
     app.read(|e| e.roles.values().find(|r| r.arn == arn).cloned())
 }
 
-/// The task as ECS describes it; `token` is shown only when the task starts.
-fn view(app: &App, task: &Task, host: &str, status: &str, token: Option<&str>) -> Value {
+/// The task as ECS describes it. Nothing of its credentials endpoint is in it (see the
+/// module's documentation).
+fn view(app: &App, task: &Task, status: &str) -> Value {
     let mut overrides = json!({"containerOverrides": []});
     if let Some(r) = &task.task_role_arn {
         overrides["taskRoleArn"] = json!(r);
-        let mut env = vec![
-            json!({"name": "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "value": format!("{RELATIVE_PREFIX}{}", task.credentials_id)}),
-            json!({"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": format!("http://{host}{FULL_PREFIX}{}", task.credentials_id)}),
-        ];
-        if let Some(t) = token {
-            env.push(json!({"name": "AWS_CONTAINER_AUTHORIZATION_TOKEN", "value": t}));
-        }
-        overrides["containerOverrides"] = json!([{"name": "app", "environment": env}]);
     }
     if let Some(r) = &task.execution_role_arn {
         overrides["executionRoleArn"] = json!(r);
@@ -209,6 +221,15 @@ fn check_role(app: &App, caller: &Caller, arn: &str, task: &Task) -> Result<(), 
     })
 }
 
+/// The container variables of a task whose endpoint is reached at `host`.
+fn environment(task: &Task, host: &str, token: &str) -> Value {
+    json!([
+        {"name": "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "value": format!("{RELATIVE_PREFIX}{}", task.credentials_id)},
+        {"name": "AWS_CONTAINER_CREDENTIALS_FULL_URI", "value": format!("http://{host}{FULL_PREFIX}{}", task.credentials_id)},
+        {"name": "AWS_CONTAINER_AUTHORIZATION_TOKEN", "value": token},
+    ])
+}
+
 async fn run(
     app: &Arc<App>,
     caller: &Caller,
@@ -223,6 +244,15 @@ async fn run(
     if !(1..=10).contains(&count) {
         return Err(invalid("Count must be between 1 and 10."));
     }
+    let reveal = match &input[CREDENTIALS_MEMBER] {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        _ => {
+            return Err(invalid(format!(
+                "{CREDENTIALS_MEMBER} must be true or false."
+            )));
+        }
+    };
     crate::authz::check_action(
         app,
         caller,
@@ -253,12 +283,44 @@ async fn run(
         {
             check_role(app, caller, arn, &task)?;
         }
-        let account = app.account_id().to_string();
-        app.write(|_| Ok((vec![Change::put(&account, &task)], ())))
-            .await?;
-        tasks.push(view(app, &task, host, "RUNNING", Some(&token)));
+        tasks.push((task, token));
     }
-    Ok(json!({"tasks": tasks, "failures": []}))
+    // The count is checked in the write, which runs alone: tasks started at once cannot
+    // together pass the quota.
+    let account = app.account_id().to_string();
+    let limit = app.config.workload_limits.max_tasks;
+    let changes: Vec<Change> = tasks
+        .iter()
+        .map(|(t, _)| Change::put(&account, t))
+        .collect();
+    app.write(|e| {
+        let running = e.tasks.len();
+        if running + tasks.len() > limit {
+            return Err(Error::aws(
+                "ClientException",
+                format!(
+                    "You've reached the limit on the number of tasks you can run concurrently: {running} of {limit} are running and {} more were asked for (the operator sets the limit with `portcullis serve --max-tasks N`).",
+                    tasks.len()
+                ),
+            ));
+        }
+        Ok((changes, ()))
+    })
+    .await?;
+    let mut answer = json!({
+        "tasks": tasks.iter().map(|(t, _)| view(app, t, "RUNNING")).collect::<Vec<_>>(),
+        "failures": [],
+    });
+    if reveal {
+        answer[CREDENTIALS_MEMBER] = tasks
+            .iter()
+            .filter(|(t, _)| t.task_role_arn.is_some())
+            .map(|(t, token)| {
+                json!({"taskArn": task_arn(app, t), "environment": environment(t, host, token)})
+            })
+            .collect();
+    }
+    Ok(answer)
 }
 
 fn find(app: &App, cluster: &str, reference: &str) -> Option<Task> {
@@ -266,7 +328,7 @@ fn find(app: &App, cluster: &str, reference: &str) -> Option<Task> {
     app.read(|e| e.tasks.get(id).filter(|t| t.cluster == cluster).cloned())
 }
 
-fn describe(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Value, EcsError> {
+fn describe(app: &App, caller: &Caller, input: &Value) -> Result<Value, EcsError> {
     let cluster = cluster_name(input);
     let refs: Vec<&str> = input["tasks"]
         .as_array()
@@ -287,7 +349,7 @@ fn describe(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Val
                     &task_arn(app, &t),
                     &[],
                 )?;
-                tasks.push(view(app, &t, host, "RUNNING", None));
+                tasks.push(view(app, &t, "RUNNING"));
             }
             None => failures.push(json!({"arn": r, "reason": "MISSING"})),
         }
@@ -295,7 +357,7 @@ fn describe(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Val
     Ok(json!({"tasks": tasks, "failures": failures}))
 }
 
-async fn stop(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<Value, EcsError> {
+async fn stop(app: &App, caller: &Caller, input: &Value) -> Result<Value, EcsError> {
     let cluster = cluster_name(input);
     let reference = input["task"]
         .as_str()
@@ -307,20 +369,28 @@ async fn stop(app: &App, caller: &Caller, input: &Value, host: &str) -> Result<V
     app.write(|_| Ok((vec![Change::delete(&account, &task)], ())))
         .await?;
     app.workloads.stop(&task.id).await;
-    Ok(json!({"task": view(app, &task, host, "STOPPED", None)}))
+    Ok(json!({"task": view(app, &task, "STOPPED")}))
+}
+
+/// True when `a` and `b` are equal, in a time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Serves the container credentials of the task whose credentials ID ends `path`
 /// (`/v2/credentials/ID` or `/_portcullis/ecs/credentials/ID`): HTTP status and JSON.
-/// The full-URI form requires the task's authorization token.
+/// Both forms require the task's authorization token (the `Authorization` header): the
+/// listener is the API's, which every caller reaches.
 pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> (u16, Value) {
-    let (id, needs_token) = match (
-        path.strip_prefix(RELATIVE_PREFIX),
-        path.strip_prefix(FULL_PREFIX),
-    ) {
-        (Some(id), _) => (id, false),
-        (None, Some(id)) => (id, true),
-        (None, None) => return (404, json!({"code": "NotFound", "message": "Not found"})),
+    let Some(id) = path
+        .strip_prefix(RELATIVE_PREFIX)
+        .or_else(|| path.strip_prefix(FULL_PREFIX))
+    else {
+        return (404, json!({"code": "NotFound", "message": "Not found"}));
     };
     let task = app.read(|e| e.tasks.values().find(|t| t.credentials_id == id).cloned());
     let Some(task) = task else {
@@ -329,10 +399,8 @@ pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> 
             json!({"code": "InvalidIdInRequest", "message": "CredentialsV2Request: Credentials not found"}),
         );
     };
-    if needs_token
-        && authorization.map(sha256_hex).as_deref()
-            != Some(task.authorization_token_sha256.as_str())
-    {
+    let presented = authorization.map(sha256_hex).unwrap_or_default();
+    if !same(&presented, &task.authorization_token_sha256) {
         return (
             401,
             json!({"code": "AccessDenied", "message": "The authorization token is missing or does not match the task's"}),

@@ -1,0 +1,401 @@
+//! The API listener: accepts connections up to a cap and serves each one with hyper under
+//! time limits, so that slow, idle or numerous clients cannot take the server away from
+//! everyone else.
+//!
+//! - **Connections**: at most [`HttpLimits::max_connections`] at once. A connection past
+//!   the cap is answered `503 ServiceUnavailable` and closed at once.
+//! - **Header read**: an HTTP/1 request's headers must arrive within
+//!   [`HttpLimits::header_read_timeout`] of its first byte.
+//! - **Idle**: a connection with no request in progress and no byte read or written for
+//!   [`HttpLimits::idle_timeout`] is closed (keep-alive connections, HTTP/2, clients that
+//!   stop reading an answer).
+//! - **Request**: a request not answered within [`HttpLimits::request_timeout`] is answered
+//!   `503 ServiceUnavailable`. Its work goes on to its end in a task of its own, so that a
+//!   write a client gave up on is still committed and audited whole, never half-way.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tower_service::Service;
+
+/// The limits of the API listener (`portcullis serve --max-connections`, `--header-read-timeout`,
+/// `--idle-timeout`, `--request-timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// The most connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// How long an HTTP/1 request's headers may take to arrive, from its first byte.
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay without a request in progress and without traffic.
+    pub idle_timeout: Duration,
+    /// How long a request may take before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> HttpLimits {
+        HttpLimits {
+            max_connections: 4_096,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// How long a refused connection is given to take its 503 before it is closed.
+const REFUSAL_GRACE: Duration = Duration::from_secs(1);
+
+/// The most refusals being written at once; past it a connection is closed unanswered.
+const MAX_REFUSALS: usize = 256;
+
+/// How long shutdown waits for the connections to finish their requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `router` on `listener` within `limits` until `shutdown` completes, then lets
+/// the requests in progress finish (for up to ten seconds).
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    raise_open_file_limit(limits.max_connections);
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
+    let (stop, stopping) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (tcp, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors, or a connection that died in the queue: wait a
+                // moment rather than spin.
+                tracing::debug!(error = %e, "accepting a connection");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                let router = router.clone();
+                let stopping = stopping.clone();
+                tokio::spawn(async move {
+                    serve_connection(tcp, peer, router, limits, stopping).await;
+                    drop(slot);
+                });
+            }
+            Err(_) => {
+                if let Ok(turn) = refusals.clone().try_acquire_owned() {
+                    tokio::spawn(async move {
+                        refuse(tcp).await;
+                        drop(turn);
+                    });
+                }
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all)).await;
+}
+
+/// What a connection's watchdog knows of it.
+#[derive(Default)]
+struct Activity {
+    /// A byte was read or written since the watchdog last looked.
+    traffic: AtomicBool,
+    /// Requests handed to the router and not yet answered.
+    in_progress: AtomicUsize,
+    /// The connection speaks HTTP/2 (its headers are not timed: HTTP/2 frames of other
+    /// streams flow while one stream's headers are awaited).
+    http2: AtomicBool,
+    /// When the first byte of the next HTTP/1 request arrived while its headers are still
+    /// awaited, as milliseconds since `opened` plus one (0: none awaited).
+    head_since: std::sync::atomic::AtomicU64,
+}
+
+/// Serves one connection until it ends, goes idle past the limits, or the server stops.
+async fn serve_connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    limits: HttpLimits,
+    mut stopping: watch::Receiver<bool>,
+) {
+    let opened = Instant::now();
+    let activity = Arc::new(Activity::default());
+    // The first request's headers are timed from the connection's start.
+    activity.head_since.store(1, Ordering::Relaxed);
+    let io = TokioIo::new(Watched {
+        io: tcp,
+        activity: activity.clone(),
+        opened,
+        first: true,
+    });
+    let service = hyper::service::service_fn({
+        let activity = activity.clone();
+        move |request: Request<Incoming>| {
+            activity.in_progress.fetch_add(1, Ordering::Relaxed);
+            activity.head_since.store(0, Ordering::Relaxed);
+            let done = InProgress(activity.clone());
+            answer(request, peer, router.clone(), limits, done)
+        }
+    });
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection(io, service);
+    let mut connection = std::pin::pin!(connection);
+    let tick = (limits.header_read_timeout.min(limits.idle_timeout) / 4)
+        .clamp(Duration::from_millis(50), Duration::from_secs(1));
+    let mut quiet_since = Instant::now();
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = connection.as_mut() => return,
+            _ = stopping.changed(), if !closing => {
+                closing = true;
+                connection.as_mut().graceful_shutdown();
+            }
+            () = tokio::time::sleep(tick) => {
+                let now = Instant::now();
+                if activity.traffic.swap(false, Ordering::Relaxed)
+                    || activity.in_progress.load(Ordering::Relaxed) > 0
+                {
+                    quiet_since = now;
+                } else if now.duration_since(quiet_since) >= limits.idle_timeout {
+                    tracing::debug!(%peer, "closing an idle connection");
+                    return;
+                }
+                let since = activity.head_since.load(Ordering::Relaxed);
+                if since > 0
+                    && !activity.http2.load(Ordering::Relaxed)
+                    && now.duration_since(opened)
+                        >= Duration::from_millis(since - 1) + limits.header_read_timeout
+                {
+                    tracing::debug!(%peer, "closing a connection whose request headers are late");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Answers one request: the router runs in a task of its own, so that a client that goes
+/// away or a request past its time limit never cuts the work of a request in the middle.
+async fn answer(
+    mut request: Request<Incoming>,
+    peer: SocketAddr,
+    mut router: Router,
+    limits: HttpLimits,
+    _done: InProgress,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    request.extensions_mut().insert(ConnectInfo(peer));
+    let work = tokio::spawn(async move { router.call(request.map(Body::new)).await });
+    match tokio::time::timeout(limits.request_timeout, work).await {
+        Ok(Ok(Ok(response))) => Ok(response),
+        Ok(Ok(Err(never))) => match never {},
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a request's task failed");
+            Ok(unavailable(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalFailure",
+                "The request processing has failed because of an unknown error.",
+            ))
+        }
+        Err(_) => Ok(unavailable(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailable",
+            &format!(
+                "The request was not answered within {} seconds.",
+                limits.request_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+/// Counts a request out of [`Activity::in_progress`] when it is answered or dropped (it
+/// was counted in when its headers arrived).
+struct InProgress(Arc<Activity>);
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        self.0.in_progress.fetch_sub(1, Ordering::Relaxed);
+        self.0.traffic.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An AWS Query-protocol error answer that closes the connection.
+fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(error_document(code, message)));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
+    );
+    headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// The Query protocol's error document for a server-side error.
+fn error_document(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>\n",
+        crate::http::request_id()
+    )
+}
+
+/// Answers a connection past the cap with 503 and closes it.
+async fn refuse(mut tcp: TcpStream) {
+    let body = error_document(
+        "ServiceUnavailable",
+        "The server has too many open connections; retry later.",
+    );
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        crate::protocol::CONTENT_TYPE,
+        body.len()
+    );
+    let refusal = async {
+        tcp.write_all(head.as_bytes()).await?;
+        tcp.write_all(body.as_bytes()).await?;
+        tcp.shutdown().await?;
+        // Read what the client sent, so that closing does not reset the connection
+        // before it has read the answer.
+        let mut sink = [0u8; 4096];
+        loop {
+            let mut buf = ReadBuf::new(&mut sink);
+            std::future::poll_fn(|cx| Pin::new(&mut tcp).poll_read(cx, &mut buf)).await?;
+            if buf.filled().is_empty() {
+                return Ok::<(), io::Error>(());
+            }
+        }
+    };
+    let _ = tokio::time::timeout(REFUSAL_GRACE, refusal).await;
+}
+
+/// A connection's socket that tells its watchdog when bytes move.
+struct Watched {
+    io: TcpStream,
+    activity: Arc<Activity>,
+    opened: Instant,
+    first: bool,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
+        let read = &buf.filled()[before..];
+        if !read.is_empty() {
+            let activity = &self.activity;
+            activity.traffic.store(true, Ordering::Relaxed);
+            if self.first {
+                activity
+                    .http2
+                    .store(read.starts_with(b"PRI "), Ordering::Relaxed);
+            }
+            if activity.in_progress.load(Ordering::Relaxed) == 0
+                && activity.head_since.load(Ordering::Relaxed) == 0
+            {
+                let since = self.opened.elapsed().as_millis() as u64 + 1;
+                activity.head_since.store(since, Ordering::Relaxed);
+            }
+            self.first = false;
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.traffic.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.traffic.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+/// Raises the soft limit of open files towards the hard limit, so that the connection cap,
+/// not the file limit, is what refuses clients.
+fn raise_open_file_limit(connections: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        let want = (connections as u64).saturating_add(1_024);
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct given.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < want {
+                limit.rlim_cur = want.min(limit.rlim_max);
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    tracing::warn!("could not raise the limit of open files");
+                }
+            }
+        }
+        if limit.rlim_cur < want {
+            tracing::warn!(
+                open_files = limit.rlim_cur,
+                max_connections = connections,
+                "the limit of open files is below --max-connections"
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = connections;
+}

@@ -33,7 +33,16 @@ async fn signing_certificates() {
     let id = c.certificate_id().to_string();
     assert!(id.len() >= 24, "{id}");
     assert_eq!(c.status(), &StatusType::Active);
-    assert_eq!(c.certificate_body(), CERT.trim());
+    // The body comes back exactly as uploaded, its trailing newline included.
+    assert!(CERT.ends_with('\n'));
+    assert_eq!(c.certificate_body(), CERT);
+    let listed = iam
+        .list_signing_certificates()
+        .user_name("signer")
+        .send()
+        .await
+        .expect("ListSigningCertificates");
+    assert_eq!(listed.certificates()[0].certificate_body(), CERT);
 
     let f = fail(
         iam.upload_signing_certificate()
@@ -51,6 +60,16 @@ async fn signing_certificates() {
             .await,
     );
     assert_eq!(f.code, "MalformedCertificate");
+    assert_eq!(f.message, "Certificate BODY is malformed.");
+    let f = fail(
+        iam.upload_signing_certificate()
+            .user_name("signer")
+            .certificate_body("not a certificate at all")
+            .send()
+            .await,
+    );
+    assert_eq!(f.code, "MalformedCertificate");
+    assert_eq!(f.message, "Certificate BODY is malformed.");
     let f = fail(
         iam.upload_signing_certificate()
             .user_name("nobody")
@@ -214,7 +233,8 @@ async fn server_certificates() {
         .await
         .expect("GetServerCertificate");
     let c = got.server_certificate().unwrap();
-    assert_eq!(c.certificate_body(), CERT.trim());
+    // The body comes back exactly as uploaded, its trailing newline included.
+    assert_eq!(c.certificate_body(), CERT);
     assert_eq!(c.certificate_chain(), Some(EC_CERT.trim()));
     assert_eq!(tag_pairs(c.tags()), [("env".into(), "prod".into())]);
     // The private key is never returned.

@@ -673,12 +673,10 @@ async fn errors_change_nothing() {
         iam.list_mfa_device_tags().serial_number(&missing).send(),
         "NoSuchEntity"
     );
-    // AWS answers ValidationError "Invalid Marker." (the shared pagination says InvalidInput).
+    // AWS answers ValidationError "Invalid Marker.".
     let f = fail(iam.list_virtual_mfa_devices().marker("!!").send().await);
-    assert!(
-        ["InvalidInput", "ValidationError"].contains(&f.code.as_str()),
-        "{f:?}"
-    );
+    assert_eq!(f.code, "ValidationError", "{f:?}");
+    assert_eq!(f.status, 400);
     assert_eq!(f.message, "Invalid Marker.");
 }
 

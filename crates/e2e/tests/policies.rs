@@ -431,6 +431,8 @@ async fn policy_invalid_input() {
         "MalformedPolicyDocument"
     );
     assert!(f.err.is_malformed_policy_document_exception());
+    // Not a trust policy: IAM keeps its generic text here.
+    assert_eq!(f.message, "Syntax errors in policy.");
     let f = rejects!(
         iam,
         create("p1", TRUST_EC2).send(),
@@ -565,6 +567,14 @@ async fn policy_invalid_input() {
         "NoSuchEntity"
     );
     assert!(f.err.is_no_such_entity_exception());
+    // AWS names the version even though the whole policy is missing.
+    assert_eq!(
+        f.message,
+        format!(
+            "Policy {} version v1 does not exist or is not attachable.",
+            local_policy("missing")
+        )
+    );
 
     let f = rejects!(
         iam,

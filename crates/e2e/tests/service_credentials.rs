@@ -60,8 +60,13 @@ async fn service_specific_credentials() {
             .send()
             .await,
     );
-    assert_eq!(f.code, "NotSupportedService");
+    // AWS answers NoSuchEntity (not the NotSupportedService the model lists).
+    assert_eq!(f.code, "NoSuchEntity");
     assert_eq!(f.status, 404);
+    assert_eq!(
+        f.message,
+        "No such service s3.amazonaws.com is supported for Service Specific Credentials"
+    );
     let f = fail(
         iam.create_service_specific_credential()
             .user_name("git")
@@ -137,7 +142,11 @@ async fn service_specific_credentials() {
             .send()
             .await,
     );
-    assert_eq!(f.code, "NotSupportedService");
+    assert_eq!(f.code, "NoSuchEntity");
+    assert_eq!(
+        f.message,
+        "No such service nothing.amazonaws.com is supported for Service Specific Credentials"
+    );
 
     let reset = iam
         .reset_service_specific_credential()
@@ -190,6 +199,10 @@ async fn service_specific_credentials() {
 
     let f = fail(iam.delete_user().user_name("other").send().await);
     assert_eq!(f.code, "DeleteConflict");
+    assert_eq!(
+        f.message,
+        "Cannot delete entity, must remove referenced objects first."
+    );
     iam.delete_service_specific_credential()
         .user_name("git")
         .service_specific_credential_id(&id)

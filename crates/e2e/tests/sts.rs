@@ -1661,6 +1661,10 @@ async fn transitive_tags_survive_role_chaining() {
         ("InvalidParameterValue", 400),
         "{f:?}"
     );
+    assert_eq!(
+        f.message,
+        "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session."
+    );
 }
 
 // =======================================================================================

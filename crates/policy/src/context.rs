@@ -66,6 +66,36 @@ impl Context {
             .or_insert_with(|| ContextValue::Single(value.into()));
     }
 
+    /// Sets `aws:CurrentTime` and `aws:EpochTime`, which are one moment: when the context
+    /// gives one of them (`aws:CurrentTime` first), the other is derived from it; when it
+    /// gives neither, both come from `now` (seconds since the Unix epoch), if given.
+    pub fn complete_time(&mut self, now: Option<i64>) {
+        let single = |key: &str| match self.get(key) {
+            Some(ContextValue::Single(v)) => Some(v.clone()),
+            _ => None,
+        };
+        let current = single("aws:CurrentTime");
+        let epoch = single("aws:EpochTime");
+        let seconds = |text: &str| {
+            crate::condition::parse_date(text)
+                .map(|nanos| nanos.div_euclid(1_000_000_000))
+                .and_then(|s| i64::try_from(s).ok())
+        };
+        let moment = match (&current, &epoch) {
+            (Some(c), _) => seconds(c),
+            (None, Some(e)) => seconds(e),
+            (None, None) => now,
+        };
+        let Some(moment) = moment else {
+            return;
+        };
+        self.insert_default(
+            "aws:CurrentTime",
+            &crate::condition::format_timestamp(moment),
+        );
+        self.insert_default("aws:EpochTime", &moment.to_string());
+    }
+
     /// True when the key is present (in any case).
     pub fn contains(&self, key: &str) -> bool {
         self.get(key).is_some()

@@ -327,9 +327,15 @@ fn parse_conditions(value: &Json, at: &str) -> Result<Vec<ConditionEntry>, Polic
             continue;
         }
         let operator = Operator::parse(operator_text).ok_or_else(|| {
-            PolicyError::syntax(format!(
-                "{at} uses {operator_text:?}, which is not a condition operator"
-            ))
+            if operator_text.ends_with("NullIfExists") {
+                PolicyError::syntax(format!(
+                    "{at} uses {operator_text:?}: IfExists can end any condition operator name except Null"
+                ))
+            } else {
+                PolicyError::syntax(format!(
+                    "{at} uses {operator_text:?}, which is not a condition operator"
+                ))
+            }
         })?;
         for (key, values) in keys {
             let place = format!("{at}.{operator_text}.{key}");

@@ -15,7 +15,6 @@
 
 use crate::authorize::{Policies, authorize};
 use crate::compile::CompiledPolicy;
-use crate::condition::format_timestamp;
 use crate::context::Context;
 use crate::error::PolicyError;
 use crate::principal::Principal;
@@ -142,10 +141,8 @@ impl Simulator {
         for (key, value) in &input.context {
             insert_context(&mut context, key, value)?;
         }
-        if let Some(now) = self.now {
-            context.insert_default("aws:CurrentTime", &format_timestamp(now));
-            context.insert_default("aws:EpochTime", &now.to_string());
-        }
+        // One moment: a request that gives one of the two keys gives the other too.
+        context.complete_time(self.now);
         let mut builder = Request::builder(
             principal,
             &input.action,

@@ -697,6 +697,21 @@ pub fn check(
     op: &str,
     input: &Value,
 ) -> Result<(), Error> {
+    // Some input is refused before any authorization, in every mode, as AWS does.
+    crate::iam::rules::check_before_authorization(service, op, input)?;
+    // GetUser names no user: fine for a user (itself) and the root, not for a role
+    // session, which AWS refuses before it authorizes anything.
+    if service == "iam"
+        && op == "GetUser"
+        && input.get("UserName").is_none()
+        && caller.user_name.is_none()
+        && !caller.is_root()
+        && caller.principal.kind != PrincipalKind::Anonymous
+    {
+        return Err(Error::validation(
+            "Must specify userName when calling with non-User credentials",
+        ));
+    }
     if !app.config.authorizes() {
         return Ok(());
     }

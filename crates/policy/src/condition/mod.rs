@@ -7,7 +7,8 @@
 //! - negated operators (`StringNotEquals`, `NotIpAddress`, …) hold when the request value
 //!   matches none of the policy values;
 //! - a missing key makes positive operators false and negated operators true, unless the
-//!   operator ends in `IfExists` (then true), or is `Null`;
+//!   operator ends in `IfExists` (then true), or is `Null` (for which a key whose value is
+//!   an empty string is missing too);
 //! - `ForAllValues:` holds when every request value satisfies the operator (vacuously for
 //!   a missing key or an empty set); `ForAnyValue:` when at least one does (never for a
 //!   missing key or an empty set);
@@ -116,7 +117,11 @@ impl CompiledCondition {
                 SetQualifier::ForAllValues => true,
                 SetQualifier::ForAnyValue => false,
                 SetQualifier::None => {
-                    let is_null = present.is_none();
+                    // A key whose value is an empty string is a null data set, as AWS
+                    // counts it ("…resolves to a null data set, such as an empty string",
+                    // IAM User Guide, single-valued vs. multivalued context keys): `Null`
+                    // holds with `true` for it as for a missing key.
+                    let is_null = present.is_none_or(|v| v.values().iter().all(|s| s.is_empty()));
                     expected.contains(&Some(is_null))
                 }
             };

@@ -225,6 +225,11 @@ impl Operator {
             None => (false, rest),
         };
         let base = BASES.iter().find(|(n, _)| *n == base_name)?.1;
+        // "You can add IfExists to the end of any condition operator name except the Null
+        // condition" (IAM User Guide, condition operators): `NullIfExists` is no operator.
+        if if_exists && base == BaseOperator::Null {
+            return None;
+        }
         Some(Operator {
             base,
             qualifier,
@@ -259,7 +264,8 @@ mod tests {
         assert_eq!(op.qualifier, SetQualifier::ForAnyValue);
         assert!(op.if_exists);
         assert_eq!(op.to_string(), "ForAnyValue:StringLikeIfExists");
-        assert!(Operator::parse("NullIfExists").is_some());
+        assert!(Operator::parse("NullIfExists").is_none());
+        assert!(Operator::parse("ForAnyValue:NullIfExists").is_none());
         assert!(Operator::parse("stringequals").is_none());
         assert!(Operator::parse("ForAnyValue::StringEqualsIfExists").is_none());
         assert!(Operator::parse("StringEqualz").is_none());

@@ -87,18 +87,27 @@ pub(super) fn check_legacy(statements: &[Statement], kind: PolicyKind) -> Result
                 }
             }
         }
-        if let Some(r) = &s.resource {
-            for v in &r.values {
-                let parts: Vec<&str> = v.splitn(6, ':').collect();
-                let bad = parts.len() >= 3
-                    && (parts[2].is_empty()
-                        || (parts[2] == "s3" && parts.len() > 3 && parts.len() < 6));
-                if bad {
-                    return Err(malformed(
-                        LEGACY,
-                        format!("{at}: resource {v:?} has no service or is not a complete ARN"),
-                    ));
-                }
+    }
+    // Resources are parsed the legacy way only until one of them has a format error (a
+    // bad partition, say): from there IAM reports that error instead, which
+    // `check_resources` finds.
+    for (i, s) in statements.iter().enumerate() {
+        let values = s.resource.iter().flat_map(|r| &r.values);
+        if values.clone().any(|r| resource_error(r, "").is_some()) {
+            break;
+        }
+        for v in values {
+            let parts: Vec<&str> = v.splitn(6, ':').collect();
+            let bad = parts.len() >= 3
+                && (parts[2].is_empty()
+                    || (parts[2] == "s3" && parts.len() > 3 && parts.len() < 6));
+            if bad {
+                return Err(malformed(
+                    LEGACY,
+                    format!(
+                        "Statement[{i}]: resource {v:?} has no service or is not a complete ARN"
+                    ),
+                ));
             }
         }
     }
@@ -244,73 +253,87 @@ pub(super) fn check_resources(statements: &[Statement], kind: PolicyKind) -> Res
     if kind.is_organizations() {
         return Ok(());
     }
-    let iam_prefixes = iam_resource_prefixes();
     for (i, s) in statements.iter().enumerate() {
         for r in s.resource.iter().flat_map(|r| &r.values) {
-            if r == "*" {
-                continue;
-            }
-            let at = format!("Statement[{i}]");
-            let mut parts: Vec<&str> = r.splitn(6, ':').collect();
-            if parts.len() < 2 {
-                return Err(malformed(
-                    format!("Resource {r} must be in ARN format or \"*\"."),
-                    format!("{at}: {r:?} is not an ARN"),
-                ));
-            }
-            parts[0] = "arn";
-            let partition = parts[1];
-            if partition != "*" && !PARTITIONS.contains(&partition) {
-                let mut padded = parts.clone();
-                padded.resize(6, "*");
-                return Err(malformed(
-                    format!(
-                        "Partition \"{partition}\" is not valid for resource \"{}\".",
-                        padded.join(":")
-                    ),
-                    format!("{at}: {r:?} has an unknown partition"),
-                ));
-            }
-            if parts.len() == 2 {
-                return Err(malformed(
-                    "Resource vendor must be fully qualified and cannot contain regexes.",
-                    format!("{at}: {r:?} names no service"),
-                ));
-            }
-            if parts.len() < 6 {
-                continue;
-            }
-            let (service, region, account, resource) = (parts[2], parts[3], parts[4], parts[5]);
-            if service == "iam" {
-                if !region.is_empty() {
-                    return Err(malformed(
-                        format!("IAM resource {r} cannot contain region information."),
-                        format!("{at}: IAM ARNs have no region"),
-                    ));
-                }
-                let head = resource.split('/').next().unwrap_or("");
-                let ok = resource == "*"
-                    || head.contains(['*', '?', '$'])
-                    || iam_prefixes
-                        .iter()
-                        .any(|p| resource.starts_with(p.as_str()));
-                if !ok {
-                    return Err(malformed(
-                        "IAM resource path must either be \"*\" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.",
-                        format!("{at}: {r:?} is not an IAM resource"),
-                    ));
-                }
-            }
-            if service == "s3" && !region.is_empty() && account.is_empty() {
-                return Err(malformed(
-                    format!("Resource {r} can not contain region information."),
-                    format!("{at}: an S3 bucket ARN has no region"),
-                ));
+            if let Some(stop) = resource_error(r, &format!("Statement[{i}]")) {
+                return Err(stop);
             }
         }
     }
     Ok(())
 }
+
+/// IAM's format error for one resource of a statement (`at` names the statement in the
+/// detail), if it has one.
+fn resource_error(r: &str, at: &str) -> Option<Stop> {
+    if r == "*" {
+        return None;
+    }
+    let mut parts: Vec<&str> = r.splitn(6, ':').collect();
+    if parts.len() < 2 {
+        return Some(malformed(
+            format!("Resource {r} must be in ARN format or \"*\"."),
+            format!("{at}: {r:?} is not an ARN"),
+        ));
+    }
+    parts[0] = "arn";
+    let partition = parts[1];
+    if partition != "*" && !PARTITIONS.contains(&partition) {
+        // IAM shows the resource with its missing parts as `*` (a lone empty service too).
+        let mut padded = parts.clone();
+        if padded.len() == 3 && padded[2].is_empty() {
+            padded.pop();
+        }
+        padded.resize(6, "*");
+        return Some(malformed(
+            format!(
+                "Partition \"{partition}\" is not valid for resource \"{}\".",
+                padded.join(":")
+            ),
+            format!("{at}: {r:?} has an unknown partition"),
+        ));
+    }
+    if parts.len() == 2 {
+        return Some(malformed(
+            "Resource vendor must be fully qualified and cannot contain regexes.",
+            format!("{at}: {r:?} names no service"),
+        ));
+    }
+    if parts.len() < 6 {
+        return None;
+    }
+    let (service, region, account, resource) = (parts[2], parts[3], parts[4], parts[5]);
+    if service == "iam" {
+        if !region.is_empty() {
+            return Some(malformed(
+                format!("IAM resource {r} cannot contain region information."),
+                format!("{at}: IAM ARNs have no region"),
+            ));
+        }
+        let head = resource.split('/').next().unwrap_or("");
+        let ok = resource == "*"
+            || head.contains(['*', '?', '$'])
+            || iam_resource_prefixes()
+                .iter()
+                .any(|p| resource.starts_with(p.as_str()));
+        if !ok {
+            return Some(malformed(
+                IAM_RESOURCE_PATH,
+                format!("{at}: {r:?} is not an IAM resource"),
+            ));
+        }
+    }
+    if service == "s3" && !region.is_empty() && account.is_empty() {
+        return Some(malformed(
+            format!("Resource {r} can not contain region information."),
+            format!("{at}: an S3 bucket ARN has no region"),
+        ));
+    }
+    None
+}
+
+/// IAM's message for an IAM ARN whose resource is not one of IAM's kinds.
+const IAM_RESOURCE_PATH: &str = "IAM resource path must either be \"*\", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.";
 
 pub(super) fn check_resources_present(
     statements: &[Statement],

@@ -166,6 +166,8 @@ pub(super) const ORGANIZATIONS_MALFORMED: &str = "MalformedPolicyDocumentExcepti
 pub(super) const ORGANIZATIONS_MALFORMED_MESSAGE: &str =
     "The provided policy document does not meet the requirements of the specified policy type.";
 pub(super) const LEGACY: &str = "The policy failed legacy parsing";
+/// IAM's message for a trust policy that is not JSON.
+pub(super) const INVALID_JSON: &str = "This policy contains invalid Json";
 pub(super) const PARTITIONS: &[&str] = &[
     "aws",
     "aws-cn",
@@ -246,6 +248,10 @@ fn run(
                 ORGANIZATIONS_MALFORMED_MESSAGE,
                 format!("the document is not valid JSON: {e}"),
             )
+        } else if kind == PolicyKind::Trust {
+            // IAM words it differently for a role's trust policy (CreateRole,
+            // UpdateAssumeRolePolicy) than for the other kinds.
+            malformed(INVALID_JSON, format!("the document is not valid JSON: {e}"))
         } else {
             malformed(
                 crate::error::SYNTAX_ERRORS,

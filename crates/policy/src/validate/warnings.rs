@@ -92,13 +92,6 @@ pub(super) fn collect_warnings(
                     where_.clone(),
                 ));
             }
-            if op.base == BaseOperator::Null && op.if_exists {
-                out.push(warning(
-                    "NULL_WITH_IF_EXISTS",
-                    "Null with IfExists always matches; remove IfExists.",
-                    where_.clone(),
-                ));
-            }
             if matches!(
                 op.base,
                 BaseOperator::StringEquals

@@ -2,7 +2,9 @@
 
 use super::Ctx;
 use super::input::paged;
-use super::rules::{attachable_policy, check_policy, over_quota, policy_size, quota};
+use super::rules::{
+    attachable_policy, check_policy, check_policy_arn, over_quota, policy_size, quota,
+};
 use crate::error::Error;
 use portcullis_policy::{InlineOwner, PolicyKind};
 use portcullis_store::{Change, Entities};
@@ -123,6 +125,7 @@ impl Owner {
 pub async fn attach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let arn = ctx.input.str("PolicyArn")?;
+    check_policy_arn(arn)?;
     let account = ctx.account();
     ctx.app
         .write(|e| {

@@ -26,6 +26,7 @@ pub mod saml_providers;
 pub mod server_certificates;
 mod service_access;
 pub mod service_credentials;
+pub mod service_linked_roles;
 mod signing_certificates;
 mod simulate;
 pub mod ssh_keys;

@@ -356,7 +356,11 @@ pub fn policy_view(p: &PasswordPolicy) -> Value {
     if let Some(n) = p.password_reuse_prevention {
         v.insert("PasswordReusePrevention".into(), json!(n));
     }
-    v.insert("HardExpiry".into(), json!(p.hard_expiry));
+    // AWS shows HardExpiry only when it was set: a policy updated without it has none.
+    // (The store keeps a flag, so one set to false explicitly is shown without it too.)
+    if p.hard_expiry {
+        v.insert("HardExpiry".into(), json!(true));
+    }
     Value::Object(v)
 }
 
@@ -374,7 +378,10 @@ pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app
         .write(|e| {
             if e.settings.password_policy.is_none() {
-                return Err(no_policy(account));
+                // Not GetAccountPasswordPolicy's message: AWS names the policy here.
+                return Err(Error::no_such_entity(
+                    "The account policy with name PasswordPolicy cannot be found.",
+                ));
             }
             let settings = AccountSettings {
                 password_policy: None,

@@ -73,7 +73,16 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if e.policies.len() >= quota::POLICIES {
                 return Err(over_quota("PoliciesPerAccount", quota::POLICIES));
             }
-            let out = json!({ "Policy": views::policy(&policy, PolicyUsage::default(), true) });
+            // AWS's answer never shows the description (GetPolicy does), and shows `Tags`
+            // only when tags were given.
+            let mut shown = views::policy(&policy, PolicyUsage::default(), true);
+            if let Value::Object(m) = &mut shown {
+                m.remove("Description");
+                if policy.tags.is_empty() {
+                    m.remove("Tags");
+                }
+            }
+            let out = json!({ "Policy": shown });
             Ok((vec![Change::put(account, &policy)], out))
         })
         .await
@@ -313,14 +322,21 @@ pub async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let version_id = ctx.input.str("VersionId")?;
     let account = ctx.account();
+    // AWS names the version whether the policy or only the version is missing.
+    let missing = || {
+        Error::no_such_entity(format!(
+            "Policy {arn} version {version_id} does not exist or is not attachable."
+        ))
+    };
     ctx.app
         .write(|e| {
+            if find_policy(e, arn).is_none() {
+                return Err(missing());
+            }
             let mut p =
                 find_customer(e, arn, "Cannot update policies outside your own account.")?.clone();
             if !p.versions.iter().any(|v| v.version_id == version_id) {
-                return Err(Error::no_such_entity(format!(
-                    "Policy {arn} version {version_id} does not exist or is not attachable."
-                )));
+                return Err(missing());
             }
             p.default_version_id = version_id.to_string();
             p.update_date = now_millis();

@@ -4,6 +4,7 @@
 use super::Ctx;
 use super::input::paged;
 use super::rules::{self, check_boundary, check_policy, check_tags, over_quota, quota};
+use super::service_linked_roles;
 use super::views::{self, Detail};
 use crate::error::Error;
 use crate::secrets::unique_id;
@@ -73,9 +74,12 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(b) = boundary {
                 check_boundary(e, b)?;
             }
+            // AWS's answer leaves out the description, the maximum session duration and
+            // the last use (GetRole has them).
             let mut shown = views::role(&role, Detail::Full);
             if let Value::Object(m) = &mut shown {
                 m.remove("Description");
+                m.remove("MaxSessionDuration");
                 m.remove("RoleLastUsed");
             }
             Ok((vec![Change::put(account, &role)], json!({ "Role": shown })))
@@ -163,7 +167,17 @@ pub async fn update_description(ctx: &Ctx<'_>) -> Result<Value, Error> {
             r.description = Some(description.to_string());
             Ok(())
         },
-        |r| json!({ "Role": views::role(r, Detail::Full) }),
+        |r| {
+            // AWS answers with the role but without its maximum session duration, last
+            // use or permissions boundary.
+            let mut shown = views::role(r, Detail::Full);
+            if let Value::Object(m) = &mut shown {
+                m.remove("MaxSessionDuration");
+                m.remove("RoleLastUsed");
+                m.remove("PermissionsBoundary");
+            }
+            json!({ "Role": shown })
+        },
     )
     .await
 }
@@ -274,76 +288,10 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
         .await
 }
 
-/// The service-linked role names and managed policies of the services this server knows.
-/// Other services get `AWSServiceRoleFor` followed by the first label of their name.
-fn service_linked_defaults(service: &str) -> (String, Option<&'static str>) {
-    const KNOWN: &[(&str, &str, &str)] = &[
-        (
-            "autoscaling.amazonaws.com",
-            "AWSServiceRoleForAutoScaling",
-            "arn:aws:iam::aws:policy/aws-service-role/AutoScalingServiceRolePolicy",
-        ),
-        (
-            "elasticloadbalancing.amazonaws.com",
-            "AWSServiceRoleForElasticLoadBalancing",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSElasticLoadBalancingServiceRolePolicy",
-        ),
-        (
-            "ecs.amazonaws.com",
-            "AWSServiceRoleForECS",
-            "arn:aws:iam::aws:policy/aws-service-role/AmazonECSServiceRolePolicy",
-        ),
-        (
-            "rds.amazonaws.com",
-            "AWSServiceRoleForRDS",
-            "arn:aws:iam::aws:policy/aws-service-role/AmazonRDSServiceRolePolicy",
-        ),
-        (
-            "sagemaker.amazonaws.com",
-            "AWSServiceRoleForAmazonSageMaker",
-            "arn:aws:iam::aws:policy/aws-service-role/AmazonSageMakerServiceRolePolicy",
-        ),
-        (
-            "support.amazonaws.com",
-            "AWSServiceRoleForSupport",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSSupportServiceRolePolicy",
-        ),
-        (
-            "trustedadvisor.amazonaws.com",
-            "AWSServiceRoleForTrustedAdvisor",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSTrustedAdvisorServiceRolePolicy",
-        ),
-        (
-            "spot.amazonaws.com",
-            "AWSServiceRoleForEC2Spot",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSEC2SpotServiceRolePolicy",
-        ),
-        (
-            "glue.amazonaws.com",
-            "AWSServiceRoleForGlue",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSGlueServiceRolePolicy",
-        ),
-        (
-            "lambda.amazonaws.com",
-            "AWSServiceRoleForLambda",
-            "arn:aws:iam::aws:policy/aws-service-role/AWSLambdaServiceRolePolicy",
-        ),
-    ];
-    match KNOWN.iter().find(|(s, _, _)| *s == service) {
-        Some((_, name, policy)) => (name.to_string(), Some(policy)),
-        None => {
-            let label = service.split('.').next().unwrap_or(service);
-            let mut chars = label.chars();
-            let title: String = match chars.next() {
-                Some(c) => c.to_uppercase().chain(chars).collect(),
-                None => String::new(),
-            };
-            (format!("AWSServiceRoleFor{title}"), None)
-        }
-    }
-}
-
-/// CreateServiceLinkedRole.
+/// CreateServiceLinkedRole: the role AWS creates for the service (see
+/// [`super::service_linked_roles`]): its name (with `_SUFFIX` when a custom suffix is given
+/// and the service accepts one), path, trust policy, attached AWS managed policies and
+/// default description.
 pub async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let service = ctx.input.str("AWSServiceName")?;
     if !service.ends_with(".amazonaws.com") {
@@ -351,33 +299,42 @@ pub async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
             "Invalid ServiceName {service}"
         )));
     }
-    let (base, policy) = service_linked_defaults(service);
+    let made = service_linked_roles::for_service(service);
     let name = match ctx.input.opt_str("CustomSuffix") {
-        Some(s) => format!("{base}_{s}"),
-        None => base,
+        Some(_) if !made.custom_suffix_allowed => {
+            return Err(Error::invalid_input(
+                made.custom_suffix_error
+                    .clone()
+                    .unwrap_or_else(|| format!("Custom suffix is not allowed for {service}")),
+            ));
+        }
+        Some(s) => format!("{}_{s}", made.role_name),
+        None => made.role_name.clone(),
     };
-    let path = format!("/aws-service-role/{service}/");
     let account = ctx.account();
-    let trust = json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]
-    })
-    .to_string();
     let role = Role {
         id: unique_id("AROA", 17),
-        arn: rules::arn(account, "role", &path, &name),
+        arn: rules::arn(account, "role", &made.path, &name),
         name: name.clone(),
-        path,
+        path: made.path.clone(),
         create_date: now_millis(),
-        assume_role_policy_document: trust,
-        description: ctx.input.opt_str("Description").map(str::to_string),
+        assume_role_policy_document: made.assume_role_policy_document.to_string(),
+        description: ctx
+            .input
+            .opt_str("Description")
+            .map(str::to_string)
+            .or(made.description.clone()),
         max_session_duration: 3600,
         permissions_boundary: None,
         tags: Vec::new(),
-        attached_policies: policy
+        // Every recorded policy but one is in the catalog; AmazonLexBotPolicy (of
+        // lex.amazonaws.com) is not, and a policy this server cannot read is not attached.
+        attached_policies: made
+            .attached_policies
+            .iter()
             .filter(|p| portcullis_catalog::managed_policy(p).is_some())
-            .map(|p| vec![p.to_string()])
-            .unwrap_or_default(),
+            .cloned()
+            .collect(),
         inline_policies: BTreeMap::new(),
         last_used: None,
     };

@@ -130,8 +130,55 @@ pub fn attachable_policy<'a>(e: &'a Entities, arn: &str) -> Result<PolicyRef<'a>
     })
 }
 
-/// Checks that a permissions boundary names an existing managed policy.
+/// Whether `text` has the form of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`
+/// with a partition, a service and a resource.
+pub fn is_arn(text: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && !parts[2].is_empty()
+        && !parts[5].is_empty()
+}
+
+/// A managed policy ARN to attach must at least be an ARN: AWS answers `ValidationError`
+/// "Invalid ARN:  Could not be parsed!" (two spaces) before it looks the policy up, and
+/// before it authorizes the call.
+pub fn check_policy_arn(arn: &str) -> Result<(), Error> {
+    if is_arn(arn) {
+        Ok(())
+    } else {
+        Err(Error::validation("Invalid ARN:  Could not be parsed!"))
+    }
+}
+
+/// The checks of a call's input that AWS makes before it authorizes the call (a caller
+/// without permission still learns that the input is invalid). `service` is the signing
+/// name (`iam`, `sts`).
+pub fn check_before_authorization(
+    service: &str,
+    op: &str,
+    input: &serde_json::Value,
+) -> Result<(), Error> {
+    let text = |name: &str| input.get(name).and_then(serde_json::Value::as_str);
+    match (service, op) {
+        ("iam", "AttachRolePolicy" | "AttachUserPolicy" | "AttachGroupPolicy") => {
+            text("PolicyArn").map_or(Ok(()), check_policy_arn)
+        }
+        ("sts", "AssumeRole") => match text("RoleArn") {
+            Some(arn) if !is_arn(arn) => Err(Error::validation(format!("{arn} is invalid"))),
+            _ => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Checks that a permissions boundary names an existing managed policy: InvalidInput for
+/// what is not an ARN, NoSuchEntity for the ARN of a policy that does not exist.
 pub fn check_boundary(e: &Entities, arn: &str) -> Result<(), Error> {
+    if !is_arn(arn) {
+        return Err(Error::invalid_input(format!("ARN {arn} is not valid.")));
+    }
     if find_policy(e, arn).is_none() {
         return Err(Error::no_such_entity(format!(
             "Scope ARN: {arn} does not exist or is not attachable."

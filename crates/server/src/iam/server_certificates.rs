@@ -110,7 +110,8 @@ pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
         name: name.to_string(),
         path: path.to_string(),
         arn: rules::arn(account, "server-certificate", path, name),
-        body: body.trim().to_string(),
+        // Kept exactly as uploaded (trailing newline included), as AWS answers it.
+        body: body.to_string(),
         chain: chain.map(|c| c.trim().to_string()),
         private_key_ciphertext: ctx.app.server_key.encrypt(key),
         expiration: info.not_after,

@@ -10,7 +10,7 @@
 //! listed as Expired.
 
 use super::Ctx;
-use super::input::{dated_key, paged};
+use super::input::dated_key;
 use super::rules::over_quota;
 use super::ssh_keys::settable_status;
 use super::users;
@@ -46,11 +46,17 @@ pub fn service_kind(service: &str) -> Option<CredentialKind> {
     }
 }
 
+/// AWS's answer for a service that takes no service-specific credentials (NoSuchEntity,
+/// not the NotSupportedService the API model lists).
 fn not_supported(service: &str) -> Error {
-    Error::aws(
-        "NotSupportedService",
-        format!("No service-specific credentials can be created for service {service}."),
-    )
+    Error::no_such_entity(format!(
+        "No such service {service} is supported for Service Specific Credentials"
+    ))
+}
+
+/// The kind of credential `service` takes, or AWS's NoSuchEntity.
+fn kind_of(service: &str) -> Result<CredentialKind, Error> {
+    service_kind(service).ok_or_else(|| not_supported(service))
 }
 
 fn not_found(id: &str) -> Error {
@@ -106,18 +112,19 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let service = ctx.input.str("ServiceName")?;
     let age = ctx.input.opt_i64("CredentialAgeDays");
-    let kind = service_kind(service).ok_or_else(|| not_supported(service))?;
-    if age.is_some() && kind == CredentialKind::Password {
-        return Err(Error::invalid_input(format!(
-            "CredentialAgeDays is not supported for service {service}."
-        )));
-    }
     let secret = new_secret();
     let sealed = ctx.app.server_key.encrypt(&secret);
     let account = ctx.account();
     ctx.app
         .write(|e| {
+            // An unknown user is reported before an unknown service, as AWS does.
             let user = users::find(e, name)?;
+            let kind = kind_of(service)?;
+            if age.is_some() && kind == CredentialKind::Password {
+                return Err(Error::invalid_input(format!(
+                    "CredentialAgeDays is not supported for service {service}."
+                )));
+            }
             let existing: Vec<&ServiceSpecificCredential> = e
                 .service_credentials_of(&user.id)
                 .into_iter()
@@ -169,11 +176,6 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// user's with AllUsers; optionally of one service.
 pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let service = ctx.input.opt_str("ServiceName");
-    if let Some(s) = service
-        && service_kind(s).is_none()
-    {
-        return Err(not_supported(s));
-    }
     let all = ctx.input.opt_bool("AllUsers").unwrap_or(false);
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -182,6 +184,9 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
         } else {
             Some(users::find(e, users::target_name(ctx)?)?)
         };
+        if let Some(s) = service {
+            kind_of(s)?;
+        }
         let mut creds: Vec<(&ServiceSpecificCredential, &User)> = e
             .service_credentials
             .values()
@@ -200,7 +205,12 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .zip(&creds)
                 .map(|(o, (c, u))| (o.as_str(), view(c, u, None))),
         );
-        Ok(paged(json!({ "ServiceSpecificCredentials": items }), next))
+        // AWS's answer has no IsTruncated (only a Marker when there is more).
+        let mut out = json!({ "ServiceSpecificCredentials": items });
+        if let Some(m) = next {
+            out["Marker"] = json!(m);
+        }
+        Ok(out)
     })
 }
 

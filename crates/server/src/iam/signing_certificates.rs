@@ -63,17 +63,24 @@ fn find<'e>(
 pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let body = ctx.input.str("CertificateBody")?;
     if parse_certificate(body).is_none() {
+        // AWS's text for UploadSigningCertificate (UploadServerCertificate has its own).
         return Err(Error::aws(
             "MalformedCertificate",
-            "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+            "Certificate BODY is malformed.",
         ));
     }
-    let body = body.trim().to_string();
+    // Kept exactly as uploaded (trailing newline included): AWS answers with the body as
+    // it was sent. Duplicates compare without the surrounding whitespace.
+    let body = body.to_string();
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let (user_id, user_name) = owner(ctx, e)?;
-            if let Some(dup) = e.signing_certificates.values().find(|c| c.body == body) {
+            if let Some(dup) = e
+                .signing_certificates
+                .values()
+                .find(|c| c.body.trim() == body.trim())
+            {
                 return Err(Error::aws(
                     "DuplicateCertificate",
                     format!("The Certificate with id {} already exists.", dup.id),

@@ -74,7 +74,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// GetUser: the named user, or the caller (the root answers with the account's identity).
 pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    if ctx.input.opt_str("UserName").is_none() && ctx.caller.user_name.is_none() {
+    if ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
         let account = ctx.account();
         let created = ctx
             .app
@@ -156,7 +156,8 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             } else if !e.ssh_public_keys_of(&user.id).is_empty() {
                 Some("Cannot delete entity, must delete SSH public keys first.")
             } else if !e.service_credentials_of(&user.id).is_empty() {
-                Some("Cannot delete entity, must delete service specific credentials first.")
+                // AWS's words for service-specific credentials.
+                Some("Cannot delete entity, must remove referenced objects first.")
             } else if !e.mfa_devices_of(&user.id).is_empty() {
                 Some("Cannot delete entity, must delete MFA device first.")
             } else if !user.groups.is_empty() {

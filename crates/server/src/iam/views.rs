@@ -16,10 +16,11 @@ pub fn tags(tags: &[Tag]) -> Value {
     )
 }
 
-fn boundary(arn: &Option<String>) -> Option<Value> {
-    arn.as_ref().map(|a| {
-        json!({"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": a})
-    })
+/// A `PermissionsBoundary`. Its type is `Policy`, as AWS answers (botocore's enum says
+/// `PermissionsBoundaryPolicy`, which AWS never sends: awsdocs/iam-user-guide#82).
+pub fn boundary(arn: &Option<String>) -> Option<Value> {
+    arn.as_ref()
+        .map(|a| json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": a}))
 }
 
 /// How much of a user to show.

@@ -10,14 +10,15 @@
 //! Errors:
 //! - a value that does not parse as its type (`MaxItems=abc`): `MalformedInput` (400), the first
 //!   one found;
-//! - constraint violations: one `ValidationError` (400) listing every violation, in the order of
-//!   the members, in AWS's words:
+//! - constraint violations: one `ValidationError` (400) listing every violation, in AWS's
+//!   order (see [`aws_order`]), in AWS's words:
 //!   `Value at 'roleName' failed to satisfy constraint: Member must satisfy regular
 //!   expression pattern: [\w+=,.@-]+` (IAM does not quote the value; STS quotes scalars
 //!   that are not sensitive: `Value 'bad name' at 'roleSessionName' …`). Paths are
-//!   lowerCamelCase with list positions (`tags.1.member.key`); a missing required member is
-//!   `Value null at '…'`. For one string, the pattern is reported before the length, as STS
-//!   does.
+//!   lowerCamelCase with list positions (`tags.1.member.key`), except that a list of strings is
+//!   reported once, at the list, with every constraint of its elements; a missing required
+//!   member is `Value null at '…'`. For one string, the pattern is reported before the
+//!   length, as STS does.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -131,9 +132,54 @@ pub fn decode_input<K: AsRef<str>, V: AsRef<str>>(
         return Err(e);
     }
     if !ctx.violations.is_empty() {
-        return Err(AwsError::validation(&ctx.violations));
+        return Err(AwsError::validation(&aws_order(ctx.violations)));
     }
     Ok(value)
+}
+
+/// Violations in the order AWS lists them. AWS does not follow the order of the members:
+/// its answers read `clientIDList`, `thumbprintList`, `url` for CreateOpenIDConnectProvider
+/// (declared `Url`, `ClientIDList`, `ThumbprintList`) and `passwordReusePrevention` before
+/// `maxPasswordAge` for UpdateAccountPasswordPolicy (declared the other way round), and
+/// Cognito's (the same framework) `password` before `username`. Every such answer is the
+/// iteration order of a Java `HashMap` keyed by the top-level member's name: by bucket,
+/// `(h ^ h >>> 16) & (capacity - 1)` of `String.hashCode`, then in insertion (member)
+/// order within a bucket; the table starts at 16 buckets and doubles past 3/4 full. The
+/// violations of one member keep their order.
+fn aws_order(violations: Vec<String>) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for v in violations {
+        let member = violation_member(&v).to_owned();
+        match groups.iter_mut().find(|(m, _)| *m == member) {
+            Some((_, list)) => list.push(v),
+            None => groups.push((member, vec![v])),
+        }
+    }
+    let mut capacity: u32 = 16;
+    while groups.len() as u32 * 4 > capacity * 3 {
+        capacity *= 2;
+    }
+    // A stable sort keeps insertion order within a bucket.
+    groups.sort_by_key(|(m, _)| java_hash_bucket(m, capacity));
+    groups.into_iter().flat_map(|(_, list)| list).collect()
+}
+
+/// The top-level member a violation is about: the first segment of its quoted path.
+fn violation_member(violation: &str) -> &str {
+    let path = violation
+        .split_once(" at '")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map_or("", |(path, _)| path);
+    path.split('.').next().unwrap_or(path)
+}
+
+/// The bucket of a `java.util.HashMap` with `capacity` buckets (a power of two) that holds
+/// the key `name` (a `String`, hashed as Java hashes it: UTF-16 units, `31 * h + c`).
+fn java_hash_bucket(name: &str, capacity: u32) -> u32 {
+    let h = name
+        .encode_utf16()
+        .fold(0u32, |h, c| h.wrapping_mul(31).wrapping_add(u32::from(c)));
+    (h ^ (h >> 16)) & (capacity - 1)
 }
 
 /// The parameters gathered into the shape's tree, before conversion.
@@ -397,6 +443,27 @@ impl Ctx<'_> {
                     self.violation(&constraint);
                 }
                 let mut out = Vec::with_capacity(sorted.len());
+                if matches!(model.shape(l.member).kind, ShapeKind::String(_)) {
+                    // A list of strings: AWS reports a bad element once, at the list, with
+                    // every constraint of its elements (`Value at 'clientIDList' failed to
+                    // satisfy constraint: Member must satisfy constraint: [Member must have
+                    // length less than or equal to 255, …]`).
+                    let mut bad = false;
+                    for (_, item) in sorted {
+                        match item {
+                            Node::Scalar { key, value } => {
+                                bad |= !self.scalar_ok(l.member, value);
+                                out.push(self.convert(l.member, key, value));
+                            }
+                            _ => bad = true,
+                        }
+                    }
+                    if bad {
+                        let constraints = self.describe(l.member);
+                        self.violation(&format!("Member must satisfy constraint: [{constraints}]"));
+                    }
+                    return Value::Array(out);
+                }
                 for (position, (_, item)) in sorted.into_iter().enumerate() {
                     let mark = self.path.len();
                     let _ = write!(self.path, ".{}.member", position + 1);

@@ -419,13 +419,38 @@ fn length_violations() {
 }
 
 #[test]
-fn several_violations_in_member_order() {
+fn several_violations_in_aws_order() {
+    // The order of a Java HashMap keyed by member name (path 1, assumeRolePolicyDocument 4,
+    // maxSessionDuration 5, roleName 8), not the declared order.
     let message = validation_message(iam_input(
         "Action=CreateRole&Version=2010-05-08&RoleName=bad%20name&Path=nope&MaxSessionDuration=60",
     ));
     assert_eq!(
         message,
-        r"4 validation errors detected: Value at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F); Value at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+; Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null; Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600"
+        r"4 validation errors detected: Value at 'path' failed to satisfy constraint: Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F); Value null at 'assumeRolePolicyDocument' failed to satisfy constraint: Member must not be null; Value at 'maxSessionDuration' failed to satisfy constraint: Member must have value greater than or equal to 3600; Value at 'roleName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\w+=,.@-]+"
+    );
+    // AWS's answers: passwordReusePrevention before maxPasswordAge (declared after it).
+    let message = validation_message(iam_input(
+        "Action=UpdateAccountPasswordPolicy&Version=2010-05-08&MaxPasswordAge=0&PasswordReusePrevention=25",
+    ));
+    assert_eq!(
+        message,
+        "2 validation errors detected: Value at 'passwordReusePrevention' failed to satisfy constraint: Member must have value less than or equal to 24; Value at 'maxPasswordAge' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+}
+
+#[test]
+fn string_list_violations_name_the_list() {
+    // AWS's answer to CreateOpenIDConnectProvider with a bad URL, client ID and thumbprint:
+    // each list reported once, at the list, and in AWS's order (declared Url, ClientIDList,
+    // ThumbprintList).
+    let long = "c".repeat(256);
+    let message = validation_message(iam_input(&format!(
+        "Action=CreateOpenIDConnectProvider&Version=2010-05-08&Url=&ClientIDList.member.1=ok&ClientIDList.member.2={long}&ThumbprintList.member.1=short"
+    )));
+    assert_eq!(
+        message,
+        "3 validation errors detected: Value at 'clientIDList' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than or equal to 1]; Value at 'thumbprintList' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to 40, Member must have length greater than or equal to 40]; Value at 'url' failed to satisfy constraint: Member must have length greater than or equal to 1"
     );
 }
 

@@ -62,6 +62,9 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let role_arn = i.str("RoleArn")?;
     let session_name = i.str("RoleSessionName")?;
+    // What is not an ARN is refused before anything is authorized (AWS answers
+    // `ValidationError: nothing-valid-in-here is invalid`, not AccessDenied).
+    crate::iam::rules::check_before_authorization("sts", "AssumeRole", i.0)?;
     let authorizes = ctx.app.config.authorizes();
     if authorizes && ctx.caller.principal.kind == PrincipalKind::Root {
         return Err(Error::aws(
@@ -98,6 +101,20 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
         .into_iter()
         .map(str::to_string)
         .collect();
+    // A tag may not override one the calling session passes on as transitive.
+    if let Some(parent) = caller_session.filter(|_| chained)
+        && tags.iter().any(|t| {
+            parent
+                .transitive_tag_keys
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(&t.key))
+        })
+    {
+        return Err(Error::aws(
+            "InvalidParameterValue",
+            "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
+        ));
+    }
     for key in &transitive {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
             return Err(Error::aws(
@@ -110,14 +127,6 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     if let Some(parent) = caller_session.filter(|_| chained) {
         for key in &parent.transitive_tag_keys {
             if let Some(t) = parent.tags.iter().find(|t| t.key.eq_ignore_ascii_case(key)) {
-                if tags.iter().any(|n| n.key.eq_ignore_ascii_case(key)) {
-                    return Err(Error::aws(
-                        "InvalidParameterValue",
-                        format!(
-                            "A tag with the key {key} was passed transitively and cannot be overridden."
-                        ),
-                    ));
-                }
                 tags.push(SessionTag {
                     key: t.key.clone(),
                     value: t.value.clone(),

@@ -10,7 +10,6 @@ use common::*;
 use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
 
 const LIST_ROLES: &str = "Action=ListRoles&Version=2010-05-08";
-const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
 const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
 /// Headers of a POST of `body` signed with these keys at `timestamp` for `service`.
@@ -22,14 +21,13 @@ fn signed_headers(
     timestamp: i64,
     service: &str,
 ) -> Vec<(String, String)> {
-    signed_headers_in(
-        server,
-        key_id,
-        secret,
+    sign_post(
+        server.addr,
+        (key_id, secret),
+        service,
+        &[("content-type", FORM)],
         body,
         timestamp,
-        service,
-        "us-east-1",
     )
 }
 

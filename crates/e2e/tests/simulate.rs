@@ -57,36 +57,15 @@ fn signed_post(server: &Server, body: &str) -> HttpResponse {
 
 /// POSTs a Query request signed with these keys.
 fn signed_post_as(server: &Server, key_id: &str, secret: &str, body: &str) -> HttpResponse {
-    use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
-    let host = server.addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        (
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        ),
-    ];
-    let request = HttpRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let params = SigningParams {
-        access_key_id: key_id,
-        secret_access_key: secret,
-        session_token: None,
-        region: "us-east-1",
-        service: "iam",
-        timestamp: now_epoch(),
-    };
-    let mut all: Vec<(String, String)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    all.extend(sigv4::sign(&request, &params));
-    http_request(server.addr, "POST", "/", &all, body.as_bytes()).expect("HTTP request")
+    let headers = sign_post(
+        server.addr,
+        (key_id, secret),
+        "iam",
+        &[("content-type", FORM)],
+        body,
+        now_epoch(),
+    );
+    http_request(server.addr, "POST", "/", &headers, body.as_bytes()).expect("HTTP request")
 }
 
 /// The text of a policy between two positions (1-based line and column, end exclusive).

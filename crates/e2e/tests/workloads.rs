@@ -642,36 +642,22 @@ fn signed(
     target: Option<&str>,
     body: &str,
 ) -> HttpResponse {
-    use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
-    let host = addr.to_string();
     let content_type = match target {
         Some(_) => "application/x-amz-json-1.1",
-        None => "application/x-www-form-urlencoded; charset=utf-8",
+        None => FORM,
     };
-    let mut headers = vec![("host", host.as_str()), ("content-type", content_type)];
+    let mut headers = vec![("content-type", content_type)];
     if let Some(t) = target {
         headers.push(("x-amz-target", t));
     }
-    let request = HttpRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &headers,
-        body: body.as_bytes(),
-    };
-    let params = SigningParams {
-        access_key_id: &creds.access_key_id,
-        secret_access_key: &creds.secret_access_key,
-        session_token: None,
-        region: "us-east-1",
+    let all = sign_post(
+        addr,
+        (&creds.access_key_id, &creds.secret_access_key),
         service,
-        timestamp: now_epoch(),
-    };
-    let mut all: Vec<(String, String)> = headers
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    all.extend(sigv4::sign(&request, &params));
+        &headers,
+        body,
+        now_epoch(),
+    );
     http_request(addr, "POST", "/", &all, body.as_bytes()).expect("HTTP request")
 }
 

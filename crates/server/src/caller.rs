@@ -38,6 +38,23 @@ impl Caller {
     }
 }
 
+#[cfg(test)]
+impl Caller {
+    /// The root of account 123456789012, calling from loopback in us-east-1 (for tests).
+    pub(crate) fn test_root() -> Caller {
+        Caller {
+            principal: Principal::parse("arn:aws:iam::123456789012:root").expect("a root ARN"),
+            account: "123456789012".into(),
+            user_id: None,
+            user_name: None,
+            access_key_id: None,
+            session: None,
+            source_ip: "127.0.0.1".into(),
+            region: "us-east-1".into(),
+        }
+    }
+}
+
 fn auth_error(e: AuthError) -> Error {
     Error::aws(e.code(), e.message().to_string())
 }

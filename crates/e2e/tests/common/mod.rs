@@ -493,41 +493,59 @@ pub async fn role_with_policy(
     arn
 }
 
-/// The headers of an IAM Query request of `body` (`Action=…&Version=…`), signed now for
-/// us-east-1 with the server's root keys: `host`, `content-type`, `x-amz-date` and
-/// `authorization`, to be sent with the body as it is.
-pub fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)> {
+/// The content type of a Query request's form.
+pub const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+
+/// The headers of a `POST /` of `body` to `addr`: `host`, then `headers` as given, then
+/// those SigV4 adds (`x-amz-date`, `authorization`), signed with these keys for `service`
+/// in us-east-1 at `timestamp` (seconds since the epoch).
+pub fn sign_post(
+    addr: std::net::SocketAddr,
+    (key_id, secret): (&str, &str),
+    service: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+    timestamp: i64,
+) -> Vec<(String, String)> {
     use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
-    let host = server.addr.to_string();
-    let headers = [
-        ("host", host.as_str()),
-        (
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        ),
-    ];
+    let host = addr.to_string();
+    let mut given = vec![("host", host.as_str())];
+    given.extend_from_slice(headers);
     let request = HttpRequest {
         method: "POST",
         path: "/",
         query: "",
-        headers: &headers,
+        headers: &given,
         body: body.as_bytes(),
     };
-    let root = server.root();
     let params = SigningParams {
-        access_key_id: &root.access_key_id,
-        secret_access_key: &root.secret_access_key,
+        access_key_id: key_id,
+        secret_access_key: secret,
         session_token: None,
         region: "us-east-1",
-        service: "iam",
-        timestamp: now_epoch(),
+        service,
+        timestamp,
     };
-    let mut all: Vec<(String, String)> = headers
+    let mut all: Vec<(String, String)> = given
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect();
     all.extend(sigv4::sign(&request, &params));
     all
+}
+
+/// The headers of an IAM Query request of `body` (`Action=…&Version=…`), signed now with
+/// the server's root keys (see [`sign_post`]).
+pub fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)> {
+    let root = server.root();
+    sign_post(
+        server.addr,
+        (&root.access_key_id, &root.secret_access_key),
+        "iam",
+        &[("content-type", FORM)],
+        body,
+        now_epoch(),
+    )
 }
 
 /// A whole HTTP/1.1 request: `POST /` with these headers, a `Content-Length` and the body.

@@ -304,23 +304,9 @@ mod tests {
     use crate::app::App;
     use crate::caller::Caller;
     use crate::config::Config;
-    use portcullis_policy::Principal;
-
-    fn root() -> Caller {
-        Caller {
-            principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),
-            account: "123456789012".into(),
-            user_id: None,
-            user_name: None,
-            access_key_id: None,
-            session: None,
-            source_ip: "127.0.0.1".into(),
-            region: "us-east-1".into(),
-        }
-    }
 
     async fn run(app: &App, op: &str, input: Value) -> Value {
-        let caller = root();
+        let caller = Caller::test_root();
         let ctx = Ctx {
             app,
             caller: &caller,

@@ -8,7 +8,6 @@ use super::{Ctx, OPERATIONS, call, input::Input};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::config::Config;
-use portcullis_policy::Principal;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -30,16 +29,7 @@ fn model_operations() -> BTreeSet<String> {
 async fn every_iam_operation_is_routed() {
     let config = Config::in_memory(false);
     let (app, _) = App::open(config).await.unwrap();
-    let caller = Caller {
-        principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),
-        account: "123456789012".into(),
-        user_id: None,
-        user_name: None,
-        access_key_id: None,
-        session: None,
-        source_ip: "127.0.0.1".into(),
-        region: "us-east-1".into(),
-    };
+    let caller = Caller::test_root();
     let empty = json!({});
     let listed: BTreeSet<&str> = OPERATIONS.iter().copied().collect();
     let model = model_operations();

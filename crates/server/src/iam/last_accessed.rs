@@ -389,18 +389,8 @@ mod tests {
         use crate::caller::Caller;
         use crate::config::Config;
         use crate::iam::{Ctx, call, input::Input};
-        use portcullis_policy::Principal;
         let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
-        let caller = Caller {
-            principal: Principal::parse("arn:aws:iam::123456789012:root").unwrap(),
-            account: "123456789012".into(),
-            user_id: None,
-            user_name: None,
-            access_key_id: None,
-            session: None,
-            source_ip: "127.0.0.1".into(),
-            region: "us-east-1".into(),
-        };
+        let caller = Caller::test_root();
         let run = |op: &'static str, input: Value| {
             let (app, caller) = (&app, &caller);
             async move {

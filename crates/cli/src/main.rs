@@ -62,8 +62,40 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("portcullis: {e:#}");
+            eprintln!("portcullis: {}", message(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// An error and its causes on one line, `outer: cause: …`, each cause once: an error that
+/// already ends with its cause's text (as the server's I/O and store errors do) is not
+/// followed by that text again.
+fn message(error: &anyhow::Error) -> String {
+    let mut out = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::message;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let io = std::io::Error::other("Address already in use");
+        let e = anyhow::Error::new(portcullis_server::Error::io("listening on 127.0.0.1:1", io));
+        assert_eq!(
+            message(&e),
+            "listening on 127.0.0.1:1: Address already in use"
+        );
+        let e = anyhow::Error::new(std::io::Error::other("disk full")).context("writing x");
+        assert_eq!(message(&e), "writing x: disk full");
     }
 }

@@ -12,6 +12,7 @@ use crate::auth::sigv4::HttpRequest;
 use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
+use crate::listener::{self, CallFacts};
 use crate::protocol::{self, AwsError, Service};
 use crate::secrets::IdSequence;
 use crate::time::now_millis;
@@ -124,6 +125,49 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     }
 }
 
+/// The header that carries a request's ID.
+pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// The request log's facts of an API call ([`CallFacts`]), gathered while the call is
+/// answered when the request log is on; otherwise nothing is kept (nor allocated).
+struct LogFacts(Option<CallFacts>);
+
+/// The most characters of a requested action the log keeps (an unknown one is the
+/// client's text).
+const LOGGED_ACTION_CHARS: usize = 128;
+
+impl LogFacts {
+    fn new() -> LogFacts {
+        LogFacts(listener::logs_requests().then(CallFacts::default))
+    }
+
+    /// The operation the request names.
+    fn action(&mut self, action: &str) {
+        if let Some(facts) = &mut self.0
+            && !action.is_empty()
+        {
+            facts.action = Some(action.chars().take(LOGGED_ACTION_CHARS).collect());
+        }
+    }
+
+    /// The authenticated caller (an anonymous one is nobody).
+    fn caller(&mut self, caller: &Caller) {
+        if let Some(facts) = &mut self.0
+            && caller.principal.kind != PrincipalKind::Anonymous
+        {
+            facts.principal = Some(caller.principal.arn.clone());
+        }
+    }
+
+    /// The answer, with the facts for the listener's log line.
+    fn attach(self, mut response: Response) -> Response {
+        if let Some(facts) = self.0 {
+            response.extensions_mut().insert(facts);
+        }
+        response
+    }
+}
+
 /// A new request ID.
 pub(crate) fn request_id() -> String {
     static IDS: IdSequence = IdSequence::new();
@@ -140,7 +184,7 @@ fn xml(status: u16, body: String, request_id: &str) -> Response {
         HeaderValue::from_static(protocol::CONTENT_TYPE),
     );
     if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", id);
+        headers.insert(REQUEST_ID_HEADER, id);
     }
     response
 }
@@ -242,12 +286,20 @@ async fn workload_call(
     request: &HttpRequest<'_>,
     headers: &HeaderMap,
     params: &protocol::Params<'_>,
+    log: &mut LogFacts,
 ) -> Response {
     let signing_name = match api {
         WorkloadApi::Ec2 => "ec2",
         WorkloadApi::Ecs(_) => "ecs",
     };
+    log.action(match &api {
+        WorkloadApi::Ec2 => protocol::find_param(params, "Action").unwrap_or_default(),
+        WorkloadApi::Ecs(op) => op,
+    });
     let authenticated = caller::authenticate(app, request, signing_name, received.source_ip);
+    if let Ok(caller) = &authenticated {
+        log.caller(caller);
+    }
     let claimed = authenticated
         .is_err()
         .then(|| sigv4::parse(request).ok())
@@ -340,33 +392,48 @@ async fn query(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let mut log = LogFacts::new();
+    let response = api_call(&app, peer, &method, &uri, &headers, &body, &mut log).await;
+    log.attach(response)
+}
+
+/// Answers an API request: IAM or STS (Query protocol), EC2 or ECS, CloudTrail.
+async fn api_call(
+    app: &Arc<App>,
+    peer: SocketAddr,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &Bytes,
+    log: &mut LogFacts,
+) -> Response {
     let request_id = request_id();
     let source_ip = peer.ip().to_string();
     let received = Received {
         request_id: &request_id,
         time: now_millis(),
         source_ip: &source_ip,
-        user_agent: user_agent(&headers),
+        user_agent: user_agent(headers),
     };
-    let form_body: &[u8] = if method == Method::POST && is_form(&headers) {
-        &body
+    let form_body: &[u8] = if method == Method::POST && is_form(headers) {
+        body
     } else {
         &[]
     };
     let params = protocol::parse_request(uri.query(), form_body);
-    let header_list = header_list(&uri, &headers);
+    let header_list = header_list(uri, headers);
     let http_request = HttpRequest {
         method: method.as_str(),
         path: uri.path(),
         query: uri.query().unwrap_or(""),
         headers: &header_list,
-        body: &body,
+        body,
     };
-    if let Some(api) = WorkloadApi::of(&headers, &params) {
-        return workload_call(&app, api, &received, &http_request, &headers, &params).await;
+    if let Some(api) = WorkloadApi::of(headers, &params) {
+        return workload_call(app, api, &received, &http_request, headers, &params, log).await;
     }
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
-        return json_call(&app, &received, target, &http_request).await;
+        return json_call(app, &received, target, &http_request, log).await;
     }
     let version = protocol::find_param(&params, "Version");
     let service = match version {
@@ -375,18 +442,24 @@ async fn query(
     };
     let model = service.model();
     let action = protocol::find_param(&params, "Action");
+    if let Some(action) = action {
+        log.action(action);
+    }
     let unsigned = action
         .and_then(|a| model.operation(a))
         .is_some_and(|op| op.unsigned)
         && !headers.contains_key(header::AUTHORIZATION)
         && protocol::find_param(&params, "X-Amz-Algorithm").is_none();
     let authenticated = if unsigned {
-        caller::anonymous(&app, &source_ip)
+        caller::anonymous(app, &source_ip)
     } else {
-        caller::authenticate(&app, &http_request, service.signing_name(), &source_ip)
+        caller::authenticate(app, &http_request, service.signing_name(), &source_ip)
     };
     let caller = match authenticated {
-        Ok(c) => c,
+        Ok(c) => {
+            log.caller(&c);
+            c
+        }
         Err(e) => {
             let error = e.into_aws();
             let claimed = sigv4::parse(&http_request).ok();
@@ -396,7 +469,7 @@ async fn query(
             facts.operation = action
                 .and_then(|a| model.operation(a))
                 .map_or("", |op| op.name.as_str());
-            let error = record(&app, &facts, Err(&error))
+            let error = record(app, &facts, Err(&error))
                 .await
                 .err()
                 .unwrap_or(error);
@@ -404,18 +477,18 @@ async fn query(
             return xml(r.status, r.body, &request_id);
         }
     };
-    note_use(&app, &caller, service);
+    note_use(app, &caller, service);
     let (model, operation) = match protocol::resolve_operation(&params, Some(service)) {
         Ok(found) => found,
         Err(e) => {
             let facts = received.facts(service.signing_name(), Some(&caller));
-            let e = record(&app, &facts, Err(&e)).await.err().unwrap_or(e);
+            let e = record(app, &facts, Err(&e)).await.err().unwrap_or(e);
             let r = protocol::encode_error(model, &e, &request_id);
             return xml(r.status, r.body, &request_id);
         }
     };
     let op = operation.name.as_str();
-    note_access(&app, &caller, service, op);
+    note_access(app, &caller, service, op);
     let mut facts = received.facts(service.signing_name(), Some(&caller));
     facts.operation = op;
     let input = protocol::decode_input(model, operation, &params);
@@ -424,10 +497,10 @@ async fn query(
         Err(e) => Err(Error::Aws(e.clone())),
         Ok(input) => {
             facts.input = Some(input);
-            match authz::check(&app, &caller, service.signing_name(), op, input) {
+            match authz::check(app, &caller, service.signing_name(), op, input) {
                 Ok(()) => {
                     authorized = true;
-                    run(&app, &caller, service, op, input).await
+                    run(app, &caller, service, op, input).await
                 }
                 Err(e) => Err(e),
             }
@@ -443,11 +516,11 @@ async fn query(
     if let Ok(input) = &input
         && app.audits()
     {
-        facts.resource_arn = authz::resource_arn(&app, &caller, service.signing_name(), op, input);
+        facts.resource_arn = authz::resource_arn(app, &caller, service.signing_name(), op, input);
     }
     // AssumeRole authorizes itself: its AccessDenied is a denial too.
     facts.authorized = authorized && !matches!(&result, Err(e) if e.code() == "AccessDenied");
-    let result = match record(&app, &facts, result.as_ref()).await {
+    let result = match record(app, &facts, result.as_ref()).await {
         Ok(()) => result,
         Err(e) => Err(e),
     };
@@ -571,7 +644,7 @@ fn json_response(status: u16, body: String, request_id: &str) -> Response {
         HeaderValue::from_static(audit::lookup::CONTENT_TYPE),
     );
     if let Ok(id) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", id);
+        headers.insert(REQUEST_ID_HEADER, id);
     }
     response
 }
@@ -603,6 +676,7 @@ async fn json_call(
     received: &Received<'_>,
     target: &str,
     http_request: &HttpRequest<'_>,
+    log: &mut LogFacts,
 ) -> Response {
     const SERVICE: &str = "cloudtrail";
     let request_id = received.request_id;
@@ -610,8 +684,12 @@ async fn json_call(
     let op = target
         .strip_prefix(audit::lookup::TARGET_PREFIX)
         .unwrap_or("");
+    log.action(if op.is_empty() { target } else { op });
     let caller = match caller::authenticate(app, http_request, SERVICE, received.source_ip) {
-        Ok(c) => c,
+        Ok(c) => {
+            log.caller(&c);
+            c
+        }
         Err(e) => {
             let error = e.into_aws();
             let claimed = sigv4::parse(http_request).ok();

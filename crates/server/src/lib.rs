@@ -40,11 +40,15 @@ pub struct Server {
     pub local_addr: SocketAddr,
     /// Root credentials made at this start (first start only), to be shown once.
     pub new_root_credentials: Option<NewRootCredentials>,
+    /// Where the OpenID Connect issuer's URL comes from at this start (it changed when
+    /// `--issuer-url` replaced the one the data directory kept).
+    pub issuer_url_source: workloads::issuer::UrlSource,
 }
 
 impl Server {
     /// Opens the store, bootstraps the account, binds the listener and starts the metadata
-    /// listeners of registered instances.
+    /// listeners of registered instances. The OpenID Connect issuer's URL is the one the
+    /// data directory kept, unless one is given (see [`workloads::issuer::resolve_url`]).
     pub async fn bind(mut config: Config) -> Result<Server, Error> {
         let listen = config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
@@ -54,6 +58,19 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::io("reading the listening address", e))?;
         config.listen = local_addr;
+        let issuer = workloads::issuer::resolve_url(
+            config.data_dir.as_deref(),
+            config.issuer_url.as_deref(),
+            local_addr,
+        )?;
+        if let workloads::issuer::UrlSource::Changed { previous } = &issuer.source {
+            tracing::warn!(
+                previous = %previous,
+                issuer = %issuer.url,
+                "the OpenID Connect issuer URL CHANGED (--issuer-url): OpenID Connect providers made for the previous URL no longer accept this server's tokens"
+            );
+        }
+        config.issuer_url = Some(issuer.url);
         let (app, new_root_credentials) = App::open(config).await?;
         let app = Arc::new(app);
         workloads::Workloads::start_all(&app).await;
@@ -62,6 +79,7 @@ impl Server {
             listener,
             local_addr,
             new_root_credentials,
+            issuer_url_source: issuer.source,
         })
     }
 

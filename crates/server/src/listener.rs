@@ -16,7 +16,7 @@
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{HeaderValue, Request, Response, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::future::Future;
@@ -65,6 +65,29 @@ const MAX_REFUSALS: usize = 256;
 
 /// How long shutdown waits for the connections to finish their requests.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// The target of the request log: at `info`, one line per API request (method, action,
+/// principal, status, latency, request ID); at `debug`, also the other requests (health
+/// check, issuer documents, container credentials). `RUST_LOG=warn,portcullis::request=info`
+/// logs the API requests and nothing else past the warnings.
+pub(crate) const REQUEST_LOG: &str = "portcullis::request";
+
+/// True when the request log is on (`info` for [`REQUEST_LOG`]). When it is off this is a
+/// few atomic loads, and nothing of the request log is allocated.
+pub(crate) fn logs_requests() -> bool {
+    tracing::enabled!(target: REQUEST_LOG, tracing::Level::INFO)
+}
+
+/// What an API request's log line says beyond what the listener sees: the operation and
+/// who called it. The handler ([`crate::http`]) attaches it to its answer as an extension
+/// when the request log is on; a request answered without it is not an API request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallFacts {
+    /// The operation (`CreateUser`), as named by the request when it names no known one.
+    pub(crate) action: Option<String>,
+    /// The caller's ARN, when the request was authenticated.
+    pub(crate) principal: Option<String>,
+}
 
 /// Serves `router` on `listener` within `limits` until `shutdown` completes, then lets
 /// the requests in progress finish (for up to ten seconds).
@@ -202,6 +225,7 @@ async fn serve_connection(
 
 /// Answers one request: the router runs in a task of its own, so that a client that goes
 /// away or a request past its time limit never cuts the work of a request in the middle.
+/// Logs the request (see [`REQUEST_LOG`]).
 async fn answer(
     mut request: Request<Incoming>,
     peer: SocketAddr,
@@ -209,27 +233,99 @@ async fn answer(
     limits: HttpLimits,
     _done: InProgress,
 ) -> Result<Response<Body>, std::convert::Infallible> {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let logging = logs_requests();
+    let path = (logging && tracing::enabled!(target: REQUEST_LOG, tracing::Level::DEBUG))
+        .then(|| request.uri().path().to_owned());
     request.extensions_mut().insert(ConnectInfo(peer));
     let work = tokio::spawn(async move { router.call(request.map(Body::new)).await });
-    match tokio::time::timeout(limits.request_timeout, work).await {
-        Ok(Ok(Ok(response))) => Ok(response),
+    let response = match tokio::time::timeout(limits.request_timeout, work).await {
+        Ok(Ok(Ok(response))) => response,
         Ok(Ok(Err(never))) => match never {},
         Ok(Err(e)) => {
-            tracing::error!(error = %e, "a request's task failed");
-            Ok(unavailable(
+            let response = unavailable(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalFailure",
                 "The request processing has failed because of an unknown error.",
-            ))
+            );
+            tracing::error!(
+                target: REQUEST_LOG,
+                method = method.as_str(),
+                status = response.status().as_u16(),
+                latency_ms = latency_ms(started),
+                request_id = request_id_of(&response),
+                error = %e,
+                "a request's task failed"
+            );
+            return Ok(response);
         }
-        Err(_) => Ok(unavailable(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceUnavailable",
-            &format!(
-                "The request was not answered within {} seconds.",
-                limits.request_timeout.as_secs()
-            ),
-        )),
+        Err(_) => {
+            let response = unavailable(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                &format!(
+                    "The request was not answered within {} seconds.",
+                    limits.request_timeout.as_secs()
+                ),
+            );
+            // At `info` like every request line: a client that sends its body slowly
+            // runs out the time limit at will.
+            tracing::info!(
+                target: REQUEST_LOG,
+                method = method.as_str(),
+                status = response.status().as_u16(),
+                latency_ms = latency_ms(started),
+                request_id = request_id_of(&response),
+                "request not answered within --request-timeout"
+            );
+            return Ok(response);
+        }
+    };
+    if logging {
+        log_request(&method, path.as_deref(), &response, started);
+    }
+    Ok(response)
+}
+
+/// Milliseconds since `started`, to the microsecond.
+fn latency_ms(started: Instant) -> f64 {
+    started.elapsed().as_micros() as f64 / 1000.0
+}
+
+/// The request ID an answer carries.
+fn request_id_of(response: &Response<Body>) -> Option<&str> {
+    response
+        .headers()
+        .get(crate::http::REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+}
+
+/// The request log's line of a request the router answered: `info` for an API request
+/// (its answer carries [`CallFacts`]), `debug` for any other.
+fn log_request(method: &Method, path: Option<&str>, response: &Response<Body>, started: Instant) {
+    let status = response.status().as_u16();
+    let request_id = request_id_of(response);
+    match response.extensions().get::<CallFacts>() {
+        Some(call) => tracing::info!(
+            target: REQUEST_LOG,
+            method = method.as_str(),
+            action = call.action.as_deref(),
+            principal = call.principal.as_deref(),
+            status,
+            latency_ms = latency_ms(started),
+            request_id,
+            "request"
+        ),
+        None => tracing::debug!(
+            target: REQUEST_LOG,
+            method = method.as_str(),
+            path,
+            status,
+            latency_ms = latency_ms(started),
+            request_id,
+            "request"
+        ),
     }
 }
 
@@ -246,7 +342,8 @@ impl Drop for InProgress {
 
 /// An AWS Query-protocol error answer that closes the connection.
 fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    let mut response = Response::new(Body::from(error_document(code, message)));
+    let request_id = crate::http::request_id();
+    let mut response = Response::new(Body::from(error_document(code, message, &request_id)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
@@ -254,14 +351,16 @@ fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> 
         HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
     );
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    if let Ok(id) = HeaderValue::from_str(&request_id) {
+        headers.insert(crate::http::REQUEST_ID_HEADER, id);
+    }
     response
 }
 
 /// The Query protocol's error document for a server-side error.
-fn error_document(code: &str, message: &str) -> String {
+fn error_document(code: &str, message: &str, request_id: &str) -> String {
     format!(
-        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{}</RequestId></ErrorResponse>\n",
-        crate::http::request_id()
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Receiver</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>\n"
     )
 }
 
@@ -270,6 +369,7 @@ async fn refuse(mut tcp: TcpStream) {
     let body = error_document(
         "ServiceUnavailable",
         "The server has too many open connections; retry later.",
+        &crate::http::request_id(),
     );
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",

@@ -4,10 +4,12 @@ use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
 use portcullis_server::audit::AuditConfig;
 use portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS;
+use portcullis_server::workloads::issuer::{self, UrlSource};
 use portcullis_server::workloads::limits::{
     DEFAULT_MAX_INSTANCES, DEFAULT_MAX_TASKS, IpBlock, WorkloadLimits,
 };
 use portcullis_server::{Config, HttpLimits, Server};
+use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,7 +56,9 @@ pub struct ServeArgs {
     /// How long the credentials handed to instances and tasks last, in seconds.
     #[arg(long, env = "PORTCULLIS_WORKLOAD_SESSION_SECONDS", default_value_t = DEFAULT_WORKLOAD_SESSION_SECONDS, value_parser = clap::value_parser!(i64).range(15..=43_200))]
     workload_session_seconds: i64,
-    /// The URL of the built-in OpenID Connect issuer (default: http://LISTEN/oidc).
+    /// The URL of the built-in OpenID Connect issuer. Default: the URL the data directory
+    /// kept from its first start, else http://LISTEN/oidc. A URL given here that differs
+    /// from the kept one replaces it (the start-up banner says so) and is kept from then on.
     #[arg(long, env = "PORTCULLIS_ISSUER_URL")]
     issuer_url: Option<String>,
     /// Keep no audit trail (to measure what auditing costs; not for real use).
@@ -112,7 +116,54 @@ pub struct ServeArgs {
     /// The most tasks an account runs at once (RunTask beyond it: ClientException).
     #[arg(long, env = "PORTCULLIS_MAX_TASKS", default_value_t = DEFAULT_MAX_TASKS)]
     max_tasks: usize,
+    /// How log lines are written to standard error: `text` (coloured only on a terminal)
+    /// or `json` (one JSON object per line). `RUST_LOG` sets the level (default `warn`;
+    /// `info` logs one line per API request).
+    #[arg(
+        long,
+        env = "PORTCULLIS_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
 }
+
+/// How log lines are written.
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines, coloured when standard error is a terminal.
+    Text,
+    /// One JSON object per line, its fields at the top level.
+    Json,
+}
+
+/// Sends log events to standard error at `RUST_LOG`'s level (default `warn`).
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => {
+            // Colour only for a person at a terminal: never in a file, a pipe or a
+            // journal, nor when NO_COLOR (https://no-color.org) is set.
+            let colour = std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            logs.with_ansi(colour).init();
+        }
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_ansi(false)
+            .init(),
+    }
+}
+
+/// The file in the data directory where a first start saves the root credentials it made.
+const ROOT_CREDENTIALS_FILE: &str = "root-credentials";
 
 /// When committed audit events reach the disk.
 #[derive(Clone, Copy, ValueEnum)]
@@ -144,13 +195,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account-id must be 12 digits, not {:?}", args.account_id);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(args.log_format);
     let config = Config {
         regions: args.region.clone(),
         listen: args.listen,
@@ -214,6 +259,25 @@ fn banner(server: &Server, args: &ServeArgs) {
         "  issuer:   {} (OpenID Connect, `portcullis token issue`)\n",
         app.issuer.url()
     ));
+    if server.issuer_url_source == UrlSource::Kept
+        && app.issuer.url() != issuer::default_url(server.local_addr)
+    {
+        out.push_str(
+            "            kept by this data directory across restarts; --issuer-url changes it\n",
+        );
+    }
+    let saved_root = app
+        .config
+        .data_dir
+        .as_ref()
+        .map(|dir| dir.join(ROOT_CREDENTIALS_FILE))
+        .filter(|path| server.new_root_credentials.is_none() && path.exists());
+    if let Some(path) = saved_root {
+        out.push_str(&format!(
+            "  root credentials: saved in {}\n",
+            path.display()
+        ));
+    }
     let mode = match (args.dev, args.enforce) {
         (false, _) => "default: signatures verified, every call authorized".to_string(),
         (true, true) => "DEV --enforce: signatures NOT verified; every call authorized".to_string(),
@@ -231,6 +295,13 @@ fn banner(server: &Server, args: &ServeArgs) {
         out.push_str(&format!(
             "    AWS_ACCESS_KEY_ID={}\n    AWS_SECRET_ACCESS_KEY={}\n",
             c.access_key_id, c.secret_access_key
+        ));
+    }
+    if let UrlSource::Changed { previous } = &server.issuer_url_source {
+        let line = "!".repeat(78);
+        let now = app.issuer.url();
+        out.push_str(&format!(
+            "{line}\n!! The OpenID Connect issuer URL CHANGED (--issuer-url):\n!!   was  {previous}\n!!   now  {now}\n!! OpenID Connect providers made for the old URL no longer accept this server's\n!! tokens: make one for the new URL and trust it in the roles instead. The new\n!! URL is kept from now on.\n{line}\n",
         ));
     }
     if args.dev {

@@ -29,6 +29,79 @@ pub fn default_url(listen: std::net::SocketAddr) -> String {
     format!("http://{addr}/oidc")
 }
 
+/// Where the issuer URL of a start comes from (see [`resolve_url`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlSource {
+    /// Derived from the listening address: no URL given, none kept.
+    Derived,
+    /// Kept in the data directory since an earlier start (no URL given).
+    Kept,
+    /// Given (`--issuer-url`): the first for the data directory, or the one it keeps.
+    Given,
+    /// Given, and not the one the data directory kept: the URL changed at this start.
+    Changed {
+        /// The URL the data directory kept until now.
+        previous: String,
+    },
+}
+
+/// The issuer URL of a start, and where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuerUrl {
+    /// The URL (no trailing `/`).
+    pub url: String,
+    /// Where it comes from.
+    pub source: UrlSource,
+}
+
+/// The issuer URL a server starts with. A data directory keeps the URL of its first start
+/// (in [`URL_FILE`]), so that restarting on another address does not change the issuer
+/// under the OpenID Connect providers made for it: a kept URL wins over the one derived
+/// from `listen`. A URL given (`--issuer-url`) wins over a kept one: that is a deliberate
+/// change, reported as [`UrlSource::Changed`] for the caller to say loudly, and kept from
+/// then on. Without a data directory nothing is kept.
+pub fn resolve_url(
+    dir: Option<&Path>,
+    given: Option<&str>,
+    listen: std::net::SocketAddr,
+) -> Result<IssuerUrl, Error> {
+    let kept = match dir {
+        Some(dir) => kept_url(dir)?,
+        None => None,
+    };
+    let (url, source) = match (given, kept) {
+        (Some(given), Some(kept)) if same_url(given, &kept) => {
+            (given.to_string(), UrlSource::Given)
+        }
+        (Some(given), Some(kept)) => (given.to_string(), UrlSource::Changed { previous: kept }),
+        (Some(given), None) => (given.to_string(), UrlSource::Given),
+        (None, Some(kept)) => (kept, UrlSource::Kept),
+        (None, None) => (default_url(listen), UrlSource::Derived),
+    };
+    Ok(IssuerUrl {
+        url: url.trim_end_matches('/').to_string(),
+        source,
+    })
+}
+
+/// The issuer URL a data directory keeps, if any.
+fn kept_url(dir: &Path) -> Result<Option<String>, Error> {
+    let path = dir.join(URL_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let url = text.trim();
+            Ok((!url.is_empty()).then(|| url.to_string()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(format!("reading {}", path.display()), e)),
+    }
+}
+
+/// True when two issuer URLs are the same issuer (a trailing `/` aside).
+fn same_url(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
 /// The issuer: its URL and signing key.
 pub struct Issuer {
     url: String,
@@ -76,7 +149,7 @@ impl Issuer {
 
     /// The issuer of a server: its key read from the data directory, or made (and, with a
     /// data directory, written there) on first start. The URL is written beside it for
-    /// `portcullis token issue`.
+    /// `portcullis token issue`, and kept for later starts (see [`resolve_url`]).
     pub fn open(dir: Option<&Path>, url: &str) -> Result<Issuer, Error> {
         let Some(dir) = dir else {
             return Issuer::from_pem(url, &new_key_pem()?);
@@ -204,6 +277,57 @@ mod tests {
             decode::<Value>(&token, &DecodingKey::from_jwk(jwk).unwrap(), &validation).unwrap();
         assert_eq!(data.claims["sub"], "system:serviceaccount:ns:sa");
         assert_eq!(data.header.kid.as_deref(), jwk.common.key_id.as_deref());
+    }
+
+    #[test]
+    fn a_data_directory_keeps_its_first_url() {
+        let dir =
+            std::env::temp_dir().join(format!("portcullis-issuer-url-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first: std::net::SocketAddr = "0.0.0.0:4600".parse().unwrap();
+        let other: std::net::SocketAddr = "127.0.0.1:4700".parse().unwrap();
+        let start = |given: Option<&str>, listen| {
+            let url = resolve_url(Some(&dir), given, listen).unwrap();
+            Issuer::open(Some(&dir), &url.url).unwrap();
+            url
+        };
+        let derived = start(None, first);
+        assert_eq!(derived.url, "http://127.0.0.1:4600/oidc");
+        assert_eq!(derived.source, UrlSource::Derived);
+        // Another address: the kept URL.
+        let kept = start(None, other);
+        assert_eq!(kept.url, "http://127.0.0.1:4600/oidc");
+        assert_eq!(kept.source, UrlSource::Kept);
+        // The same URL given (a trailing slash aside): nothing changes.
+        let same = start(Some("http://127.0.0.1:4600/oidc/"), other);
+        assert_eq!(same.url, "http://127.0.0.1:4600/oidc");
+        assert_eq!(same.source, UrlSource::Given);
+        // Another URL given: it wins, the change is reported, and it is kept from then on.
+        let changed = start(Some("https://id.example.com/k8s"), other);
+        assert_eq!(changed.url, "https://id.example.com/k8s");
+        assert_eq!(
+            changed.source,
+            UrlSource::Changed {
+                previous: "http://127.0.0.1:4600/oidc".into()
+            }
+        );
+        assert_eq!(
+            start(None, first),
+            IssuerUrl {
+                url: "https://id.example.com/k8s".into(),
+                source: UrlSource::Kept
+            }
+        );
+        assert_eq!(
+            Issuer::from_data_dir(&dir).unwrap().url(),
+            "https://id.example.com/k8s"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        // Without a data directory: given, or derived; nothing kept.
+        assert_eq!(
+            resolve_url(None, None, other).unwrap().source,
+            UrlSource::Derived
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Portcullis on a fresh machine, installing what the tests need (a
-# Python venv with awscli and boto3 in .venv, cargo-fuzz).
+# Python venv with awscli and boto3 in .venv, the JavaScript SDK v3 in tests/e2e/js/node_modules
+# with `npm ci` (Node.js 20+ and npm must be there), cargo-fuzz).
 #   PORTCULLIS_FUZZ_SECONDS  seconds per fuzz target (default 30; 0 skips fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,7 +22,7 @@ cargo build -p portcullis --locked
 step "unit, corpus, property, managed-policy and Rust SDK end-to-end tests"
 cargo test --workspace --locked
 
-step "end-to-end tests with the aws CLI and boto3 (the seed scenarios)"
+step "end-to-end tests with the aws CLI, boto3 and the JavaScript SDK v3 (the README's quick start, the seed scenarios, also with --dev)"
 bash tests/e2e/run.sh
 
 if [ "$fuzz_seconds" != "0" ]; then

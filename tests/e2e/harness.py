@@ -180,7 +180,8 @@ class Seed:
 class Result:
     section: str
     label: str
-    kind: str  # "seed" (a seed command run verbatim), "derived" (CLI), "boto3", "snippet"
+    kind: str  # "seed" (a seed command run verbatim), "derived" (CLI), "boto3", "snippet",
+    # "readme" (a README block run verbatim), "js" (a JavaScript SDK check)
     status: str  # PASS FAIL SKIP XFAIL XPASS
     seconds: float = 0.0
     detail: str = ""
@@ -407,7 +408,7 @@ class Runner:
                     missing.append(f"[{c.where}] {c.one_line}")
         return missing
 
-    def summary(self, elapsed: float) -> int:
+    def summary(self, elapsed: float, name: str = "e2e") -> int:
         for missing in self.coverage_failures():
             self.section_name = "coverage"
             self._record(f"seed command neither run nor listed as skipped: {missing}", "coverage", "FAIL")
@@ -437,6 +438,11 @@ class Runner:
         )
         print(f"derived aws CLI commands (setup and read-back): {sum(1 for r in res if r.kind == 'derived')}")
         print(f"boto3 checks: {sum(1 for r in res if r.kind == 'boto3')}")
+        for kind, what in (("readme", "README blocks run verbatim (and their checks)"),
+                           ("js", "JavaScript SDK v3 checks")):
+            n = sum(1 for r in res if r.kind == kind)
+            if n:
+                print(f"{what}: {n} ({count('PASS', kind)} passed, {count('FAIL', kind)} failed)")
 
         skips = [r for r in res if r.status == "SKIP"]
         if skips:
@@ -463,7 +469,7 @@ class Runner:
         passed = count("PASS")
         failed = len(bad)
         print(f"expected failures: {len(xfails)}")
-        print(f"e2e: {passed} passed, {failed} failed, {len(skips)} skipped")
+        print(f"{name}: {passed} passed, {failed} failed, {len(skips)} skipped")
         return 1 if failed else 0
 
 

@@ -892,6 +892,14 @@ def jwt_claims(token: str) -> dict:
 # --------------------------------------------------------------------------- all
 
 
+def run_seed_part(r: Runner) -> None:
+    """Seed 004's run-instances and instance metadata commands only (main.py --dev)."""
+    try:
+        ec2_seed(r)
+    except Exception as e:  # noqa: BLE001 - a broken part is a failure, not a crash
+        r._record(f"ec2_seed stopped: {e!r}", "boto3", "FAIL", detail=traceback.format_exc(limit=4))
+
+
 def run_all(r: Runner) -> None:
     instances: dict = {}
 

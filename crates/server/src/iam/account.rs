@@ -234,16 +234,7 @@ fn group_detail(e: &Entities, g: &Group) -> Value {
 }
 
 fn role_detail(e: &Entities, r: &Role) -> Value {
-    let mut v = Map::new();
-    v.insert("Path".into(), json!(r.path));
-    v.insert("RoleName".into(), json!(r.name));
-    v.insert("RoleId".into(), json!(r.id));
-    v.insert("Arn".into(), json!(r.arn));
-    v.insert("CreateDate".into(), json!(iso8601(r.create_date)));
-    v.insert(
-        "AssumeRolePolicyDocument".into(),
-        json!(r.assume_role_policy_document),
-    );
+    let mut v = views::role_head(r);
     let profiles: Vec<Value> = e
         .instance_profiles
         .values()

@@ -65,8 +65,9 @@ pub fn group(g: &Group) -> Value {
     })
 }
 
-/// A `Role`.
-pub fn role(r: &Role, detail: Detail) -> Value {
+/// The members every view of a role begins with: path, name, ID, ARN, creation date and
+/// trust policy.
+pub fn role_head(r: &Role) -> Map<String, Value> {
     let mut v = Map::new();
     v.insert("Path".into(), json!(r.path));
     v.insert("RoleName".into(), json!(r.name));
@@ -77,6 +78,12 @@ pub fn role(r: &Role, detail: Detail) -> Value {
         "AssumeRolePolicyDocument".into(),
         json!(r.assume_role_policy_document),
     );
+    v
+}
+
+/// A `Role`.
+pub fn role(r: &Role, detail: Detail) -> Value {
+    let mut v = role_head(r);
     if let Some(d) = &r.description {
         v.insert("Description".into(), json!(d));
     }

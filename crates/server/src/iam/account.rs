@@ -199,12 +199,7 @@ pub fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 fn user_detail(e: &Entities, u: &User) -> Value {
-    let mut v = Map::new();
-    v.insert("Path".into(), json!(u.path));
-    v.insert("UserName".into(), json!(u.name));
-    v.insert("UserId".into(), json!(u.id));
-    v.insert("Arn".into(), json!(u.arn));
-    v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
+    let mut v = views::user_head(u);
     v.insert("UserPolicyList".into(), policy_list(&u.inline_policies));
     v.insert(
         "GroupList".into(),

@@ -32,14 +32,20 @@ pub enum Detail {
     Listed,
 }
 
-/// A `User`.
-pub fn user(u: &User, detail: Detail) -> Value {
+/// The members every view of a user begins with: path, name, ID, ARN and creation date.
+pub fn user_head(u: &User) -> Map<String, Value> {
     let mut v = Map::new();
     v.insert("Path".into(), json!(u.path));
     v.insert("UserName".into(), json!(u.name));
     v.insert("UserId".into(), json!(u.id));
     v.insert("Arn".into(), json!(u.arn));
     v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
+    v
+}
+
+/// A `User`.
+pub fn user(u: &User, detail: Detail) -> Value {
+    let mut v = user_head(u);
     if let Some(t) = u.password_last_used {
         v.insert("PasswordLastUsed".into(), json!(iso8601(t)));
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Portcullis on a fresh machine, installing what the tests need (a
 # Python venv with awscli and boto3 in .venv, the JavaScript SDK v3 in tests/e2e/js/node_modules
-# with `npm ci` (Node.js 20+ and npm must be there), cargo-fuzz).
+# with `npm ci` (Node.js 20+ and npm must be there), cargo-fuzz, mdbook for the user guide).
 #   PORTCULLIS_FUZZ_SECONDS  seconds per fuzz target (default 30; 0 skips fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,16 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "format"
 cargo fmt --all --check
+
+step "documentation: every relative link and #anchor of README.md, the root's .md files and the user guide"
+python3 scripts/check_links.py
+
+step "documentation: build the user guide (mdbook build docs)"
+if [ "$(mdbook --version 2>/dev/null || true)" != "mdbook v0.5.4" ]; then
+  # No default features: `mdbook build` needs none of serve, watch or search.
+  cargo install mdbook --locked --version 0.5.4 --no-default-features
+fi
+mdbook build docs
 
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings

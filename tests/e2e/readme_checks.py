@@ -1,8 +1,11 @@
 """The README's first hour, pasted: its quick start run verbatim by bash.
 
-README.md's "Two commands" and "Quick start" sections (and the workload examples the quick
-start leads to) are read here, not copied: the shell blocks are found in the page and run as
-written, in the page's order, as a user pasting them would.
+README.md's "Two commands" and "Quick start" sections, and the user guide's pages the quick
+start leads to (docs/src/operations.md's "Run it as a service", docs/src/workloads.md's
+workload examples), are read here, not copied: the shell blocks are found in the pages and
+run as written, in the pages' order, as a user pasting them would. The guide's copies of the
+quick start's blocks (docs/src/operations.md's install block, docs/src/clients.md's server,
+credentials file and client recipes) must be the README's, character for character.
 
 - **The server** is started by the quick start's own `portcullis serve` block, in a directory
   that stands for the repository's root (`examples/` links to the real one). It is a fresh
@@ -27,7 +30,7 @@ written, in the page's order, as a user pasting them would.
 - **The files**: examples/trust.json is valid JSON and a valid trust policy (`portcullis policy
   validate --kind trust`), every `file://` of the blocks exists from the repository's root;
   the install block's `cargo install --path crates/cli` is the package of the `portcullis`
-  binary; examples/portcullis.service has the directives the README promises, passes
+  binary; examples/portcullis.service has the directives the guide promises, passes
   `systemd-analyze verify` (its binary path pointed at the built binary, as
   `/usr/local/bin/portcullis` is not installed here) and its ExecStart, run with another data
   directory and port, starts a healthy server that creates a 0700 data directory.
@@ -55,6 +58,10 @@ from harness import ACCOUNT, HERE, CheckFailed, Runner, Skipped, eq, match, ok
 
 REPO = HERE.parent.parent
 README = REPO / "README.md"
+GUIDE = REPO / "docs" / "src"
+OPERATIONS = GUIDE / "operations.md"
+CLIENTS = GUIDE / "clients.md"
+WORKLOADS = GUIDE / "workloads.md"
 EXAMPLES = REPO / "examples"
 UNIT = EXAMPLES / "portcullis.service"
 
@@ -68,13 +75,13 @@ MARK = "@@@ readme-step "
 
 
 class Block:
-    """A fenced code block of the README."""
+    """A fenced code block of the README or of a page of the user guide."""
 
-    def __init__(self, lang: str, body: str, line: int, section: str):
-        self.lang, self.body, self.line, self.section = lang, body, line, section
+    def __init__(self, lang: str, body: str, line: int, section: str, page: str = "README"):
+        self.lang, self.body, self.line, self.section, self.page = lang, body, line, section, page
 
     def __repr__(self) -> str:
-        return f"README L{self.line} ({self.section})"
+        return f"{self.page} L{self.line} ({self.section})"
 
 
 def sections(text: str) -> dict[str, tuple[int, int]]:
@@ -91,15 +98,21 @@ def sections(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def blocks(text: str, title: str) -> list[Block]:
+def blocks(text: str, title: str, page: str = "README") -> list[Block]:
     spans = sections(text)
-    ok(title in spans, f"README.md has a section {title!r}")
+    ok(title in spans, f"{page} has a section {title!r}")
     start, end = spans[title]
     found = []
     for m in re.finditer(r"^```(\w*)\n(.*?)^```[ \t]*$", text[start:end], re.S | re.M):
         line = text.count("\n", 0, start + m.start()) + 1
-        found.append(Block(m.group(1), m.group(2), line, title))
+        found.append(Block(m.group(1), m.group(2), line, title, page))
     return found
+
+
+def page(path: Path) -> tuple[str, str]:
+    """A page of the user guide: its text and its name relative to the repository."""
+    ok(path.is_file(), f"{path.relative_to(REPO)} exists")
+    return path.read_text(encoding="utf-8"), str(path.relative_to(REPO))
 
 
 def one(found: list[Block], what: str, *needles: str) -> Block:
@@ -211,8 +224,8 @@ def examples_files(r: Runner, quick: list[Block]) -> None:
 
 def install_block(r: Runner, block: Block, text: str) -> None:
     ok(re.search(r"^cargo install --path crates/cli\b", block.body, re.M), "cargo install --path crates/cli")
-    ok("~/.cargo/bin/portcullis" in text[text.index("### Install"):text.index("### Run it as a service")],
-       "the section says where the binary goes (~/.cargo/bin/portcullis)")
+    start, end = sections(text)["Install"]
+    ok("~/.cargo/bin/portcullis" in text[start:end], "the section says where the binary goes (~/.cargo/bin/portcullis)")
     cargo = (REPO / "crates/cli/Cargo.toml").read_text()
     ok(re.search(r'\[\[bin\]\]\s*name = "portcullis"', cargo), "crates/cli builds the binary `portcullis`")
     binary = os.environ.get("E2E_BIN")
@@ -246,11 +259,11 @@ def systemd_unit(r: Runner, block: Block, install: Block) -> None:
        f"{UNIT.name}: ExecStart=")
     binary_path = exec_start.split()[0]
     ok(f"sudo install -m 0755 ~/.cargo/bin/portcullis {binary_path}" in block.body,
-       f"the README installs the binary where ExecStart runs it ({binary_path})")
+       f"the guide installs the binary where ExecStart runs it ({binary_path})")
     ok("~/.cargo/bin/portcullis" in install.body, "the install block names ~/.cargo/bin/portcullis")
     ok(f"examples/{UNIT.name} /etc/systemd/system/{UNIT.name}" in block.body,
-       "the README installs examples/portcullis.service")
-    ok(re.search(r"useradd --system .*portcullis", block.body.replace("\\\n", " ")), "the README makes the user")
+       "the guide installs examples/portcullis.service")
+    ok(re.search(r"useradd --system .*portcullis", block.body.replace("\\\n", " ")), "the guide makes the user")
 
 
 def systemd_verify(r: Runner) -> None:
@@ -286,8 +299,24 @@ def unit_exec_start(r: Runner) -> None:
         stop(process)
 
 
+def guide_copies(quick: list[Block], picked: dict[str, Block]) -> None:
+    """The guide repeats the quick start's blocks (install in operations.md; the server, the
+    credentials file and both client recipes in clients.md): they must be the README's."""
+    ops_text, ops_name = page(OPERATIONS)
+    clients_text, clients_name = page(CLIENTS)
+    ops = blocks(ops_text, "Install", ops_name)
+    clients = blocks(clients_text, "Point AWS clients at it", clients_name)
+    for name, found in (("install", ops), ("serve", clients), ("ini", clients), ("variables", clients),
+                        ("profile", clients)):
+        mine = picked[name]
+        same = [b for b in found if b.lang == mine.lang and b.body == mine.body]
+        ok(same, f"{mine}: the guide's {found[0].page if found else '?'} has the same block")
+    eq(len([b for b in clients if b.lang == "sh"]), len([b for b in quick if b.lang == "sh"]) - 1,
+       f"shell blocks of {clients_name}'s client setup (the README's quick start's, but the install block)")
+
+
 def quick_start(r: Runner) -> None:
-    r.section("README: the quick start, pasted (Two commands, Quick start, workload examples)")
+    r.section("README: the quick start, pasted (Two commands, Quick start, the guide's service and workload examples)")
     text = README.read_text(encoding="utf-8")
     quick = blocks(text, "Quick start")
     shells = [b for b in quick if b.lang == "sh"]
@@ -295,22 +324,27 @@ def quick_start(r: Runner) -> None:
 
     def pick():
         picked["install"] = one(shells, "the install block", "cargo install")
-        picked["systemd"] = one(shells, "the systemd block", "systemctl")
         picked["serve"] = one(shells, "the server block", "portcullis serve")
         picked["variables"] = one(shells, "the variables recipe", "AWS_SHARED_CREDENTIALS_FILE=")
         picked["profile"] = one(shells, "the profile recipe", "[services portcullis]")
         picked["ini"] = one([b for b in quick if b.lang == "ini"], "the root-credentials example", "[default]")
         extra = [b for b in shells if b not in picked.values()]
         ok(not extra, f"every shell block of the quick start is checked here; not {extra}")
-        workloads = blocks(text, "Workload credentials: instances, tasks and web identity")
+        ops_text, ops_name = page(OPERATIONS)
+        service = [b for b in blocks(ops_text, "Run it as a service", ops_name) if b.lang == "sh"]
+        picked["systemd"] = one(service, "the systemd block", "systemctl")
+        work_text, work_name = page(WORKLOADS)
+        workloads = blocks(work_text, "Workload credentials: instances, tasks and web identity", work_name)
         picked["imds"] = one(workloads, "the instance example", "portcullis instance run")
         picked["ecs"] = one(workloads, "the task example", "portcullis task run")
         picked["web"] = one(workloads, "the web identity example", "portcullis token issue")
 
-    r.check("README.md: the quick start's blocks (install, systemd, server, variables, profile) and the "
-            "workload examples are found", pick)
+    r.check("README.md: the quick start's blocks (install, server, variables, profile), the guide's systemd "
+            "block (docs/src/operations.md) and workload examples (docs/src/workloads.md) are found", pick)
     if len(picked) < 9:
         return
+    r.check("docs/src/operations.md and docs/src/clients.md: the guide's copies of the quick start's blocks are "
+            "the README's", lambda: guide_copies(quick, picked))
     r.check("Two commands: cargo run -p portcullis is the server's package, scripts/test.sh exists",
             lambda: two_commands(r, text))
     r.check("examples/trust.json: valid JSON, a valid trust policy (portcullis policy validate --kind trust), "
@@ -318,6 +352,8 @@ def quick_start(r: Runner) -> None:
             lambda: examples_files(r, quick))
     r.check(f"{picked['install']}: cargo install --path crates/cli installs ~/.cargo/bin/portcullis",
             lambda: install_block(r, picked["install"], text))
+    r.check(f"{picked['install']} (docs/src/operations.md's copy): cargo install --path crates/cli installs "
+            "~/.cargo/bin/portcullis", lambda: install_block(r, picked["install"], page(OPERATIONS)[0]))
     r.check(f"{picked['systemd']}: examples/portcullis.service (dedicated user, StateDirectory, ExecStart, "
             "hardening) and the install commands agree", lambda: systemd_unit(r, picked["systemd"], picked["install"]))
     r.check("systemd-analyze verify examples/portcullis.service", lambda: systemd_verify(r))

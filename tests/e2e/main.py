@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import api_checks  # noqa: E402
 import audit_checks  # noqa: E402
 import dev_checks  # noqa: E402
 import import_export_checks  # noqa: E402
@@ -72,6 +73,7 @@ def main() -> int:
                 js_checks.run_all(r)
             audit_checks.run_all(r)
             paginator_checks.run_all(r)
+            api_checks.run_all(r)
             import_export_checks.run_all(r)
             seeds.account_consistency(r)
     finally:

@@ -1,7 +1,8 @@
 """Every paginator of the IAM model, with boto3's paginators and small pages.
 
 The paginators are those of crates/server/data/iam-paginators-1.json, the copy of botocore's
-file the server embeds (see crates/server/data/SOURCES.json); a paginator there without a
+file the server embeds (see crates/server/data/SOURCES.json), driven by a boto3 client built
+from the vendored models (vendored.py: the venv's botocore is older); a paginator there without a
 case below fails the run, so a newer model cannot add one silently. Each case creates
 enough entities for several pages (under the path /e2e-pg/ where the operation filters by
 path), then for page sizes 1 and 2 pages through them with `PaginationConfig={"PageSize": n}`
@@ -23,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import struct
 import traceback
 from pathlib import Path
@@ -30,8 +32,8 @@ from pathlib import Path
 from botocore import xform_name
 
 from harness import ACCOUNT, CheckFailed, Runner, eq, ok
-from pulumi_programs import client
 from sts_checks import now_step, totp
+from vendored import vendored_client, vendored_models
 
 REPO = Path(__file__).resolve().parent.parent.parent
 PAGINATORS = REPO / "crates" / "server" / "data" / "iam-paginators-1.json"
@@ -97,6 +99,8 @@ class Fixture:
         self.oidc = ""
         self.saml = ""
         self.alias_made = ""
+        self.providers: list[str] = []
+        self.templates: list[str] = []
 
     def create(self) -> None:
         iam = self.iam
@@ -164,6 +168,20 @@ class Fixture:
         if not iam.list_account_aliases()["AccountAliases"]:
             iam.create_account_alias(AccountAlias=f"{P}-alias")
             self.alias_made = f"{P}-alias"
+        # Workload identity: three providers, the first with tags and an X.509 signer beside
+        # its two JWT signers, and three templates under it, the first with tags.
+        for i in range(3):
+            self.providers.append(iam.create_workload_identity_provider(
+                ProviderName=f"{P}-wip-{i}", Scheme="SPIFFE", WorkloadIdentityDomain=f"{P}-{i}.example.org",
+                Tags=TAGS if i == 0 else [])["Arn"])
+        iam.create_workload_identity_provider_outbound_signer(
+            WorkloadIdentityProviderArn=self.providers[0],
+            OutboundSigner={"X509": {"CertificateAuthorityId": f"{P}-ca", "AccountId": ACCOUNT}})
+        for i in range(3):
+            self.templates.append(iam.create_workload_identity_template(
+                Name=f"{P}-wit-{i}", WorkloadIdentityProviderArn=self.providers[0],
+                PathPattern=f"t{i}/{{aws:WorkloadAttestation/aws/eks/namespace}}",
+                Tags=TAGS if i == 0 else [])["Arn"])
 
     def cases(self) -> dict[str, tuple[dict, int]]:
         """Per paginator: the operation's parameters and how many items there are at least."""
@@ -198,6 +216,11 @@ class Fixture:
             "SimulatePrincipalPolicy": ({"PolicySourceArn": f"arn:aws:iam::{ACCOUNT}:user{PATH}{user}",
                                          "ActionNames": actions}, 3),
             "ListUserTags": ({"UserName": user}, 3),
+            "ListWorkloadIdentityProviders": ({}, 3),
+            "ListWorkloadIdentityProviderOutboundSigners": ({"WorkloadIdentityProviderArn": self.providers[0]}, 3),
+            "ListWorkloadIdentityProviderTags": ({"WorkloadIdentityProviderArn": self.providers[0]}, 3),
+            "ListWorkloadIdentityTemplates": ({"WorkloadIdentityProviderArn": self.providers[0]}, 3),
+            "ListWorkloadIdentityTemplateTags": ({"WorkloadIdentityTemplateArn": self.templates[0]}, 3),
             "ListInstanceProfileTags": ({"InstanceProfileName": self.profiles[0]}, 3),
             "ListMFADeviceTags": ({"SerialNumber": self.mfa[0]}, 3),
             "ListOpenIDConnectProviderTags": ({"OpenIDConnectProviderArn": self.oidc}, 3),
@@ -242,7 +265,14 @@ def sweep_one(iam, name: str, config: dict, params: dict, items: int, page_size:
 
 def sweep(r: Runner) -> None:
     r.section("boto3: every IAM paginator, with pages of 1 and 2")
-    iam = client(r)
+    models = vendored_models()
+    try:
+        sweep_with(r, vendored_client(r, models, "iam"))
+    finally:
+        shutil.rmtree(models, ignore_errors=True)
+
+
+def sweep_with(r: Runner, iam) -> None:
     fixture = Fixture(iam)
     if r.check("create users, groups, roles, policies, instance profiles, keys, MFA devices, "
                "certificates and providers to page through", lambda: fixture.create() or True) is None:

@@ -2,7 +2,9 @@
 //! (origins, versions and licenses in `data/SOURCES.json`):
 //!
 //! - the service authorization reference: every service prefix, its actions with their
-//!   access level, the resource types each action can be scoped to, and condition keys;
+//!   access level, the resource types each action can be scoped to, and condition keys,
+//!   completed by `data/iam-sts-supplement.json` with the IAM and STS actions of botocore
+//!   1.44.18 that the reference copy does not list yet;
 //! - the global condition keys (`aws:*`) with their types;
 //! - the AWS managed policies (current default version of each).
 //!
@@ -31,6 +33,7 @@ pub fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| {
         service::load(
             include_str!("../data/aws-service-authorization.json"),
+            include_str!("../data/iam-sts-supplement.json"),
             include_str!("../data/aws-global-condition-keys.json"),
         )
     })
@@ -101,7 +104,11 @@ mod tests {
         let c = catalog();
         assert_eq!(c.service_count(), 456);
         let actions: usize = c.services().map(|s| s.action_count()).sum();
-        assert_eq!(actions, 22_091);
+        // The reference's 22,091 and the supplement's 36.
+        assert_eq!(actions, 22_091 + 36);
+        let provider = c.action("iam:CreateWorkloadIdentityProvider").unwrap();
+        assert_eq!(provider.resource_types, ["workload-identity-provider"]);
+        assert!(c.action("sts:GetTrustBundles").unwrap().is_wildcard_only());
         assert_eq!(c.rcp_supported.len(), 62);
     }
 

@@ -166,7 +166,7 @@ pub struct GlobalConditionKey {
 #[derive(Deserialize)]
 struct RawReference {
     services: FxHashMap<String, RawService>,
-    #[serde(rename = "rcpSupportedServices")]
+    #[serde(rename = "rcpSupportedServices", default)]
     rcp_supported_services: Vec<String>,
 }
 
@@ -215,9 +215,26 @@ struct RawGlobalKey {
 
 /// Parses the embedded reference. The data is compiled into the binary and checked by
 /// this crate's tests, so a failure here is a build defect, not an input error.
-pub(crate) fn load(reference: &str, global_keys: &str) -> Catalog {
-    let raw: RawReference =
+pub(crate) fn load(reference: &str, supplement: &str, global_keys: &str) -> Catalog {
+    let mut raw: RawReference =
         serde_json::from_str(reference).expect("embedded service authorization reference");
+    let extra: RawReference =
+        serde_json::from_str(supplement).expect("embedded reference supplement");
+    for (prefix, s) in extra.services {
+        let Some(service) = raw.services.get_mut(&prefix) else {
+            raw.services.insert(prefix, s);
+            continue;
+        };
+        for (name, a) in s.actions {
+            service.actions.entry(name).or_insert(a);
+        }
+        for (name, r) in s.resource_types {
+            service.resource_types.entry(name).or_insert(r);
+        }
+        for (name, k) in s.condition_keys {
+            service.condition_keys.entry(name).or_insert(k);
+        }
+    }
     let globals: Vec<RawGlobalKey> =
         serde_json::from_str(global_keys).expect("embedded global condition keys");
     let services = raw

@@ -305,3 +305,82 @@ fn the_banner_says_where_saved_root_credentials_are() {
         server.log()
     );
 }
+
+/// Form-encodes `pairs` for a Query body (every byte but the unreserved ones escaped).
+fn form(pairs: &[(&str, &str)]) -> String {
+    let escape = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[test]
+fn instance_metadata_requests_are_logged_and_instance_run_reads_the_ec2_endpoint_variable() {
+    let server = logging_server("json");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    for body in [
+        form(&[
+            ("Action", "CreateRole"),
+            ("Version", "2010-05-08"),
+            ("RoleName", "logged-instance"),
+            ("AssumeRolePolicyDocument", trust),
+        ]),
+        form(&[
+            ("Action", "CreateInstanceProfile"),
+            ("Version", "2010-05-08"),
+            ("InstanceProfileName", "logged-instance"),
+        ]),
+        form(&[
+            ("Action", "AddRoleToInstanceProfile"),
+            ("Version", "2010-05-08"),
+            ("InstanceProfileName", "logged-instance"),
+            ("RoleName", "logged-instance"),
+        ]),
+    ] {
+        let r = root_call(&server, &body);
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    // No --endpoint-url: the EC2 variable wins over a global one that points nowhere.
+    let out = std::process::Command::new(binary())
+        .args(["instance", "run", "--instance-profile", "logged-instance"])
+        .args(["--http-tokens", "optional"])
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_ENDPOINT_URL_EC2", &server.endpoint)
+        .env("AWS_ACCESS_KEY_ID", &server.root().access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &server.root().secret_access_key)
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .expect("running portcullis instance run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (id, url) = stdout.trim().split_once('\t').expect("ID<TAB>URL");
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let r = http_request(addr, "GET", "/latest/meta-data/instance-id", &[], b"").unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.text(), id);
+    let lines = wait_for_lines(&server, |l| {
+        l.contains("instance metadata request") && l.contains(id)
+    });
+    assert_eq!(lines.len(), 1, "{}", server.log());
+    let line: Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(line["method"], "GET", "{line}");
+    assert_eq!(line["path"], "/latest/meta-data/instance-id", "{line}");
+    assert_eq!(line["status"], 200, "{line}");
+    assert_eq!(line["instance"], id, "{line}");
+    assert!(line["latency_ms"].as_f64().is_some(), "{line}");
+}

@@ -2079,6 +2079,9 @@ async fn expired_forged_and_altered_tokens() {
         mfa_authenticated_at: None,
         chain_depth: 0,
         provider_keys: Vec::new(),
+        workload_identity: None,
+        scope_policies: Vec::new(),
+        padding: String::new(),
     };
     let keys = |c: &SessionClaims, token: &str| -> Session {
         Session::builder()

@@ -79,6 +79,7 @@ fn setup() -> (App, Caller, Caller) {
             assume_role_policy_document: r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
             description: None,
             max_session_duration: 3600,
+            max_signin_session_duration: None,
             permissions_boundary: None,
             tags: Vec::new(),
             attached_policies: Vec::new(),

@@ -194,6 +194,26 @@ impl PolicyCache {
     }
 }
 
+impl PolicyCache {
+    /// The scope-down policies of a session (GetScopedCredentials), compiled, oldest first.
+    fn for_scopes(
+        &self,
+        app: &App,
+        claims: &SessionClaims,
+    ) -> Result<Arc<Vec<Arc<CompiledPolicy>>>, Error> {
+        let key = format!("{}#scopes", claims.access_key_id);
+        cached(&self.sessions, &key, app.generation(), || {
+            let mut out = Vec::with_capacity(claims.scope_policies.len());
+            for text in &claims.scope_policies {
+                out.push(Arc::new(
+                    CompiledPolicy::parse(text)?.with_name("scope-down policy"),
+                ));
+            }
+            Ok(Arc::new(out))
+        })
+    }
+}
+
 /// Everything about a caller that authorization needs: its policies and the context keys
 /// that come from who it is.
 pub(crate) struct CallerAuth {
@@ -377,9 +397,33 @@ pub(crate) fn decide(
         ..Policies::default()
     };
     let decision = authorize(&request, &policies);
-    let encoded = (!decision.is_allowed())
-        .then(|| crate::denial::encode(app, &request, &decision, &policies));
-    Ok(Verdict { decision, encoded })
+    if !decision.is_allowed() {
+        let encoded = Some(crate::denial::encode(app, &request, &decision, &policies));
+        return Ok(Verdict { decision, encoded });
+    }
+    // Scoped credentials (GetScopedCredentials): every scope-down policy is one more
+    // session-policy layer that must allow the request too.
+    if let Some(claims) = caller
+        .session
+        .as_deref()
+        .filter(|c| !c.scope_policies.is_empty())
+    {
+        for scope in app.policies.for_scopes(app, claims)?.iter() {
+            let scoped = Policies {
+                session: Some(std::slice::from_ref(scope)),
+                ..policies
+            };
+            let decision = authorize(&request, &scoped);
+            if !decision.is_allowed() {
+                let encoded = Some(crate::denial::encode(app, &request, &decision, &scoped));
+                return Ok(Verdict { decision, encoded });
+            }
+        }
+    }
+    Ok(Verdict {
+        decision,
+        encoded: None,
+    })
 }
 
 /// AccessDenied for a denial, in AWS's words, carrying its encoded message.
@@ -556,6 +600,28 @@ fn target<'e>(
             (None, Some(arn)) => Target::of_arn(arn),
             (None, None) => Target::of_arn("*"),
         },
+        // A workload identity provider, named by its ARN (the one Create would give).
+        Some("workload-identity-provider") => {
+            match (get("WorkloadIdentityProviderArn"), get("ProviderName")) {
+                (Some(a), _) => Target::of_arn(a)
+                    .tagged(e.workload_providers.get(a).map_or(&[][..], |p| &p.tags)),
+                (None, Some(name)) => Target::of_arn(format!(
+                    "arn:aws:iam::{account}:workload-identity-provider/{name}"
+                )),
+                (None, None) => Target::of_arn("*"),
+            }
+        }
+        // A workload identity template, named by its ARN (the one Create would give).
+        Some("workload-identity-template") => {
+            match (get("WorkloadIdentityTemplateArn"), get("Name")) {
+                (Some(a), _) => Target::of_arn(a)
+                    .tagged(e.workload_templates.get(a).map_or(&[][..], |t| &t.tags)),
+                (None, Some(name)) => Target::of_arn(format!(
+                    "arn:aws:iam::{account}:workload-identity-template/{name}"
+                )),
+                (None, None) => Target::of_arn("*"),
+            }
+        }
         // A role template, named by its ARN.
         Some("role-template") => Target::of_arn(get("TemplateArn").unwrap_or("*")),
         _ => Target::of_arn("*"),
@@ -616,6 +682,11 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
     };
     if matches!(op, "GetSessionToken" | "GetFederationToken") {
         // The operations answer "Cannot call … with session credentials" themselves.
+        return Ok(());
+    }
+    if op == "GetScopedCredentials" {
+        // Made for temporary credentials of every kind: a federated-user session or one
+        // from GetSessionToken may scope itself down (STS API reference).
         return Ok(());
     }
     let why = match &session.principal {
@@ -719,11 +790,20 @@ pub fn check(
     let action = format!("{service}:{op}");
     if matches!(
         action.as_str(),
-        "sts:GetCallerIdentity" | "sts:GetSessionToken" | "sts:AssumeRole"
+        "sts:GetCallerIdentity"
+            | "sts:GetSessionToken"
+            | "sts:AssumeRole"
+            | "sts:GetWebIdentityToken"
     ) {
         // GetCallerIdentity and GetSessionToken need no permission (STS API reference);
         // AssumeRole authorizes itself against the role's trust policy and the caller's
-        // policies together, as AWS does.
+        // policies together, as AWS does; GetWebIdentityToken authorizes itself with the
+        // condition keys of its request (audiences, duration, algorithm, scope).
+        return Ok(());
+    }
+    if action == "sts:GetScopedCredentials" && caller.session.is_none() {
+        // Long-term credentials are refused by the operation itself, whatever the
+        // policies say (InvalidSubjectCredentials).
         return Ok(());
     }
     if caller.is_root() || caller.principal.kind == PrincipalKind::Anonymous {

@@ -45,6 +45,10 @@ pub fn router(app: Arc<App>) -> Router {
             get(issuer_discovery),
         )
         .route(&format!("{issuer}/jwks.json"), get(issuer_keys))
+        .route(
+            "/_portcullis/outbound/{id}/.well-known/jwks.json",
+            get(outbound_keys),
+        )
         .with_state(app)
 }
 
@@ -78,6 +82,21 @@ async fn issuer_keys(State(app): State<Arc<App>>) -> Response {
         200,
         serde_json::to_string(app.issuer.key_set()).unwrap_or_default(),
     )
+}
+
+/// The key set of the account's outbound identity federation issuer
+/// (`https://{id}.tokens.sts.global.api.aws`), for verifying GetWebIdentityToken tokens.
+async fn outbound_keys(
+    State(app): State<Arc<App>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    match sts::outbound_key_set(&app, &id) {
+        Some(keys) => plain_json(200, keys.to_string()),
+        None => plain_json(
+            404,
+            json!({"error": "no outbound identity federation issuer with this ID"}).to_string(),
+        ),
+    }
 }
 
 async fn health(State(app): State<Arc<App>>) -> Response {

@@ -67,7 +67,8 @@ const MAX_REFUSALS: usize = 256;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The target of the request log: at `info`, one line per API request (method, action,
-/// principal, status, latency, request ID); at `debug`, also the other requests (health
+/// principal, status, latency, request ID) and per instance metadata request (see
+/// `workloads::imds`); at `debug`, also the other requests (health
 /// check, issuer documents, container credentials). `RUST_LOG=warn,portcullis::request=info`
 /// logs the API requests and nothing else past the warnings.
 pub(crate) const REQUEST_LOG: &str = "portcullis::request";

@@ -6,6 +6,7 @@ use crate::entity::{
     AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, Instance,
     InstanceProfile, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider,
     ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Task, User,
+    WorkloadIdentityProvider, WorkloadIdentityTemplate, WorkloadProviderDeletion,
 };
 use crate::error::StoreError;
 use crate::record::{Change, Kind, Record};
@@ -59,6 +60,12 @@ pub struct Entities {
     pub service_credentials: BTreeMap<String, ServiceSpecificCredential>,
     /// SAML providers by ARN.
     pub saml_providers: BTreeMap<String, SamlProvider>,
+    /// Workload identity providers by ARN.
+    pub workload_providers: BTreeMap<String, WorkloadIdentityProvider>,
+    /// Workload identity templates by ARN.
+    pub workload_templates: BTreeMap<String, WorkloadIdentityTemplate>,
+    /// Deletions of workload identity providers by task ID.
+    pub workload_provider_deletions: BTreeMap<String, WorkloadProviderDeletion>,
     /// Recorded action accesses by entity ID and lower-cased action.
     pub action_accesses: BTreeMap<String, ActionAccess>,
     /// Service last accessed reports by job ID.
@@ -171,6 +178,15 @@ impl Entities {
             Kind::AccessReport => {
                 self.access_reports.insert(key, decode(r)?);
             }
+            Kind::WorkloadIdentityProvider => {
+                self.workload_providers.insert(key, decode(r)?);
+            }
+            Kind::WorkloadIdentityTemplate => {
+                self.workload_templates.insert(key, decode(r)?);
+            }
+            Kind::WorkloadProviderDeletion => {
+                self.workload_provider_deletions.insert(key, decode(r)?);
+            }
         }
         Ok(())
     }
@@ -240,6 +256,15 @@ impl Entities {
             }
             Kind::AccessReport => {
                 self.access_reports.remove(key);
+            }
+            Kind::WorkloadIdentityProvider => {
+                self.workload_providers.remove(key);
+            }
+            Kind::WorkloadIdentityTemplate => {
+                self.workload_templates.remove(key);
+            }
+            Kind::WorkloadProviderDeletion => {
+                self.workload_provider_deletions.remove(key);
             }
         }
     }
@@ -609,6 +634,7 @@ mod tests {
             thumbprints: vec![],
             create_date: 1,
             tags: vec![],
+            context_provider: None,
         }
     }
 
@@ -685,6 +711,7 @@ mod tests {
             password_reset_required: true,
             create_date: 1,
             password_set_date: 1,
+            max_signin_session_duration: None,
         };
         let settings = AccountSettings {
             alias: Some("example".into()),

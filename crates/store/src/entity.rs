@@ -106,6 +106,10 @@ pub struct Role {
     pub description: Option<String>,
     /// The maximum session duration in seconds (3,600 to 43,200).
     pub max_session_duration: i64,
+    /// The maximum AWS Sign-In session duration in seconds (3,600 to 7,776,000) for
+    /// OAuth-based sign-in with the role; `None`: not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_signin_session_duration: Option<i64>,
     /// The ARN of the permissions boundary policy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions_boundary: Option<String>,
@@ -286,6 +290,9 @@ pub struct OidcProvider {
     pub thumbprints: Vec<String>,
     /// Creation time (milliseconds since the Unix epoch).
     pub create_date: i64,
+    /// The trusted identity propagation context provider, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_provider: Option<ContextProvider>,
     /// Tags.
     #[serde(default)]
     pub tags: Vec<Tag>,
@@ -319,6 +326,10 @@ pub struct LoginProfile {
     pub create_date: i64,
     /// When the password was last set (milliseconds since the Unix epoch), for MaxPasswordAge.
     pub password_set_date: i64,
+    /// The maximum AWS Sign-In session duration in seconds (3,600 to 7,776,000) for
+    /// OAuth-based sign-in with this password; `None`: not set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_signin_session_duration: Option<i64>,
 }
 
 /// The account's password policy (UpdateAccountPasswordPolicy).
@@ -362,6 +373,11 @@ pub struct AccountSettings {
     /// The issuer URL of outbound identity federation, while it is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outbound_issuer: Option<String>,
+    /// The keys that sign the tokens of outbound identity federation (GetWebIdentityToken),
+    /// by JWS algorithm (`RS256`, `ES384`): PKCS #8 PEM, encrypted with the server key.
+    /// Made on first use.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub outbound_signing_keys: BTreeMap<String, String>,
     /// Account properties (`Namespace/PropertyName` → value).
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
@@ -531,6 +547,9 @@ pub struct SamlProvider {
     pub private_keys: Vec<SamlPrivateKey>,
     /// Creation time (milliseconds since the Unix epoch).
     pub create_date: i64,
+    /// The trusted identity propagation context provider, when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_provider: Option<ContextProvider>,
     /// Tags.
     #[serde(default)]
     pub tags: Vec<Tag>,
@@ -641,4 +660,160 @@ pub struct Task {
     pub authorization_token_sha256: String,
     /// Start time (milliseconds since the Unix epoch).
     pub created_at: i64,
+}
+
+/// A JWT outbound signer of a workload identity provider: a signing key IAM manages, one per
+/// supported algorithm, created with the provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadJwtSigner {
+    /// The JWS algorithm (`RS256`, `ES384`).
+    pub signing_algorithm: String,
+    /// The key's algorithm (`RSA_2048`, `ECC_NIST_P384`).
+    pub key_algorithm: String,
+    /// The key ID published in the provider's JWKS.
+    pub key_id: String,
+    /// The private key (PKCS#8 PEM), encrypted with the server key.
+    pub key_ciphertext: String,
+    /// When it started signing: the provider's creation (milliseconds since the Unix epoch).
+    pub start_signing_time: i64,
+}
+
+/// An X.509 outbound signer of a workload identity provider: a certificate authority
+/// attached to it, with its signing window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadX509Signer {
+    /// The certificate authority's ID.
+    pub certificate_authority_id: String,
+    /// The account that owns the certificate authority.
+    pub account_id: String,
+    /// When it starts or started signing (milliseconds since the Unix epoch).
+    pub start_signing_time: i64,
+    /// When it stops or stopped signing, once scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_signing_time: Option<i64>,
+    /// When its trust material stops being published, once scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_expiration_time: Option<i64>,
+    /// True when a cancelled rotation stopped it before it ever signed: such an entry is
+    /// never resumed by EnableWorkloadIdentityProviderOutboundSigner.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+    /// The certificate authority's key algorithm (`EC_prime256v1`): the signer's slot.
+    #[serde(default)]
+    pub key_algorithm: String,
+    /// The certificate authority's private key (PKCS#8 PEM), encrypted with the server key:
+    /// Portcullis stands in for AWS Private CA with a local authority of this ID.
+    #[serde(default)]
+    pub ca_key_ciphertext: String,
+    /// The certificate authority's self-signed certificate (PEM): the trust anchor.
+    #[serde(default)]
+    pub ca_certificate: String,
+}
+
+/// An IAM workload identity provider: the issuer and trust boundary of the workload
+/// identities minted under it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadIdentityProvider {
+    /// The ARN: `arn:aws:iam::ACCOUNT:workload-identity-provider/NAME`.
+    pub arn: String,
+    /// The name, as created.
+    pub name: String,
+    /// The provider's ID (`AWPA…` for an account-scoped provider).
+    pub id: String,
+    /// `ACCOUNT` or `ORGANIZATION`.
+    pub scope: String,
+    /// `SPIFFE` or `NONE`.
+    pub scheme: String,
+    /// The domain that roots its identifiers, when claimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// The description, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The JWT signers, one per supported algorithm.
+    #[serde(default)]
+    pub jwt_signers: Vec<WorkloadJwtSigner>,
+    /// The X.509 signers, in the order attached.
+    #[serde(default)]
+    pub x509_signers: Vec<WorkloadX509Signer>,
+    /// The resource policy, exactly as put.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_policy: Option<String>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// An IAM workload identity template: how workload identifiers under a provider are
+/// rendered, and which workloads may be attested through it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadIdentityTemplate {
+    /// The ARN: `arn:aws:iam::ACCOUNT:workload-identity-template/NAME`.
+    pub arn: String,
+    /// The name, as created.
+    pub name: String,
+    /// The template's ID (`AWTA…` for an account-scoped template).
+    pub id: String,
+    /// `ACCOUNT` or `ORGANIZATION`.
+    pub scope: String,
+    /// The ARN of the provider it was created under.
+    pub provider_arn: String,
+    /// The description, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The namespace between the provider's root and the pattern, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_prefix: Option<String>,
+    /// The pattern workload identifiers are rendered from.
+    pub path_pattern: String,
+    /// The attestation policy, exactly as set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_policy: Option<String>,
+    /// Creation time (milliseconds since the Unix epoch).
+    pub create_date: i64,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+/// The deletion of a workload identity provider, readable by its ID for 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadProviderDeletion {
+    /// The deletion task ID DeleteWorkloadIdentityProvider returned.
+    pub id: String,
+    /// The ARN of the deleted provider.
+    pub provider_arn: String,
+    /// `SUCCEEDED`, `IN_PROGRESS`, `FAILED` or `NOT_STARTED`.
+    pub status: String,
+    /// When the deletion was asked for (milliseconds since the Unix epoch).
+    pub create_date: i64,
+}
+
+/// One source-to-target key mapping of a [`ContextProvider`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextKeyDefinition {
+    /// The claim or attribute of the identity provider's token to read.
+    pub source_key: String,
+    /// The trusted context key it maps to, when given (the source key's name otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_key: Option<String>,
+}
+
+/// The trusted identity propagation context provider of an OIDC or SAML provider: how a
+/// federated session's end-user identity and context keys come from the token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContextProvider {
+    /// The claim that supplies the end user's subject.
+    pub subject_source_key: String,
+    /// A static subject type (`user`, `workload`), when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type_value: Option<String>,
+    /// The claim that supplies the subject type, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_type_source_key: Option<String>,
+    /// The claims mapped into `aws:TransactionContext/IdentityProvider/*` keys.
+    #[serde(default)]
+    pub key_definitions: Vec<ContextKeyDefinition>,
 }

@@ -24,11 +24,13 @@ mod sqlite;
 
 pub use entities::{Entities, PolicyUsage};
 pub use entity::{
-    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, CredentialReport,
-    CredentialStatus, Group, HttpTokens, Instance, InstanceProfile, KeyLastUsed, KeyStatus,
-    LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, PasswordPolicy, PolicyVersion, Role,
-    RoleLastUsed, SamlPrivateKey, SamlProvider, ServerCertificate, ServiceSpecificCredential,
-    SigningCertificate, SshPublicKey, Tag, Task, User,
+    AccessKey, AccessReport, Account, AccountSettings, ActionAccess, ContextKeyDefinition,
+    ContextProvider, CredentialReport, CredentialStatus, Group, HttpTokens, Instance,
+    InstanceProfile, KeyLastUsed, KeyStatus, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider,
+    PasswordPolicy, PolicyVersion, Role, RoleLastUsed, SamlPrivateKey, SamlProvider,
+    ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Tag, Task,
+    User, WorkloadIdentityProvider, WorkloadIdentityTemplate, WorkloadJwtSigner,
+    WorkloadProviderDeletion, WorkloadX509Signer,
 };
 pub use error::StoreError;
 pub use events::{EventAttribute, EventBatch, EventColumns, EventQuery, EventRecord, StoredEvent};

@@ -4,6 +4,7 @@ use crate::entity::{
     AccessKey, AccessReport, Account, AccountSettings, ActionAccess, Group, Instance,
     InstanceProfile, LoginProfile, ManagedPolicy, MfaDevice, OidcProvider, Role, SamlProvider,
     ServerCertificate, ServiceSpecificCredential, SigningCertificate, SshPublicKey, Task, User,
+    WorkloadIdentityProvider, WorkloadIdentityTemplate, WorkloadProviderDeletion,
 };
 use crate::error::StoreError;
 use serde::Serialize;
@@ -52,11 +53,17 @@ pub enum Kind {
     ActionAccess,
     /// [`AccessReport`], keyed by job ID.
     AccessReport,
+    /// [`WorkloadIdentityProvider`], keyed by ARN.
+    WorkloadIdentityProvider,
+    /// [`WorkloadIdentityTemplate`], keyed by ARN.
+    WorkloadIdentityTemplate,
+    /// [`WorkloadProviderDeletion`], keyed by deletion task ID.
+    WorkloadProviderDeletion,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 20] = [
+    pub const ALL: [Kind; 23] = [
         Kind::Account,
         Kind::User,
         Kind::Group,
@@ -77,6 +84,9 @@ impl Kind {
         Kind::SamlProvider,
         Kind::ActionAccess,
         Kind::AccessReport,
+        Kind::WorkloadIdentityProvider,
+        Kind::WorkloadIdentityTemplate,
+        Kind::WorkloadProviderDeletion,
     ];
 
     /// The name stored in the database.
@@ -102,6 +112,9 @@ impl Kind {
             Kind::SamlProvider => "saml_provider",
             Kind::ActionAccess => "action_access",
             Kind::AccessReport => "access_report",
+            Kind::WorkloadIdentityProvider => "workload_identity_provider",
+            Kind::WorkloadIdentityTemplate => "workload_identity_template",
+            Kind::WorkloadProviderDeletion => "workload_provider_deletion",
         }
     }
 
@@ -231,6 +244,17 @@ id_entity!(
     id
 );
 id_entity!(SamlProvider, Kind::SamlProvider, arn);
+id_entity!(
+    WorkloadIdentityProvider,
+    Kind::WorkloadIdentityProvider,
+    arn
+);
+id_entity!(
+    WorkloadIdentityTemplate,
+    Kind::WorkloadIdentityTemplate,
+    arn
+);
+id_entity!(WorkloadProviderDeletion, Kind::WorkloadProviderDeletion, id);
 id_entity!(AccessReport, Kind::AccessReport, job_id);
 
 impl Entity for ActionAccess {

@@ -13,20 +13,37 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The server a command talks to when neither `--endpoint-url` nor an
+/// `AWS_ENDPOINT_URL…` variable names one.
+const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4600";
+
 /// Where the server is and who calls it.
 #[derive(Args)]
 pub struct Endpoint {
-    /// The server's URL.
-    #[arg(
-        long,
-        env = "AWS_ENDPOINT_URL",
-        default_value = "http://127.0.0.1:4600"
-    )]
-    endpoint_url: String,
+    /// The server's URL. Without it, as the AWS SDKs do: the service's own variable
+    /// (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ECS`), then
+    /// `AWS_ENDPOINT_URL`, then http://127.0.0.1:4600.
+    #[arg(long)]
+    endpoint_url: Option<String>,
     /// The data directory whose root credentials sign the request when
     /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` are not set.
     #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
     data_dir: PathBuf,
+}
+
+/// The URL of `service`: `flag`, else the variable `AWS_ENDPOINT_URL_<SERVICE>`, else
+/// `AWS_ENDPOINT_URL` (read with `var`; empty values count as unset), else the default.
+fn resolve_url(flag: Option<&str>, service: &str, var: impl Fn(&str) -> Option<String>) -> String {
+    let var = |name: &str| var(name).filter(|v| !v.is_empty());
+    flag.map(str::to_string)
+        .or_else(|| {
+            var(&format!(
+                "AWS_ENDPOINT_URL_{}",
+                service.to_ascii_uppercase()
+            ))
+        })
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+        .unwrap_or_else(|| DEFAULT_ENDPOINT.to_string())
 }
 
 struct Credentials {
@@ -125,6 +142,14 @@ impl Endpoint {
         }
     }
 
+    /// The URL of `service` (`iam`, `ec2`, `ecs`): `--endpoint-url`, else
+    /// `AWS_ENDPOINT_URL_<SERVICE>`, else `AWS_ENDPOINT_URL`, else the default.
+    fn url_for(&self, service: &str) -> String {
+        resolve_url(self.endpoint_url.as_deref(), service, |name| {
+            std::env::var(name).ok()
+        })
+    }
+
     /// Sends a signed `POST /` with `body` to `service`; returns the status and body.
     pub fn post(
         &self,
@@ -133,8 +158,8 @@ impl Endpoint {
         extra_headers: &[(&str, &str)],
         body: &str,
     ) -> Result<(u16, String)> {
-        let host = self
-            .endpoint_url
+        let url = self.url_for(service);
+        let host = url
             .strip_prefix("http://")
             .context("--endpoint-url must be an http:// URL")?
             .trim_end_matches('/');
@@ -190,5 +215,41 @@ impl Endpoint {
             .and_then(|s| s.parse().ok())
             .context("the server's answer has no status")?;
         Ok((status, body.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_url;
+
+    #[test]
+    fn the_service_variable_wins_over_the_global_one_and_the_flag_over_both() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let both = env(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:2"),
+        ]);
+        assert_eq!(resolve_url(None, "ec2", both), "http://127.0.0.1:2");
+        assert_eq!(resolve_url(None, "ecs", both), "http://127.0.0.1:1");
+        assert_eq!(
+            resolve_url(Some("http://127.0.0.1:3"), "ec2", both),
+            "http://127.0.0.1:3"
+        );
+        let empty_service = env(&[
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_ECS", ""),
+        ]);
+        assert_eq!(
+            resolve_url(None, "ecs", empty_service),
+            "http://127.0.0.1:1"
+        );
+        assert_eq!(resolve_url(None, "iam", env(&[])), "http://127.0.0.1:4600");
     }
 }

@@ -104,6 +104,32 @@ pub struct SessionClaims {
     /// They do not pass on to chained sessions.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provider_keys: Vec<(String, String)>,
+    /// The workload identity of a role session that AssumeRole created from a workload
+    /// identity context (IssueWorkloadIdentityContext). It does not pass on to chained
+    /// sessions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_identity: Option<WorkloadIdentity>,
+    /// The scope-down policies of GetScopedCredentials, oldest first. Each is a layer of its
+    /// own that every request of the session must also pass: the session's permissions are
+    /// their intersection with what it could do before (unlike `policies` and
+    /// `policy_arns`, which together form one layer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope_policies: Vec<String>,
+    /// Filler that brings the token up to the size asked for with MinimumSessionTokenSize.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub padding: String,
+}
+
+/// The workload identity a role session carries: who the workload is and which provider and
+/// template minted its identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadIdentity {
+    /// The workload identifier (for a SPIFFE provider, the SPIFFE ID).
+    pub subject: String,
+    /// The ARN of the workload identity provider.
+    pub provider_arn: String,
+    /// The ARN of the workload identity template.
+    pub template_arn: String,
 }
 
 /// The keys that seal and open session tokens.
@@ -267,6 +293,9 @@ mod tests {
             mfa_authenticated_at: Some(1),
             chain_depth: 0,
             provider_keys: vec![],
+            workload_identity: None,
+            scope_policies: vec![],
+            padding: String::new(),
         }
     }
 

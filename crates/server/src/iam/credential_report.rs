@@ -251,6 +251,7 @@ mod tests {
             password_reset_required: false,
             create_date: 86_400_000,
             password_set_date: 86_400_000,
+            max_signin_session_duration: None,
         };
         e.apply(&Change::put(account, &profile)).unwrap();
         e.apply(&Change::put(

@@ -6,6 +6,7 @@ mod access_keys;
 mod account;
 pub mod account_settings;
 mod attachments;
+pub mod context_provider;
 #[cfg(test)]
 mod coverage;
 mod credential_report;
@@ -33,6 +34,7 @@ pub mod ssh_keys;
 mod tags;
 mod users;
 pub mod views;
+pub mod workload_identity;
 
 use crate::app::App;
 use crate::caller::Caller;
@@ -84,6 +86,9 @@ pub const OPERATIONS: &[&str] = &[
     "CreateServiceSpecificCredential",
     "CreateUser",
     "CreateVirtualMFADevice",
+    "CreateWorkloadIdentityProvider",
+    "CreateWorkloadIdentityProviderOutboundSigner",
+    "CreateWorkloadIdentityTemplate",
     "DeactivateMFADevice",
     "DeleteAccessKey",
     "DeleteAccountAlias",
@@ -108,16 +113,25 @@ pub const OPERATIONS: &[&str] = &[
     "DeleteUserPermissionsBoundary",
     "DeleteUserPolicy",
     "DeleteVirtualMFADevice",
+    "DeleteWorkloadIdentityProvider",
+    "DeleteWorkloadIdentityProviderOutboundSigner",
+    "DeleteWorkloadIdentityProviderResourcePolicy",
+    "DeleteWorkloadIdentityTemplate",
+    "DeleteWorkloadIdentityTemplateAttestationPolicy",
     "DetachGroupPolicy",
     "DetachRolePolicy",
     "DetachUserPolicy",
+    "DisableOrganizationLevelResources",
     "DisableOrganizationsRootCredentialsManagement",
     "DisableOrganizationsRootSessions",
     "DisableOutboundWebIdentityFederation",
+    "DisableWorkloadIdentityProviderOutboundSigner",
     "EnableMFADevice",
+    "EnableOrganizationLevelResources",
     "EnableOrganizationsRootCredentialsManagement",
     "EnableOrganizationsRootSessions",
     "EnableOutboundWebIdentityFederation",
+    "EnableWorkloadIdentityProviderOutboundSigner",
     "GenerateCredentialReport",
     "GenerateOrganizationsAccessReport",
     "GenerateServiceLastAccessedDetails",
@@ -152,6 +166,11 @@ pub const OPERATIONS: &[&str] = &[
     "GetServiceLinkedRoleDeletionStatus",
     "GetUser",
     "GetUserPolicy",
+    "GetWorkloadIdentityProvider",
+    "GetWorkloadIdentityProviderDeletionStatus",
+    "GetWorkloadIdentityProviderResourcePolicy",
+    "GetWorkloadIdentityTemplate",
+    "GetWorkloadIdentityTemplateAttestationPolicy",
     "ListAccessKeys",
     "ListAccountAliases",
     "ListAttachedGroupPolicies",
@@ -188,12 +207,19 @@ pub const OPERATIONS: &[&str] = &[
     "ListUserTags",
     "ListUsers",
     "ListVirtualMFADevices",
+    "ListWorkloadIdentityProviderOutboundSigners",
+    "ListWorkloadIdentityProviderTags",
+    "ListWorkloadIdentityProviders",
+    "ListWorkloadIdentityTemplateTags",
+    "ListWorkloadIdentityTemplates",
     "PutAccountProperties",
     "PutGroupPolicy",
     "PutRolePermissionsBoundary",
     "PutRolePolicy",
     "PutUserPermissionsBoundary",
     "PutUserPolicy",
+    "PutWorkloadIdentityProviderResourcePolicy",
+    "PutWorkloadIdentityTemplateAttestationPolicy",
     "RejectDelegationRequest",
     "RemoveClientIDFromOpenIDConnectProvider",
     "RemoveRoleFromInstanceProfile",
@@ -213,6 +239,8 @@ pub const OPERATIONS: &[&str] = &[
     "TagSAMLProvider",
     "TagServerCertificate",
     "TagUser",
+    "TagWorkloadIdentityProvider",
+    "TagWorkloadIdentityTemplate",
     "UntagInstanceProfile",
     "UntagMFADevice",
     "UntagOpenIDConnectProvider",
@@ -221,12 +249,15 @@ pub const OPERATIONS: &[&str] = &[
     "UntagSAMLProvider",
     "UntagServerCertificate",
     "UntagUser",
+    "UntagWorkloadIdentityProvider",
+    "UntagWorkloadIdentityTemplate",
     "UpdateAccessKey",
     "UpdateAccountPasswordPolicy",
     "UpdateAssumeRolePolicy",
     "UpdateDelegationRequest",
     "UpdateGroup",
     "UpdateLoginProfile",
+    "UpdateOpenIDConnectProvider",
     "UpdateOpenIDConnectProviderThumbprint",
     "UpdateRole",
     "UpdateRoleDescription",
@@ -236,6 +267,7 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateServiceSpecificCredential",
     "UpdateSigningCertificate",
     "UpdateUser",
+    "UpdateWorkloadIdentityProviderOutboundSigner",
     "UploadSSHPublicKey",
     "UploadServerCertificate",
     "UploadSigningCertificate",
@@ -424,6 +456,10 @@ pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
         "GenerateServiceLastAccessedDetails" => last_accessed::generate(ctx).await,
         "GetServiceLastAccessedDetails" => last_accessed::get(ctx),
         "GetServiceLastAccessedDetailsWithEntities" => last_accessed::get_with_entities(ctx),
-        _ => return None,
+        "UpdateOpenIDConnectProvider" => oidc::update_configuration(ctx).await,
+        "EnableOrganizationLevelResources" | "DisableOrganizationLevelResources" => {
+            organizations::not_in_organization(ctx)
+        }
+        _ => return workload_identity::call(op, ctx).await,
     })
 }

@@ -15,6 +15,7 @@
 //! Delete), "The number of tags has reached the maximum limit." (LimitExceeded).
 
 use super::Ctx;
+use super::context_provider;
 use super::input::paged;
 use super::rules::{check_tags, merge_tags, over_quota};
 use super::views;
@@ -101,6 +102,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     }
     let tags = i.tags("Tags");
     check_tags(&tags, true)?;
+    let context_provider = context_provider::for_create(i)?;
     let account = ctx.account();
     let provider = OidcProvider {
         arn: provider_arn(account, parsed.without_scheme),
@@ -109,6 +111,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         thumbprints: thumbprints.iter().map(|t| t.to_string()).collect(),
         create_date: now_millis(),
         tags,
+        context_provider,
     };
     ctx.app
         .write(|e| {
@@ -137,23 +140,29 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("OpenIDConnectProviderArn")?;
     ctx.app.read(|e| {
         let p = find(e, arn)?;
-        Ok(json!({
+        let mut out = json!({
             "Url": p.url_without_scheme(),
             "ClientIDList": p.client_ids,
             "ThumbprintList": p.thumbprints,
             "CreateDate": iso8601(p.create_date),
             "Tags": views::tags(&p.tags),
-        }))
+        });
+        if let Some(cp) = &p.context_provider {
+            out["ContextProvider"] = context_provider::view(cp);
+        }
+        Ok(out)
     })
 }
 
-/// ListOpenIDConnectProviders: every provider's ARN (IAM does not paginate it).
+/// ListOpenIDConnectProviders: every provider's ARN (IAM does not paginate it), and whether
+/// trusted identity propagation is enabled (an Identity Center instance is associated,
+/// which never happens here: Portcullis runs no Identity Center).
 pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let items: Vec<Value> = e
             .oidc_providers
             .keys()
-            .map(|arn| json!({ "Arn": arn }))
+            .map(|arn| json!({ "Arn": arn, "IsTrustedIdentityPropagationEnabled": false }))
             .collect();
         Ok(json!({ "OpenIDConnectProviderList": items }))
     })
@@ -268,6 +277,19 @@ pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     })
 }
 
+/// UpdateOpenIDConnectProvider: sets or removes the trusted identity propagation context
+/// provider (see [`context_provider`] for the rules; thumbprints are not touched).
+pub async fn update_configuration(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let change = context_provider::for_update(&ctx.input, true)?;
+    update(ctx, |p| {
+        if let Some(new) = change {
+            p.context_provider = new;
+        }
+        Ok(())
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,6 +311,7 @@ mod tests {
                 key: "k".into(),
                 value: "v".into(),
             }],
+            context_provider: None,
         };
         e.apply(&Change::put("123456789012", &p)).unwrap();
         let by_arn = json!({"OpenIDConnectProviderArn": p.arn});

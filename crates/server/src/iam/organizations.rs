@@ -3,8 +3,9 @@
 //! onboarded delegation partner, which is what a Portcullis account is:
 //!
 //! - ListOrganizationsFeatures, Enable/DisableOrganizationsRootCredentialsManagement,
-//!   Enable/DisableOrganizationsRootSessions and GenerateOrganizationsAccessReport fail with
-//!   OrganizationNotFoundException ("no organization is associated with your account");
+//!   Enable/DisableOrganizationsRootSessions, Enable/DisableOrganizationLevelResources and
+//!   GenerateOrganizationsAccessReport fail with OrganizationNotFoundException ("no
+//!   organization is associated with your account");
 //! - GetOrganizationsAccessReport fails with NoSuchEntity, as no report job can exist;
 //! - CreateDelegationRequest is refused (AccessDenied): "not available for general use"
 //!   without partner onboarding;

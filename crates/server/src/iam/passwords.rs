@@ -10,8 +10,17 @@
 //! can then set a new one with UpdateLoginProfile); AllowUsersToChangePassword lets every
 //! user call ChangePassword and GetAccountPasswordPolicy without a policy granting it (see
 //! `authz`).
+//!
+//! A login profile may carry a maximum AWS Sign-In session duration
+//! (`MaxSigninSessionDuration`, botocore 1.44.18), set by CreateLoginProfile and set or
+//! cleared by UpdateLoginProfile (see [`super::roles::signin_duration_change`]); an update
+//! that gives only it leaves the password and `PasswordResetRequired` as they are. The
+//! setting is not supported for the root user: CreateLoginProfile refuses it when the
+//! request names no user and the caller is the root user. That message is Portcullis's
+//! wording (AWS's is not published).
 
 use super::Ctx;
+use super::roles::signin_duration_change;
 use super::users;
 use crate::error::Error;
 use crate::time::{iso8601, now_millis};
@@ -137,12 +146,19 @@ fn profile_not_found(name: &str) -> Error {
     Error::no_such_entity(format!("Login Profile for User {name} cannot be found."))
 }
 
+/// A `LoginProfile` answer; its maximum sign-in session duration only once set.
 fn view(user: &User, p: &LoginProfile) -> Value {
-    json!({ "LoginProfile": {
-        "UserName": user.name,
-        "CreateDate": iso8601(p.create_date),
-        "PasswordResetRequired": p.password_reset_required,
-    }})
+    let mut v = Map::new();
+    v.insert("UserName".into(), json!(user.name));
+    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
+    v.insert(
+        "PasswordResetRequired".into(),
+        json!(p.password_reset_required),
+    );
+    if let Some(s) = p.max_signin_session_duration {
+        v.insert("MaxSigninSessionDuration".into(), json!(s));
+    }
+    json!({ "LoginProfile": v })
 }
 
 /// The user a login-profile operation names (the caller when `UserName` is absent).
@@ -150,8 +166,14 @@ fn target_user<'e>(ctx: &Ctx<'_>, e: &'e Entities) -> Result<&'e User, Error> {
     users::find(e, users::target_name(ctx)?)
 }
 
-/// CreateLoginProfile.
+/// CreateLoginProfile, with an optional maximum sign-in session duration.
 pub async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    let signin = ctx.input.opt_i64("MaxSigninSessionDuration");
+    if signin.is_some() && ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
+        return Err(Error::validation(
+            "MaxSigninSessionDuration is not supported for the root user.",
+        ));
+    }
     let password = ctx.input.str("Password")?;
     let reset = ctx.input.opt_bool("PasswordResetRequired").unwrap_or(false);
     let account = ctx.account();
@@ -175,6 +197,7 @@ pub async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 password_reset_required: reset,
                 create_date: now,
                 password_set_date: now,
+                max_signin_session_duration: signin,
             };
             let out = view(user, &profile);
             Ok((vec![Change::put(account, &profile)], out))
@@ -193,11 +216,14 @@ pub fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     })
 }
 
-/// UpdateLoginProfile: an administrator sets a new password and/or the reset flag.
+/// UpdateLoginProfile: an administrator sets a new password, the reset flag and/or the
+/// maximum sign-in session duration; what the request leaves out is unchanged (a request
+/// with none of them changes nothing and succeeds).
 pub async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let password = ctx.input.opt_str("Password");
     let reset = ctx.input.opt_bool("PasswordResetRequired");
+    let signin = signin_duration_change(&ctx.input)?;
     let account = ctx.account();
     let policy = ctx.app.read(|e| e.settings.password_policy.clone());
     if let Some(p) = password {
@@ -217,6 +243,7 @@ pub async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(r) = reset {
                 profile.password_reset_required = r;
             }
+            signin.apply(&mut profile.max_signin_session_duration);
             Ok((vec![Change::put(account, &profile)], json!({})))
         })
         .await
@@ -394,7 +421,169 @@ pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{call, input::Input};
     use super::*;
+    use crate::app::App;
+    use crate::caller::Caller;
+    use crate::config::Config;
+
+    async fn run(app: &App, op: &str, input: Value) -> Result<Value, Error> {
+        let caller = Caller::test_root();
+        let ctx = Ctx {
+            app,
+            caller: &caller,
+            input: Input(&input),
+        };
+        call(op, &ctx).await.unwrap()
+    }
+
+    /// An app with the user `alice`.
+    async fn app_with_alice() -> App {
+        let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
+        run(&app, "CreateUser", json!({"UserName": "alice"}))
+            .await
+            .unwrap();
+        app
+    }
+
+    fn stored(app: &App) -> LoginProfile {
+        app.read(|e| {
+            let user = e.user("alice").unwrap();
+            e.login_profile(&user.id).unwrap().clone()
+        })
+    }
+
+    async fn shown(app: &App) -> Value {
+        run(app, "GetLoginProfile", json!({"UserName": "alice"}))
+            .await
+            .unwrap()["LoginProfile"]
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn login_profiles_store_and_show_the_signin_duration() {
+        let app = app_with_alice().await;
+        let made = run(
+            &app,
+            "CreateLoginProfile",
+            json!({"UserName": "alice", "Password": "Correct-Horse-9",
+                   "MaxSigninSessionDuration": 28800}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(made["LoginProfile"]["MaxSigninSessionDuration"], 28800);
+        assert_eq!(made["LoginProfile"]["PasswordResetRequired"], false);
+        assert_eq!(shown(&app).await["MaxSigninSessionDuration"], 28800);
+        assert_eq!(stored(&app).max_signin_session_duration, Some(28800));
+    }
+
+    #[tokio::test]
+    async fn a_profile_without_the_setting_shows_none() {
+        let app = app_with_alice().await;
+        let made = run(
+            &app,
+            "CreateLoginProfile",
+            json!({"UserName": "alice", "Password": "Correct-Horse-9"}),
+        )
+        .await
+        .unwrap();
+        assert!(
+            made["LoginProfile"]
+                .get("MaxSigninSessionDuration")
+                .is_none()
+        );
+        assert!(shown(&app).await.get("MaxSigninSessionDuration").is_none());
+    }
+
+    #[tokio::test]
+    async fn updating_only_the_signin_duration_keeps_the_password() {
+        let app = app_with_alice().await;
+        run(
+            &app,
+            "CreateLoginProfile",
+            json!({"UserName": "alice", "Password": "Correct-Horse-9",
+                   "PasswordResetRequired": true}),
+        )
+        .await
+        .unwrap();
+        let before = stored(&app);
+        let update = |input: Value| run(&app, "UpdateLoginProfile", input);
+
+        update(json!({"UserName": "alice", "MaxSigninSessionDuration": 7776000}))
+            .await
+            .unwrap();
+        let after = stored(&app);
+        assert_eq!(after.max_signin_session_duration, Some(7776000));
+        assert_eq!(after.password_hash, before.password_hash);
+        assert!(after.previous_hashes.is_empty());
+        assert_eq!(after.password_set_date, before.password_set_date);
+        assert!(after.password_reset_required);
+        let view = shown(&app).await;
+        assert_eq!(view["MaxSigninSessionDuration"], 7776000);
+        assert_eq!(view["PasswordResetRequired"], true);
+
+        // A new password leaves the setting as it is.
+        update(json!({"UserName": "alice", "Password": "Battery-Staple-7",
+                      "PasswordResetRequired": false}))
+        .await
+        .unwrap();
+        let after = stored(&app);
+        assert_eq!(after.max_signin_session_duration, Some(7776000));
+        assert!(verify_password("Battery-Staple-7", &after.password_hash));
+        assert!(!after.password_reset_required);
+
+        // Neither member given: nothing changes.
+        update(json!({"UserName": "alice"})).await.unwrap();
+        assert_eq!(stored(&app), after);
+
+        // Both at once: InvalidInput, nothing changes.
+        let e = update(
+            json!({"UserName": "alice", "MaxSigninSessionDuration": 3600,
+                              "ResetMaxSigninSessionDuration": true}),
+        )
+        .await
+        .unwrap_err()
+        .into_aws();
+        assert_eq!(e.code(), "InvalidInput");
+        assert_eq!(
+            e.message(),
+            "Cannot specify both MaxSigninSessionDuration and ResetMaxSigninSessionDuration."
+        );
+        assert_eq!(stored(&app), after);
+
+        // Reset clears it, and clearing an unset one has no effect.
+        for _ in 0..2 {
+            update(json!({"UserName": "alice", "ResetMaxSigninSessionDuration": true}))
+                .await
+                .unwrap();
+            assert!(shown(&app).await.get("MaxSigninSessionDuration").is_none());
+            assert_eq!(stored(&app).password_hash, after.password_hash);
+        }
+
+        let e = update(json!({"UserName": "nobody", "MaxSigninSessionDuration": 3600}))
+            .await
+            .unwrap_err()
+            .into_aws();
+        assert_eq!(e.code(), "NoSuchEntity");
+    }
+
+    #[tokio::test]
+    async fn the_root_user_cannot_have_the_signin_duration() {
+        let app = app_with_alice().await;
+        let e = run(
+            &app,
+            "CreateLoginProfile",
+            json!({"Password": "Correct-Horse-9", "MaxSigninSessionDuration": 3600}),
+        )
+        .await
+        .unwrap_err()
+        .into_aws();
+        assert_eq!(e.code(), "ValidationError");
+        assert_eq!(
+            e.message(),
+            "MaxSigninSessionDuration is not supported for the root user."
+        );
+    }
 
     fn policy() -> PasswordPolicy {
         PasswordPolicy {
@@ -460,6 +649,7 @@ mod tests {
             password_reset_required: false,
             create_date: 0,
             password_set_date: 0,
+            max_signin_session_duration: None,
         };
         assert!(check_reuse("First-Password-1", &profile, Some(&p)).is_err());
         set_password(&mut profile, "Second-Password-2", 10);

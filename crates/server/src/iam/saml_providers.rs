@@ -10,9 +10,11 @@
 //! the server key and listed by ID only; AssertionEncryptionMode `Required` needs one.
 //! ARNs are `arn:aws:iam::ACCOUNT:saml-provider/NAME`; at most 100 providers per account.
 //! The `entityID` and the signing certificates are what AssumeRoleWithSAML checks responses
-//! with (`sts::saml`).
+//! with (`sts::saml`). A trusted identity propagation context provider may be set (see
+//! [`context_provider`]); GetSAMLProvider lists the signing keys' hashes ([`key_hash`]).
 
 use super::Ctx;
+use super::context_provider;
 use super::input::paged;
 use super::pem::parse_private_key;
 use super::rules::{check_tags, merge_tags, over_quota};
@@ -117,6 +119,16 @@ pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec
     Some((provider_arn(account, name), Vec::new()))
 }
 
+/// The hash IAM lists for a signing key (GetSAMLProvider's `SAMLKeyHashes`) and that STS
+/// sets as `aws:OriginIdentity/Issuer` for a SAML session: Portcullis uses the lower-case
+/// hex SHA-256 of the certificate's SubjectPublicKeyInfo, since AWS does not publish its
+/// hash. `None` when the certificate does not parse.
+pub fn key_hash(certificate_der: &[u8]) -> Option<String> {
+    use sha2::Digest;
+    let (_, cert) = x509_parser::parse_x509_certificate(certificate_der).ok()?;
+    Some(hex::encode(sha2::Sha256::digest(cert.public_key().raw)))
+}
+
 /// `arn:aws:iam::ACCOUNT:saml-provider/NAME`.
 pub fn provider_arn(account: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:saml-provider/{name}")
@@ -157,6 +169,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         Some(pem) => vec![new_key(ctx, pem)?],
         None => Vec::new(),
     };
+    let context_provider = context_provider::for_create(i)?;
     let account = ctx.account();
     let provider = SamlProvider {
         arn: provider_arn(account, name),
@@ -168,6 +181,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         private_keys,
         create_date: now_millis(),
         tags,
+        context_provider,
     };
     check_encryption(&provider)?;
     ctx.app
@@ -210,6 +224,19 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
         if let Some(m) = &p.assertion_encryption_mode {
             out["AssertionEncryptionMode"] = json!(m);
         }
+        if let Some(cp) = &p.context_provider {
+            out["ContextProvider"] = context_provider::view(cp);
+        }
+        if let Some(m) = parse_metadata(&p.metadata)
+            && let Some(issuer) = &m.entity_id
+        {
+            let hashes: Vec<String> = m
+                .signing_certificates
+                .iter()
+                .filter_map(|c| key_hash(c))
+                .collect();
+            out["SAMLKeyHashes"] = json!([{ "IssuerURL": issuer, "KeyHashes": hashes }]);
+        }
         Ok(out)
     })
 }
@@ -221,7 +248,11 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
             .saml_providers
             .values()
             .map(|p| {
-                let mut v = json!({ "Arn": p.arn, "CreateDate": iso8601(p.create_date) });
+                let mut v = json!({
+                    "Arn": p.arn,
+                    "CreateDate": iso8601(p.create_date),
+                    "IsTrustedIdentityPropagationEnabled": false,
+                });
                 if let Some(t) = p.valid_until {
                     v["ValidUntil"] = json!(iso8601(t));
                 }
@@ -265,7 +296,11 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     };
     let remove = i.opt_str("RemovePrivateKey");
     let mode = i.opt_str("AssertionEncryptionMode");
+    let context = context_provider::for_update(i, false)?;
     change(ctx, |p| {
+        if let Some(new) = context {
+            p.context_provider = new;
+        }
         if let (Some(d), Some(m)) = (document, &metadata) {
             p.metadata = d.to_string();
             p.valid_until = m.valid_until;

@@ -87,13 +87,18 @@ pub fn role_head(r: &Role) -> Map<String, Value> {
     v
 }
 
-/// A `Role`.
+/// A `Role`. `MaxSigninSessionDuration` is shown, in every detail, only once set: the
+/// model documents the role without one as having no such setting ("if this setting is not
+/// set, the existing session duration behavior applies").
 pub fn role(r: &Role, detail: Detail) -> Value {
     let mut v = role_head(r);
     if let Some(d) = &r.description {
         v.insert("Description".into(), json!(d));
     }
     v.insert("MaxSessionDuration".into(), json!(r.max_session_duration));
+    if let Some(s) = r.max_signin_session_duration {
+        v.insert("MaxSigninSessionDuration".into(), json!(s));
+    }
     if detail == Detail::Full {
         if let Some(b) = boundary(&r.permissions_boundary) {
             v.insert("PermissionsBoundary".into(), b);
@@ -209,4 +214,40 @@ pub fn access_key_metadata(k: &AccessKey, user_name: &str) -> Value {
         "Status": k.status.as_str(),
         "CreateDate": iso8601(k.create_date),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn sample_role(signin: Option<i64>) -> Role {
+        Role {
+            id: "AROAEXAMPLE".into(),
+            name: "cli".into(),
+            path: "/".into(),
+            arn: "arn:aws:iam::123456789012:role/cli".into(),
+            create_date: 0,
+            assume_role_policy_document: "{}".into(),
+            description: None,
+            max_session_duration: 3600,
+            max_signin_session_duration: signin,
+            permissions_boundary: None,
+            tags: Vec::new(),
+            attached_policies: Vec::new(),
+            inline_policies: BTreeMap::new(),
+            last_used: None,
+        }
+    }
+
+    #[test]
+    fn roles_show_the_signin_duration_only_once_set() {
+        for detail in [Detail::Full, Detail::Listed] {
+            let v = role(&sample_role(Some(86400)), detail);
+            assert_eq!(v["MaxSigninSessionDuration"], 86400);
+            assert_eq!(v["MaxSessionDuration"], 3600);
+            let v = role(&sample_role(None), detail);
+            assert!(v.get("MaxSigninSessionDuration").is_none());
+        }
+    }
 }

@@ -656,8 +656,8 @@ mod tests {
 
     #[test]
     fn operation_counts() {
-        assert_eq!(Model::iam().operations().len(), 180);
-        assert_eq!(Model::sts().operations().len(), 11);
+        assert_eq!(Model::iam().operations().len(), 210);
+        assert_eq!(Model::sts().operations().len(), 15);
     }
 
     #[test]
@@ -678,6 +678,7 @@ mod tests {
                 "AssumeRolePolicyDocument",
                 "Description",
                 "MaxSessionDuration",
+                "MaxSigninSessionDuration",
                 "PermissionsBoundary",
                 "Tags"
             ]

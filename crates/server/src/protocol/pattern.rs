@@ -11,20 +11,65 @@
 //!   `\u10000-\u10FFFF` (five and six hex digits); Java would read `\u1000` followed by `0`, but
 //!   the intent is U+10000..U+10FFFF, so a run of five or six hex digits whose value lies in that
 //!   range is read as one code point.
-//! - Look-around is not supported by `regex`. The one model pattern that uses it
-//!   (`-(?!-)`, "a hyphen not followed by another hyphen") is rewritten into an equivalent regular
-//!   expression plus a forbidden substring.
+//! - Look-around is not supported by `regex`. The model patterns that use it are rewritten into
+//!   an equivalent regular expression plus a check in code: `-(?!-)` ("a hyphen not followed by
+//!   another hyphen") forbids `--`; the workload identity paths' `(?!\.{1,2}(?:/|$))` ("a
+//!   segment is not `.` or `..`") and `(?=.*\{)` ("holds a `{`") become [`Extra`] checks.
 //!
 //! The message of a failed match quotes the pattern as the model writes it, as AWS does.
 
 use regex::Regex;
+
+/// What a rewritten look-around pattern checks besides its regular expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extra {
+    /// The value does not contain this text.
+    Forbidden(&'static str),
+    /// No `/`-separated segment outside `{…}` is `.` or `..`; with `placeholder`, the value
+    /// holds a `{`.
+    Segments { placeholder: bool },
+}
+
+impl Extra {
+    fn allows(self, value: &str) -> bool {
+        match self {
+            Extra::Forbidden(f) => !value.contains(f),
+            Extra::Segments { placeholder } => {
+                (!placeholder || value.contains('{'))
+                    && plain_segments(value).all(|s| s != "." && s != "..")
+            }
+        }
+    }
+}
+
+/// The segments of a workload identity path that are not `{…}` placeholders (which may hold
+/// a `/` themselves).
+fn plain_segments(value: &str) -> impl Iterator<Item = &str> {
+    let mut rest = value;
+    std::iter::from_fn(move || {
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            if rest.starts_with('{') {
+                let end = rest.find('}').map_or(rest.len(), |i| i + 1);
+                rest = rest[end..].strip_prefix('/').unwrap_or(&rest[end..]);
+                continue;
+            }
+            let end = rest.find('/').unwrap_or(rest.len());
+            let segment = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or("");
+            return Some(segment);
+        }
+    })
+}
 
 /// A compiled model pattern.
 #[derive(Debug)]
 pub struct Pattern {
     source: Box<str>,
     regex: Regex,
-    forbidden: Option<&'static str>,
+    extra: Option<Extra>,
 }
 
 /// A model pattern that could not be compiled.
@@ -39,7 +84,7 @@ pub struct PatternError {
 impl Pattern {
     /// Compiles a model (Java) pattern so that it must match the whole value.
     pub fn new(java: &str) -> Result<Self, PatternError> {
-        let (rewritten, forbidden) = rewrite_lookaround(java);
+        let (rewritten, extra) = rewrite_lookaround(java);
         let translated = translate(&rewritten);
         let anchored = format!("^(?:{translated})$");
         let regex = Regex::new(&anchored).map_err(|source| PatternError {
@@ -49,7 +94,7 @@ impl Pattern {
         Ok(Self {
             source: java.into(),
             regex,
-            forbidden,
+            extra,
         })
     }
 
@@ -60,14 +105,27 @@ impl Pattern {
 
     /// True when the whole of `value` matches.
     pub fn is_match(&self, value: &str) -> bool {
-        self.regex.is_match(value) && self.forbidden.is_none_or(|f| !value.contains(f))
+        self.regex.is_match(value) && self.extra.is_none_or(|x| x.allows(value))
     }
 }
 
 /// Rewrites the look-ahead forms found in the models. `X|-(?!-)` inside a repeated group means
 /// "X or a hyphen that is not followed by a hyphen"; as the group is followed by a non-hyphen
 /// class in the model, that is the same as allowing hyphens and forbidding `--`.
-fn rewrite_lookaround(java: &str) -> (String, Option<&'static str>) {
+/// `(?!\.{1,2}(?:/|$))` before a path segment means the segment is not `.` or `..`, and a
+/// leading `(?=.*\{)` that the value holds a `{`: both are dropped from the expression and
+/// checked by [`Extra::Segments`].
+fn rewrite_lookaround(java: &str) -> (String, Option<Extra>) {
+    const DOT_SEGMENT: &str = r"(?!\.{1,2}(?:/|$))";
+    const HAS_BRACE: &str = r"^(?=.*\{)";
+    if java.contains(DOT_SEGMENT) {
+        let mut out = java.replace(DOT_SEGMENT, "");
+        let placeholder = out.starts_with(HAS_BRACE);
+        if placeholder {
+            out = format!("^{}", &out[HAS_BRACE.len()..]);
+        }
+        return (out, Some(Extra::Segments { placeholder }));
+    }
     const FORM: &str = "|-(?!-))";
     if let Some(at) = java.find(FORM) {
         // `([a-z0-9]|-(?!-))` becomes `([a-z0-9]|-)`.
@@ -75,7 +133,7 @@ fn rewrite_lookaround(java: &str) -> (String, Option<&'static str>) {
         out.push_str(&java[..at]);
         out.push_str("|-)");
         out.push_str(&java[at + FORM.len()..]);
-        return (out, Some("--"));
+        return (out, Some(Extra::Forbidden("--")));
     }
     (java.to_owned(), None)
 }
@@ -203,6 +261,27 @@ mod tests {
         assert!(!p.is_match("-ab"));
         assert!(!p.is_match("ab-"));
         assert!(!p.is_match("ab"));
+    }
+
+    #[test]
+    fn workload_identity_paths_refuse_dot_segments() {
+        let prefix = Pattern::new(
+            r"^(?!\.{1,2}(?:/|$))[A-Za-z0-9._-]+(?:/(?!\.{1,2}(?:/|$))[A-Za-z0-9._-]+)*$",
+        )
+        .unwrap();
+        for good in ["payments", "prod/payments", "a.b/...", ".hidden/x"] {
+            assert!(prefix.is_match(good), "{good}");
+        }
+        for bad in [".", "..", "a/./b", "a/..", "a//b", "/a", "a/"] {
+            assert!(!prefix.is_match(bad), "{bad}");
+        }
+        let pattern = Pattern::new(r"^(?=.*\{)(?:\{[A-Za-z0-9:/._-]+\}|(?!\.{1,2}(?:/|$))[A-Za-z0-9._-]+)(?:/(?:\{[A-Za-z0-9:/._-]+\}|(?!\.{1,2}(?:/|$))[A-Za-z0-9._-]+))*$").unwrap();
+        for good in ["ns/{aws:eks/namespace}", "{a}", "x/{a/../b}/y", "{a}/{b}"] {
+            assert!(pattern.is_match(good), "{good}");
+        }
+        for bad in ["no/placeholder", "../{a}", "{a}/.", "{a}//x", "{}"] {
+            assert!(!pattern.is_match(bad), "{bad}");
+        }
     }
 
     #[test]

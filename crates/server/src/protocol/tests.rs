@@ -810,7 +810,7 @@ fn sample_string(s: &StringShape) -> String {
     }
     let min = s.min.unwrap_or(1).max(1) as usize;
     let max = s.max.unwrap_or(u64::MAX) as usize;
-    let forms: [&dyn Fn(usize) -> String; 11] = [
+    let forms: [&dyn Fn(usize) -> String; 14] = [
         &|n| "a".repeat(n),
         &|n| "1".repeat(n.max(1)),
         &|n| format!("/{}/", "a".repeat(n.saturating_sub(2))),
@@ -832,6 +832,19 @@ fn sample_string(s: &StringShape) -> String {
             )
         },
         &|n| "A".repeat(n),
+        &|n| format!("{{{}}}", "a".repeat(n.saturating_sub(2).max(1))),
+        &|n| {
+            format!(
+                "arn:aws:iam::123456789012:workload-identity-template/{}",
+                "a".repeat(n.saturating_sub(52).max(1))
+            )
+        },
+        &|n| {
+            format!(
+                "arn:aws:iam::123456789012:workload-identity-provider/{}",
+                "a".repeat(n.saturating_sub(52).max(1))
+            )
+        },
     ];
     let ok = |v: &str| {
         let len = v.chars().count();
@@ -930,7 +943,7 @@ fn every_operation_decodes_minimal_and_full_inputs() {
             }
         }
     }
-    assert_eq!(count, 191);
+    assert_eq!(count, 225);
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! policies, session tags, source identity and role chaining.
 
 use super::Ctx;
-use super::credentials::{SessionRequest, issue, packed_size};
+use super::credentials::{SessionRequest, issue_with_workload, packed_size};
 use super::federation::{session_policies, session_tags};
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::authz::{Ask, caller_auth, caller_context, decide};
 use crate::error::Error;
-use crate::time::now_seconds;
+use crate::time::{now_millis, now_seconds};
 use portcullis_policy::{CompiledPolicy, PrincipalKind};
 use portcullis_store::Role;
 use serde_json::{Value, json};
@@ -153,7 +153,15 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     if authorizes {
         authorize(ctx, &role, session_name, &tags, &transitive, mfa)?;
     }
-    let (_, credentials) = issue(
+    // A workload identity context gives the session its workload identity and may end it
+    // sooner.
+    let workload = super::workload::redeem(ctx, &role.arn, || {
+        not_authorized(ctx, "sts:AssumeRole", &role.arn, None)
+    })?;
+    let seconds = workload
+        .as_ref()
+        .map_or(seconds, |w| w.cap_seconds(seconds, now_millis()));
+    let (_, credentials) = issue_with_workload(
         ctx.app,
         SessionRequest {
             principal: SessionPrincipal::AssumedRole {
@@ -173,6 +181,7 @@ pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .map_or(0, |s| s.chain_depth.saturating_add(u8::from(chained))),
             provider_keys: Vec::new(),
         },
+        workload.map(|w| w.identity),
     );
     if let Err(e) = ctx
         .app

@@ -2,7 +2,7 @@
 //! token that carries them with everything authorization needs.
 
 use crate::app::App;
-use crate::auth::session::{SessionClaims, SessionPrincipal, SessionTag};
+use crate::auth::session::{SessionClaims, SessionPrincipal, SessionTag, WorkloadIdentity};
 use crate::error::Error;
 use crate::secrets::{secret_access_key, unique_id};
 use crate::time::{iso8601, now_seconds};
@@ -35,6 +35,16 @@ pub struct SessionRequest {
 /// Issues a session: returns its claims and the `Credentials` answer
 /// (AccessKeyId, SecretAccessKey, SessionToken, Expiration).
 pub fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
+    issue_with_workload(app, request, None)
+}
+
+/// Issues a session as [`issue`] does, carrying `workload_identity` (a role session from a
+/// workload identity context).
+pub fn issue_with_workload(
+    app: &App,
+    request: SessionRequest,
+    workload_identity: Option<WorkloadIdentity>,
+) -> (SessionClaims, Value) {
     let issued = now_seconds();
     let claims = SessionClaims {
         account: app.account_id().to_string(),
@@ -51,6 +61,9 @@ pub fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
         mfa_authenticated_at: request.mfa_authenticated_at,
         chain_depth: request.chain_depth,
         provider_keys: request.provider_keys,
+        workload_identity,
+        scope_policies: Vec::new(),
+        padding: String::new(),
     };
     let token = app.sessions.seal(&claims);
     let credentials = json!({

@@ -55,11 +55,12 @@ use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
+use super::propagation;
 use crate::auth::saml::{self, Assertion, Refusal};
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::CLOCK_SKEW_SECONDS;
 use crate::error::Error;
-use crate::iam::saml_providers::parse_metadata;
+use crate::iam::saml_providers::{key_hash, parse_metadata};
 use crate::time::now_seconds;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -536,6 +537,29 @@ pub async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
         authorize(ctx, &provider, &role, &checked, &qualifier)?;
     }
     let session_name = checked.session_name.as_str();
+    let mut provider_keys = vec![
+        ("saml:sub".to_string(), checked.subject.clone()),
+        ("saml:sub_type".to_string(), checked.subject_type.clone()),
+        ("saml:namequalifier".to_string(), qualifier.clone()),
+    ];
+    if let Some(cp) = &provider.context_provider {
+        // The issuer is the hash of the provider's signing key (the first of its metadata).
+        let issuer = parse_metadata(&provider.metadata)
+            .and_then(|m| m.signing_certificates.first().and_then(|c| key_hash(c)))
+            .unwrap_or_default();
+        provider_keys.extend(propagation::session_keys(
+            cp,
+            |name| {
+                checked
+                    .assertion
+                    .values(name)
+                    .first()
+                    .map(|v| v.to_string())
+            },
+            &issuer,
+            &provider.arn,
+        ));
+    }
     let (_, credentials) = issue(
         ctx.app,
         SessionRequest {
@@ -553,11 +577,7 @@ pub async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
             source_identity: checked.source_identity.clone(),
             mfa_authenticated_at: None,
             chain_depth: 0,
-            provider_keys: vec![
-                ("saml:sub".to_string(), checked.subject.clone()),
-                ("saml:sub_type".to_string(), checked.subject_type.clone()),
-                ("saml:namequalifier".to_string(), qualifier.clone()),
-            ],
+            provider_keys: provider_keys.clone(),
         },
     );
     if let Err(e) = ctx
@@ -584,6 +604,9 @@ pub async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
     }
     if let Some(s) = &checked.source_identity {
         out["SourceIdentity"] = json!(s);
+    }
+    if let Some(context) = propagation::answer(&provider_keys) {
+        out["TrustedIdentityPropagationContext"] = context;
     }
     Ok(out)
 }
@@ -651,6 +674,7 @@ mod tests {
             private_keys: Vec::new(),
             create_date: 0,
             tags: Vec::new(),
+            context_provider: None,
         }
     }
 

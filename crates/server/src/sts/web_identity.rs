@@ -27,6 +27,7 @@ use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
+use super::propagation;
 use crate::auth::oidc::provider_id;
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::{Audience, SOURCE_IDENTITY_CLAIM, Token, TokenError, TokenTags};
@@ -187,6 +188,16 @@ pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error
             source_identity.as_deref(),
         )?;
     }
+    let provider_keys = match &v.provider.context_provider {
+        Some(cp) => propagation::session_keys(
+            cp,
+            |name| v.token.claim_str(name).map(str::to_string),
+            // The `iss` claim without its scheme: the provider's URL without its scheme.
+            &v.id,
+            &v.provider.arn,
+        ),
+        None => Vec::new(),
+    };
     let (_, credentials) = issue(
         ctx.app,
         SessionRequest {
@@ -204,7 +215,7 @@ pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error
             source_identity: source_identity.clone(),
             mfa_authenticated_at: None,
             chain_depth: 0,
-            provider_keys: Vec::new(),
+            provider_keys: provider_keys.clone(),
         },
     );
     if let Err(e) = ctx
@@ -230,6 +241,9 @@ pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error
     }
     if let Some(s) = source_identity {
         out["SourceIdentity"] = json!(s);
+    }
+    if let Some(context) = propagation::answer(&provider_keys) {
+        out["TrustedIdentityPropagationContext"] = context;
     }
     Ok(out)
 }

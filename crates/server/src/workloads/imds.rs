@@ -72,15 +72,32 @@ fn token_valid(app: &App, instance_id: &str, token: &str) -> bool {
             .is_some_and(|e| e > now_seconds())
 }
 
+/// Answers one metadata request, and logs it in the request log (at `info`: method, path,
+/// status, latency and the instance; credentials never appear in a path).
 async fn serve(State(s): State<Imds>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    let started = std::time::Instant::now();
+    let response = answer(&s, &method, &uri, &headers).await;
+    tracing::info!(
+        target: crate::listener::REQUEST_LOG,
+        method = %method,
+        path = uri.path(),
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        instance = %s.instance_id,
+        "instance metadata request"
+    );
+    response
+}
+
+async fn answer(s: &Imds, method: &Method, uri: &Uri, headers: &HeaderMap) -> Response {
     let Some(instance) = s.app.read(|e| e.instances.get(&s.instance_id).cloned()) else {
         return status(StatusCode::NOT_FOUND);
     };
     let path = uri.path();
     if path == "/latest/api/token" {
-        return put_token(&s.app, &instance, &method, &headers);
+        return put_token(&s.app, &instance, method, headers);
     }
-    if method != Method::GET && method != Method::HEAD {
+    if *method != Method::GET && *method != Method::HEAD {
         return status(StatusCode::METHOD_NOT_ALLOWED);
     }
     match headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) {

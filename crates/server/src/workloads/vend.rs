@@ -151,6 +151,7 @@ mod tests {
             assume_role_policy_document: trust.into(),
             description: None,
             max_session_duration: 3600,
+            max_signin_session_duration: None,
             permissions_boundary: None,
             tags: Vec::new(),
             attached_policies: Vec::new(),

@@ -1,0 +1,277 @@
+//! Trusted identity propagation on OIDC and SAML providers: the `ContextProvider` that
+//! CreateOpenIDConnectProvider, UpdateOpenIDConnectProvider, CreateSAMLProvider and
+//! UpdateSAMLProvider set, and the `IdentityCenterInstanceArn` association.
+//!
+//! The rules are those of the botocore 1.44.18 documentation:
+//! - a key holds only ASCII letters, digits, single spaces and `_ . : / = + - @ #`, and
+//!   neither starts nor ends with a space;
+//! - `SubjectTypeValue` and `SubjectTypeSourceKey` exclude each other;
+//! - at most 10 key definitions;
+//! - a request gives a new value or its `Remove…` flag, not both; an update changes the
+//!   context provider or the Identity Center association, not both;
+//! - an Identity Center instance needs a context provider, and the context provider cannot be
+//!   removed while an instance is associated.
+//!
+//! Portcullis runs no IAM Identity Center, so no instance exists to associate: a request
+//! naming one is refused with InvalidInput, as IAM refuses an instance it cannot find. The
+//! wording of the messages is Portcullis's.
+
+use super::input::Input;
+use crate::error::Error;
+use portcullis_store::{ContextKeyDefinition, ContextProvider};
+use serde_json::{Value, json};
+
+/// Key definitions per context provider (the model's `keyDefinitionListType` maximum).
+pub const KEY_DEFINITIONS: usize = 10;
+
+fn is_valid_key(key: &str) -> bool {
+    !key.starts_with(' ')
+        && !key.ends_with(' ')
+        && !key.contains("  ")
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || " _.:/=+-@#".contains(c))
+}
+
+fn check_key(member: &str, key: &str) -> Result<String, Error> {
+    if is_valid_key(key) {
+        Ok(key.to_string())
+    } else {
+        Err(Error::invalid_input(format!(
+            "{member} {key:?} is not valid: a key holds only ASCII letters, digits, single spaces and the characters _ . : / = + - @ #, and does not start or end with a space."
+        )))
+    }
+}
+
+/// Reads and checks a `ContextProvider` input member.
+fn parse(value: &Value) -> Result<ContextProvider, Error> {
+    let text = |name: &str| value.get(name).and_then(Value::as_str);
+    let subject_source_key = check_key(
+        "SubjectSourceKey",
+        text("SubjectSourceKey").unwrap_or_default(),
+    )?;
+    let subject_type_value = text("SubjectTypeValue").map(str::to_string);
+    let subject_type_source_key = text("SubjectTypeSourceKey")
+        .map(|k| check_key("SubjectTypeSourceKey", k))
+        .transpose()?;
+    if subject_type_value.is_some() && subject_type_source_key.is_some() {
+        return Err(Error::invalid_input(
+            "Specify either SubjectTypeValue or SubjectTypeSourceKey, but not both.",
+        ));
+    }
+    let definitions = value
+        .get("KeyDefinitionList")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if definitions.len() > KEY_DEFINITIONS {
+        return Err(Error::invalid_input(format!(
+            "A context provider can map at most {KEY_DEFINITIONS} keys."
+        )));
+    }
+    let mut key_definitions = Vec::with_capacity(definitions.len());
+    for d in definitions {
+        let source = d
+            .get("SourceKey")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let target = d.get("TargetKey").and_then(Value::as_str);
+        key_definitions.push(ContextKeyDefinition {
+            source_key: check_key("SourceKey", source)?,
+            target_key: target.map(|t| check_key("TargetKey", t)).transpose()?,
+        });
+    }
+    Ok(ContextProvider {
+        subject_source_key,
+        subject_type_value,
+        subject_type_source_key,
+        key_definitions,
+    })
+}
+
+fn no_identity_center(arn: &str) -> Error {
+    Error::invalid_input(format!(
+        "The IAM Identity Center instance {arn} cannot be found."
+    ))
+}
+
+/// The context provider a Create call sets, if any. An Identity Center instance needs a
+/// context provider, and none can be found.
+pub fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, Error> {
+    let provider = input.0.get("ContextProvider").map(parse).transpose()?;
+    if let Some(arn) = input.opt_str("IdentityCenterInstanceArn") {
+        if provider.is_none() {
+            return Err(Error::invalid_input(
+                "IdentityCenterInstanceArn requires a ContextProvider.",
+            ));
+        }
+        return Err(no_identity_center(arn));
+    }
+    Ok(provider)
+}
+
+/// What an Update call does to the context provider: `None` to leave it, `Some(None)` to
+/// remove it, `Some(Some(p))` to set it. `required` says whether the call must change
+/// something (UpdateOpenIDConnectProvider has nothing else to change).
+pub fn for_update(
+    input: &Input<'_>,
+    required: bool,
+) -> Result<Option<Option<ContextProvider>>, Error> {
+    let new = input.0.get("ContextProvider");
+    let remove = input.opt_bool("RemoveContextProvider") == Some(true);
+    let instance = input.opt_str("IdentityCenterInstanceArn");
+    let remove_instance = input.opt_bool("RemoveIdentityCenterInstance") == Some(true);
+    if new.is_some() && remove {
+        return Err(Error::invalid_input(
+            "Specify either ContextProvider or RemoveContextProvider, but not both.",
+        ));
+    }
+    if instance.is_some() && remove_instance {
+        return Err(Error::invalid_input(
+            "Specify either IdentityCenterInstanceArn or RemoveIdentityCenterInstance, but not both.",
+        ));
+    }
+    let changes_context = new.is_some() || remove;
+    let changes_instance = instance.is_some() || remove_instance;
+    if changes_context && changes_instance {
+        return Err(Error::invalid_input(
+            "A request can change either the context provider or the IAM Identity Center association, but not both.",
+        ));
+    }
+    if let Some(arn) = instance {
+        return Err(no_identity_center(arn));
+    }
+    if required && !changes_context && !changes_instance {
+        return Err(Error::invalid_input(
+            "Specify a configuration to change: ContextProvider, RemoveContextProvider, IdentityCenterInstanceArn or RemoveIdentityCenterInstance.",
+        ));
+    }
+    if remove {
+        return Ok(Some(None));
+    }
+    new.map(|v| parse(v).map(Some)).transpose()
+}
+
+/// The `ContextProvider` answer member.
+pub fn view(p: &ContextProvider) -> Value {
+    let mut out = json!({ "SubjectSourceKey": p.subject_source_key });
+    if let Some(v) = &p.subject_type_value {
+        out["SubjectTypeValue"] = json!(v);
+    }
+    if let Some(k) = &p.subject_type_source_key {
+        out["SubjectTypeSourceKey"] = json!(k);
+    }
+    out["KeyDefinitionList"] = p
+        .key_definitions
+        .iter()
+        .map(|d| {
+            let mut entry = json!({ "SourceKey": d.source_key });
+            if let Some(t) = &d.target_key {
+                entry["TargetKey"] = json!(t);
+            }
+            entry
+        })
+        .collect();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(v: &Value) -> Input<'_> {
+        Input(v)
+    }
+
+    #[test]
+    fn keys_follow_the_documented_alphabet() {
+        for good in [
+            "sub",
+            "email address",
+            "https://example.com/claims/x#1",
+            "a@b=c+d-e",
+        ] {
+            assert!(is_valid_key(good), "{good}");
+        }
+        for bad in [
+            " sub",
+            "sub ",
+            "two  spaces",
+            "tab\tkey",
+            "ünïcode",
+            "semi;colon",
+        ] {
+            assert!(!is_valid_key(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn create_reads_the_context_provider() {
+        let v = json!({ "ContextProvider": {
+            "SubjectSourceKey": "sub",
+            "SubjectTypeValue": "user",
+            "KeyDefinitionList": [{ "SourceKey": "email", "TargetKey": "Email" }, { "SourceKey": "team" }]
+        }});
+        let p = for_create(&input(&v)).unwrap().unwrap();
+        assert_eq!(p.subject_source_key, "sub");
+        assert_eq!(p.subject_type_value.as_deref(), Some("user"));
+        assert_eq!(p.key_definitions.len(), 2);
+        assert_eq!(p.key_definitions[1].target_key, None);
+        let shown = view(&p);
+        assert_eq!(shown["KeyDefinitionList"][0]["TargetKey"], "Email");
+        assert_eq!(shown["SubjectTypeValue"], "user");
+    }
+
+    #[test]
+    fn subject_type_value_and_source_key_exclude_each_other() {
+        let v = json!({ "ContextProvider": {
+            "SubjectSourceKey": "sub", "SubjectTypeValue": "user", "SubjectTypeSourceKey": "kind"
+        }});
+        let err = for_create(&input(&v)).unwrap_err().into_aws();
+        assert_eq!(err.code(), "InvalidInput");
+    }
+
+    #[test]
+    fn an_identity_center_instance_needs_a_context_provider_and_cannot_be_found() {
+        let arn = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
+        let alone = json!({ "IdentityCenterInstanceArn": arn });
+        let err = for_create(&input(&alone)).unwrap_err().into_aws();
+        assert!(
+            err.message().contains("requires a ContextProvider"),
+            "{}",
+            err.message()
+        );
+        let both = json!({ "IdentityCenterInstanceArn": arn, "ContextProvider": { "SubjectSourceKey": "sub" } });
+        let err = for_create(&input(&both)).unwrap_err().into_aws();
+        assert!(
+            err.message().contains("cannot be found"),
+            "{}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn update_rules() {
+        let cp = json!({ "SubjectSourceKey": "sub" });
+        let set = json!({ "ContextProvider": cp });
+        assert!(matches!(
+            for_update(&input(&set), true).unwrap(),
+            Some(Some(_))
+        ));
+        let remove = json!({ "RemoveContextProvider": true });
+        assert_eq!(for_update(&input(&remove), true).unwrap(), Some(None));
+        let nothing = json!({});
+        assert!(for_update(&input(&nothing), true).is_err());
+        assert_eq!(for_update(&input(&nothing), false).unwrap(), None);
+        for bad in [
+            json!({ "ContextProvider": cp, "RemoveContextProvider": true }),
+            json!({ "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-1", "RemoveIdentityCenterInstance": true }),
+            json!({ "RemoveContextProvider": true, "RemoveIdentityCenterInstance": true }),
+        ] {
+            let err = for_update(&input(&bad), true).unwrap_err().into_aws();
+            assert_eq!(err.code(), "InvalidInput", "{bad}");
+        }
+        let remove_instance = json!({ "RemoveIdentityCenterInstance": true });
+        assert_eq!(for_update(&input(&remove_instance), true).unwrap(), None);
+    }
+}

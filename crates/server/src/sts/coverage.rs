@@ -1,0 +1,32 @@
+//! Coverage of the STS API: every operation of the botocore model
+//! (`crates/server/data/sts-service-2.json`, botocore 1.44.18, see `data/SOURCES.json`)
+//! must be routed by [`super::call`]. The test fails when one is not.
+
+use super::{Ctx, call};
+use crate::app::App;
+use crate::caller::Caller;
+use crate::config::Config;
+use crate::iam::input::Input;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn every_sts_operation_is_routed() {
+    let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
+    let caller = Caller::test_root();
+    let empty = json!({});
+    let model: Value = serde_json::from_str(include_str!("../../data/sts-service-2.json")).unwrap();
+    let operations = model["operations"].as_object().unwrap();
+    assert_eq!(operations.len(), 15, "the model has 15 STS operations");
+    let mut unrouted = Vec::new();
+    for op in operations.keys() {
+        let ctx = Ctx {
+            app: &app,
+            caller: &caller,
+            input: Input(&empty),
+        };
+        if call(op, &ctx).await.is_none() {
+            unrouted.push(op.clone());
+        }
+    }
+    assert!(unrouted.is_empty(), "not routed: {unrouted:?}");
+}

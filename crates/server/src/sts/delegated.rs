@@ -1,0 +1,71 @@
+//! GetDelegatedAccessToken: exchanges the trade-in token of an accepted delegation request
+//! (IAM's temporary delegation to an AWS partner) for temporary credentials of the
+//! principal the request names.
+//!
+//! A trade-in token exists only once a customer has accepted a delegation request that an
+//! onboarded partner created and IAM has sent the token (SendDelegationToken). A Portcullis
+//! account is standalone and no partner can send it delegation requests (see
+//! `iam::organizations`: CreateDelegationRequest is refused, and every operation on a
+//! delegation request answers NoSuchEntity), so no trade-in token can be valid here.
+//!
+//! Every token is therefore answered with the one token error STS models for this
+//! operation, `ExpiredTradeInTokenException` ("The trade-in token provided in the request
+//! has expired and can no longer be exchanged for credentials", STS API reference); AWS
+//! documents no separate error for an unknown token. The message text is Portcullis's.
+
+use super::Ctx;
+use crate::error::Error;
+use serde_json::Value;
+
+/// GetDelegatedAccessToken.
+pub async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+    // The token is required (and checked present by the protocol layer); none is valid.
+    let _token = ctx.input.str("TradeInToken")?;
+    Err(Error::aws(
+        "ExpiredTradeInTokenException",
+        "The trade-in token provided in the request has expired or is not valid and can no longer be exchanged for credentials. No accepted delegation request issued it.",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::App;
+    use crate::caller::Caller;
+    use crate::config::Config;
+    use crate::iam::input::Input;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn no_trade_in_token_is_valid() {
+        let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
+        let caller = Caller::test_root();
+        for token in ["", "AQoDYXdzEJr...", "eyJhbGciOiJIUzI1NiJ9.e30.x"] {
+            let input = json!({ "TradeInToken": token });
+            let e = get_delegated_access_token(&Ctx {
+                app: &app,
+                caller: &caller,
+                input: Input(&input),
+            })
+            .await
+            .unwrap_err()
+            .into_aws();
+            assert_eq!(e.code(), "ExpiredTradeInTokenException");
+            assert!(e.message().starts_with("The trade-in token provided"));
+        }
+        let input = json!({});
+        let e = get_delegated_access_token(&Ctx {
+            app: &app,
+            caller: &caller,
+            input: Input(&input),
+        })
+        .await
+        .unwrap_err()
+        .into_aws();
+        assert_ne!(
+            e.code(),
+            "ExpiredTradeInTokenException",
+            "a missing token is invalid input"
+        );
+    }
+}

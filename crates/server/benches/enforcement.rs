@@ -39,6 +39,7 @@ fn setup() -> (App, Caller, Caller) {
             regions: Vec::new(),
             listen: "127.0.0.1:0".parse().expect("address"),
             data_dir: None,
+            database_url: None,
             account_id: ACCOUNT.to_string(),
             dev: false,
             enforce: false,

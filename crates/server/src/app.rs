@@ -10,8 +10,8 @@ use crate::error::Error;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
 use portcullis_store::{
-    AccessKey, Account, Change, Entities, EventQuery, KeyLastUsed, KeyStatus, RoleLastUsed,
-    SqliteStore, Store, StoredEvent,
+    AccessKey, Account, Change, Entities, EventQuery, KeyLastUsed, KeyStatus, RoleLastUsed, Store,
+    StoredEvent,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -62,40 +62,43 @@ const OPEN_SESSION_CACHE: usize = 10_000;
 const KEY_USE_INTERVAL_MS: i64 = 60_000;
 
 impl App {
-    /// Opens the store named by the configuration, loads the account and bootstraps it on
-    /// first start. Returns the root credentials when it made new ones.
+    /// Opens the store named by the configuration ([`Config::store_location`]: the
+    /// `--database-url`, else the data directory's database, else memory), loads the
+    /// account and bootstraps it on first start. Returns the root credentials when it made
+    /// new ones.
     pub async fn open(config: Config) -> Result<(App, Option<NewRootCredentials>), Error> {
-        let (store, server_key, sessions): (Arc<dyn Store>, ServerKey, KeyRing) =
-            match &config.data_dir {
-                Some(dir) => {
-                    secrets::make_private_dir(dir)?;
-                    // SQLite makes its WAL and shared-memory files with the database
-                    // file's mode.
-                    let database = dir.join("portcullis.db");
-                    secrets::create_private_file(&database)?;
-                    let store = SqliteStore::open(&database).await?;
-                    let key = match &config.server_key {
-                        Some(k) => ServerKey::from_base64(k)?,
-                        None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
-                    };
-                    let ring = match &config.session_keys {
-                        Some(k) => KeyRing::from_json(k)?,
-                        None => KeyRing::load_or_create(&dir.join("session-keys"))?,
-                    };
-                    (Arc::new(store), key, ring)
-                }
-                None => {
-                    let key = match &config.server_key {
-                        Some(k) => ServerKey::from_base64(k)?,
-                        None => ServerKey::generate(),
-                    };
-                    let ring = match &config.session_keys {
-                        Some(k) => KeyRing::from_json(k)?,
-                        None => KeyRing::generate(),
-                    };
-                    (Arc::new(SqliteStore::in_memory().await?), key, ring)
-                }
-            };
+        let location = config.store_location()?;
+        if let Some(dir) = &config.data_dir {
+            secrets::make_private_dir(dir)?;
+        }
+        if let Some(file) = location.file() {
+            private_database_file(file)?;
+        }
+        let store = location.open().await?;
+        let (server_key, sessions) = match &config.data_dir {
+            Some(dir) => {
+                let key = match &config.server_key {
+                    Some(k) => ServerKey::from_base64(k)?,
+                    None => ServerKey::load_or_create(&dir.join("server-key"))?.0,
+                };
+                let ring = match &config.session_keys {
+                    Some(k) => KeyRing::from_json(k)?,
+                    None => KeyRing::load_or_create(&dir.join("session-keys"))?,
+                };
+                (key, ring)
+            }
+            None => {
+                let key = match &config.server_key {
+                    Some(k) => ServerKey::from_base64(k)?,
+                    None => ServerKey::generate(),
+                };
+                let ring = match &config.session_keys {
+                    Some(k) => KeyRing::from_json(k)?,
+                    None => KeyRing::generate(),
+                };
+                (key, ring)
+            }
+        };
         let records = store.load().await?;
         let mine: Vec<_> = records
             .iter()
@@ -413,4 +416,40 @@ impl App {
             written_to,
         }))
     }
+}
+
+/// Makes an SQLite database file its owner's alone before the store opens it, since
+/// SQLite makes its WAL and shared-memory files with the database file's mode: creates
+/// the folders that are missing (0700) and the file when missing, and sets it and its
+/// WAL and shared-memory files, when they exist, to 0600.
+/// (The data directory's own database is covered by [`secrets::make_private_dir`] too;
+/// this covers a `--database-url` file elsewhere.)
+fn private_database_file(path: &std::path::Path) -> Result<(), Error> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        && !parent.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    }
+    secrets::create_private_file(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut files = vec![path.to_path_buf()];
+        for suffix in ["-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            files.push(name.into());
+        }
+        for file in files.iter().filter(|f| *f == path || f.is_file()) {
+            std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| Error::io(format!("making {} private", file.display()), e))?;
+        }
+    }
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! How a server is configured.
 
+use portcullis_store::{Location, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,6 +12,10 @@ pub struct Config {
     /// The data directory (database, server key, root credentials); `None` keeps
     /// everything in memory.
     pub data_dir: Option<PathBuf>,
+    /// Where the store is, as a store URL (`--database-url`; the forms are those of
+    /// [`portcullis_store::Location`]). `None`: `sqlite://DATA_DIR/portcullis.db`, or
+    /// `sqlite::memory:` without a data directory ([`Config::store_location`]).
+    pub database_url: Option<String>,
     /// The ID of the default account.
     pub account_id: String,
     /// Development mode: signatures are not checked; credentials Portcullis issued still
@@ -47,12 +52,15 @@ pub struct Config {
     /// account may run (`--imds-allow`, `--max-instances`, `--max-tasks`).
     pub workload_limits: crate::workloads::limits::WorkloadLimits,
     /// Regions that credential scopes may name besides AWS's own
-    /// ([`crate::auth::sigv4::AWS_REGIONS`]): `--region`, for on-premises deployments.
+    /// ([`portcullis_protocol::sigv4::AWS_REGIONS`]): `--region`, for on-premises deployments.
     pub regions: Vec<String>,
 }
 
 /// How long workload credentials last unless configured: six hours, as on EC2.
 pub const DEFAULT_WORKLOAD_SESSION_SECONDS: i64 = 21_600;
+
+/// The database file's name in the data directory.
+pub const DATABASE_FILE: &str = "portcullis.db";
 
 impl Config {
     /// An in-memory server of account 123456789012 on a free loopback port, for tests.
@@ -62,6 +70,7 @@ impl Config {
             regions: Vec::new(),
             listen: "127.0.0.1:0".parse().expect("a socket address"),
             data_dir: None,
+            database_url: None,
             account_id: "123456789012".into(),
             dev,
             enforce: false,
@@ -78,6 +87,16 @@ impl Config {
         }
     }
 
+    /// Where the store is: `--database-url` when given, else the database file of the data
+    /// directory (`sqlite://DATA_DIR/portcullis.db`), else a database in memory.
+    pub fn store_location(&self) -> Result<Location, StoreError> {
+        match (&self.database_url, &self.data_dir) {
+            (Some(url), _) => Location::parse(url),
+            (None, Some(dir)) => Ok(Location::SqliteFile(dir.join(DATABASE_FILE))),
+            (None, None) => Ok(Location::SqliteMemory),
+        }
+    }
+
     /// True when every call is authorized by the policy engine.
     pub fn authorizes(&self) -> bool {
         !self.dev || self.enforce
@@ -86,5 +105,36 @@ impl Config {
     /// True when signatures are verified.
     pub fn verifies_signatures(&self) -> bool {
         !self.dev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn the_store_is_the_database_url_else_the_data_directory_else_memory() {
+        let mut config = Config::in_memory(false);
+        assert_eq!(config.store_location().unwrap(), Location::SqliteMemory);
+        config.data_dir = Some(PathBuf::from("/var/lib/portcullis"));
+        let location = config.store_location().unwrap();
+        assert_eq!(
+            location.file(),
+            Some(Path::new("/var/lib/portcullis/portcullis.db"))
+        );
+        assert_eq!(
+            location.to_string(),
+            "sqlite:///var/lib/portcullis/portcullis.db"
+        );
+        config.database_url = Some("sqlite:///srv/iam.db".into());
+        assert_eq!(
+            config.store_location().unwrap(),
+            Location::SqliteFile(PathBuf::from("/srv/iam.db"))
+        );
+        config.database_url = Some("sqlite::memory:".into());
+        assert_eq!(config.store_location().unwrap(), Location::SqliteMemory);
+        config.database_url = Some("postgres://localhost/iam".into());
+        assert!(config.store_location().is_err());
     }
 }

@@ -12,4 +12,8 @@ pub enum StoreError {
     /// A record that must be unique exists already (another writer was first).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A store URL names no store this build can open (see [`crate::Location`]); the
+    /// message says why and names the supported forms.
+    #[error("{0}")]
+    Url(String),
 }

@@ -21,9 +21,21 @@ pub struct ServeArgs {
     /// The address to listen on.
     #[arg(long, env = "PORTCULLIS_LISTEN", default_value = "127.0.0.1:4600")]
     listen: SocketAddr,
-    /// The data directory: the SQLite database, the server key, the root credentials.
+    /// The data directory: the SQLite database (unless --database-url puts it elsewhere),
+    /// the server key, the session keys, the audit journal, the root credentials.
     #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
     data_dir: PathBuf,
+    /// Where the store is, instead of DATA_DIR/portcullis.db: sqlite:///ABSOLUTE/PATH.db,
+    /// sqlite://RELATIVE/PATH.db or sqlite::memory:. A database file is created when
+    /// missing (with any missing folders, 0700) and kept readable by its owner alone (0600).
+    /// Only SQLite is supported so far.
+    #[arg(
+        long,
+        env = "PORTCULLIS_DATABASE_URL",
+        value_name = "URL",
+        conflicts_with = "in_memory"
+    )]
+    database_url: Option<String>,
     /// Keep everything in memory (nothing survives a restart).
     #[arg(long, env = "PORTCULLIS_IN_MEMORY")]
     in_memory: bool,
@@ -200,6 +212,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         regions: args.region.clone(),
         listen: args.listen,
         data_dir: (!args.in_memory).then(|| args.data_dir.clone()),
+        database_url: args.database_url.clone(),
         account_id: args.account_id.clone(),
         dev: args.dev,
         enforce: args.enforce,

@@ -1,4 +1,5 @@
-//! The database schema, as numbered migrations applied in order at start.
+//! The schema of the SQLite store, as numbered migrations applied in order when it opens
+//! ([`SqliteStore::open`](super::SqliteStore::open)).
 
 /// Migrations: version and SQL. Append only; never edit an applied migration.
 pub(crate) const MIGRATIONS: &[(i64, &str)] = &[

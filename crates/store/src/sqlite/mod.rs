@@ -1,12 +1,15 @@
 //! The embedded store: SQLite in WAL mode with synchronous commits (`synchronous =
 //! FULL`: a commit is on disk when it returns). Audit events go through a second
 //! connection to the same file, so that their large batches do not hold up the entities.
+//! The schema is this engine's own: [`migrations`], applied in order when a store opens.
+
+mod migrations;
 
 use crate::error::StoreError;
 use crate::events::{EventBatch, EventQuery, EventRecord, StoredEvent, complete_lines};
-use crate::migrations::MIGRATIONS;
 use crate::record::{Change, Kind, Record};
 use crate::{Store, StoreFuture};
+use migrations::MIGRATIONS;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,

@@ -487,13 +487,20 @@ def _pasted(r, picked, user: Pasted, server, log: Path, started: float, endpoint
 
     def variables():
         docs = documents("variables")
-        eq(len(docs), 3, "documents printed (get-caller-identity, create-role, list-roles)")
+        eq(len(docs), 6, "documents printed (get-caller-identity, create-role, list-roles, create-role, "
+                         "create-user, assume-role)")
         eq(docs[0]["Arn"], ROOT_ARN, "get-caller-identity Arn (the root, from root-credentials' [default])")
         eq(docs[1]["Role"]["Arn"], role_arn, "create-role Role.Arn")
         eq(docs[1]["Role"]["AssumeRolePolicyDocument"], json.loads((EXAMPLES / "trust.json").read_text()),
            "the trust policy of examples/trust.json")
         # (and the roles the workload examples need, made beforehand)
         eq([a for a in docs[2] if "PetTracker-Lambda" in a], [role_arn], "list-roles --query 'Roles[].Arn'")
+        reader = f"arn:aws:iam::{ACCOUNT}:role/QuickStart-Reader"
+        eq(docs[3]["Role"]["Arn"], reader, "create-role QuickStart-Reader")
+        eq(docs[4]["User"]["Arn"], f"arn:aws:iam::{ACCOUNT}:user/alice", "create-user alice")
+        eq(docs[5]["AssumedRoleUser"]["Arn"], f"arn:aws:sts::{ACCOUNT}:assumed-role/QuickStart-Reader/alice-reads",
+           "assume-role by alice: the role's session")
+        match(r"^ASIA[A-Z0-9]{16}$", docs[5]["Credentials"]["AccessKeyId"], "the session's access key")
 
     def profile():
         docs = documents("profile")
@@ -538,7 +545,8 @@ def _pasted(r, picked, user: Pasted, server, log: Path, started: float, endpoint
               "web": web_identity}
     labels = {
         "variables": f"{picked['variables']}: the variables recipe (AWS_SHARED_CREDENTIALS_FILE=root-credentials, "
-                     "AWS_ENDPOINT_URL_IAM/STS…): get-caller-identity, create-role file://examples/trust.json, list-roles",
+                     "AWS_ENDPOINT_URL_IAM/STS…): get-caller-identity, create-role file://examples/trust.json, list-roles, "
+                     "a role, a user allowed to assume it and its assumed-role session",
         "profile": f"{picked['profile']}: the profile recipe ([portcullis] credentials, [services portcullis] "
                    "config, AWS_PROFILE): get-caller-identity, get-role",
         "ecs": f"{picked['ecs']}: eval \"$(portcullis task run …)\"; (unset …; aws sts get-caller-identity) is the task",

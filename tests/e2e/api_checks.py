@@ -2,7 +2,7 @@
 
 The aws CLI v1 pins its botocore (1.44.5 for awscli 1.46.3, the newest awscli v1 on PyPI), so
 the venv cannot hold botocore 1.44.18 itself. These checks therefore give boto3 the models
-Portcullis vendors (crates/server/data, botocore 1.44.18 without documentation) through
+Portcullis vendors (crates/protocol/data, botocore 1.44.18 without documentation) through
 botocore's data-path loader: the client that calls Portcullis is boto3's own, serializing and
 parsing with the 1.44.18 model.
 

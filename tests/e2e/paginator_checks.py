@@ -1,7 +1,7 @@
 """Every paginator of the IAM model, with boto3's paginators and small pages.
 
-The paginators are those of crates/server/data/iam-paginators-1.json, the copy of botocore's
-file the server embeds (see crates/server/data/SOURCES.json), driven by a boto3 client built
+The paginators are those of crates/protocol/data/iam-paginators-1.json, the copy of botocore's
+file the server embeds (see crates/protocol/data/SOURCES.json), driven by a boto3 client built
 from the vendored models (vendored.py: the venv's botocore is older); a paginator there without a
 case below fails the run, so a newer model cannot add one silently. Each case creates
 enough entities for several pages (under the path /e2e-pg/ where the operation filters by
@@ -36,7 +36,7 @@ from sts_checks import now_step, totp
 from vendored import vendored_client, vendored_models
 
 REPO = Path(__file__).resolve().parent.parent.parent
-PAGINATORS = REPO / "crates" / "server" / "data" / "iam-paginators-1.json"
+PAGINATORS = REPO / "crates" / "protocol" / "data" / "iam-paginators-1.json"
 TESTDATA = REPO / "crates" / "server" / "src" / "iam" / "testdata"
 
 P = "e2e-pg"

@@ -1,5 +1,5 @@
 """boto3 clients built from the IAM and STS models Portcullis vendors (botocore 1.44.18, in
-crates/server/data), through botocore's data-path loader: the aws CLI v1 pins an older
+crates/protocol/data), through botocore's data-path loader: the aws CLI v1 pins an older
 botocore, so the venv's own models lack the newest operations and paginators."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from botocore.config import Config
 from harness import REGION, Runner
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO / "crates" / "server" / "data"
+DATA = REPO / "crates" / "protocol" / "data"
 VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
 
 

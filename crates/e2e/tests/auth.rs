@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 
 const LIST_ROLES: &str = "Action=ListRoles&Version=2010-05-08";
 const SIGNATURE_MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";

@@ -22,8 +22,8 @@ use aws_sdk_sts::operation::assume_role::AssumeRoleOutput;
 use aws_sdk_sts::primitives::DateTime;
 use aws_sdk_sts::types::{Credentials as Session, PolicyDescriptorType, Tag as SessionTag};
 use common::*;
+use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use portcullis_server::auth::session::{KeyRing, SessionClaims, SessionPrincipal};
-use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
 use portcullis_server::iam::mfa::totp_code;
 use serde_json::{Value, json};
 

@@ -14,7 +14,7 @@ use aws_sdk_sts::types::{Credentials, PolicyDescriptorType, Tag};
 use common::*;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use serde_json::Value;
 
 const ACCOUNT: &str = "123456789012";

@@ -14,7 +14,7 @@ use common::*;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::LineEnding;
-use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use serde_json::Value;
 use std::str::FromStr;
 use x509_cert::builder::{Builder, RequestBuilder};

@@ -6,7 +6,7 @@
 //! [`decode_input`](super::decode_input).
 //!
 //! ```
-//! use portcullis_server::protocol::{Model, client};
+//! use portcullis_protocol::{Model, client};
 //! use serde_json::json;
 //!
 //! let iam = Model::iam();
@@ -360,7 +360,7 @@ fn value(model: &Model, id: ShapeId, el: &Element) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{encode_error, encode_output};
+    use crate::{encode_error, encode_output};
     use serde_json::json;
 
     fn op(name: &str) -> &'static Operation {

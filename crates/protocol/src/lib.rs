@@ -1,4 +1,20 @@
-//! The AWS Query protocol, driven by the botocore models.
+//! The wire protocol of Portcullis: the AWS Query protocol of IAM and STS, driven by the
+//! vendored botocore models, and AWS Signature Version 4.
+//!
+//! It holds:
+//! - the botocore models and paginators of IAM and STS (`data/`, see `data/SOURCES.json`),
+//!   loaded once ([`Service::model`], [`Model`]), with their string patterns ([`Pattern`])
+//!   and pagination keys ([`Paginator`]);
+//! - the server side: a request's parameters decoded into an operation and its input
+//!   ([`decode()`], [`parse_request`]), an output or an error encoded as the XML AWS clients
+//!   expect ([`respond`], [`encode_output`], [`encode_error`]), AWS's errors and their HTTP
+//!   status ([`AwsError`]);
+//! - the client side ([`client`]): a call's form and its answer's XML read back as JSON;
+//! - SigV4 ([`sigv4`]): verification the way IAM and STS do it, and a signer.
+//!
+//! It depends on no other Portcullis crate.
+//!
+//! # The Query protocol
 //!
 //! A request's form parameters become the operation's input as a JSON object keyed by member
 //! names, validated as AWS validates it; the handler's output (a JSON object keyed by member
@@ -6,7 +22,7 @@
 //! status.
 //!
 //! ```
-//! use portcullis_server::protocol::{self, AwsError, Service};
+//! use portcullis_protocol::{self as protocol, AwsError, Service};
 //! use serde_json::json;
 //!
 //! let body = b"Action=GetRole&Version=2010-05-08&RoleName=probe-role";
@@ -36,6 +52,7 @@ mod error;
 mod model;
 mod paginators;
 mod pattern;
+pub mod sigv4;
 
 pub use decode::{
     Call, Params, decode, decode_input, find_param, parse_form, parse_request, resolve_operation,

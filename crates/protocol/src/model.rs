@@ -19,10 +19,10 @@ use serde_json::Value;
 use super::paginators::Paginator;
 use super::pattern::{Pattern, PatternError};
 
-const IAM_MODEL: &str = include_str!("../../data/iam-service-2.json");
-const STS_MODEL: &str = include_str!("../../data/sts-service-2.json");
-const IAM_PAGINATORS: &str = include_str!("../../data/iam-paginators-1.json");
-const STS_PAGINATORS: &str = include_str!("../../data/sts-paginators-1.json");
+const IAM_MODEL: &str = include_str!("../data/iam-service-2.json");
+const STS_MODEL: &str = include_str!("../data/sts-service-2.json");
+const IAM_PAGINATORS: &str = include_str!("../data/iam-paginators-1.json");
+const STS_PAGINATORS: &str = include_str!("../data/sts-paginators-1.json");
 const MEMBER_ORDER: &str = include_str!("member_order.json");
 
 /// The shape whose string members AWS returns URL-encoded (RFC 3986) in responses.
@@ -887,8 +887,8 @@ mod tests {
         }
         generated.push_str("}\n");
         if std::env::var_os("PORTCULLIS_REGENERATE_MEMBER_ORDER").is_some() {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("src/protocol/member_order.json");
+            let path =
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/member_order.json");
             std::fs::write(path, &generated).unwrap();
         } else {
             assert_eq!(

@@ -68,7 +68,7 @@ impl Paginator {
 
 #[cfg(test)]
 mod tests {
-    use crate::protocol::model::{Model, ShapeKind};
+    use crate::model::{Model, ShapeKind};
 
     #[test]
     fn list_roles_pages_with_marker() {
@@ -106,7 +106,7 @@ mod tests {
             count += 1;
             let input = iam.structure(op.input.unwrap()).unwrap();
             let output = iam.structure(op.output.unwrap()).unwrap();
-            let find = |s: &'static crate::protocol::model::Structure, n: &str| {
+            let find = |s: &'static crate::model::Structure, n: &str| {
                 s.members
                     .iter()
                     .find(|m| m.name == n)

@@ -5,9 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use portcullis_server::auth::sigv4::{
-    self, AuthError, CanonicalOptions, HttpRequest, SigningParams,
-};
+use portcullis_protocol::sigv4::{self, AuthError, CanonicalOptions, HttpRequest, SigningParams};
 
 const AKID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";

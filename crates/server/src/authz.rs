@@ -434,7 +434,7 @@ pub(crate) fn access_denied(
     verdict: Verdict,
 ) -> Error {
     Error::Denied {
-        error: crate::protocol::AwsError::new(
+        error: portcullis_protocol::AwsError::new(
             "AccessDenied",
             format!(
                 "User: {} is not authorized to perform: {action} on resource: {resource} {}",

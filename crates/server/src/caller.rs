@@ -3,10 +3,10 @@
 
 use crate::app::App;
 use crate::auth::session::{SessionClaims, SessionPrincipal};
-use crate::auth::sigv4::{self, AuthError, HttpRequest, Signature};
 use crate::error::Error;
 use crate::time::now_seconds;
 use portcullis_policy::{Principal, PrincipalKind};
+use portcullis_protocol::sigv4::{self, AuthError, HttpRequest, Signature};
 use portcullis_store::KeyStatus;
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! The error type of the server: AWS errors answered to clients, and failures of the
 //! server itself.
 
-use crate::protocol::AwsError;
+use portcullis_protocol::AwsError;
 use portcullis_store::StoreError;
 
 /// What can go wrong while serving.

@@ -7,13 +7,10 @@
 //! event, committed → XML.
 
 use crate::app::App;
-use crate::auth::sigv4;
-use crate::auth::sigv4::HttpRequest;
 use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
 use crate::listener::{self, CallFacts};
-use crate::protocol::{self, AwsError, Service};
 use crate::secrets::IdSequence;
 use crate::time::now_millis;
 use crate::{audit, authz, denial, sts, workloads};
@@ -24,6 +21,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use portcullis_policy::PrincipalKind;
+use portcullis_protocol::sigv4;
+use portcullis_protocol::sigv4::HttpRequest;
+use portcullis_protocol::{self as protocol, AwsError, Service};
 use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;

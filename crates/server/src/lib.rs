@@ -3,9 +3,9 @@
 //! store.
 //!
 //! A request flows through: [`http`] (routing, parameters) → [`caller`] (SigV4, access
-//! keys) → [`protocol`] (operation and input from the botocore model) → [`authz`] (the
-//! policy engine) → [`iam`] / [`sts`] (the operations) → [`audit`] (the CloudTrail
-//! event, durable before the answer) → [`protocol`] (XML).
+//! keys) → [`portcullis_protocol`] (operation and input from the botocore model) →
+//! [`authz`] (the policy engine) → [`iam`] / [`sts`] (the operations) → [`audit`] (the
+//! CloudTrail event, durable before the answer) → [`portcullis_protocol`] (XML).
 
 pub mod app;
 pub mod audit;
@@ -18,7 +18,6 @@ pub mod error;
 pub mod http;
 pub mod iam;
 mod listener;
-pub mod protocol;
 pub mod secrets;
 pub mod sts;
 pub mod time;

@@ -349,7 +349,7 @@ fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> 
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::protocol::CONTENT_TYPE),
+        HeaderValue::from_static(portcullis_protocol::CONTENT_TYPE),
     );
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     if let Ok(id) = HeaderValue::from_str(&request_id) {
@@ -374,7 +374,7 @@ async fn refuse(mut tcp: TcpStream) {
     );
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
-        crate::protocol::CONTENT_TYPE,
+        portcullis_protocol::CONTENT_TYPE,
         body.len()
     );
     let refusal = async {

@@ -5,8 +5,8 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
-use portcullis_server::auth::sigv4::{HttpRequest, SigningParams, sign};
-use portcullis_server::protocol::{Model, client};
+use portcullis_protocol::sigv4::{HttpRequest, SigningParams, sign};
+use portcullis_protocol::{Model, client};
 use serde_json::Value;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
@@ -89,7 +89,7 @@ impl Endpoint {
 
     /// Calls an IAM operation with `input` (an object keyed by member names); its output
     /// as [`client::read_response`] reads it. An error answer is the command's error, an
-    /// [`AwsError`](portcullis_server::protocol::AwsError) that callers may downcast to.
+    /// [`AwsError`](portcullis_protocol::AwsError) that callers may downcast to.
     pub fn iam(&self, operation: &str, input: &Value) -> Result<Value> {
         let model = Model::iam();
         let op = model

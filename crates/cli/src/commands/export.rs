@@ -6,7 +6,7 @@
 use super::client::Endpoint;
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
-use portcullis_server::protocol::{Model, client};
+use portcullis_protocol::{Model, client};
 use serde::Serialize as _;
 use serde_json::{Value, json};
 use std::io::Write as _;

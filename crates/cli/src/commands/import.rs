@@ -15,7 +15,7 @@ use super::client::Endpoint;
 use super::export::authorization_details;
 use anyhow::{Context as _, Result, bail};
 use clap::Args;
-use portcullis_server::protocol::AwsError;
+use portcullis_protocol::AwsError;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

@@ -55,7 +55,7 @@ pub struct TerminateArgs {
 fn form_body(pairs: &[(&str, &str)]) -> String {
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", portcullis_server::auth::sigv4::uri_encode(v)))
+        .map(|(k, v)| format!("{k}={}", portcullis_protocol::sigv4::uri_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

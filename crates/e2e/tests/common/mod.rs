@@ -507,7 +507,7 @@ pub fn sign_post(
     body: &str,
     timestamp: i64,
 ) -> Vec<(String, String)> {
-    use portcullis_server::auth::sigv4::{self, HttpRequest, SigningParams};
+    use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
     let host = addr.to_string();
     let mut given = vec![("host", host.as_str())];
     given.extend_from_slice(headers);

@@ -8,10 +8,10 @@
 use crate::auth::session::{SessionClaims, SessionPrincipal};
 use crate::caller::Caller;
 use crate::iam::input::LowerCamel;
-use crate::protocol::AwsError;
 use crate::secrets::IdSequence;
 use crate::time::iso8601;
 use portcullis_policy::PrincipalKind;
+use portcullis_protocol::AwsError;
 use portcullis_store::EventColumns;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};

@@ -4,5 +4,4 @@ pub mod jwt_keys;
 pub mod oidc;
 pub mod saml;
 pub mod session;
-pub mod sigv4;
 pub mod web_token;

@@ -1,5 +1,5 @@
 //! Coverage of the IAM API: every operation of the botocore model
-//! (`crates/server/data/iam-service-2.json`, botocore 1.44.18, see `data/SOURCES.json`)
+//! (`crates/protocol/data/iam-service-2.json`, botocore 1.44.18, see its `SOURCES.json`)
 //! must be routed by [`super::call`] and listed in [`super::OPERATIONS`]. The test fails
 //! when one is not.
 
@@ -7,17 +7,14 @@ use super::{Ctx, OPERATIONS, call, input::Input};
 use crate::app::App;
 use crate::caller::Caller;
 use crate::config::Config;
-use serde_json::{Value, json};
+use portcullis_protocol::Model;
+use serde_json::json;
 use std::collections::BTreeSet;
 
 fn model_operations() -> BTreeSet<String> {
-    let text = include_str!("../../data/iam-service-2.json");
-    let model: Value = serde_json::from_str(text).expect("the IAM model is JSON");
-    model["operations"]
-        .as_object()
-        .expect("the model has operations")
-        .keys()
-        .cloned()
+    Model::iam()
+        .operations()
+        .map(|op| op.name.clone())
         .collect()
 }
 

@@ -18,7 +18,7 @@
 
 use super::Ctx;
 use crate::error::Error;
-use crate::protocol::{Model, ShapeKind};
+use portcullis_protocol::{Model, ShapeKind};
 use serde_json::{Value, json};
 
 /// IAM's OrganizationNotFoundException.

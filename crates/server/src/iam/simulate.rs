@@ -2255,9 +2255,9 @@ mod tests {
             "ActionNames": ["s3:GetObject", "dynamodb:GetItem"],
             "ResourceArns": ["arn:aws:s3:::b/\"<&>'\r", "arn:aws:dynamodb:us-east-1:210987654321:table/t"],
         }));
-        let model = crate::protocol::Service::Iam.model();
+        let model = portcullis_protocol::Service::Iam.model();
         let op = model.operation("SimulateCustomPolicy").unwrap();
-        let xml = crate::protocol::encode_output(model, op, &answer, "id");
+        let xml = portcullis_protocol::encode_output(model, op, &answer, "id");
         assert!(answer_bytes(&answer) >= xml.len() - 300, "{xml}");
     }
 

@@ -44,7 +44,7 @@ pub async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
 /// so that a role that does not trust the caller cannot be told from one that does not
 /// exist. The encoded authorization message, when there is one, still explains.
 fn not_authorized(ctx: &Ctx<'_>, action: &str, role_arn: &str, encoded: Option<String>) -> Error {
-    let error = crate::protocol::AwsError::new(
+    let error = portcullis_protocol::AwsError::new(
         "AccessDenied",
         format!(
             "User: {} is not authorized to perform: {action} on resource: {role_arn}",

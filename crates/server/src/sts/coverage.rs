@@ -1,5 +1,5 @@
 //! Coverage of the STS API: every operation of the botocore model
-//! (`crates/server/data/sts-service-2.json`, botocore 1.44.18, see `data/SOURCES.json`)
+//! (`crates/protocol/data/sts-service-2.json`, botocore 1.44.18, see its `SOURCES.json`)
 //! must be routed by [`super::call`]. The test fails when one is not.
 
 use super::{Ctx, call};
@@ -7,25 +7,28 @@ use crate::app::App;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::iam::input::Input;
-use serde_json::{Value, json};
+use portcullis_protocol::Model;
+use serde_json::json;
 
 #[tokio::test]
 async fn every_sts_operation_is_routed() {
     let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
     let caller = Caller::test_root();
     let empty = json!({});
-    let model: Value = serde_json::from_str(include_str!("../../data/sts-service-2.json")).unwrap();
-    let operations = model["operations"].as_object().unwrap();
+    let operations: Vec<&str> = Model::sts()
+        .operations()
+        .map(|op| op.name.as_str())
+        .collect();
     assert_eq!(operations.len(), 15, "the model has 15 STS operations");
     let mut unrouted = Vec::new();
-    for op in operations.keys() {
+    for op in operations {
         let ctx = Ctx {
             app: &app,
             caller: &caller,
             input: Input(&empty),
         };
         if call(op, &ctx).await.is_none() {
-            unrouted.push(op.clone());
+            unrouted.push(op);
         }
     }
     assert!(unrouted.is_empty(), "not routed: {unrouted:?}");

@@ -23,6 +23,9 @@ if [ "$(mdbook --version 2>/dev/null || true)" != "mdbook v0.5.4" ]; then
 fi
 mdbook build docs
 
+step "the server's modules import each other in no circle"
+python3 scripts/module_cycles.py --quiet
+
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 

@@ -12,7 +12,7 @@ mod common;
 use aws_sdk_iam::primitives::Blob;
 use aws_sdk_iam::types::AssignmentStatusType;
 use common::*;
-use portcullis_server::iam::mfa::totp_code;
+use portcullis_server::totp_code;
 
 const ISSUER: &str = "Amazon%20Web%20Services";
 

@@ -23,8 +23,7 @@ use aws_sdk_sts::primitives::DateTime;
 use aws_sdk_sts::types::{Credentials as Session, PolicyDescriptorType, Tag as SessionTag};
 use common::*;
 use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
-use portcullis_server::auth::session::{KeyRing, SessionClaims, SessionPrincipal};
-use portcullis_server::iam::mfa::totp_code;
+use portcullis_server::{KeyRing, SessionClaims, SessionPrincipal, totp_code};
 use serde_json::{Value, json};
 
 const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";

@@ -24,6 +24,7 @@
 //! XML declaration, as IAM sends them.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use portcullis_time::write_timestamp;
 use serde_json::{Map, Value};
 
 use super::error::AwsError;
@@ -312,62 +313,9 @@ pub fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[start..]);
 }
 
-/// Epoch seconds → `YYYY-MM-DDTHH:MM:SSZ` (or `…SS.mmmZ`), UTC.
-fn write_timestamp(out: &mut String, secs: i64, millis: Option<u32>) {
-    use std::fmt::Write as _;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (year, month, day) = civil_from_days(days);
-    let _ = write!(
-        out,
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-    if let Some(ms) = millis {
-        let _ = write!(out, ".{ms:03}");
-    }
-    out.push('Z');
-}
-
-/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    // Shift to a calendar that starts on 0000-03-01 so that leap days end each 400-year era.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097); // day of era, 0..=146096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from March 1st
-    let mp = (5 * doy + 2) / 153; // month from March, 0..=11
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        let mut s = String::new();
-        write_timestamp(&mut s, 0, None);
-        assert_eq!(s, "1970-01-01T00:00:00Z");
-        s.clear();
-        write_timestamp(&mut s, 1_795_435_200, None);
-        assert_eq!(s, "2026-11-23T12:00:00Z");
-        s.clear();
-        write_timestamp(&mut s, 951_782_400, Some(359)); // 2000-02-29, a leap day
-        assert_eq!(s, "2000-02-29T00:00:00.359Z");
-        s.clear();
-        write_timestamp(&mut s, -1, None);
-        assert_eq!(s, "1969-12-31T23:59:59Z");
-        s.clear();
-        write_timestamp(&mut s, 4_102_444_800, None);
-        assert_eq!(s, "2100-01-01T00:00:00Z");
-    }
 
     #[test]
     fn escaping() {

@@ -12,7 +12,8 @@
 //! - the client side ([`client`]): a call's form and its answer's XML read back as JSON;
 //! - SigV4 ([`sigv4`]): verification the way IAM and STS do it, and a signer.
 //!
-//! It depends on no other Portcullis crate.
+//! It depends on no other Portcullis crate but `portcullis-time`, the dependency-free time
+//! module (its dates: `x-amz-date`, HTTP dates and the XML timestamps).
 //!
 //! # The Query protocol
 //!

@@ -1,4 +1,4 @@
-//! What enforcement and auditing add to a call. Enforcement: `authz::check` for an IAM user with ten AWS managed
+//! What enforcement and auditing add to a call. Enforcement: `authorize_call` (`authz::check`) for an IAM user with ten AWS managed
 //! policies attached (ReadOnlyAccess among them), against the same call by the root (which
 //! skips the policy engine). Policies are compiled on the first call and cached, as in
 //! the server; the timed part is what every later call pays: loading the caller's cached
@@ -6,9 +6,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis_policy::Principal;
-use portcullis_server::audit::record::{Facts, write_event};
-use portcullis_server::caller::Caller;
-use portcullis_server::{App, Config, authz};
+use portcullis_server::{
+    App, AuditConfig, Caller, Config, DEFAULT_WORKLOAD_SESSION_SECONDS, Facts, HttpLimits,
+    WorkloadLimits, authorize_call, write_event,
+};
 use portcullis_store::{Change, Role, User};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -48,11 +49,11 @@ fn setup() -> (App, Caller, Caller) {
             server_key: None,
             session_keys: None,
             oidc_keys: None,
-            workload_session_seconds: portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS,
+            workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
-            audit: portcullis_server::audit::AuditConfig::default(),
-            http: portcullis_server::HttpLimits::default(),
-            workload_limits: portcullis_server::workloads::limits::WorkloadLimits::default(),
+            audit: AuditConfig::default(),
+            http: HttpLimits::default(),
+            workload_limits: WorkloadLimits::default(),
         };
         let (app, _) = App::open(config).await.expect("app");
         let user = User {
@@ -115,15 +116,15 @@ fn enforcement(c: &mut Criterion) {
     let (app, analyst, root) = setup();
     let get_role = json!({"RoleName": "target"});
     let create_role = json!({"RoleName": "new-role", "AssumeRolePolicyDocument": "{}"});
-    assert!(authz::check(&app, &analyst, "iam", "GetRole", &get_role).is_ok());
-    assert!(authz::check(&app, &analyst, "iam", "CreateRole", &create_role).is_err());
+    assert!(authorize_call(&app, &analyst, "iam", "GetRole", &get_role).is_ok());
+    assert!(authorize_call(&app, &analyst, "iam", "CreateRole", &create_role).is_err());
     let mut group = c.benchmark_group("enforcement");
     group
         .measurement_time(Duration::from_secs(4))
         .sample_size(50);
     group.bench_function("root_get_role_skips_the_engine", |b| {
         b.iter(|| {
-            authz::check(
+            authorize_call(
                 &app,
                 black_box(&root),
                 "iam",
@@ -134,7 +135,7 @@ fn enforcement(c: &mut Criterion) {
     });
     group.bench_function("user_10_managed_policies_get_role_allowed", |b| {
         b.iter(|| {
-            authz::check(
+            authorize_call(
                 &app,
                 black_box(&analyst),
                 "iam",
@@ -145,7 +146,7 @@ fn enforcement(c: &mut Criterion) {
     });
     group.bench_function("user_10_managed_policies_create_role_denied", |b| {
         b.iter(|| {
-            authz::check(
+            authorize_call(
                 &app,
                 black_box(&analyst),
                 "iam",
@@ -163,7 +164,7 @@ fn audit(c: &mut Criterion) {
     let (app, _, root) = setup();
     let get_role = json!({"RoleName": "target"});
     let output = json!({"Role": {"RoleName": "target"}});
-    let resource_arn = authz::resource_arn(&app, &root, "iam", "GetRole", &get_role);
+    let resource_arn = portcullis_server::resource_arn(&app, &root, "iam", "GetRole", &get_role);
     assert_eq!(
         resource_arn.as_deref(),
         Some("arn:aws:iam::123456789012:role/target")
@@ -188,7 +189,9 @@ fn audit(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4))
         .sample_size(50);
     group.bench_function("resource_arn_root_get_role", |b| {
-        b.iter(|| authz::resource_arn(&app, black_box(&root), "iam", "GetRole", &get_role))
+        b.iter(|| {
+            portcullis_server::resource_arn(&app, black_box(&root), "iam", "GetRole", &get_role)
+        })
     });
     group.bench_function("write_event_root_get_role", |b| {
         b.iter(|| {

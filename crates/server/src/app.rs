@@ -2,13 +2,13 @@
 //! server key. Reads see a consistent view; writes are serialized, committed durably, then
 //! applied to the view.
 
-use crate::audit::Trail;
 use crate::auth::session::{KeyRing, SessionClaims};
-use crate::authz::PolicyCache;
 use crate::config::Config;
 use crate::error::Error;
+use crate::policy_cache::PolicyCache;
 use crate::secrets::{self, ServerKey};
 use crate::time::now_millis;
+use crate::trail::Trail;
 use portcullis_store::{
     AccessKey, Account, Change, Entities, EventQuery, KeyLastUsed, KeyStatus, RoleLastUsed, Store,
     StoredEvent,
@@ -35,20 +35,20 @@ pub struct App {
     entities: Arc<RwLock<Entities>>,
     writer: Arc<tokio::sync::Mutex<()>>,
     /// Encrypts secrets at rest.
-    pub server_key: ServerKey,
+    pub(crate) server_key: ServerKey,
     /// Seals and opens session tokens.
-    pub sessions: KeyRing,
+    pub(crate) sessions: KeyRing,
     open_sessions: std::sync::Mutex<rustc_hash::FxHashMap<String, (String, Arc<SessionClaims>)>>,
     /// Compiled policies of the account's principals.
-    pub policies: PolicyCache,
+    pub(crate) policies: PolicyCache,
     /// The key sets of OpenID Connect providers.
-    pub oidc_keys: crate::auth::oidc::KeySets,
+    pub(crate) oidc_keys: crate::auth::oidc::KeySets,
     generation: Arc<AtomicU64>,
     key_use_marks: std::sync::Mutex<rustc_hash::FxHashMap<String, i64>>,
     /// Metadata listeners and cached credentials of instances and tasks.
-    pub workloads: crate::workloads::Workloads,
+    pub(crate) workloads: crate::registry::Workloads,
     /// The built-in OpenID Connect issuer.
-    pub issuer: crate::workloads::issuer::Issuer,
+    pub issuer: crate::auth::issuer::Issuer,
     trail: Trail,
 }
 
@@ -109,9 +109,8 @@ impl App {
         let issuer_url = config
             .issuer_url
             .clone()
-            .unwrap_or_else(|| crate::workloads::issuer::default_url(config.listen));
-        let issuer =
-            crate::workloads::issuer::Issuer::open(config.data_dir.as_deref(), &issuer_url)?;
+            .unwrap_or_else(|| crate::auth::issuer::default_url(config.listen));
+        let issuer = crate::auth::issuer::Issuer::open(config.data_dir.as_deref(), &issuer_url)?;
         if let Some(id) = crate::auth::oidc::provider_id(issuer.url()) {
             oidc_keys.register(id, issuer.key_set().clone());
         }
@@ -128,7 +127,7 @@ impl App {
             oidc_keys,
             generation: Arc::default(),
             key_use_marks: std::sync::Mutex::default(),
-            workloads: crate::workloads::Workloads::default(),
+            workloads: crate::registry::Workloads::default(),
             issuer,
             trail,
         };
@@ -146,8 +145,8 @@ impl App {
         self.store.describe()
     }
 
-    /// Checks that the store answers and can take a write within [`HEALTH_TIMEOUT`].
-    pub async fn store_health(&self) -> Result<(), Error> {
+    /// Checks that the store answers and can take a write within `HEALTH_TIMEOUT`.
+    pub(crate) async fn store_health(&self) -> Result<(), Error> {
         match tokio::time::timeout(HEALTH_TIMEOUT, self.store.health()).await {
             Ok(result) => Ok(result?),
             Err(_) => Err(Error::Io {
@@ -161,12 +160,12 @@ impl App {
     }
 
     /// A counter that changes whenever a write is applied (for caches of derived data).
-    pub fn generation(&self) -> u64 {
+    pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
 
     /// Runs `f` on a consistent view of the account's entities.
-    pub fn read<T>(&self, f: impl FnOnce(&Entities) -> T) -> T {
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Entities) -> T) -> T {
         let guard = self.entities.read().unwrap_or_else(|p| p.into_inner());
         f(&guard)
     }
@@ -211,25 +210,32 @@ impl App {
     }
 
     /// Records the event of a request, given as its line and its time; returns once it is
-    /// durable (see [`crate::audit`]).
-    pub async fn record_event(&self, line: &[u8], time: i64) -> Result<(), Error> {
+    /// durable (see `crate::trail`).
+    pub(crate) async fn record_event(&self, line: &[u8], time: i64) -> Result<(), Error> {
         self.trail.record(line, time).await
     }
 
     /// True when requests are audited.
-    pub fn audits(&self) -> bool {
+    pub(crate) fn audits(&self) -> bool {
         self.trail.enabled()
     }
 
     /// The audit events `query` selects, newest first.
-    pub async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, Error> {
+    pub(crate) async fn lookup_events(
+        &self,
+        query: &EventQuery,
+    ) -> Result<Vec<StoredEvent>, Error> {
         self.trail.flush().await?;
         Ok(self.store.events(query).await?)
     }
 
     /// Opens a session token presented with temporary access key `access_key_id`, using a
     /// cache of recently opened tokens. `None` when the ring cannot open it.
-    pub fn open_session(&self, access_key_id: &str, token: &str) -> Option<Arc<SessionClaims>> {
+    pub(crate) fn open_session(
+        &self,
+        access_key_id: &str,
+        token: &str,
+    ) -> Option<Arc<SessionClaims>> {
         {
             let cache = self.open_sessions.lock().unwrap_or_else(|p| p.into_inner());
             if let Some((t, claims)) = cache.get(access_key_id)
@@ -252,7 +258,7 @@ impl App {
 
     /// True when the last use of this access key (or `role:NAME`) is due to be written (at
     /// most once a minute, so that recording use does not turn reads into writes).
-    pub fn key_use_due(&self, access_key_id: &str) -> bool {
+    pub(crate) fn key_use_due(&self, access_key_id: &str) -> bool {
         let now = now_millis();
         let mut marks = self.key_use_marks.lock().unwrap_or_else(|p| p.into_inner());
         match marks.get(access_key_id) {
@@ -266,7 +272,7 @@ impl App {
 
     /// Records that a role was assumed now, in `region` (its RoleLastUsed), at most once a
     /// minute per role.
-    pub async fn record_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
+    pub(crate) async fn record_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
         if !self.role_use_due(role_name) {
             return Ok(());
         }
@@ -275,12 +281,12 @@ impl App {
 
     /// True when the last use of role `role_name` is due to be written (see
     /// [`App::key_use_due`]).
-    pub fn role_use_due(&self, role_name: &str) -> bool {
+    pub(crate) fn role_use_due(&self, role_name: &str) -> bool {
         self.key_use_due(&format!("role:{}", role_name.to_lowercase()))
     }
 
     /// Writes that role `role_name` was used now, in `region` (its RoleLastUsed).
-    pub async fn write_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
+    pub(crate) async fn write_role_use(&self, role_name: &str, region: &str) -> Result<(), Error> {
         let account = self.account_id().to_string();
         self.write(|e| {
             let Some(role) = e.role(role_name) else {
@@ -297,7 +303,7 @@ impl App {
     }
 
     /// Records that an access key was used now, for `service` in `region`.
-    pub async fn record_key_use(
+    pub(crate) async fn record_key_use(
         &self,
         access_key_id: &str,
         service: &str,
@@ -320,7 +326,7 @@ impl App {
     }
 
     /// Wipes every entity and bootstraps the account again (`--dev` only).
-    pub async fn reset(&self) -> Result<Option<NewRootCredentials>, Error> {
+    pub(crate) async fn reset(&self) -> Result<Option<NewRootCredentials>, Error> {
         {
             let _turn = self.writer.lock().await;
             self.store.reset().await?;

@@ -2,217 +2,22 @@
 //! resource ARN the service authorization reference names for it, the request context, and
 //! the caller's policies (compiled once per change of the account, then cached).
 
+use crate::account::find_policy;
 use crate::app::App;
-use crate::auth::session::{SessionClaims, SessionPrincipal};
+use crate::auth::session::SessionPrincipal;
 use crate::caller::Caller;
 use crate::error::Error;
-use crate::iam::rules::{PolicyRef, find_policy};
+use crate::policy_cache::PrincipalPolicies;
 use crate::time::{iso8601, now_millis, now_seconds};
 use portcullis_catalog::catalog;
 use portcullis_policy::{
     CompiledPolicy, Context, Decision, Policies, PrincipalKind, Request, authorize,
 };
-use portcullis_store::{Entities, Group, Role, Tag, User};
-use rustc_hash::FxHashMap;
+use portcullis_store::{Entities, Tag};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-
-/// The compiled identity-based policies and boundary of one principal.
-pub(crate) struct PrincipalPolicies {
-    /// Identity-based policies (inline, attached, and the groups' for a user).
-    pub(crate) identity: Vec<Arc<CompiledPolicy>>,
-    /// The permissions boundary.
-    pub(crate) boundary: Option<Arc<CompiledPolicy>>,
-}
-
-/// Compiled policies: AWS managed policies by ARN (they never change); each principal's
-/// set and each session's policies, valid for one generation of the account's entities.
-#[derive(Default)]
-pub struct PolicyCache {
-    aws: Mutex<FxHashMap<String, Arc<CompiledPolicy>>>,
-    principals: Generational<Arc<PrincipalPolicies>>,
-    sessions: Generational<SessionPolicies>,
-}
-
-/// Compiled session policies.
-type SessionPolicies = Arc<Vec<Arc<CompiledPolicy>>>;
-
-/// Values cached by key, each valid for one generation of the account's entities.
-type Generational<T> = Mutex<FxHashMap<String, (u64, T)>>;
-
-/// How many principals' and sessions' compiled policies are kept.
-const CACHE_LIMIT: usize = 10_000;
-
-fn cached<T: Clone>(
-    map: &Generational<T>,
-    key: &str,
-    generation: u64,
-    build: impl FnOnce() -> Result<T, Error>,
-) -> Result<T, Error> {
-    {
-        let map = map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((g, v)) = map.get(key)
-            && *g == generation
-        {
-            return Ok(v.clone());
-        }
-    }
-    let value = build()?;
-    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= CACHE_LIMIT {
-        map.clear();
-    }
-    map.insert(key.to_string(), (generation, value.clone()));
-    Ok(value)
-}
-
-impl PolicyCache {
-    fn compile(&self, policy: &PolicyRef<'_>) -> Result<Arc<CompiledPolicy>, Error> {
-        match policy {
-            PolicyRef::Aws(p) => {
-                let mut aws = self.aws.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(c) = aws.get(&p.arn) {
-                    return Ok(c.clone());
-                }
-                let c = Arc::new(CompiledPolicy::parse(&p.document)?.with_name(p.arn.clone()));
-                aws.insert(p.arn.clone(), c.clone());
-                Ok(c)
-            }
-            PolicyRef::Customer(p) => Ok(Arc::new(
-                CompiledPolicy::parse(policy.default_document())?.with_name(p.arn.clone()),
-            )),
-        }
-    }
-
-    fn compile_set<'a>(
-        &self,
-        e: &Entities,
-        inline: impl IntoIterator<Item = (String, &'a String)>,
-        attached: impl IntoIterator<Item = &'a String>,
-        boundary: Option<&str>,
-    ) -> Result<PrincipalPolicies, Error> {
-        let mut identity = Vec::new();
-        for (name, document) in inline {
-            identity.push(Arc::new(CompiledPolicy::parse(document)?.with_name(name)));
-        }
-        for arn in attached {
-            if let Some(p) = find_policy(e, arn) {
-                identity.push(self.compile(&p)?);
-            }
-        }
-        let boundary = match boundary.and_then(|b| find_policy(e, b)) {
-            Some(p) => Some(self.compile(&p)?),
-            None => None,
-        };
-        Ok(PrincipalPolicies { identity, boundary })
-    }
-
-    /// The policies of a user: its own, its groups', and its boundary.
-    pub(crate) fn for_user(
-        &self,
-        app: &App,
-        e: &Entities,
-        user: &User,
-    ) -> Result<Arc<PrincipalPolicies>, Error> {
-        cached(&self.principals, &user.id, app.generation(), || {
-            let groups: Vec<&Group> = user
-                .groups
-                .iter()
-                .filter_map(|g| e.group_by_id(g))
-                .collect();
-            let inline = user
-                .inline_policies
-                .iter()
-                .map(|(n, d)| (format!("inline:user/{}/{n}", user.name), d))
-                .chain(groups.iter().flat_map(|g| {
-                    g.inline_policies
-                        .iter()
-                        .map(move |(n, d)| (format!("inline:group/{}/{n}", g.name), d))
-                }));
-            let attached = user
-                .attached_policies
-                .iter()
-                .chain(groups.iter().flat_map(|g| g.attached_policies.iter()));
-            Ok(Arc::new(self.compile_set(
-                e,
-                inline,
-                attached,
-                user.permissions_boundary.as_deref(),
-            )?))
-        })
-    }
-
-    /// The policies of a role: inline, attached, and its boundary.
-    pub(crate) fn for_role(
-        &self,
-        app: &App,
-        e: &Entities,
-        role: &Role,
-    ) -> Result<Arc<PrincipalPolicies>, Error> {
-        cached(&self.principals, &role.id, app.generation(), || {
-            let inline = role
-                .inline_policies
-                .iter()
-                .map(|(n, d)| (format!("inline:role/{}/{n}", role.name), d));
-            Ok(Arc::new(self.compile_set(
-                e,
-                inline,
-                role.attached_policies.iter(),
-                role.permissions_boundary.as_deref(),
-            )?))
-        })
-    }
-
-    /// The session policies a session was created with (inline and managed).
-    fn for_session(
-        &self,
-        app: &App,
-        e: &Entities,
-        claims: &SessionClaims,
-    ) -> Result<Arc<Vec<Arc<CompiledPolicy>>>, Error> {
-        cached(
-            &self.sessions,
-            &claims.access_key_id,
-            app.generation(),
-            || {
-                let mut out = Vec::new();
-                for text in &claims.policies {
-                    out.push(Arc::new(
-                        CompiledPolicy::parse(text)?.with_name("session policy"),
-                    ));
-                }
-                for arn in &claims.policy_arns {
-                    if let Some(p) = find_policy(e, arn) {
-                        out.push(self.compile(&p)?);
-                    }
-                }
-                Ok(Arc::new(out))
-            },
-        )
-    }
-}
-
-impl PolicyCache {
-    /// The scope-down policies of a session (GetScopedCredentials), compiled, oldest first.
-    fn for_scopes(
-        &self,
-        app: &App,
-        claims: &SessionClaims,
-    ) -> Result<Arc<Vec<Arc<CompiledPolicy>>>, Error> {
-        let key = format!("{}#scopes", claims.access_key_id);
-        cached(&self.sessions, &key, app.generation(), || {
-            let mut out = Vec::with_capacity(claims.scope_policies.len());
-            for text in &claims.scope_policies {
-                out.push(Arc::new(
-                    CompiledPolicy::parse(text)?.with_name("scope-down policy"),
-                ));
-            }
-            Ok(Arc::new(out))
-        })
-    }
-}
+use std::sync::Arc;
 
 /// Everything about a caller that authorization needs: its policies and the context keys
 /// that come from who it is.
@@ -245,7 +50,7 @@ pub(crate) fn caller_auth(app: &App, e: &Entities, caller: &Caller) -> Result<Ca
             let policies = match e.role_by_id(role_id) {
                 Some(role) => {
                     add_tags(&mut role.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())));
-                    app.policies.for_role(app, e, role)?
+                    app.policies.for_role(app.generation(), e, role)?
                 }
                 None => Arc::new(PrincipalPolicies {
                     identity: Vec::new(),
@@ -284,7 +89,7 @@ pub(crate) fn caller_auth(app: &App, e: &Entities, caller: &Caller) -> Result<Ca
                 }
                 _ => Some(user.id.clone()),
             };
-            (Some(app.policies.for_user(app, e, user)?), uid)
+            (Some(app.policies.for_user(app.generation(), e, user)?), uid)
         }
     };
     if let Some(c) = claims {
@@ -292,7 +97,7 @@ pub(crate) fn caller_auth(app: &App, e: &Entities, caller: &Caller) -> Result<Ca
     }
     let session = match claims {
         Some(c) if !c.policies.is_empty() || !c.policy_arns.is_empty() => {
-            Some(app.policies.for_session(app, e, c)?)
+            Some(app.policies.for_session(app.generation(), e, c)?)
         }
         _ => None,
     };
@@ -408,7 +213,7 @@ pub(crate) fn decide(
         .as_deref()
         .filter(|c| !c.scope_policies.is_empty())
     {
-        for scope in app.policies.for_scopes(app, claims)?.iter() {
+        for scope in app.policies.for_scopes(app.generation(), claims)?.iter() {
             let scoped = Policies {
                 session: Some(std::slice::from_ref(scope)),
                 ..policies

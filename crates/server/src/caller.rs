@@ -33,7 +33,7 @@ pub struct Caller {
 
 impl Caller {
     /// True for the account's root user (with long-term or temporary credentials).
-    pub fn is_root(&self) -> bool {
+    pub(crate) fn is_root(&self) -> bool {
         self.principal.kind == PrincipalKind::Root
     }
 }

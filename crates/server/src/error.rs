@@ -42,12 +42,12 @@ impl From<AwsError> for Error {
 
 impl Error {
     /// An AWS error with this code and message (its HTTP status follows from the code).
-    pub fn aws(code: &str, message: impl Into<String>) -> Error {
+    pub(crate) fn aws(code: &str, message: impl Into<String>) -> Error {
         Error::Aws(AwsError::new(code.to_string(), message))
     }
 
     /// The error as the client sees it: server-side failures become IAM's ServiceFailure.
-    pub fn into_aws(self) -> AwsError {
+    pub(crate) fn into_aws(self) -> AwsError {
         match self {
             Error::Aws(e) | Error::Denied { error: e, .. } => e,
             other => {
@@ -60,37 +60,37 @@ impl Error {
     }
 
     /// `NoSuchEntity` (404).
-    pub fn no_such_entity(message: impl Into<String>) -> Error {
+    pub(crate) fn no_such_entity(message: impl Into<String>) -> Error {
         Error::aws("NoSuchEntity", message)
     }
 
     /// `EntityAlreadyExists` (409).
-    pub fn already_exists(message: impl Into<String>) -> Error {
+    pub(crate) fn already_exists(message: impl Into<String>) -> Error {
         Error::aws("EntityAlreadyExists", message)
     }
 
     /// `DeleteConflict` (409).
-    pub fn delete_conflict(message: impl Into<String>) -> Error {
+    pub(crate) fn delete_conflict(message: impl Into<String>) -> Error {
         Error::aws("DeleteConflict", message)
     }
 
     /// `LimitExceeded` (409).
-    pub fn limit_exceeded(message: impl Into<String>) -> Error {
+    pub(crate) fn limit_exceeded(message: impl Into<String>) -> Error {
         Error::aws("LimitExceeded", message)
     }
 
     /// `InvalidInput` (400).
-    pub fn invalid_input(message: impl Into<String>) -> Error {
+    pub(crate) fn invalid_input(message: impl Into<String>) -> Error {
         Error::aws("InvalidInput", message)
     }
 
     /// `UnmodifiableEntity` (400).
-    pub fn unmodifiable(message: impl Into<String>) -> Error {
+    pub(crate) fn unmodifiable(message: impl Into<String>) -> Error {
         Error::aws("UnmodifiableEntity", message)
     }
 
     /// `ValidationError` (400).
-    pub fn validation(message: impl Into<String>) -> Error {
+    pub(crate) fn validation(message: impl Into<String>) -> Error {
         Error::aws("ValidationError", message)
     }
 

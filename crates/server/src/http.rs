@@ -10,8 +10,7 @@ use crate::app::App;
 use crate::caller::{self, Caller};
 use crate::error::Error;
 use crate::iam;
-use crate::listener::{self, CallFacts};
-use crate::secrets::IdSequence;
+use crate::listener::{self, CallFacts, REQUEST_ID_HEADER, request_id};
 use crate::time::now_millis;
 use crate::{audit, authz, denial, sts, workloads};
 use axum::Router;
@@ -144,9 +143,6 @@ async fn reset(State(app): State<Arc<App>>) -> Response {
     }
 }
 
-/// The header that carries a request's ID.
-pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
-
 /// The request log's facts of an API call ([`CallFacts`]), gathered while the call is
 /// answered when the request log is on; otherwise nothing is kept (nor allocated).
 struct LogFacts(Option<CallFacts>);
@@ -185,12 +181,6 @@ impl LogFacts {
         }
         response
     }
-}
-
-/// A new request ID.
-pub(crate) fn request_id() -> String {
-    static IDS: IdSequence = IdSequence::new();
-    IDS.next().to_string()
 }
 
 fn xml(status: u16, body: String, request_id: &str) -> Response {
@@ -629,18 +619,18 @@ async fn run(
 ) -> Result<serde_json::Value, Error> {
     let answer = match service {
         Service::Iam => {
-            let ctx = iam::Ctx {
+            let ctx = crate::call::Ctx {
                 app,
                 caller,
-                input: iam::input::Input(input),
+                input: crate::call::Input(input),
             };
             iam::call(op, &ctx).await
         }
         Service::Sts => {
-            let ctx = sts::Ctx {
+            let ctx = crate::call::Ctx {
                 app,
                 caller,
-                input: iam::input::Input(input),
+                input: crate::call::Input(input),
             };
             sts::call(op, &ctx).await
         }

@@ -2,31 +2,63 @@
 //! authentication, authorization of every call by the policy engine, and an embedded
 //! store.
 //!
-//! A request flows through: [`http`] (routing, parameters) → [`caller`] (SigV4, access
+//! A request flows through: `http` (routing, parameters) → `caller` (SigV4, access
 //! keys) → [`portcullis_protocol`] (operation and input from the botocore model) →
-//! [`authz`] (the policy engine) → [`iam`] / [`sts`] (the operations) → [`audit`] (the
-//! CloudTrail event, durable before the answer) → [`portcullis_protocol`] (XML).
+//! `authz` (the policy engine) → `iam` / `sts` (the operations, sharing `call::Ctx`) →
+//! `audit` (the CloudTrail event, which `trail` makes durable before the answer) →
+//! [`portcullis_protocol`] (XML).
+//!
+//! The modules are the crate's own: the state of a server ([`App`]) is a plain set of parts
+//! that imports no module above it, and `scripts/module_cycles.py` checks that the
+//! modules import each other in no circle. What this crate exports is what the
+//! `portcullis` command, the end-to-end tests and the benchmarks use, below.
 
-pub mod app;
-pub mod audit;
-pub mod auth;
-pub mod authz;
-pub mod caller;
-pub mod config;
-pub mod denial;
-pub mod error;
-pub mod http;
-pub mod iam;
+mod account;
+mod app;
+mod audit;
+mod auth;
+mod authz;
+mod call;
+mod caller;
+mod config;
+mod denial;
+mod error;
+mod http;
+mod iam;
 mod listener;
-pub mod secrets;
-pub mod sts;
-pub mod time;
-pub mod workloads;
+mod pem;
+mod policy_cache;
+mod registry;
+mod secrets;
+mod sts;
+mod time;
+mod trail;
+mod workloads;
 
+// Running a server (`portcullis serve`).
 pub use app::{App, NewRootCredentials};
-pub use config::Config;
+pub use auth::issuer::{Issuer, UrlSource, default_url as default_issuer_url};
+pub use config::limits::{DEFAULT_MAX_INSTANCES, DEFAULT_MAX_TASKS, IpBlock, WorkloadLimits};
+pub use config::{Config, DEFAULT_WORKLOAD_SESSION_SECONDS};
 pub use error::Error;
 pub use listener::HttpLimits;
+pub use trail::AuditConfig;
+
+// Reading the audit trail (`portcullis audit`, `portcullis policy generate`).
+pub use audit::lookup::attribute as lookup_attribute;
+pub use audit::review::{Archive, UnusedAccess, generate_policy, principal_query, unused_access};
+
+// Writing a private file as the server does (`portcullis token issue --out`).
+pub use secrets::write_private;
+
+// Sessions and MFA codes as the end-to-end tests make them.
+pub use auth::session::{KeyRing, SessionClaims, SessionPrincipal};
+pub use iam::mfa::totp_code;
+
+// What the enforcement benchmark times: authorization and the audit event of a call.
+pub use audit::record::{Facts, write_event};
+pub use authz::{check as authorize_call, resource_arn};
+pub use caller::Caller;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -41,13 +73,13 @@ pub struct Server {
     pub new_root_credentials: Option<NewRootCredentials>,
     /// Where the OpenID Connect issuer's URL comes from at this start (it changed when
     /// `--issuer-url` replaced the one the data directory kept).
-    pub issuer_url_source: workloads::issuer::UrlSource,
+    pub issuer_url_source: UrlSource,
 }
 
 impl Server {
     /// Opens the store, bootstraps the account, binds the listener and starts the metadata
     /// listeners of registered instances. The OpenID Connect issuer's URL is the one the
-    /// data directory kept, unless one is given (see [`workloads::issuer::resolve_url`]).
+    /// data directory kept, unless one is given (see `auth::issuer::resolve_url`).
     pub async fn bind(mut config: Config) -> Result<Server, Error> {
         let listen = config.listen;
         let listener = tokio::net::TcpListener::bind(listen)
@@ -57,12 +89,12 @@ impl Server {
             .local_addr()
             .map_err(|e| Error::io("reading the listening address", e))?;
         config.listen = local_addr;
-        let issuer = workloads::issuer::resolve_url(
+        let issuer = auth::issuer::resolve_url(
             config.data_dir.as_deref(),
             config.issuer_url.as_deref(),
             local_addr,
         )?;
-        if let workloads::issuer::UrlSource::Changed { previous } = &issuer.source {
+        if let auth::issuer::UrlSource::Changed { previous } = &issuer.source {
             tracing::warn!(
                 previous = %previous,
                 issuer = %issuer.url,
@@ -72,7 +104,7 @@ impl Server {
         config.issuer_url = Some(issuer.url);
         let (app, new_root_credentials) = App::open(config).await?;
         let app = Arc::new(app);
-        workloads::Workloads::start_all(&app).await;
+        workloads::start_all(&app).await;
         Ok(Server {
             app,
             listener,

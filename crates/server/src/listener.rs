@@ -73,6 +73,15 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// logs the API requests and nothing else past the warnings.
 pub(crate) const REQUEST_LOG: &str = "portcullis::request";
 
+/// The header that carries a request's ID.
+pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// A new request ID.
+pub(crate) fn request_id() -> String {
+    static IDS: crate::secrets::IdSequence = crate::secrets::IdSequence::new();
+    IDS.next().to_string()
+}
+
 /// True when the request log is on (`info` for [`REQUEST_LOG`]). When it is off this is a
 /// few atomic loads, and nothing of the request log is allocated.
 pub(crate) fn logs_requests() -> bool {
@@ -298,7 +307,7 @@ fn latency_ms(started: Instant) -> f64 {
 fn request_id_of(response: &Response<Body>) -> Option<&str> {
     response
         .headers()
-        .get(crate::http::REQUEST_ID_HEADER)
+        .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
 }
 
@@ -343,7 +352,7 @@ impl Drop for InProgress {
 
 /// An AWS Query-protocol error answer that closes the connection.
 fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> {
-    let request_id = crate::http::request_id();
+    let request_id = request_id();
     let mut response = Response::new(Body::from(error_document(code, message, &request_id)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
@@ -353,7 +362,7 @@ fn unavailable(status: StatusCode, code: &str, message: &str) -> Response<Body> 
     );
     headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     if let Ok(id) = HeaderValue::from_str(&request_id) {
-        headers.insert(crate::http::REQUEST_ID_HEADER, id);
+        headers.insert(REQUEST_ID_HEADER, id);
     }
     response
 }
@@ -370,7 +379,7 @@ async fn refuse(mut tcp: TcpStream) {
     let body = error_document(
         "ServiceUnavailable",
         "The server has too many open connections; retry later.",
-        &crate::http::request_id(),
+        &request_id(),
     );
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: {}\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",

@@ -4,10 +4,9 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
-use portcullis_server::audit::lookup::attribute;
-use portcullis_server::audit::review::{Archive, unused_access};
-use portcullis_server::time::{iso8601, now_millis};
+use portcullis_server::{Archive, lookup_attribute, unused_access};
 use portcullis_store::{EventAttribute, EventQuery, EventRecord};
+use portcullis_time::{MILLIS_PER_DAY, iso8601, now_millis};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +118,7 @@ pub enum Format {
 pub fn parse_time(text: &str) -> Result<i64> {
     let t = text.trim();
     let unit = |c: char| match c {
-        'd' => Some(86_400_000),
+        'd' => Some(MILLIS_PER_DAY),
         'h' => Some(3_600_000),
         'm' => Some(60_000),
         's' => Some(1_000),
@@ -131,7 +130,7 @@ pub fn parse_time(text: &str) -> Result<i64> {
     {
         return Ok(now_millis() - n.saturating_mul(per));
     }
-    match portcullis_policy::condition::parse_date(t) {
+    match portcullis_time::parse_date(t) {
         Some(ns) => Ok(i64::try_from(ns / 1_000_000).unwrap_or(i64::MAX)),
         None => bail!("{text:?} is neither an age (30d, 12h, 30m, 45s) nor a date"),
     }
@@ -186,7 +185,7 @@ async fn lookup(args: LookupArgs) -> Result<ExitCode> {
         ("EventSource", &args.event_source),
     ];
     for (key, value) in filters {
-        if let (Some(a), Some(v)) = (attribute(key), value) {
+        if let (Some(a), Some(v)) = (lookup_attribute(key), value) {
             query.attributes.push((a, v.clone()));
         }
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The server a command talks to when neither `--endpoint-url` nor an
 /// `AWS_ENDPOINT_URL…` variable names one.
@@ -164,9 +164,7 @@ impl Endpoint {
             .context("--endpoint-url must be an http:// URL")?
             .trim_end_matches('/');
         let creds = self.credentials()?;
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
+        let timestamp = portcullis_time::now_seconds();
         let mut headers: Vec<(&str, &str)> = vec![("host", host), ("content-type", content_type)];
         headers.extend_from_slice(extra_headers);
         let request = HttpRequest {

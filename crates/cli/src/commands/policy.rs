@@ -130,7 +130,7 @@ pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
 }
 
 fn run_generate(principal: &str, since: &str, source: &super::audit::Source) -> Result<ExitCode> {
-    use portcullis_server::audit::review::{generate_policy, principal_query};
+    use portcullis_server::{generate_policy, principal_query};
     let since = super::audit::parse_time(since)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

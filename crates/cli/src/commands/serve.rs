@@ -2,13 +2,11 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, ValueEnum};
-use portcullis_server::audit::AuditConfig;
-use portcullis_server::config::DEFAULT_WORKLOAD_SESSION_SECONDS;
-use portcullis_server::workloads::issuer::{self, UrlSource};
-use portcullis_server::workloads::limits::{
-    DEFAULT_MAX_INSTANCES, DEFAULT_MAX_TASKS, IpBlock, WorkloadLimits,
+use portcullis_server::{
+    AuditConfig, Config, DEFAULT_MAX_INSTANCES, DEFAULT_MAX_TASKS,
+    DEFAULT_WORKLOAD_SESSION_SECONDS, HttpLimits, IpBlock, Server, UrlSource, WorkloadLimits,
+    default_issuer_url,
 };
-use portcullis_server::{Config, HttpLimits, Server};
 use std::io::IsTerminal as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -273,7 +271,7 @@ fn banner(server: &Server, args: &ServeArgs) {
         app.issuer.url()
     ));
     if server.issuer_url_source == UrlSource::Kept
-        && app.issuer.url() != issuer::default_url(server.local_addr)
+        && app.issuer.url() != default_issuer_url(server.local_addr)
     {
         out.push_str(
             "            kept by this data directory across restarts; --issuer-url changes it\n",

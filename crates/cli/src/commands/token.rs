@@ -3,7 +3,7 @@
 
 use anyhow::{Context as _, Result, bail};
 use clap::{Args, Subcommand};
-use portcullis_server::workloads::issuer::Issuer;
+use portcullis_server::Issuer;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,7 +57,7 @@ pub fn run(cmd: TokenCommand) -> Result<ExitCode> {
     match &a.out {
         Some(path) => {
             let _ = std::fs::remove_file(path);
-            portcullis_server::secrets::write_private(path, &token)?;
+            portcullis_server::write_private(path, &token)?;
         }
         None => println!("{token}"),
     }

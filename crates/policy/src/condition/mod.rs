@@ -18,7 +18,7 @@ mod operator;
 mod value;
 
 pub use operator::{BaseOperator, Operator, OperatorFamily, SetQualifier};
-pub use value::{format_timestamp, parse_date};
+pub use portcullis_time::{format_timestamp, parse_date};
 pub(crate) use value::{parse_bool, parse_number};
 
 use crate::arn::{ArnPattern, MissingParts, split_arn};

@@ -6,8 +6,8 @@
 //! and "CloudTrail userIdentity element" in the AWS CloudTrail User Guide.
 
 use crate::auth::session::{SessionClaims, SessionPrincipal};
+use crate::call::input::LowerCamel;
 use crate::caller::Caller;
-use crate::iam::input::LowerCamel;
 use crate::secrets::IdSequence;
 use crate::time::iso8601;
 use portcullis_policy::PrincipalKind;

@@ -3,8 +3,8 @@
 //! but not used ([`unused_access`]). [`Archive`] reads a data directory directly, for the
 //! `portcullis audit` and `portcullis policy generate` commands.
 
+use crate::account::find_policy;
 use crate::error::Error;
-use crate::iam::rules::find_policy;
 use portcullis_catalog::catalog;
 use portcullis_policy::{Effect, PolicyDocument, wildcard_match};
 use portcullis_store::{
@@ -38,7 +38,7 @@ impl Archive {
             )));
         }
         let store = SqliteStore::open(&path).await?;
-        let pending = super::journal::pending(data_dir, &store).await?;
+        let pending = crate::trail::journal::pending(data_dir, &store).await?;
         Ok(Archive {
             store,
             pending,

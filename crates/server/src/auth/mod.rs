@@ -1,5 +1,6 @@
 //! Authentication of requests.
 
+pub mod issuer;
 pub mod jwt_keys;
 pub mod oidc;
 pub mod saml;

@@ -218,22 +218,6 @@ impl KeySets {
         Ok(KeySets::new(dir.map(Path::to_path_buf)))
     }
 
-    /// The same key sets with another cache lifetime.
-    pub fn with_ttl(mut self, ttl: Duration) -> KeySets {
-        self.ttl = ttl;
-        self
-    }
-
-    /// How long a key set is kept.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    /// The `--oidc-keys` directory.
-    pub fn directory(&self) -> Option<&Path> {
-        self.dir.as_deref()
-    }
-
     /// Registers the key set of a provider (by its URL without scheme, as [`provider_id`]
     /// returns it); it wins over every other source.
     pub fn register(&self, provider_id: &str, keys: JwkSet) {

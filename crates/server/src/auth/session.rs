@@ -19,6 +19,7 @@ use std::path::Path;
 
 const PREFIX: &str = "PCS1";
 /// How many keys a ring keeps: tokens live at most 36 hours, so three rotations of margin.
+#[cfg(test)]
 const RING_SIZE: usize = 4;
 
 /// Who a session acts as.
@@ -176,7 +177,7 @@ impl KeyRing {
     }
 
     /// Reads the ring at `path`, creating it (mode 0600) with one key when missing.
-    pub fn load_or_create(path: &Path) -> Result<KeyRing, Error> {
+    pub(crate) fn load_or_create(path: &Path) -> Result<KeyRing, Error> {
         match std::fs::read_to_string(path) {
             Ok(text) => KeyRing::from_json(&text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -190,8 +191,9 @@ impl KeyRing {
 
     /// Adds a new key to the ring file at `path` (creating it if missing); new tokens are
     /// sealed with it, and the oldest keys beyond the ring's size are dropped. Returns the
-    /// new key's ID.
-    pub fn rotate(path: &Path) -> Result<u8, Error> {
+    /// new key's ID. (Nothing rotates a ring yet but the tests.)
+    #[cfg(test)]
+    pub(crate) fn rotate(path: &Path) -> Result<u8, Error> {
         let mut stored: Vec<StoredKey> = match std::fs::read_to_string(path) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 Error::Config(format!("the session key ring is not valid JSON: {e}"))
@@ -219,7 +221,7 @@ impl KeyRing {
     }
 
     /// Seals bytes with the newest key: base64url of key ID, nonce and ciphertext.
-    pub fn seal_bytes(&self, plain: &[u8]) -> String {
+    pub(crate) fn seal_bytes(&self, plain: &[u8]) -> String {
         let (id, cipher) = self.keys.last().expect("the ring is never empty");
         let nonce = random_bytes::<12>();
         let sealed = cipher
@@ -234,14 +236,14 @@ impl KeyRing {
 
     /// Opens a session token; `None` when it was not sealed by a key of this ring or was
     /// altered.
-    pub fn open(&self, token: &str) -> Option<SessionClaims> {
+    pub(crate) fn open(&self, token: &str) -> Option<SessionClaims> {
         let plain = self.open_bytes(token.strip_prefix(PREFIX)?)?;
         serde_json::from_slice(&plain).ok()
     }
 
     /// Opens what [`KeyRing::seal_bytes`] sealed; `None` when no key of the ring sealed it
     /// or it was altered.
-    pub fn open_bytes(&self, sealed: &str) -> Option<Vec<u8>> {
+    pub(crate) fn open_bytes(&self, sealed: &str) -> Option<Vec<u8>> {
         let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
         if bytes.len() < 13 {
             return None;

@@ -1,10 +1,10 @@
 //! Access keys of users (and of the account root, when the root calls without a user name).
 
-use super::Ctx;
-use super::input::{dated_key, paged};
 use super::rules::{over_quota, quota};
 use super::users;
 use super::views;
+use crate::call::Ctx;
+use crate::call::input::{dated_key, paged};
 use crate::error::Error;
 use crate::secrets::{secret_access_key, unique_id};
 use crate::time::{iso8601, now_millis};

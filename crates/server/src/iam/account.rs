@@ -3,10 +3,11 @@
 //! The summary counts what the account holds; the root user has no console password in
 //! Portcullis (AccountPasswordPresent is 0) and no MFA device (AccountMFAEnabled is 0).
 
-use super::Ctx;
-use super::input::{MEMBER_BYTES, answer_bytes, paged};
-use super::rules::{PolicyRef, find_policy, quota};
+use super::rules::quota;
 use super::views::{self, Detail};
+use crate::account::{PolicyRef, find_policy};
+use crate::call::Ctx;
+use crate::call::input::{MEMBER_BYTES, answer_bytes, paged};
 use crate::error::Error;
 use crate::time::iso8601;
 use base64::Engine;
@@ -285,9 +286,10 @@ fn policy_detail(p: &PolicyRef<'_>, used: PolicyUsage) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Ctx, call, input::Input};
+    use super::super::call;
     use super::*;
     use crate::app::App;
+    use crate::call::{Ctx, Input};
     use crate::caller::Caller;
     use crate::config::Config;
 

@@ -5,9 +5,9 @@
 //! GetOutboundWebIdentityFederationInfo). They live in the account's one
 //! [`AccountSettings`] record.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::over_quota;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use portcullis_store::{AccountSettings, Change};
 use serde_json::{Map, Value, json};

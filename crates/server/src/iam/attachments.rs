@@ -1,10 +1,10 @@
 //! Managed policies attached to users, groups and roles, and their inline policies.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::{
     attachable_policy, check_policy, check_policy_arn, over_quota, policy_size, quota,
 };
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use portcullis_policy::{InlineOwner, PolicyKind};
 use portcullis_store::{Change, Entities};
@@ -178,7 +178,7 @@ pub fn list_attached(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
         let mut policies: Vec<(String, Value)> = held
             .attached
             .iter()
-            .filter_map(|arn| super::rules::find_policy(e, arn))
+            .filter_map(|arn| crate::account::find_policy(e, arn))
             .filter(|p| p.path().starts_with(prefix))
             .map(|p| {
                 (

@@ -16,7 +16,7 @@
 //! naming one is refused with InvalidInput, as IAM refuses an instance it cannot find. The
 //! wording of the messages is Portcullis's.
 
-use super::input::Input;
+use crate::call::Input;
 use crate::error::Error;
 use portcullis_store::{ContextKeyDefinition, ContextProvider};
 use serde_json::{Value, json};

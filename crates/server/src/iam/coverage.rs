@@ -3,8 +3,9 @@
 //! must be routed by [`super::call`] and listed in [`super::OPERATIONS`]. The test fails
 //! when one is not.
 
-use super::{Ctx, OPERATIONS, call, input::Input};
+use super::{OPERATIONS, call};
 use crate::app::App;
+use crate::call::{Ctx, Input};
 use crate::caller::Caller;
 use crate::config::Config;
 use portcullis_protocol::Model;

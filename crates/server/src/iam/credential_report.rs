@@ -8,7 +8,7 @@
 //! not exist; `no_information` for a password never used; `not_supported` for the root's
 //! password fields (Portcullis keeps no root password).
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::now_millis;
 use base64::Engine;
@@ -48,7 +48,7 @@ pub const COLUMNS: [&str; 22] = [
 const REPORT_LIFETIME_MS: i64 = 4 * 3_600_000;
 
 /// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+const DAY_MS: i64 = portcullis_time::MILLIS_PER_DAY;
 
 /// A date as the report writes it: `2026-12-03T18:00:00+00:00`.
 fn date(millis: i64) -> String {

@@ -1,10 +1,10 @@
 //! Groups and their members.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::{self, over_quota, quota};
 use super::users;
 use super::views::{self, Detail};
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;

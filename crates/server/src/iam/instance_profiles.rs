@@ -1,9 +1,9 @@
 //! Instance profiles: the role an EC2 instance runs as.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::{self, check_tags, over_quota, quota};
 use super::{roles, views};
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;

@@ -11,11 +11,11 @@
 //! ACTION_LEVEL reports add the tracked actions (for the services this server answers,
 //! IAM and STS) with their last access. Reports are generated at once (COMPLETED) and kept.
 
-use super::Ctx;
-use super::input::paged;
-use super::rules::find_policy;
 use super::service_access::Allows;
+use crate::account::find_policy;
 use crate::auth::session::SessionPrincipal;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::time::{iso8601, now_millis};
@@ -386,9 +386,10 @@ mod tests {
     #[tokio::test]
     async fn an_account_keeps_the_newest_reports() {
         use crate::app::App;
+        use crate::call::{Ctx, Input};
         use crate::caller::Caller;
         use crate::config::Config;
-        use crate::iam::{Ctx, call, input::Input};
+        use crate::iam::call;
         let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
         let caller = Caller::test_root();
         let run = |op: &'static str, input: Value| {

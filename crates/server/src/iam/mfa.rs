@@ -24,14 +24,12 @@
 mod qr_png;
 mod totp;
 
-pub use totp::STEP_SECONDS;
-
-use super::Ctx;
-use super::input::paged;
 use super::rules::{self, check_tags, merge_tags, over_quota, quota};
 use super::users;
 use super::views;
 use crate::app::App;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::random_bytes;
 use crate::time::{iso8601, now_millis, now_seconds};

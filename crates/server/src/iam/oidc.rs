@@ -14,12 +14,12 @@
 //! found for arn …" and "OpenId connect Provider … cannot be found." (NoSuchEntity, Get and
 //! Delete), "The number of tags has reached the maximum limit." (LimitExceeded).
 
-use super::Ctx;
 use super::context_provider;
-use super::input::paged;
 use super::rules::{check_tags, merge_tags, over_quota};
 use super::views;
 use crate::auth::oidc::ProviderUrl;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, Entities, OidcProvider, Tag};

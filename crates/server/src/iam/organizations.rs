@@ -16,7 +16,7 @@
 //!   supports), so for a well-formed delegation request ARN it fails with NoSuchEntity too,
 //!   and for any other ARN with InvalidInput.
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use portcullis_protocol::{Model, ShapeKind};
 use serde_json::{Value, json};

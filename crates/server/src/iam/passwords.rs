@@ -19,9 +19,9 @@
 //! request names no user and the caller is the root user. That message is Portcullis's
 //! wording (AWS's is not published).
 
-use super::Ctx;
 use super::roles::signin_duration_change;
 use super::users;
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::{iso8601, now_millis};
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -37,7 +37,7 @@ pub const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
 const HISTORY: usize = 24;
 
 /// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+const DAY_MS: i64 = portcullis_time::MILLIS_PER_DAY;
 
 /// Hashes a password with Argon2id and a random salt (PHC string format).
 pub fn hash_password(password: &str) -> String {
@@ -421,9 +421,10 @@ pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{call, input::Input};
+    use super::super::call;
     use super::*;
     use crate::app::App;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
 

@@ -1,10 +1,11 @@
 //! Managed policies and their versions. AWS managed policies (all 1,582 of the catalog) are
 //! readable and attachable; customer managed policies are created, versioned and deleted.
 
-use super::Ctx;
-use super::input::paged;
-use super::rules::{self, PolicyRef, check_policy, check_tags, find_policy, over_quota, quota};
+use super::rules::{self, check_policy, check_tags, over_quota, quota};
 use super::views;
+use crate::account::{PolicyRef, find_policy};
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};

@@ -5,7 +5,7 @@
 //! templates, so every well-formed template ARN names a template that does not exist:
 //! NoSuchEntity. An ARN that is not a role template's is InvalidInput.
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use serde_json::Value;
 

@@ -7,11 +7,11 @@
 //! login profiles alike. The message refusing both in one request is Portcullis's wording:
 //! AWS's text is not published.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::{self, check_boundary, check_policy, check_tags, over_quota, quota};
 use super::service_linked_roles;
 use super::views::{self, Detail};
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;
@@ -60,7 +60,7 @@ impl SigninDurationChange {
 /// UpdateLoginProfile (the protocol layer has already checked the range, 3,600 to
 /// 7,776,000): IAM's InvalidInput when a value is given together with a reset.
 pub fn signin_duration_change(
-    input: &super::input::Input<'_>,
+    input: &crate::call::Input<'_>,
 ) -> Result<SigninDurationChange, Error> {
     match (
         input.opt_i64("MaxSigninSessionDuration"),
@@ -443,9 +443,10 @@ pub fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Ctx, call, input::Input};
+    use super::super::call;
     use super::*;
     use crate::app::App;
+    use crate::call::{Ctx, Input};
     use crate::caller::Caller;
     use crate::config::Config;
 

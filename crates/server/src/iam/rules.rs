@@ -1,9 +1,10 @@
-//! AWS rules shared by the IAM operations: ARNs, policy documents, managed-policy lookups
+//! AWS rules shared by the IAM operations: ARNs, policy documents, attachable policies
 //! and the default quotas of an account.
 
+use crate::account::{PolicyRef, find_policy};
 use crate::error::Error;
 use portcullis_policy::{InlineOwner, PolicyKind, ValidationOptions, validate};
-use portcullis_store::{Entities, ManagedPolicy, Tag};
+use portcullis_store::{Entities, Tag};
 
 /// Default quotas of an AWS account (IAM User Guide, "IAM and AWS STS quotas").
 pub mod quota {
@@ -65,62 +66,6 @@ pub fn policy_size(document: &str) -> usize {
         .chars()
         .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
         .count()
-}
-
-/// A managed policy an ARN names: an AWS managed policy or one of the account's.
-pub enum PolicyRef<'a> {
-    /// `arn:aws:iam::aws:policy/…`
-    Aws(&'static portcullis_catalog::ManagedPolicy),
-    /// A customer managed policy.
-    Customer(&'a ManagedPolicy),
-}
-
-impl PolicyRef<'_> {
-    /// The policy's name.
-    pub fn name(&self) -> &str {
-        match self {
-            PolicyRef::Aws(p) => &p.name,
-            PolicyRef::Customer(p) => &p.name,
-        }
-    }
-
-    /// The policy's ARN.
-    pub fn arn(&self) -> &str {
-        match self {
-            PolicyRef::Aws(p) => &p.arn,
-            PolicyRef::Customer(p) => &p.arn,
-        }
-    }
-
-    /// The policy's path.
-    pub fn path(&self) -> &str {
-        match self {
-            PolicyRef::Aws(p) => &p.path,
-            PolicyRef::Customer(p) => &p.path,
-        }
-    }
-
-    /// The document of its default version.
-    pub fn default_document(&self) -> &str {
-        match self {
-            PolicyRef::Aws(p) => &p.document,
-            PolicyRef::Customer(p) => p
-                .versions
-                .iter()
-                .find(|v| v.version_id == p.default_version_id)
-                .map(|v| v.document.as_str())
-                .unwrap_or_default(),
-        }
-    }
-}
-
-/// The managed policy with this ARN, if it exists.
-pub fn find_policy<'a>(e: &'a Entities, arn: &str) -> Option<PolicyRef<'a>> {
-    if arn.starts_with("arn:aws:iam::aws:policy/") {
-        portcullis_catalog::managed_policy(arn).map(PolicyRef::Aws)
-    } else {
-        e.policy_by_arn(arn).map(PolicyRef::Customer)
-    }
 }
 
 /// The managed policy to attach, or IAM's NoSuchEntity.

@@ -13,16 +13,16 @@
 //! with (`sts::saml`). A trusted identity propagation context provider may be set (see
 //! [`context_provider`]); GetSAMLProvider lists the signing keys' hashes ([`key_hash`]).
 
-use super::Ctx;
 use super::context_provider;
-use super::input::paged;
-use super::pem::parse_private_key;
 use super::rules::{check_tags, merge_tags, over_quota};
 use super::views;
 use crate::auth::saml::METADATA_NS;
 use crate::auth::saml::dsig::{DSIG_NS, decode_base64};
 use crate::auth::saml::xml;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
+use crate::pem::parse_private_key;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
@@ -408,7 +408,7 @@ pub(crate) mod tests {
 
     #[test]
     fn reads_idp_metadata() {
-        let cert = crate::iam::pem::tests::CERT;
+        let cert = crate::pem::tests::CERT;
         let m = parse_metadata(&metadata_xml(cert, Some("2036-01-01T00:00:00Z"))).unwrap();
         assert_eq!(m.certificates, 1);
         assert_eq!(m.valid_until, Some(2_082_758_400_000));
@@ -422,7 +422,7 @@ pub(crate) mod tests {
 
     #[test]
     fn refuses_what_is_not_idp_metadata() {
-        let cert = crate::iam::pem::tests::CERT;
+        let cert = crate::pem::tests::CERT;
         let good = metadata_xml(cert, None);
         // Not XML, not well-formed, another root, another namespace.
         assert!(parse_metadata("not xml at all").is_none());

@@ -10,12 +10,12 @@
 //! ARNs are `arn:aws:iam::ACCOUNT:server-certificate/PATH/NAME`, IDs `ASCA…`; at most 20
 //! per account.
 
-use super::Ctx;
-use super::input::paged;
-use super::pem::{key_matches, parse_certificate, parse_private_key, pem_blocks};
 use super::rules::{self, check_tags, merge_tags, over_quota};
 use super::views;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
+use crate::pem::{key_matches, parse_certificate, parse_private_key, pem_blocks};
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, Entities, ServerCertificate, Tag};

@@ -7,9 +7,9 @@
 //! some action of it is left out of the list. For a namespace the reference does not know,
 //! an action pattern grants it when its service part matches the namespace.
 
-use super::Ctx;
-use super::input::paged;
-use super::rules::find_policy;
+use crate::account::find_policy;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use portcullis_catalog::catalog;
 use portcullis_policy::wildcard_match;

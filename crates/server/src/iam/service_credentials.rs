@@ -9,11 +9,11 @@
 //! At most 2 credentials per service per user; a credential past its expiration date is
 //! listed as Expired.
 
-use super::Ctx;
-use super::input::dated_key;
 use super::rules::over_quota;
 use super::ssh_keys::settable_status;
 use super::users;
+use crate::call::Ctx;
+use crate::call::input::dated_key;
 use crate::error::Error;
 use crate::secrets::{random_bytes, unique_id};
 use crate::time::{iso8601, now_millis};
@@ -26,7 +26,7 @@ use serde_json::{Map, Value, json};
 pub const PER_SERVICE_PER_USER: usize = 2;
 
 /// Milliseconds in a day.
-const DAY_MS: i64 = 86_400_000;
+const DAY_MS: i64 = portcullis_time::MILLIS_PER_DAY;
 
 /// How a service takes its credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,13 +3,13 @@
 //! UpdateSigningCertificate, DeleteSigningCertificate. The body must be a PEM certificate
 //! that parses; the same certificate cannot be uploaded twice; at most 2 per user.
 
-use super::Ctx;
-use super::input::{dated_key, paged};
-use super::pem::parse_certificate;
 use super::rules::over_quota;
 use super::ssh_keys::settable_status;
 use super::users;
+use crate::call::Ctx;
+use crate::call::input::{dated_key, paged};
 use crate::error::Error;
+use crate::pem::parse_certificate;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, CredentialStatus, Entities, SigningCertificate};

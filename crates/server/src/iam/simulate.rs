@@ -29,9 +29,9 @@
 //! `ResourcePolicy` gives one), and a `ResourcePolicy` for these actions is evaluated as a
 //! trust policy instead of being ignored.
 
-use super::Ctx;
-use super::input::{MEMBER_BYTES, answer_bytes, paged};
-use super::rules::{PolicyRef, find_policy};
+use crate::account::{PolicyRef, find_policy};
+use crate::call::Ctx;
+use crate::call::input::{MEMBER_BYTES, answer_bytes, paged};
 use crate::error::Error;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -1194,7 +1194,7 @@ impl Simulation<'_> {
         } else {
             resources
         };
-        let page = super::input::Input(input).page()?;
+        let page = crate::call::Input(input).page()?;
         let (first_action, first_resource) = page_start(page.start.as_deref())?;
         self.check(&actions)?;
 
@@ -1266,7 +1266,7 @@ fn page_start(start: Option<&str>) -> Result<(usize, usize), Error> {
         return Ok((0, 0));
     };
     // Answered as `Input::page` answers a marker that does not decode.
-    let bad = || match super::input::Input(&json!({"Marker": "%"})).page() {
+    let bad = || match crate::call::Input(&json!({"Marker": "%"})).page() {
         Err(e) => e,
         Ok(_) => Error::invalid_input("Invalid Marker."),
     };
@@ -2128,7 +2128,7 @@ mod tests {
         )
         .unwrap_err();
         // As every paginated operation answers a marker it cannot read.
-        let expected = super::super::input::Input(&json!({"Marker": "%%%"}))
+        let expected = crate::call::Input(&json!({"Marker": "%%%"}))
             .page()
             .err()
             .map(code);

@@ -8,12 +8,12 @@
 //! colon-separated hex, as IAM gives it; GetSSHPublicKey returns the key in OpenSSH format
 //! (Encoding SSH) or as a PEM `PUBLIC KEY` (Encoding PEM). At most 5 keys per user.
 
-use super::Ctx;
-use super::input::{dated_key, paged};
-use super::pem::{pem_blocks, rsa_public_key, rsa_spki, to_pem};
 use super::rules::over_quota;
 use super::users;
+use crate::call::Ctx;
+use crate::call::input::{dated_key, paged};
 use crate::error::Error;
+use crate::pem::{pem_blocks, rsa_public_key, rsa_spki, to_pem};
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
 use base64::Engine;

@@ -1,9 +1,9 @@
 //! Tag, Untag and List…Tags for roles, users, managed policies and instance profiles.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::merge_tags;
 use super::views;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use portcullis_store::{Change, Entities, Tag};
 use serde_json::{Value, json};

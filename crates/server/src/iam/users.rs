@@ -1,9 +1,9 @@
 //! Users: create, read, list, rename, delete, permissions boundaries.
 
-use super::Ctx;
-use super::input::paged;
 use super::rules::{self, check_boundary, check_tags, over_quota, quota};
 use super::views::{self, Detail};
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;

@@ -2,11 +2,11 @@
 //! with the caller's own policies where AWS requires them, MFA, ExternalId, session
 //! policies, session tags, source identity and role chaining.
 
-use super::Ctx;
 use super::credentials::{SessionRequest, issue_with_workload, packed_size};
 use super::federation::{session_policies, session_tags};
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::authz::{Ask, caller_auth, caller_context, decide};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::{now_millis, now_seconds};
 use portcullis_policy::{CompiledPolicy, PrincipalKind};

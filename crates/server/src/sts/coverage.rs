@@ -2,11 +2,12 @@
 //! (`crates/protocol/data/sts-service-2.json`, botocore 1.44.18, see its `SOURCES.json`)
 //! must be routed by [`super::call`]. The test fails when one is not.
 
-use super::{Ctx, call};
+use super::call;
 use crate::app::App;
+use crate::call::Ctx;
+use crate::call::Input;
 use crate::caller::Caller;
 use crate::config::Config;
-use crate::iam::input::Input;
 use portcullis_protocol::Model;
 use serde_json::json;
 

@@ -13,7 +13,7 @@
 //! has expired and can no longer be exchanged for credentials", STS API reference); AWS
 //! documents no separate error for an unknown token. The message text is Portcullis's.
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use serde_json::Value;
 
@@ -31,9 +31,9 @@ pub async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
 mod tests {
     use super::*;
     use crate::app::App;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::iam::input::Input;
     use serde_json::json;
 
     #[tokio::test]

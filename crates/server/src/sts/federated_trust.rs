@@ -3,9 +3,9 @@
 //! federated principal, each action the call needs (the assumption, and sts:TagSession and
 //! sts:SetSourceIdentity when it passes tags or a source identity).
 
-use super::Ctx;
 use crate::auth::session::SessionTag;
 use crate::authz::{Ask, CallerAuth, caller_context, decide};
+use crate::call::Ctx;
 use crate::caller::Caller;
 use crate::error::Error;
 use portcullis_policy::{CompiledPolicy, Context, Principal};

@@ -1,11 +1,12 @@
 //! GetSessionToken and GetFederationToken: temporary credentials of an IAM user (or the
 //! root), and of a federated user on its behalf.
 
-use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
+use crate::account::find_policy;
 use crate::auth::session::{SessionPrincipal, SessionTag};
+use crate::call::Ctx;
 use crate::error::Error;
-use crate::iam::rules::{check_policy, find_policy};
+use crate::iam::rules::check_policy;
 use portcullis_policy::PolicyKind;
 use serde_json::{Value, json};
 

@@ -1,7 +1,7 @@
 //! GetCallerIdentity, GetAccessKeyInfo and DecodeAuthorizationMessage.
 
-use super::Ctx;
 use crate::auth::session::SessionPrincipal;
+use crate::call::Ctx;
 use crate::caller::Caller;
 use crate::error::Error;
 use portcullis_policy::PrincipalKind;

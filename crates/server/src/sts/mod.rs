@@ -18,24 +18,11 @@ mod web_identity;
 mod web_identity_token;
 mod workload;
 
-use crate::app::App;
-use crate::caller::Caller;
+use crate::call::Ctx;
 use crate::error::Error;
-use crate::iam::input::Input;
 use serde_json::Value;
 
-pub use credentials::{SessionRequest, issue};
 pub(crate) use web_identity_token::outbound_key_set;
-
-/// What an STS operation handler gets.
-pub struct Ctx<'a> {
-    /// The server state.
-    pub app: &'a App,
-    /// Who is calling.
-    pub caller: &'a Caller,
-    /// The decoded input.
-    pub input: Input<'a>,
-}
 
 /// Runs an STS operation. `None` when this server does not implement it.
 pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {

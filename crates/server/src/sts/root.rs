@@ -26,7 +26,7 @@
 //! outside an organization; the reason's wording (after "because") and the validation
 //! messages are Portcullis's.
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use serde_json::Value;
 
@@ -105,9 +105,9 @@ fn check_task_policy(arn: &str) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::app::App;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::iam::input::Input;
     use serde_json::json;
 
     async fn call(caller: &Caller, input: Value) -> (String, String) {

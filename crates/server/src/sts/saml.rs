@@ -51,7 +51,6 @@
 //! wrong recipient, a response not valid yet, a bad `SessionDuration` or session tag) are
 //! Portcullis's wording.
 
-use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
@@ -59,6 +58,7 @@ use super::propagation;
 use crate::auth::saml::{self, Assertion, Refusal};
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::CLOCK_SKEW_SECONDS;
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::saml_providers::{key_hash, parse_metadata};
 use crate::time::now_seconds;
@@ -653,8 +653,8 @@ fn authorize(
 mod tests {
     use super::*;
     use crate::auth::saml::tests::{private_key, sign, template};
-    use crate::iam::pem::tests::{CERT, KEY, OTHER_KEY};
     use crate::iam::saml_providers::tests::metadata_xml;
+    use crate::pem::tests::{CERT, KEY, OTHER_KEY};
     use crate::time::iso8601;
 
     const NOW: i64 = 1_767_225_600;

@@ -18,8 +18,8 @@
 //! this operation. The maximum session token size ([`MAX_TOKEN_BYTES`]) is Portcullis's
 //! too; `SessionTokenUtilization` and `PackedPolicyTooLarge` are measured against it.
 
-use super::Ctx;
 use crate::auth::session::{SessionClaims, SessionPrincipal};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::rules::check_policy;
 use crate::secrets::{secret_access_key, unique_id};
@@ -179,9 +179,9 @@ fn session_id(ctx: &Ctx<'_>, claims: &SessionClaims) -> String {
 mod tests {
     use super::*;
     use crate::app::App;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::iam::input::Input;
     use crate::sts::credentials::{SessionRequest, issue};
     use std::sync::Arc;
 
@@ -353,7 +353,7 @@ mod tests {
             let app = &app;
             let root = &root;
             async move {
-                let ctx = crate::iam::Ctx {
+                let ctx = crate::call::Ctx {
                     app,
                     caller: root,
                     input: Input(&input),

@@ -23,7 +23,6 @@
 //! does not verify gets the STS API reference's description of InvalidIdentityToken;
 //! a token not valid yet, or a malformed session-tags claim, gets IDPRejectedClaim.
 
-use super::Ctx;
 use super::credentials::{SessionRequest, issue, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
@@ -31,6 +30,7 @@ use super::propagation;
 use crate::auth::oidc::provider_id;
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::auth::web_token::{Audience, SOURCE_IDENTITY_CLAIM, Token, TokenError, TokenTags};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::now_seconds;
 use portcullis_store::{OidcProvider, Role};

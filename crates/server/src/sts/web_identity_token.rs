@@ -36,11 +36,11 @@
 
 mod signing_keys;
 
-use super::Ctx;
 use super::federation::session_tags;
 use crate::app::App;
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::authz::{Ask, access_denied, caller_auth, caller_context, decide};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::{iso8601, now_seconds};
 use serde_json::{Map, Value, json};
@@ -408,9 +408,9 @@ fn token_claims(
 mod tests {
     use super::*;
     use crate::app::App;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::iam::input::Input;
     use crate::sts::credentials::{SessionRequest, issue};
     use jsonwebtoken::jwk::JwkSet;
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
@@ -447,7 +447,7 @@ mod tests {
     /// Runs an IAM operation as the root.
     async fn iam(app: &App, op: &str, input: Value) -> Result<Value, Error> {
         let root = Caller::test_root();
-        let ctx = crate::iam::Ctx {
+        let ctx = crate::call::Ctx {
             app,
             caller: &root,
             input: Input(&input),

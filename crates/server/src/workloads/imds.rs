@@ -4,8 +4,8 @@
 //! `/latest/meta-data/iam/`.
 
 use super::vend::{ServiceAssumption, VendError};
-use super::{Cached, Workloads};
 use crate::app::App;
+use crate::registry::Cached;
 use crate::time::{iso8601, now_seconds};
 use axum::Router;
 use axum::body::Body;
@@ -211,7 +211,7 @@ fn unauthorized(role: &Role) -> Value {
 }
 
 async fn vend(app: &App, instance: &Instance, role: &Role) -> Result<Cached, VendError> {
-    Workloads::credentials(
+    super::credentials(
         app,
         &instance.id,
         &ServiceAssumption {

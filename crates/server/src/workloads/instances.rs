@@ -9,7 +9,6 @@
 //! adds the tag `portcullis:imds-endpoint` with the URL it listens on. An account runs at
 //! most `--max-instances` instances at once (`InstanceLimitExceeded` beyond).
 
-use super::Workloads;
 use super::imds::instance_arn;
 use crate::app::App;
 use crate::caller::Caller;
@@ -345,7 +344,7 @@ async fn run(app: &Arc<App>, caller: &Caller, params: &Params<'_>) -> Result<Str
             launch_time: now_millis(),
             tags: Vec::new(),
         };
-        let addr = match Workloads::start_imds(app, &instance).await {
+        let addr = match super::start_imds(app, &instance).await {
             Ok(addr) => addr,
             Err(e) => {
                 for i in &instances {

@@ -24,7 +24,6 @@
 //!
 //! An account runs at most `--max-tasks` tasks at once (`ClientException` beyond).
 
-use super::Workloads;
 use super::vend::{ServiceAssumption, VendError, trusts};
 use crate::app::App;
 use crate::caller::Caller;
@@ -417,7 +416,7 @@ pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> 
         );
     };
     let assumption = assumption(app, &role, &task);
-    match Workloads::credentials(app, &format!("{}/task", task.id), &assumption).await {
+    match super::credentials(app, &format!("{}/task", task.id), &assumption).await {
         Ok(c) => (
             200,
             json!({

@@ -13,6 +13,7 @@ use portcullis_store::Role;
 use serde_json::Value;
 
 /// The service principals that can be handed a role's credentials by Portcullis.
+#[cfg(test)]
 pub const SERVICE_PRINCIPALS: &[&str] = &[
     "ec2.amazonaws.com",
     "ecs-tasks.amazonaws.com",

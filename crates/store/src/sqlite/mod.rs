@@ -10,6 +10,7 @@ use crate::events::{EventBatch, EventQuery, EventRecord, StoredEvent, complete_l
 use crate::record::{Change, Kind, Record};
 use crate::{Store, StoreFuture};
 use migrations::MIGRATIONS;
+use portcullis_time::now_millis;
 use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
@@ -17,7 +18,7 @@ use sqlx::sqlite::{
 };
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// The most events one row of `event_blocks` holds.
 const BLOCK_EVENTS: usize = 4_096;
@@ -140,13 +141,6 @@ async fn in_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error
     // thread for as long as `handle` lives; sqlite3_get_autocommit only reads its state.
     let autocommit = unsafe { libsqlite3_sys::sqlite3_get_autocommit(db.as_ptr()) };
     Ok(autocommit == 0)
-}
-
-fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// Moves the rows of the `events` table (migration 2) into `event_blocks` (migration 3),

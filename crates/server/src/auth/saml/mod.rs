@@ -101,6 +101,7 @@ impl Assertion {
     }
 
     /// Whether an attribute named `name` is present.
+    #[cfg(test)]
     pub fn has(&self, name: &str) -> bool {
         self.attributes.iter().any(|(n, _)| n == name)
     }
@@ -277,8 +278,8 @@ pub(crate) mod tests {
     use super::c14n::{Options, canonicalize};
     use super::dsig::Hash;
     use super::*;
-    use crate::iam::pem::pem_blocks;
-    use crate::iam::pem::tests::{CERT, KEY, OTHER_KEY};
+    use crate::pem::pem_blocks;
+    use crate::pem::tests::{CERT, KEY, OTHER_KEY};
     use base64::Engine;
     use base64::engine::general_purpose::STANDARD;
     use rsa::RsaPrivateKey;

@@ -8,7 +8,7 @@ pub(crate) mod providers;
 pub(crate) mod signers;
 pub mod templates;
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use serde_json::Value;
 

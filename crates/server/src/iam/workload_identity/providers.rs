@@ -33,11 +33,11 @@
 //! IAM's exact messages for these operations are not known: the wording of every message
 //! here is Portcullis's, in IAM's style.
 
-use super::Ctx;
 use super::signers;
 use crate::app::App;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
-use crate::iam::input::paged;
 use crate::iam::rules::{check_policy, check_tags, over_quota, policy_size, quota};
 use crate::iam::views;
 use crate::secrets::unique_id;
@@ -428,9 +428,9 @@ pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::iam::input::Input;
 
     /// An App in memory.
     pub(crate) async fn app() -> App {

@@ -27,11 +27,11 @@
 //!
 //! IAM's exact messages are not known: the wording here is Portcullis's, in IAM's style.
 
-use super::Ctx;
 use super::ca::{self, CaMaterial};
 use super::providers::find;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
-use crate::iam::input::paged;
 use crate::iam::rules::over_quota;
 use crate::time::{iso8601, now_millis};
 use portcullis_store::{Change, Entities, WorkloadIdentityProvider, WorkloadX509Signer};

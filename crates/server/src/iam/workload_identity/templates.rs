@@ -5,7 +5,7 @@
 //!
 //! A template renders the identifiers of the workloads attested through it under a
 //! provider (see [`pattern`] for the `PathPattern`/`PathPrefix` grammar and
-//! [`render_subject`]) and holds the attestation policy that decides which workloads may be
+//! [`render_subject`](pattern::render_subject)) and holds the attestation policy that decides which workloads may be
 //! attested (see [`attestation`]).
 //!
 //! - ARNs are `arn:aws:iam::ACCOUNT:workload-identity-template/NAME`, IDs `AWTA` and 17
@@ -33,11 +33,12 @@
 mod attestation;
 pub mod pattern;
 
-pub use pattern::{RenderError, placeholders, render_subject};
+#[cfg(test)]
+use pattern::{placeholders, render_subject};
 
-use super::Ctx;
+use crate::call::Ctx;
+use crate::call::input::paged;
 use crate::error::Error;
-use crate::iam::input::paged;
 use crate::iam::rules::{check_tags, over_quota, quota};
 use crate::iam::views;
 use crate::secrets::unique_id;

@@ -14,7 +14,7 @@
 //! least an hour before it signs (SigningDelayInHours is 1 at least), so a relying party
 //! that refreshes every five minutes always trusts a signer before it signs.
 
-use super::Ctx;
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::workload_identity::jwt_signers;
 use crate::iam::workload_identity::signers::published_x509_signers;

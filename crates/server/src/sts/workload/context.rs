@@ -11,10 +11,10 @@
 //! `InvalidAttestationDocument`; their `reason` ends the message (the protocol layer
 //! carries no `reason` member).
 
-use super::Ctx;
 use super::assertion::{self, ContextClaims};
 use super::attestation::{self, condition_key};
 use crate::authz::{caller_auth, caller_context};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::workload_identity::templates::pattern::{RenderError, render_subject};
 use crate::time::{iso8601, now_millis};

@@ -29,8 +29,8 @@ pub(super) use redeem::redeem;
 pub use svid::get_certificate;
 pub(super) use svid::jwt_svid;
 
-use super::Ctx;
 use crate::auth::session::{SessionPrincipal, WorkloadIdentity};
+use crate::call::Ctx;
 use crate::error::Error;
 use portcullis_store::{WorkloadIdentityProvider, WorkloadIdentityTemplate};
 

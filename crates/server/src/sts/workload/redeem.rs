@@ -10,9 +10,9 @@
 //! context of another caller or for another role is the AccessDenied of the assumption.
 //! The sentences of the messages are Portcullis's.
 
-use super::Ctx;
 use super::assertion;
 use crate::auth::session::WorkloadIdentity;
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::now_millis;
 use serde_json::Value;

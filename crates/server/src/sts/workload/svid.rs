@@ -11,7 +11,8 @@
 //! authority (`arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID`, the Region of the
 //! request), as STS issues the certificate with the caller's permissions.
 
-use super::{Ctx, csr, live_spiffe_identity, session_identity, signer_not_configured};
+use super::{csr, live_spiffe_identity, session_identity, signer_not_configured};
+use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::workload_identity::ca::CaMaterial;
 use crate::iam::workload_identity::ca::issue_leaf;

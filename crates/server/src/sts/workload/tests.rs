@@ -5,11 +5,11 @@
 use super::csr::verify_signature;
 use crate::app::App;
 use crate::auth::session::SessionClaims;
+use crate::call::Ctx;
+use crate::call::Input;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::error::Error;
-use crate::iam::input::Input;
-use crate::sts::Ctx;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use portcullis_policy::Principal;
@@ -22,7 +22,7 @@ const NAMESPACE: &str = "aws:WorkloadAttestation/aws/eks/Namespace";
 const SERVICE_ACCOUNT: &str = "aws:WorkloadAttestation/aws/eks/ServiceAccount";
 
 async fn iam(app: &App, caller: &Caller, op: &str, input: Value) -> Result<Value, Error> {
-    let ctx = crate::iam::Ctx {
+    let ctx = crate::call::Ctx {
         app,
         caller,
         input: Input(&input),

@@ -2,9 +2,9 @@
 
 use super::*;
 use crate::app::App;
+use crate::call::Input;
 use crate::caller::Caller;
 use crate::config::Config;
-use crate::iam::input::Input;
 use portcullis_store::WorkloadIdentityProvider;
 
 const CLUSTER: &str = "aws:WorkloadAttestation/aws/eks/ClusterName";

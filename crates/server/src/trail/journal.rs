@@ -299,11 +299,6 @@ impl Journal {
         Ok(Some(self.end))
     }
 
-    /// The offset where the journal ends.
-    pub fn end(&self) -> i64 {
-        self.end
-    }
-
     /// Lets the room of the records before `offset`, all in the store now, be written
     /// again.
     pub fn free(&mut self, offset: i64) {

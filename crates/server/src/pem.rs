@@ -266,15 +266,15 @@ pub(crate) mod tests {
 
     /// A self-signed RSA 2048 certificate (CN=portcullis.test, valid until
     /// 2036-11-30T18:06:38Z), made with OpenSSL for these tests.
-    pub(crate) const CERT: &str = include_str!("testdata/server.crt");
+    pub(crate) const CERT: &str = include_str!("iam/testdata/server.crt");
     /// The certificate's private key (PKCS #8).
-    pub(crate) const KEY: &str = include_str!("testdata/server.key");
+    pub(crate) const KEY: &str = include_str!("iam/testdata/server.key");
     /// Another RSA key (PKCS #1), which does not match the certificate.
-    pub(crate) const OTHER_KEY: &str = include_str!("testdata/other.key");
+    pub(crate) const OTHER_KEY: &str = include_str!("iam/testdata/other.key");
     /// An EC P-256 certificate and its SEC 1 key.
-    pub(crate) const EC_CERT: &str = include_str!("testdata/ec.crt");
+    pub(crate) const EC_CERT: &str = include_str!("iam/testdata/ec.crt");
     /// The EC certificate's key.
-    pub(crate) const EC_KEY: &str = include_str!("testdata/ec.key");
+    pub(crate) const EC_KEY: &str = include_str!("iam/testdata/ec.key");
 
     #[test]
     fn reads_certificates() {

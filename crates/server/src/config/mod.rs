@@ -1,5 +1,7 @@
 //! How a server is configured.
 
+pub mod limits;
+
 use portcullis_store::{Location, StoreError};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -45,12 +47,12 @@ pub struct Config {
     /// listening address, `http://ADDR/oidc`).
     pub issuer_url: Option<String>,
     /// How the audit trail is kept (log file, retention).
-    pub audit: crate::audit::AuditConfig,
+    pub audit: crate::trail::AuditConfig,
     /// The API listener's connection cap and time limits.
     pub http: crate::listener::HttpLimits,
     /// Where instance metadata listeners may bind and how many instances and tasks an
     /// account may run (`--imds-allow`, `--max-instances`, `--max-tasks`).
-    pub workload_limits: crate::workloads::limits::WorkloadLimits,
+    pub workload_limits: limits::WorkloadLimits,
     /// Regions that credential scopes may name besides AWS's own
     /// ([`portcullis_protocol::sigv4::AWS_REGIONS`]): `--region`, for on-premises deployments.
     pub regions: Vec<String>,
@@ -81,15 +83,15 @@ impl Config {
             oidc_keys: None,
             workload_session_seconds: DEFAULT_WORKLOAD_SESSION_SECONDS,
             issuer_url: None,
-            audit: crate::audit::AuditConfig::default(),
+            audit: crate::trail::AuditConfig::default(),
             http: crate::listener::HttpLimits::default(),
-            workload_limits: crate::workloads::limits::WorkloadLimits::default(),
+            workload_limits: limits::WorkloadLimits::default(),
         }
     }
 
     /// Where the store is: `--database-url` when given, else the database file of the data
     /// directory (`sqlite://DATA_DIR/portcullis.db`), else a database in memory.
-    pub fn store_location(&self) -> Result<Location, StoreError> {
+    pub(crate) fn store_location(&self) -> Result<Location, StoreError> {
         match (&self.database_url, &self.data_dir) {
             (Some(url), _) => Location::parse(url),
             (None, Some(dir)) => Ok(Location::SqliteFile(dir.join(DATABASE_FILE))),
@@ -98,12 +100,12 @@ impl Config {
     }
 
     /// True when every call is authorized by the policy engine.
-    pub fn authorizes(&self) -> bool {
+    pub(crate) fn authorizes(&self) -> bool {
         !self.dev || self.enforce
     }
 
     /// True when signatures are verified.
-    pub fn verifies_signatures(&self) -> bool {
+    pub(crate) fn verifies_signatures(&self) -> bool {
         !self.dev
     }
 }

@@ -29,7 +29,7 @@ pub fn default_url(listen: std::net::SocketAddr) -> String {
     format!("http://{addr}/oidc")
 }
 
-/// Where the issuer URL of a start comes from (see [`resolve_url`]).
+/// Where the issuer URL of a start comes from (see `resolve_url`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlSource {
     /// Derived from the listening address: no URL given, none kept.
@@ -123,7 +123,7 @@ fn new_key_pem() -> Result<String, Error> {
 
 impl Issuer {
     /// The issuer with the key in `pem`.
-    pub fn from_pem(url: &str, pem: &str) -> Result<Issuer, Error> {
+    pub(crate) fn from_pem(url: &str, pem: &str) -> Result<Issuer, Error> {
         let bad = |e: jsonwebtoken::errors::Error| {
             Error::Config(format!(
                 "the OIDC issuer key is not a P-256 PKCS #8 key: {e}"
@@ -149,8 +149,8 @@ impl Issuer {
 
     /// The issuer of a server: its key read from the data directory, or made (and, with a
     /// data directory, written there) on first start. The URL is written beside it for
-    /// `portcullis token issue`, and kept for later starts (see [`resolve_url`]).
-    pub fn open(dir: Option<&Path>, url: &str) -> Result<Issuer, Error> {
+    /// `portcullis token issue`, and kept for later starts (see `resolve_url`).
+    pub(crate) fn open(dir: Option<&Path>, url: &str) -> Result<Issuer, Error> {
         let Some(dir) = dir else {
             return Issuer::from_pem(url, &new_key_pem()?);
         };
@@ -198,17 +198,17 @@ impl Issuer {
     }
 
     /// The path part of the URL, where the discovery document and key set are served.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         crate::auth::oidc::ProviderUrl::parse(&self.url).map_or("", |u| u.path)
     }
 
     /// The public keys.
-    pub fn key_set(&self) -> &JwkSet {
+    pub(crate) fn key_set(&self) -> &JwkSet {
         &self.keys
     }
 
     /// The OpenID Connect discovery document.
-    pub fn discovery(&self) -> Value {
+    pub(crate) fn discovery(&self) -> Value {
         json!({
             "issuer": self.url,
             "jwks_uri": format!("{}/jwks.json", self.url),

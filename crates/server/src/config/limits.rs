@@ -23,7 +23,7 @@ pub struct IpBlock {
 impl IpBlock {
     /// The block of `addr`'s first `prefix` bits (`None` when `prefix` is too long for
     /// the address family).
-    pub fn new(addr: IpAddr, prefix: u8) -> Option<IpBlock> {
+    pub(crate) fn new(addr: IpAddr, prefix: u8) -> Option<IpBlock> {
         let bits = match addr {
             IpAddr::V4(_) => 32,
             IpAddr::V6(_) => 128,
@@ -36,7 +36,7 @@ impl IpBlock {
 
     /// True when `ip` is in the block (an IPv4-mapped IPv6 address counts as its IPv4
     /// address).
-    pub fn contains(&self, ip: IpAddr) -> bool {
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         let ip = match ip {
             IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
             v4 => v4,
@@ -125,12 +125,12 @@ impl WorkloadLimits {
     }
 
     /// True when a metadata listener may bind to `ip`.
-    pub fn imds_allowed(&self, ip: IpAddr) -> bool {
+    pub(crate) fn imds_allowed(&self, ip: IpAddr) -> bool {
         self.imds_allow.iter().any(|b| b.contains(ip))
     }
 
     /// The allowed blocks, for messages (`127.0.0.0/8, ::1/128`).
-    pub fn imds_allow_list(&self) -> String {
+    pub(crate) fn imds_allow_list(&self) -> String {
         let blocks: Vec<String> = self.imds_allow.iter().map(ToString::to_string).collect();
         if blocks.is_empty() {
             "none".to_string()

@@ -534,13 +534,28 @@ async fn signed_responses_assume_roles_their_trust_policy_allows() {
         "InvalidIdentityToken"
     );
 
-    // The audit trail: the caller is a SAMLUser; the assertion is hidden.
-    let events: Vec<Value> = std::fs::read_to_string(&log)
-        .expect("the audit log")
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a CloudTrail record per line"))
-        .filter(|e: &Value| e["eventName"] == "AssumeRoleWithSAML")
-        .collect();
+    // The audit trail: the caller is a SAMLUser; the assertion is hidden. The log file is
+    // appended in batches (every 50 ms), so the last calls' records may come a moment later.
+    let read_events = || -> Vec<Value> {
+        std::fs::read_to_string(&log)
+            .expect("the audit log")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a CloudTrail record per line"))
+            .filter(|e: &Value| e["eventName"] == "AssumeRoleWithSAML")
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut events = read_events();
+    while events
+        .iter()
+        .filter(|e| e["errorCode"] == "InvalidIdentityToken")
+        .count()
+        < 6
+        && std::time::Instant::now() < deadline
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        events = read_events();
+    }
     let ok = events
         .iter()
         .find(|e| e["errorCode"].is_null())

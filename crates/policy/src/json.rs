@@ -7,7 +7,7 @@ use std::fmt;
 
 /// A parsed JSON value with objects as ordered key/value lists.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub(crate) enum Json {
     /// `null`
     Null,
     /// `true` or `false`
@@ -24,13 +24,13 @@ pub enum Json {
 
 impl Json {
     /// Parses JSON text.
-    pub fn parse(text: &str) -> Result<Json, serde_json::Error> {
+    pub(crate) fn parse(text: &str) -> Result<Json, serde_json::Error> {
         serde_json::from_str(text)
     }
 
     /// The text of a scalar as IAM compares it: strings as they are, numbers and
     /// booleans as written. `None` for null, arrays and objects.
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match self {
             Json::String(s) => Some(s.clone()),
             Json::Number(n) => Some(n.clone()),

@@ -40,7 +40,7 @@ enum Shape {
 
 /// A compiled wildcard pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     pieces: Box<[Piece]>,
     shape: Shape,
 }

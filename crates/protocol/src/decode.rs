@@ -85,7 +85,9 @@ pub fn resolve_operation<K: AsRef<str>, V: AsRef<str>>(
 /// A decoded request: the operation and its validated input.
 #[derive(Debug)]
 pub struct Call {
+    /// The model of the service called.
     pub model: &'static Model,
+    /// The operation called.
     pub operation: &'static Operation,
     /// The input, an object keyed by member names.
     pub input: Value,

@@ -36,7 +36,9 @@ pub const CONTENT_TYPE: &str = "text/xml";
 /// A response ready to send: status and XML body (with [`CONTENT_TYPE`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct XmlResponse {
+    /// The HTTP status.
     pub status: u16,
+    /// The XML document.
     pub body: String,
 }
 

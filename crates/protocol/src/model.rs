@@ -114,16 +114,23 @@ pub struct Shape {
 /// The kinds of shapes in the models.
 #[derive(Debug)]
 pub enum ShapeKind {
+    /// A structure of named members.
     Structure(Structure),
+    /// A list of one element shape.
     List(ListShape),
+    /// A map from key shape to value shape.
     Map(MapShape),
+    /// A string, with its constraints.
     String(StringShape),
     /// `integer` and `long`.
     Integer(IntegerShape),
     /// `float` and `double` (not used by IAM or STS; decoded and encoded as JSON numbers).
     Float,
+    /// `boolean`.
     Boolean,
+    /// `timestamp` (ISO 8601 on the wire).
     Timestamp,
+    /// `blob` (base64 on the wire).
     Blob(BlobShape),
 }
 
@@ -164,14 +171,18 @@ pub struct ListShape {
     pub member_name: String,
     /// A flattened list has no `member` level.
     pub flattened: bool,
+    /// The fewest elements.
     pub min: Option<u64>,
+    /// The most elements.
     pub max: Option<u64>,
 }
 
 /// A map shape.
 #[derive(Debug)]
 pub struct MapShape {
+    /// The key shape.
     pub key: ShapeId,
+    /// The value shape.
     pub value: ShapeId,
     /// `key` unless the model names it.
     pub key_name: String,
@@ -179,16 +190,22 @@ pub struct MapShape {
     pub value_name: String,
     /// A flattened map has no `entry` level.
     pub flattened: bool,
+    /// The fewest entries.
     pub min: Option<u64>,
+    /// The most entries.
     pub max: Option<u64>,
 }
 
 /// A string shape and its constraints.
 #[derive(Debug)]
 pub struct StringShape {
+    /// The shortest length, in characters.
     pub min: Option<u64>,
+    /// The longest length, in characters.
     pub max: Option<u64>,
+    /// The pattern the whole value must match.
     pub pattern: Option<Pattern>,
+    /// The only values allowed, for an enum.
     pub enum_values: Option<Vec<String>>,
     /// Written URL-encoded (RFC 3986) in responses, as IAM does for policy documents.
     pub url_encoded: bool,
@@ -197,7 +214,9 @@ pub struct StringShape {
 /// An integer or long shape and its range.
 #[derive(Debug)]
 pub struct IntegerShape {
+    /// The smallest value.
     pub min: Option<i64>,
+    /// The largest value.
     pub max: Option<i64>,
     /// `long` rather than `integer`.
     pub long: bool,
@@ -206,7 +225,9 @@ pub struct IntegerShape {
 /// A blob shape (base64 on the wire).
 #[derive(Debug)]
 pub struct BlobShape {
+    /// The fewest bytes.
     pub min: Option<u64>,
+    /// The most bytes.
     pub max: Option<u64>,
 }
 
@@ -226,10 +247,13 @@ pub struct ErrorShape {
 /// A model that does not load (only possible if the embedded files are broken).
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// A file is not JSON.
     #[error("model JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// A file is JSON but not a model this crate reads.
     #[error("model: {0}")]
     Invalid(String),
+    /// A pattern does not compile.
     #[error(transparent)]
     Pattern(#[from] PatternError),
 }

@@ -4,7 +4,7 @@
 use portcullis_store::{Entities, ManagedPolicy};
 
 /// A managed policy an ARN names: an AWS managed policy or one of the account's.
-pub enum PolicyRef<'a> {
+pub(crate) enum PolicyRef<'a> {
     /// `arn:aws:iam::aws:policy/…`
     Aws(&'static portcullis_catalog::ManagedPolicy),
     /// A customer managed policy.
@@ -13,7 +13,7 @@ pub enum PolicyRef<'a> {
 
 impl PolicyRef<'_> {
     /// The policy's name.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             PolicyRef::Aws(p) => &p.name,
             PolicyRef::Customer(p) => &p.name,
@@ -21,7 +21,7 @@ impl PolicyRef<'_> {
     }
 
     /// The policy's ARN.
-    pub fn arn(&self) -> &str {
+    pub(crate) fn arn(&self) -> &str {
         match self {
             PolicyRef::Aws(p) => &p.arn,
             PolicyRef::Customer(p) => &p.arn,
@@ -29,7 +29,7 @@ impl PolicyRef<'_> {
     }
 
     /// The policy's path.
-    pub fn path(&self) -> &str {
+    pub(crate) fn path(&self) -> &str {
         match self {
             PolicyRef::Aws(p) => &p.path,
             PolicyRef::Customer(p) => &p.path,
@@ -37,7 +37,7 @@ impl PolicyRef<'_> {
     }
 
     /// The document of its default version.
-    pub fn default_document(&self) -> &str {
+    pub(crate) fn default_document(&self) -> &str {
         match self {
             PolicyRef::Aws(p) => &p.document,
             PolicyRef::Customer(p) => p
@@ -51,7 +51,7 @@ impl PolicyRef<'_> {
 }
 
 /// The managed policy with this ARN, if it exists.
-pub fn find_policy<'a>(e: &'a Entities, arn: &str) -> Option<PolicyRef<'a>> {
+pub(crate) fn find_policy<'a>(e: &'a Entities, arn: &str) -> Option<PolicyRef<'a>> {
     if arn.starts_with("arn:aws:iam::aws:policy/") {
         portcullis_catalog::managed_policy(arn).map(PolicyRef::Aws)
     } else {

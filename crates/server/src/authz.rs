@@ -527,7 +527,7 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
 /// Authorizes one action of a call outside IAM and STS (`ec2:RunInstances`,
 /// `iam:PassRole`, …) on `resource`, with extra context keys; AccessDenied as [`check`]
 /// answers it.
-pub fn check_action(
+pub(crate) fn check_action(
     app: &App,
     caller: &Caller,
     action: &str,

@@ -85,7 +85,7 @@ fn root(
 
 /// The caller of an unsigned operation (AssumeRoleWithWebIdentity, AssumeRoleWithSAML):
 /// anonymous until the token or assertion it carries says who it is.
-pub fn anonymous(app: &App, source_ip: &str) -> Result<Caller, Error> {
+pub(crate) fn anonymous(app: &App, source_ip: &str) -> Result<Caller, Error> {
     Ok(Caller {
         principal: Principal::parse("*")?,
         account: app.account_id().to_string(),
@@ -119,7 +119,7 @@ fn user(app: &App, user_id: &str, sig: &Signature, source_ip: &str) -> Result<Ca
 
 /// Authenticates a request for `service` (`iam` or `sts`). In `--dev` mode signatures are
 /// not checked: see [`identify_unverified`].
-pub fn authenticate(
+pub(crate) fn authenticate(
     app: &App,
     request: &HttpRequest<'_>,
     service: &str,

@@ -9,10 +9,10 @@ use portcullis_policy::{Decision, Outcome, Policies, Request};
 use serde_json::{Value, json};
 
 /// The header that carries the encoded message of an AccessDenied answer.
-pub const HEADER: &str = "x-portcullis-authorization-message";
+pub(crate) const HEADER: &str = "x-portcullis-authorization-message";
 
 /// Encodes what decided a denial.
-pub fn encode(
+pub(crate) fn encode(
     app: &App,
     request: &Request,
     decision: &Decision,
@@ -64,6 +64,6 @@ pub fn encode(
 }
 
 /// Decodes an encoded message; `None` when this server did not make it.
-pub fn decode(app: &App, encoded: &str) -> Option<String> {
+pub(crate) fn decode(app: &App, encoded: &str) -> Option<String> {
     String::from_utf8(app.sessions.open_bytes(encoded.trim())?).ok()
 }

@@ -28,7 +28,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The router of a server.
-pub fn router(app: Arc<App>) -> Router {
+pub(crate) fn router(app: Arc<App>) -> Router {
     let issuer = app.issuer.path().to_string();
     Router::new()
         .route("/", get(query).post(query))

@@ -9,7 +9,7 @@ use x509_parser::public_key::PublicKey;
 
 /// What was read from a PEM certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertificateInfo {
+pub(crate) struct CertificateInfo {
     /// The end of its validity (notAfter), in milliseconds since the Unix epoch.
     pub not_after: i64,
     /// The public key: the RSA modulus (without leading zeros), or the EC point.
@@ -18,7 +18,7 @@ pub struct CertificateInfo {
 
 /// The part of a key pair that a private key and a certificate share.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyMaterial {
+pub(crate) enum KeyMaterial {
     /// An RSA modulus, big-endian, without leading zero bytes.
     Rsa(Vec<u8>),
     /// An elliptic-curve public point (uncompressed or compressed encoding).
@@ -35,7 +35,7 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Reads the first certificate of a PEM text; `None` when it is not one.
-pub fn parse_certificate(pem: &str) -> Option<CertificateInfo> {
+pub(crate) fn parse_certificate(pem: &str) -> Option<CertificateInfo> {
     let (_, block) = x509_parser::pem::parse_x509_pem(pem.trim().as_bytes()).ok()?;
     if block.label != "CERTIFICATE" {
         return None;
@@ -53,7 +53,7 @@ pub fn parse_certificate(pem: &str) -> Option<CertificateInfo> {
 }
 
 /// Every PEM block of a text: its label and decoded body.
-pub fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn pem_blocks(text: &str) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
@@ -157,7 +157,7 @@ fn pkcs8(der: &[u8]) -> Option<KeyMaterial> {
 
 /// Reads an unencrypted PEM private key (`RSA PRIVATE KEY`, `EC PRIVATE KEY` or
 /// `PRIVATE KEY`); `None` when it is none of these or cannot be read.
-pub fn parse_private_key(pem: &str) -> Option<KeyMaterial> {
+pub(crate) fn parse_private_key(pem: &str) -> Option<KeyMaterial> {
     let blocks = pem_blocks(pem);
     let (label, der) = blocks
         .iter()
@@ -172,7 +172,7 @@ pub fn parse_private_key(pem: &str) -> Option<KeyMaterial> {
 
 /// Whether a private key belongs to a certificate's public key. An EC key without its
 /// public point is accepted (it cannot be compared without curve arithmetic).
-pub fn key_matches(private: &KeyMaterial, certificate: &KeyMaterial) -> bool {
+pub(crate) fn key_matches(private: &KeyMaterial, certificate: &KeyMaterial) -> bool {
     match (private, certificate) {
         (KeyMaterial::EcWithoutPublicKey, KeyMaterial::Ec(_)) => true,
         (KeyMaterial::Other, KeyMaterial::Other) => true,
@@ -210,7 +210,7 @@ fn der_integer(magnitude: &[u8]) -> Vec<u8> {
 }
 
 /// The DER `SubjectPublicKeyInfo` of an RSA public key (modulus and exponent big-endian).
-pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
+pub(crate) fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
     let algorithm = der(
         0x30,
         &[
@@ -233,7 +233,7 @@ pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
 
 /// Reads the RSA modulus and exponent of a DER `SubjectPublicKeyInfo` (or of a PKCS #1
 /// `RSAPublicKey`); `None` for another kind of key.
-pub fn rsa_public_key(der: &[u8], pkcs1: bool) -> Option<(Vec<u8>, Vec<u8>)> {
+pub(crate) fn rsa_public_key(der: &[u8], pkcs1: bool) -> Option<(Vec<u8>, Vec<u8>)> {
     if pkcs1 {
         let items = sequence(der)?;
         return match items.as_slice() {
@@ -249,7 +249,7 @@ pub fn rsa_public_key(der: &[u8], pkcs1: bool) -> Option<(Vec<u8>, Vec<u8>)> {
 }
 
 /// A DER body as PEM with this label, in lines of 64 characters.
-pub fn to_pem(label: &str, der: &[u8]) -> String {
+pub(crate) fn to_pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {

@@ -22,7 +22,7 @@ pub(crate) struct PrincipalPolicies {
 /// set and each session's policies, valid for one generation of the account's entities
 /// (the caller passes the generation it reads under: see `App::generation`).
 #[derive(Default)]
-pub struct PolicyCache {
+pub(crate) struct PolicyCache {
     aws: Mutex<FxHashMap<String, Arc<CompiledPolicy>>>,
     principals: Generational<Arc<PrincipalPolicies>>,
     sessions: Generational<SessionPolicies>,

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 /// Credentials handed to a workload, kept until they are due for replacement.
 #[derive(Debug, Clone)]
-pub struct Cached {
+pub(crate) struct Cached {
     /// The role they are for (its unique ID).
     pub role_id: String,
     /// Expiry (seconds since the Unix epoch).
@@ -39,7 +39,7 @@ impl Listener {
 
 /// The running parts of the workloads: metadata listeners and cached credentials.
 #[derive(Default)]
-pub struct Workloads {
+pub(crate) struct Workloads {
     listeners: Mutex<HashMap<String, Listener>>,
     cache: Mutex<HashMap<String, Cached>>,
     /// Held while instances are launched (their count checked against the quota, their
@@ -72,13 +72,13 @@ impl Workloads {
     }
 
     /// Waits for the turn to launch instances (see the `launches` field).
-    pub async fn launch_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+    pub(crate) async fn launch_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.launches.lock().await
     }
 
     /// Stops a workload: its cached credentials and its listener, if any (returning once
     /// the listener no longer takes connections).
-    pub async fn stop(&self, id: &str) {
+    pub(crate) async fn stop(&self, id: &str) {
         lock(&self.cache).retain(|k, _| k.split('/').next() != Some(id));
         let listener = lock(&self.listeners).remove(id);
         if let Some(l) = listener {
@@ -87,7 +87,7 @@ impl Workloads {
     }
 
     /// Stops every workload (on reset).
-    pub async fn stop_all(&self) {
+    pub(crate) async fn stop_all(&self) {
         lock(&self.cache).clear();
         let listeners: Vec<Listener> = lock(&self.listeners).drain().map(|(_, l)| l).collect();
         for l in listeners {

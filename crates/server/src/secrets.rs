@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Random bytes from the operating system.
-pub fn random_bytes<const N: usize>() -> [u8; N] {
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     let mut buf = [0u8; N];
     getrandom::fill(&mut buf).expect("the operating system provides randomness");
     buf
@@ -19,14 +19,14 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// IDs in the UUID form AWS uses for request and event IDs, made from a random
 /// per-process prefix and a counter, so that making one costs no system call.
-pub struct IdSequence {
+pub(crate) struct IdSequence {
     base: OnceLock<u128>,
     counter: AtomicU64,
 }
 
 impl IdSequence {
     /// A sequence whose prefix is drawn when its first ID is made.
-    pub const fn new() -> IdSequence {
+    pub(crate) const fn new() -> IdSequence {
         IdSequence {
             base: OnceLock::new(),
             counter: AtomicU64::new(0),
@@ -34,7 +34,7 @@ impl IdSequence {
     }
 
     /// The next ID.
-    pub fn next(&self) -> uuid::Uuid {
+    pub(crate) fn next(&self) -> uuid::Uuid {
         let base = *self
             .base
             .get_or_init(|| u128::from_le_bytes(random_bytes::<16>()));
@@ -53,7 +53,7 @@ const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// An AWS-style unique ID: a four-letter prefix (`AIDA`, `AROA`, `ANPA`, `AGPA`, `AIPA`,
 /// `AKIA`, `ASIA`) and `len` random base-32 characters.
-pub fn unique_id(prefix: &str, len: usize) -> String {
+pub(crate) fn unique_id(prefix: &str, len: usize) -> String {
     let bytes = random_bytes::<32>();
     let mut id = String::with_capacity(prefix.len() + len);
     id.push_str(prefix);
@@ -67,20 +67,20 @@ pub fn unique_id(prefix: &str, len: usize) -> String {
 }
 
 /// A new secret access key: 40 characters of base64.
-pub fn secret_access_key() -> String {
+pub(crate) fn secret_access_key() -> String {
     let mut s = STANDARD.encode(random_bytes::<30>());
     s.truncate(40);
     s
 }
 
 /// The key that encrypts secrets at rest.
-pub struct ServerKey {
+pub(crate) struct ServerKey {
     cipher: Aes256Gcm,
 }
 
 impl ServerKey {
     /// A key from its base64 text (32 bytes).
-    pub fn from_base64(text: &str) -> Result<ServerKey, Error> {
+    pub(crate) fn from_base64(text: &str) -> Result<ServerKey, Error> {
         let bytes = STANDARD
             .decode(text.trim())
             .map_err(|e| Error::Config(format!("the server key is not base64: {e}")))?;
@@ -94,13 +94,13 @@ impl ServerKey {
     }
 
     /// A new random key (for in-memory servers).
-    pub fn generate() -> ServerKey {
+    pub(crate) fn generate() -> ServerKey {
         ServerKey::from_bytes(&random_bytes::<32>()).expect("32 random bytes make a key")
     }
 
     /// Reads the key from `path`, creating it (mode 0600) when missing. Returns whether
     /// it was created.
-    pub fn load_or_create(path: &Path) -> Result<(ServerKey, bool), Error> {
+    pub(crate) fn load_or_create(path: &Path) -> Result<(ServerKey, bool), Error> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok((ServerKey::from_base64(&text)?, false)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -113,7 +113,7 @@ impl ServerKey {
     }
 
     /// Encrypts a secret; the result is base64 of nonce and ciphertext.
-    pub fn encrypt(&self, plaintext: &str) -> String {
+    pub(crate) fn encrypt(&self, plaintext: &str) -> String {
         let nonce_bytes = random_bytes::<12>();
         let nonce = Nonce::from(nonce_bytes);
         let sealed = self
@@ -127,7 +127,7 @@ impl ServerKey {
 
     /// Decrypts what [`ServerKey::encrypt`] produced; `None` when it was not made with
     /// this key or was altered.
-    pub fn decrypt(&self, ciphertext: &str) -> Option<String> {
+    pub(crate) fn decrypt(&self, ciphertext: &str) -> Option<String> {
         let bytes = STANDARD.decode(ciphertext).ok()?;
         if bytes.len() < 12 {
             return None;
@@ -142,7 +142,7 @@ impl ServerKey {
 /// Creates `dir` if missing, then makes it and everything in it (one level of subfolders
 /// deep) its owner's alone: folders 0700, files 0600. A data directory holds the password
 /// hashes, the encrypted secrets and the audit trail.
-pub fn make_private_dir(dir: &Path) -> Result<(), Error> {
+pub(crate) fn make_private_dir(dir: &Path) -> Result<(), Error> {
     let failed = |e| Error::io(format!("making {} private", dir.display()), e);
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -174,7 +174,7 @@ fn restrict(path: &Path, depth: u32) -> std::io::Result<()> {
 }
 
 /// Creates `path` empty, readable only by its owner (mode 0600), unless it exists.
-pub fn create_private_file(path: &Path) -> Result<(), Error> {
+pub(crate) fn create_private_file(path: &Path) -> Result<(), Error> {
     private_options()
         .write(true)
         .create(true)
@@ -185,7 +185,7 @@ pub fn create_private_file(path: &Path) -> Result<(), Error> {
 }
 
 /// Options that create a file readable only by its owner (mode 0600).
-pub fn private_options() -> std::fs::OpenOptions {
+pub(crate) fn private_options() -> std::fs::OpenOptions {
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
     let mut options = std::fs::OpenOptions::new();

@@ -265,7 +265,7 @@ impl Entity for ActionAccess {
 }
 
 /// The key of the one [`AccountSettings`] record of an account.
-pub const SETTINGS_KEY: &str = "settings";
+pub(crate) const SETTINGS_KEY: &str = "settings";
 
 impl Entity for AccountSettings {
     const KIND: Kind = Kind::AccountSettings;

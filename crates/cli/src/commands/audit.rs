@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 /// Where the trail is.
 #[derive(Args, Clone)]
-pub struct Source {
+pub(crate) struct Source {
     /// The server's data directory.
     #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
     pub data_dir: PathBuf,
@@ -25,7 +25,7 @@ pub struct Source {
 /// Options of `portcullis audit`.
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
-pub struct AuditArgs {
+pub(crate) struct AuditArgs {
     #[command(subcommand)]
     command: Option<AuditCommand>,
     #[command(flatten)]
@@ -106,7 +106,7 @@ struct LookupArgs {
 
 /// Output formats.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Columns for people.
     Table,
     /// JSON lines.
@@ -115,7 +115,7 @@ pub enum Format {
 
 /// A time given as an age (`30d`, `12h`, `30m`, `45s`) or a date, in milliseconds since
 /// the Unix epoch.
-pub fn parse_time(text: &str) -> Result<i64> {
+pub(crate) fn parse_time(text: &str) -> Result<i64> {
     let t = text.trim();
     let unit = |c: char| match c {
         'd' => Some(MILLIS_PER_DAY),
@@ -144,14 +144,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 }
 
 /// Opens the trail of `source`.
-pub async fn open(source: &Source) -> Result<Archive> {
+pub(crate) async fn open(source: &Source) -> Result<Archive> {
     Archive::open(&source.data_dir, &source.account_id)
         .await
         .with_context(|| format!("opening the data directory {}", source.data_dir.display()))
 }
 
 /// Runs `portcullis audit`.
-pub fn run(args: AuditArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: AuditArgs) -> Result<ExitCode> {
     runtime()?.block_on(async move {
         match args.command {
             None => lookup(args.lookup).await,

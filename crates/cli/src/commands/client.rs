@@ -19,7 +19,7 @@ const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4600";
 
 /// Where the server is and who calls it.
 #[derive(Args)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// The server's URL. Without it, as the AWS SDKs do: the service's own variable
     /// (`AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL_EC2`, `AWS_ENDPOINT_URL_ECS`), then
     /// `AWS_ENDPOINT_URL`, then http://127.0.0.1:4600.
@@ -90,7 +90,7 @@ impl Endpoint {
     /// Calls an IAM operation with `input` (an object keyed by member names); its output
     /// as [`client::read_response`] reads it. An error answer is the command's error, an
     /// [`AwsError`](portcullis_protocol::AwsError) that callers may downcast to.
-    pub fn iam(&self, operation: &str, input: &Value) -> Result<Value> {
+    pub(crate) fn iam(&self, operation: &str, input: &Value) -> Result<Value> {
         let model = Model::iam();
         let op = model
             .operation(operation)
@@ -107,7 +107,7 @@ impl Endpoint {
 
     /// Calls a paginated IAM operation with `input` page after page, following its
     /// paginator's tokens, until the last page; the pages in order.
-    pub fn iam_pages(&self, operation: &str, input: &Value) -> Result<Vec<Value>> {
+    pub(crate) fn iam_pages(&self, operation: &str, input: &Value) -> Result<Vec<Value>> {
         let paginator = Model::iam()
             .operation(operation)
             .and_then(|op| op.paginator.as_ref())
@@ -151,7 +151,7 @@ impl Endpoint {
     }
 
     /// Sends a signed `POST /` with `body` to `service`; returns the status and body.
-    pub fn post(
+    pub(crate) fn post(
         &self,
         service: &str,
         content_type: &str,

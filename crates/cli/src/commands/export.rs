@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 /// The entity kinds of GetAccountAuthorizationDetails' `Filter`.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// IAM users.
     #[value(name = "User")]
     User,
@@ -47,7 +47,7 @@ impl Kind {
 
 /// Options of `portcullis export`.
 #[derive(Args)]
-pub struct ExportArgs {
+pub(crate) struct ExportArgs {
     /// Write the JSON to FILE instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -63,7 +63,7 @@ pub struct ExportArgs {
 
 /// GetAccountAuthorizationDetails, every page, as the aws CLI prints it: one object with
 /// `UserDetailList`, `GroupDetailList`, `RoleDetailList` and `Policies`.
-pub fn authorization_details(
+pub(crate) fn authorization_details(
     endpoint: &Endpoint,
     filter: &[&str],
     page_size: u16,
@@ -87,7 +87,7 @@ pub fn authorization_details(
 
 /// The JSON text the aws CLI prints for a value: four-space indents, non-ASCII characters
 /// as they are, a final newline.
-pub fn cli_json(value: &Value) -> Result<Vec<u8>> {
+pub(crate) fn cli_json(value: &Value) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
@@ -101,7 +101,7 @@ fn count(v: &Value, key: &str) -> usize {
 }
 
 /// Runs `portcullis export`.
-pub fn run(args: ExportArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: ExportArgs) -> Result<ExitCode> {
     let filter: Vec<&str> = args.filter.iter().map(|k| k.as_str()).collect();
     let details = authorization_details(&args.endpoint, &filter, args.page_size)?;
     let text = cli_json(&details)?;

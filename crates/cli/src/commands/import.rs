@@ -23,7 +23,7 @@ use std::process::ExitCode;
 
 /// Options of `portcullis import`.
 #[derive(Args)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// The JSON file (`aws iam get-account-authorization-details > FILE`, or
     /// `portcullis export --out FILE`); `-` reads standard input.
     file: PathBuf,
@@ -539,7 +539,7 @@ fn read_file(path: &PathBuf) -> Result<Value> {
 }
 
 /// Runs `portcullis import`.
-pub fn run(args: ImportArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: ImportArgs) -> Result<ExitCode> {
     let file = read_file(&args.file)?;
     let policies: Vec<&Entity> = entities(&file, "Policies")?
         .into_iter()

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// Subcommands of `portcullis instance`.
 #[derive(Subcommand)]
-pub enum InstanceCommand {
+pub(crate) enum InstanceCommand {
     /// Launch an instance with an instance profile and start its metadata listener;
     /// prints the instance ID and the listener's URL.
     Run(RunArgs),
@@ -18,7 +18,7 @@ pub enum InstanceCommand {
 
 /// Whether IMDSv2 tokens are required.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum HttpTokens {
+pub(crate) enum HttpTokens {
     /// IMDSv2 only.
     Required,
     /// IMDSv1 and IMDSv2.
@@ -27,7 +27,7 @@ pub enum HttpTokens {
 
 /// Options of `portcullis instance run`.
 #[derive(Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The instance profile's name.
     #[arg(long)]
     instance_profile: String,
@@ -45,7 +45,7 @@ pub struct RunArgs {
 
 /// Options of `portcullis instance terminate`.
 #[derive(Args)]
-pub struct TerminateArgs {
+pub(crate) struct TerminateArgs {
     /// The instance ID.
     instance_id: String,
     #[command(flatten)]
@@ -82,7 +82,7 @@ fn ec2(endpoint: &Endpoint, pairs: &[(&str, &str)]) -> Result<String> {
 }
 
 /// Runs `portcullis instance …`.
-pub fn run(cmd: InstanceCommand) -> Result<ExitCode> {
+pub(crate) fn run(cmd: InstanceCommand) -> Result<ExitCode> {
     match cmd {
         InstanceCommand::Run(a) => {
             let tokens = match a.http_tokens {

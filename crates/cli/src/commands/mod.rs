@@ -1,11 +1,11 @@
 //! The subcommands of `portcullis`.
 
-pub mod audit;
-pub mod client;
-pub mod export;
-pub mod import;
-pub mod instance;
-pub mod policy;
-pub mod serve;
-pub mod task;
-pub mod token;
+pub(crate) mod audit;
+pub(crate) mod client;
+pub(crate) mod export;
+pub(crate) mod import;
+pub(crate) mod instance;
+pub(crate) mod policy;
+pub(crate) mod serve;
+pub(crate) mod task;
+pub(crate) mod token;

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `policy` subcommands.
 #[derive(Subcommand)]
-pub enum PolicyCommand {
+pub(crate) enum PolicyCommand {
     /// Validate a policy document as IAM would, printing the findings.
     ///
     /// Exit status: 0 when the document is valid (warnings allowed), 1 when it has an error.
@@ -93,7 +93,7 @@ impl From<Kind> for PolicyKind {
 
 /// Entities that embed inline policies.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Owner {
+pub(crate) enum Owner {
     /// A user (2,048 characters).
     User,
     /// A group (5,120 characters).
@@ -104,7 +104,7 @@ pub enum Owner {
 
 /// Output formats of `validate`.
 #[derive(Clone, Copy, ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// One JSON object.
     Json,
     /// Lines for people.
@@ -112,7 +112,7 @@ pub enum Format {
 }
 
 /// Runs a `policy` subcommand.
-pub fn run(cmd: PolicyCommand) -> Result<ExitCode> {
+pub(crate) fn run(cmd: PolicyCommand) -> Result<ExitCode> {
     match cmd {
         PolicyCommand::Validate {
             kind,

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// Options of `portcullis serve`; each has a `PORTCULLIS_*` environment equivalent.
 #[derive(Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// The address to listen on.
     #[arg(long, env = "PORTCULLIS_LISTEN", default_value = "127.0.0.1:4600")]
     listen: SocketAddr,
@@ -201,7 +201,7 @@ fn parse_region(name: &str) -> Result<String, String> {
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
-pub fn run(args: ServeArgs) -> Result<ExitCode> {
+pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     if args.account_id.len() != 12 || !args.account_id.bytes().all(|b| b.is_ascii_digit()) {
         bail!("--account-id must be 12 digits, not {:?}", args.account_id);
     }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 /// Subcommands of `portcullis task`.
 #[derive(Subcommand)]
-pub enum TaskCommand {
+pub(crate) enum TaskCommand {
     /// Start a task with a task role (and optionally an execution role); prints the
     /// `AWS_CONTAINER_*` variables of its container, ready for `eval` (the relative-URI
     /// form, which only works where 169.254.170.2 reaches the server, as a comment).
@@ -23,7 +23,7 @@ pub enum TaskCommand {
 
 /// Options of `portcullis task run`.
 #[derive(Args)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The task role's ARN.
     #[arg(long)]
     task_role_arn: String,
@@ -38,7 +38,7 @@ pub struct RunArgs {
 }
 
 /// Runs `portcullis task …`.
-pub fn run(cmd: TaskCommand) -> Result<ExitCode> {
+pub(crate) fn run(cmd: TaskCommand) -> Result<ExitCode> {
     let TaskCommand::Run(a) = cmd;
     let mut overrides = json!({"taskRoleArn": a.task_role_arn});
     if let Some(r) = &a.execution_role_arn {

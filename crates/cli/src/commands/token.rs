@@ -10,14 +10,14 @@ use std::process::ExitCode;
 
 /// Subcommands of `portcullis token`.
 #[derive(Subcommand)]
-pub enum TokenCommand {
+pub(crate) enum TokenCommand {
     /// Sign an ID token with the server's built-in issuer.
     Issue(IssueArgs),
 }
 
 /// Options of `portcullis token issue`.
 #[derive(Args)]
-pub struct IssueArgs {
+pub(crate) struct IssueArgs {
     /// The subject (`sub`), e.g. `system:serviceaccount:NAMESPACE:NAME`.
     #[arg(long)]
     sub: String,
@@ -39,7 +39,7 @@ pub struct IssueArgs {
 }
 
 /// Runs `portcullis token …`.
-pub fn run(cmd: TokenCommand) -> Result<ExitCode> {
+pub(crate) fn run(cmd: TokenCommand) -> Result<ExitCode> {
     let TokenCommand::Issue(a) = cmd;
     if !(1..=86_400).contains(&a.ttl) {
         bail!("--ttl must be from 1 to 86400 seconds");

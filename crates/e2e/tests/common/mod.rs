@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-pub use portcullis_e2e::*;
+pub(crate) use portcullis_e2e::*;
 
 use aws_sdk_iam::config::http::HttpResponse as SdkHttpResponse;
 use aws_sdk_iam::config::retry::RetryConfig;
@@ -12,38 +12,38 @@ use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use std::fmt::{Debug, Write as _};
 
 /// Trust policy: EC2 may assume the role.
-pub const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub(crate) const TRUST_EC2: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 /// Trust policy: Lambda may assume the role.
-pub const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub(crate) const TRUST_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 /// A trust policy with a `Resource` element (not allowed in trust policies).
-pub const TRUST_WITH_RESOURCE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#;
+pub(crate) const TRUST_WITH_RESOURCE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}]}"#;
 /// An identity policy: read S3.
-pub const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
+pub(crate) const S3_READ: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:ListBucket"],"Resource":"*"}]}"#;
 /// Another identity policy: describe EC2.
-pub const EC2_DESCRIBE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#;
+pub(crate) const EC2_DESCRIBE: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}"#;
 /// An identity policy with a `Principal` element (not allowed in identity policies).
-pub const IDENTITY_WITH_PRINCIPAL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"}]}"#;
+pub(crate) const IDENTITY_WITH_PRINCIPAL: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"s3:GetObject","Resource":"*"}]}"#;
 /// Not JSON at all.
-pub const NOT_JSON: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow""#;
+pub(crate) const NOT_JSON: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow""#;
 
 /// The ARN of an AWS managed policy by name.
-pub fn aws_policy(name: &str) -> String {
+pub(crate) fn aws_policy(name: &str) -> String {
     format!("arn:aws:iam::aws:policy/{name}")
 }
 
 /// The ARN of a customer managed policy at path `/`.
-pub fn local_policy(name: &str) -> String {
+pub(crate) fn local_policy(name: &str) -> String {
     format!("arn:aws:iam::{ACCOUNT_ID}:policy/{name}")
 }
 
 /// A plain-HTTP client (no TLS) for the SDK and its credential providers.
-pub fn http_client() -> aws_sdk_iam::config::SharedHttpClient {
+pub(crate) fn http_client() -> aws_sdk_iam::config::SharedHttpClient {
     aws_smithy_http_client::Builder::new().build_http()
 }
 
 /// An IAM client for `server`, signed with the given keys. Retries are off, so every call
 /// is exactly one request.
-pub fn iam_with(
+pub(crate) fn iam_with(
     server: &Server,
     access_key_id: &str,
     secret_access_key: &str,
@@ -59,7 +59,7 @@ pub fn iam_with(
 }
 
 /// An IAM client for `server` whose credentials come from `provider`.
-pub fn iam_from(
+pub(crate) fn iam_from(
     server: &Server,
     provider: impl aws_sdk_iam::config::ProvideCredentials + 'static,
 ) -> aws_sdk_iam::Client {
@@ -75,13 +75,13 @@ pub fn iam_from(
 }
 
 /// An IAM client signed with the root credentials.
-pub fn iam(server: &Server) -> aws_sdk_iam::Client {
+pub(crate) fn iam(server: &Server) -> aws_sdk_iam::Client {
     let root = server.root();
     iam_with(server, &root.access_key_id, &root.secret_access_key)
 }
 
 /// An STS client for `server`, signed with the given keys.
-pub fn sts_with(
+pub(crate) fn sts_with(
     server: &Server,
     access_key_id: &str,
     secret_access_key: &str,
@@ -97,7 +97,7 @@ pub fn sts_with(
 }
 
 /// An STS client for `server` whose credentials come from `provider`.
-pub fn sts_from(
+pub(crate) fn sts_from(
     server: &Server,
     provider: impl aws_sdk_sts::config::ProvideCredentials + 'static,
 ) -> aws_sdk_sts::Client {
@@ -113,14 +113,14 @@ pub fn sts_from(
 }
 
 /// An STS client signed with the root credentials.
-pub fn sts(server: &Server) -> aws_sdk_sts::Client {
+pub(crate) fn sts(server: &Server) -> aws_sdk_sts::Client {
     let root = server.root();
     sts_with(server, &root.access_key_id, &root.secret_access_key)
 }
 
 /// A failed call: AWS's error code, message and HTTP status, and the typed service error
 /// (for the SDK's `is_…` helpers).
-pub struct Failure<E> {
+pub(crate) struct Failure<E> {
     /// `<Code>`.
     pub code: String,
     /// `<Message>`.
@@ -140,7 +140,7 @@ impl<E> Debug for Failure<E> {
 /// The service error of a call that must fail; panics when the call succeeded or failed
 /// without an answer from the service.
 #[track_caller]
-pub fn fail<T: Debug, E>(result: Result<T, SdkError<E, SdkHttpResponse>>) -> Failure<E>
+pub(crate) fn fail<T: Debug, E>(result: Result<T, SdkError<E, SdkHttpResponse>>) -> Failure<E>
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -191,7 +191,7 @@ macro_rules! rejects {
 /// policy with their policies, memberships, boundaries and tags (from
 /// GetAccountAuthorizationDetails), every instance profile with its tags, every access key
 /// with its status, the policy versions and tags, and the account summary.
-pub async fn state(iam: &aws_sdk_iam::Client) -> String {
+pub(crate) async fn state(iam: &aws_sdk_iam::Client) -> String {
     let mut out = String::new();
     let mut marker: Option<String> = None;
     loop {
@@ -298,7 +298,7 @@ pub async fn state(iam: &aws_sdk_iam::Client) -> String {
 
 /// Panics with the first differing line when two [`state`]s differ.
 #[track_caller]
-pub fn assert_same_state(before: &str, after: &str) {
+pub(crate) fn assert_same_state(before: &str, after: &str) {
     if before != after {
         let diff = before
             .lines()
@@ -311,7 +311,7 @@ pub fn assert_same_state(before: &str, after: &str) {
 }
 
 /// The names of every role, through all pages.
-pub async fn all_role_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
+pub(crate) async fn all_role_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -330,7 +330,7 @@ pub async fn all_role_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
 }
 
 /// The names of every user, through all pages.
-pub async fn all_user_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
+pub(crate) async fn all_user_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
     let mut out = Vec::new();
     let mut marker: Option<String> = None;
     loop {
@@ -349,12 +349,12 @@ pub async fn all_user_names(iam: &aws_sdk_iam::Client) -> Vec<String> {
 }
 
 /// A policy document as IAM returns it (URL-encoded), decoded and parsed for comparison.
-pub fn doc(encoded: &str) -> String {
+pub(crate) fn doc(encoded: &str) -> String {
     percent_decode(encoded)
 }
 
 /// Creates a user with an access key and returns the key's ID and secret.
-pub async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
+pub(crate) async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
     iam.create_user()
         .user_name(name)
         .send()
@@ -374,7 +374,7 @@ pub async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, St
 }
 
 /// Seconds since the Unix epoch.
-pub fn now_epoch() -> i64 {
+pub(crate) fn now_epoch() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
@@ -383,7 +383,7 @@ pub fn now_epoch() -> i64 {
 
 /// Asserts that an SDK timestamp is within a minute of now.
 #[track_caller]
-pub fn assert_recent(t: &aws_sdk_iam::primitives::DateTime) {
+pub(crate) fn assert_recent(t: &aws_sdk_iam::primitives::DateTime) {
     let secs = t.secs();
     let now = now_epoch();
     assert!(
@@ -393,7 +393,7 @@ pub fn assert_recent(t: &aws_sdk_iam::primitives::DateTime) {
 }
 
 /// A tag.
-pub fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
+pub(crate) fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
     aws_sdk_iam::types::Tag::builder()
         .key(key)
         .value(value)
@@ -402,7 +402,7 @@ pub fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
 }
 
 /// Tags as `(key, value)` pairs.
-pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
+pub(crate) fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
     tags.iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect()
@@ -410,7 +410,7 @@ pub fn tag_pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
 
 /// Parses JSON text into a comparable value (key order kept, whitespace ignored), for
 /// comparing policy documents. Only objects, arrays, strings and literals are expected.
-pub fn same_json(a: &str, b: &str) -> bool {
+pub(crate) fn same_json(a: &str, b: &str) -> bool {
     strip_ws(a) == strip_ws(b)
 }
 
@@ -440,7 +440,10 @@ fn strip_ws(s: &str) -> String {
 
 /// An IAM client signed with temporary credentials (as STS answers them: key, secret and
 /// session token).
-pub fn iam_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_iam::Client {
+pub(crate) fn iam_session(
+    server: &Server,
+    c: &aws_sdk_sts::types::Credentials,
+) -> aws_sdk_iam::Client {
     let creds = aws_sdk_iam::config::Credentials::new(
         c.access_key_id(),
         c.secret_access_key(),
@@ -452,7 +455,10 @@ pub fn iam_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_
 }
 
 /// An STS client signed with temporary credentials.
-pub fn sts_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_sts::Client {
+pub(crate) fn sts_session(
+    server: &Server,
+    c: &aws_sdk_sts::types::Credentials,
+) -> aws_sdk_sts::Client {
     let creds = aws_sdk_sts::config::Credentials::new(
         c.access_key_id(),
         c.secret_access_key(),
@@ -465,7 +471,7 @@ pub fn sts_session(server: &Server, c: &aws_sdk_sts::types::Credentials) -> aws_
 
 /// Creates role `name` with `trust` and, when given, the inline policy `policy` (named
 /// `policy`); returns its ARN.
-pub async fn role_with_policy(
+pub(crate) async fn role_with_policy(
     iam: &aws_sdk_iam::Client,
     name: &str,
     trust: &str,
@@ -494,12 +500,12 @@ pub async fn role_with_policy(
 }
 
 /// The content type of a Query request's form.
-pub const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded; charset=utf-8";
 
 /// The headers of a `POST /` of `body` to `addr`: `host`, then `headers` as given, then
 /// those SigV4 adds (`x-amz-date`, `authorization`), signed with these keys for `service`
 /// in us-east-1 at `timestamp` (seconds since the epoch).
-pub fn sign_post(
+pub(crate) fn sign_post(
     addr: std::net::SocketAddr,
     (key_id, secret): (&str, &str),
     service: &str,
@@ -536,7 +542,7 @@ pub fn sign_post(
 
 /// The headers of an IAM Query request of `body` (`Action=…&Version=…`), signed now with
 /// the server's root keys (see [`sign_post`]).
-pub fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)> {
+pub(crate) fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)> {
     let root = server.root();
     sign_post(
         server.addr,
@@ -549,7 +555,7 @@ pub fn signed_query_headers(server: &Server, body: &str) -> Vec<(String, String)
 }
 
 /// A whole HTTP/1.1 request: `POST /` with these headers, a `Content-Length` and the body.
-pub fn raw_post(headers: &[(String, String)], body: &str) -> Vec<u8> {
+pub(crate) fn raw_post(headers: &[(String, String)], body: &str) -> Vec<u8> {
     let mut out = String::from("POST / HTTP/1.1\r\n");
     for (n, v) in headers {
         out.push_str(&format!("{n}: {v}\r\n"));
@@ -560,7 +566,7 @@ pub fn raw_post(headers: &[(String, String)], body: &str) -> Vec<u8> {
 
 /// Reads one answer (head and `Content-Length` body) within `limit`: its status and body,
 /// or `None` when the connection closed or the time ran out first.
-pub async fn read_answer(
+pub(crate) async fn read_answer(
     tcp: &mut tokio::net::TcpStream,
     limit: std::time::Duration,
 ) -> Option<(u16, String)> {

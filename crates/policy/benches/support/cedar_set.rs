@@ -33,7 +33,7 @@ use std::str::FromStr;
 
 /// How statement actions are written in Cedar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionMode {
+pub(crate) enum ActionMode {
     /// `action in [Action::"a", Action::"b", ...]`, the whole expanded list in the policy.
     List,
     /// `action in Action::"group:..."`, the request's action entity a member of its groups.
@@ -41,13 +41,13 @@ pub enum ActionMode {
 }
 
 /// IAM action patterns expanded against the service authorization reference.
-pub struct ActionExpander {
+pub(crate) struct ActionExpander {
     /// Lower-cased service prefix → (lower-cased action name, `prefix:Name` as AWS spells it).
     services: HashMap<String, Vec<(String, String)>>,
 }
 
 impl ActionExpander {
-    pub fn new() -> ActionExpander {
+    pub(crate) fn new() -> ActionExpander {
         let mut services: HashMap<String, Vec<(String, String)>> = HashMap::new();
         for service in portcullis_catalog::catalog().services() {
             let mut actions: Vec<(String, String)> = service
@@ -67,7 +67,7 @@ impl ActionExpander {
 
     /// The actions an IAM action pattern (`s3:Get*`, `*`, `iam:PassRole`) matches. A name
     /// without wildcards that the reference does not list is kept as written.
-    pub fn expand(&self, pattern: &str, out: &mut BTreeSet<String>) {
+    pub(crate) fn expand(&self, pattern: &str, out: &mut BTreeSet<String>) {
         let lower = pattern.to_ascii_lowercase();
         if lower == "*" {
             for actions in self.services.values() {
@@ -129,19 +129,19 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
 }
 
 /// One of IAM's layers as a Cedar policy set.
-pub struct CedarLayer {
+pub(crate) struct CedarLayer {
     pub set: PolicySet,
     /// Number of Cedar policies (= IAM statements) in the layer.
     pub policies: usize,
 }
 
 /// Policy ids are `layer:policy:statement`, so reasons map back to IAM statements.
-pub fn policy_id(layer: &str, policy: usize, statement: usize) -> String {
+pub(crate) fn policy_id(layer: &str, policy: usize, statement: usize) -> String {
     format!("{layer}:{policy}:{statement}")
 }
 
 /// Translates IAM policies into Cedar policies.
-pub struct Translator<'a> {
+pub(crate) struct Translator<'a> {
     expander: &'a ActionExpander,
     mode: ActionMode,
     /// Condition keys (lower-cased) that `Bool` conditions test: the context carries them as
@@ -239,7 +239,7 @@ fn entity_uid(kind: &str, id: &str) -> EntityUid {
 }
 
 impl<'a> Translator<'a> {
-    pub fn new(expander: &'a ActionExpander, mode: ActionMode) -> Translator<'a> {
+    pub(crate) fn new(expander: &'a ActionExpander, mode: ActionMode) -> Translator<'a> {
         Translator {
             expander,
             mode,
@@ -250,7 +250,7 @@ impl<'a> Translator<'a> {
     }
 
     /// Translates the IAM policies of one layer.
-    pub fn layer(&mut self, layer: &str, texts: &[&str]) -> CedarLayer {
+    pub(crate) fn layer(&mut self, layer: &str, texts: &[&str]) -> CedarLayer {
         let mut set = PolicySet::new();
         let mut count = 0;
         for (p, text) in texts.iter().enumerate() {
@@ -469,7 +469,7 @@ impl<'a> Translator<'a> {
 
 /// The three layers the benchmark's requests go through, plus what is needed to build
 /// requests for them.
-pub struct CedarEngine {
+pub(crate) struct CedarEngine {
     pub identity: CedarLayer,
     pub boundary: CedarLayer,
     pub resource: CedarLayer,
@@ -483,7 +483,7 @@ pub struct CedarEngine {
 }
 
 /// A request, ready for [`CedarEngine::decide`].
-pub struct CedarRequest {
+pub(crate) struct CedarRequest {
     pub request: Request,
     pub entities: Entities,
     /// Whether the resource policy applies (the request is on the bucket).
@@ -492,7 +492,7 @@ pub struct CedarRequest {
 
 /// What one layer says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayerAnswer {
+pub(crate) struct LayerAnswer {
     /// Satisfied `forbid` policies.
     pub forbids: BTreeSet<String>,
     /// Satisfied `permit` policies (only known when no forbid is satisfied).
@@ -500,7 +500,7 @@ pub struct LayerAnswer {
 }
 
 impl CedarEngine {
-    pub fn new(
+    pub(crate) fn new(
         expander: &ActionExpander,
         mode: ActionMode,
         identity: &[&str],
@@ -529,7 +529,7 @@ impl CedarEngine {
     /// `Resource::"<ARN>"` with attribute `arn` (and, for an ARN, its components 1 to 5 as
     /// `partition`, `service`, `region`, `account`, `name`), and the context keys lower-cased (keys that
     /// `Bool` conditions test as booleans, the others as strings).
-    pub fn request(
+    pub(crate) fn request(
         &self,
         principal: &str,
         action: &str,
@@ -593,7 +593,7 @@ impl CedarEngine {
     /// the order Portcullis evaluates them: a satisfied `forbid` in any layer is an
     /// explicit deny; a `permit` of the resource policy (which names users directly) is
     /// final; otherwise both the identity policies and the boundary must permit.
-    pub fn decide(&self, r: &CedarRequest) -> Outcome {
+    pub(crate) fn decide(&self, r: &CedarRequest) -> Outcome {
         let mut resource_allows = false;
         if r.resource_layer {
             let resource = self.ask(&self.resource, r);
@@ -625,7 +625,7 @@ impl CedarEngine {
 
     /// What each layer says, for the equivalence check (which also requires evaluation
     /// without errors).
-    pub fn layer_answer(&self, layer: &CedarLayer, r: &CedarRequest) -> LayerAnswer {
+    pub(crate) fn layer_answer(&self, layer: &CedarLayer, r: &CedarRequest) -> LayerAnswer {
         let response = self.ask(layer, r);
         let errors: Vec<String> = response
             .diagnostics()
@@ -651,7 +651,7 @@ impl CedarEngine {
     }
 
     /// Total number of Cedar policies.
-    pub fn policy_count(&self) -> usize {
+    pub(crate) fn policy_count(&self) -> usize {
         self.identity.policies + self.boundary.policies + self.resource.policies
     }
 }

@@ -7,15 +7,15 @@ use portcullis_policy::{
 use std::sync::Arc;
 
 /// The account of the caller and of every resource (the requests are never cross-account).
-pub const ACCOUNT: &str = "111122223333";
+pub(crate) const ACCOUNT: &str = "111122223333";
 
 /// The user the bucket policy names.
-pub const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
+pub(crate) const ALICE: &str = "arn:aws:iam::111122223333:user/alice";
 /// A team member the bucket policy does not name (same identity policies and boundary).
-pub const CAROL: &str = "arn:aws:iam::111122223333:user/carol";
+pub(crate) const CAROL: &str = "arn:aws:iam::111122223333:user/carol";
 
 /// The AWS managed policies attached to the user, ReadOnlyAccess first.
-pub const MANAGED: [&str; 10] = [
+pub(crate) const MANAGED: [&str; 10] = [
     "ReadOnlyAccess",
     "AmazonS3ReadOnlyAccess",
     "AWSLambdaBasicExecutionRole",
@@ -29,7 +29,7 @@ pub const MANAGED: [&str; 10] = [
 ];
 
 /// The user's permissions boundary (a customer managed policy).
-pub const BOUNDARY: &str = r#"{
+pub(crate) const BOUNDARY: &str = r#"{
   "Version": "2012-10-17",
   "Statement": [
     {"Sid": "DataServices", "Effect": "Allow",
@@ -44,10 +44,10 @@ pub const BOUNDARY: &str = r#"{
 }"#;
 
 /// The team bucket's name.
-pub const BUCKET: &str = "ml-data";
+pub(crate) const BUCKET: &str = "ml-data";
 
 /// The bucket policy of `ml-data`.
-pub const BUCKET_POLICY: &str = r#"{
+pub(crate) const BUCKET_POLICY: &str = r#"{
   "Version": "2012-10-17",
   "Id": "MlDataBucketPolicy",
   "Statement": [
@@ -63,7 +63,7 @@ pub const BUCKET_POLICY: &str = r#"{
 }"#;
 
 /// The policy texts, as the Cedar translation reads them.
-pub struct PolicyTexts {
+pub(crate) struct PolicyTexts {
     /// The managed policies' documents, in [`MANAGED`] order.
     pub identity: Vec<&'static str>,
     /// The permissions boundary.
@@ -74,7 +74,7 @@ pub struct PolicyTexts {
 
 impl PolicyTexts {
     /// The texts of the benchmark's policies.
-    pub fn load() -> PolicyTexts {
+    pub(crate) fn load() -> PolicyTexts {
         PolicyTexts {
             identity: MANAGED
                 .iter()
@@ -92,14 +92,14 @@ impl PolicyTexts {
 }
 
 /// The compiled policies.
-pub struct IamPolicies {
+pub(crate) struct IamPolicies {
     pub identity: Vec<Arc<CompiledPolicy>>,
     pub boundary: CompiledPolicy,
     pub bucket: CompiledPolicy,
 }
 
 /// Validates (as the given kind, without the size quota) and compiles a policy.
-pub fn compile(text: &str, kind: PolicyKind) -> CompiledPolicy {
+pub(crate) fn compile(text: &str, kind: PolicyKind) -> CompiledPolicy {
     let options = ValidationOptions {
         check_size: false,
         warnings: false,
@@ -113,7 +113,7 @@ pub fn compile(text: &str, kind: PolicyKind) -> CompiledPolicy {
 
 impl IamPolicies {
     /// Compiles the texts.
-    pub fn compile(texts: &PolicyTexts) -> IamPolicies {
+    pub(crate) fn compile(texts: &PolicyTexts) -> IamPolicies {
         IamPolicies {
             identity: texts
                 .identity
@@ -127,7 +127,7 @@ impl IamPolicies {
 
     /// The policies that apply to a request: the bucket policy only for requests on the
     /// bucket or its objects.
-    pub fn for_case(&self, case: &Case) -> portcullis_policy::Policies<'_> {
+    pub(crate) fn for_case(&self, case: &Case) -> portcullis_policy::Policies<'_> {
         portcullis_policy::Policies {
             identity: &self.identity,
             resource: case.on_bucket().then_some(&self.bucket),
@@ -139,7 +139,7 @@ impl IamPolicies {
 
 /// One request with the answer it must get.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     pub principal: &'static str,
     pub action: &'static str,
     pub resource: &'static str,
@@ -151,14 +151,14 @@ pub struct Case {
 
 impl Case {
     /// True when the request is on the team bucket (the bucket policy applies).
-    pub fn on_bucket(&self) -> bool {
+    pub(crate) fn on_bucket(&self) -> bool {
         self.resource
             .strip_prefix("arn:aws:s3:::")
             .is_some_and(|r| r == BUCKET || r.starts_with(&format!("{BUCKET}/")))
     }
 
     /// The request's condition keys: the defaults, overridden or extended by `extra`.
-    pub fn context_pairs(&self) -> Vec<(&'static str, &'static str)> {
+    pub(crate) fn context_pairs(&self) -> Vec<(&'static str, &'static str)> {
         let mut pairs = vec![
             ("aws:SecureTransport", "true"),
             ("aws:RequestedRegion", "eu-west-1"),
@@ -173,7 +173,7 @@ impl Case {
     }
 
     /// The request's context.
-    pub fn context(&self) -> Context {
+    pub(crate) fn context(&self) -> Context {
         let mut context = Context::new();
         for (k, v) in self.context_pairs() {
             context.insert(k, v);
@@ -182,12 +182,12 @@ impl Case {
     }
 
     /// The caller.
-    pub fn principal(&self) -> Principal {
+    pub(crate) fn principal(&self) -> Principal {
         Principal::parse(self.principal).expect("principal")
     }
 
     /// The Portcullis request.
-    pub fn request(&self) -> Request {
+    pub(crate) fn request(&self) -> Request {
         Request::builder(self.principal(), self.action, self.resource)
             .context(self.context())
             .build()
@@ -212,7 +212,7 @@ fn case(
 }
 
 /// The request shapes that are timed, with their bench ids.
-pub fn shapes() -> Vec<(&'static str, Case)> {
+pub(crate) fn shapes() -> Vec<(&'static str, Case)> {
     use Outcome::*;
     vec![
         (
@@ -258,7 +258,7 @@ pub fn shapes() -> Vec<(&'static str, Case)> {
 
 /// The requests both engines must decide alike: the timed shapes and many more, across
 /// the services the policies name (and two they do not).
-pub fn check_cases() -> Vec<Case> {
+pub(crate) fn check_cases() -> Vec<Case> {
     use Outcome::*;
     const OBJ: &str = "arn:aws:s3:::ml-data/train/part-0001.parquet";
     const TABLE: &str = "arn:aws:dynamodb:eu-west-1:111122223333:table/features";

@@ -74,7 +74,7 @@ fn table_policy(team: &str, reader: &str) -> Value {
 }
 
 /// `count` distinct input lines.
-pub fn lines(count: usize) -> Vec<String> {
+pub(crate) fn lines(count: usize) -> Vec<String> {
     let mut out = Vec::with_capacity(count);
     let mut seen = HashSet::new();
     let mut i = 0usize;

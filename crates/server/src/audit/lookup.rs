@@ -9,10 +9,10 @@ use portcullis_store::{EventAttribute, EventQuery, StoredEvent};
 use serde_json::{Value, json};
 
 /// The `X-Amz-Target` prefix of CloudTrail's operations.
-pub const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
+pub(crate) const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.";
 
 /// The content type of the JSON 1.1 protocol.
-pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
 fn invalid(code: &str, message: impl Into<String>) -> Error {
     Error::aws(code, message)
@@ -50,7 +50,7 @@ fn timestamp(v: &Value, member: &str) -> Result<i64, Error> {
 }
 
 /// Answers LookupEvents for the account of `app`.
-pub async fn lookup_events(app: &App, input: &Value) -> Result<Value, Error> {
+pub(crate) async fn lookup_events(app: &App, input: &Value) -> Result<Value, Error> {
     let mut query = EventQuery {
         account: app.account_id().to_string(),
         limit: 50,

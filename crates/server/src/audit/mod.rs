@@ -4,6 +4,6 @@
 //! [`lookup`] answers CloudTrail's LookupEvents; [`review`] turns the trail into
 //! least-privilege policies and lists of unused permissions.
 
-pub mod lookup;
-pub mod record;
-pub mod review;
+pub(crate) mod lookup;
+pub(crate) mod record;
+pub(crate) mod review;

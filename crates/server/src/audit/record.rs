@@ -19,10 +19,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 
 /// The version of the record format written (CloudTrail's `eventVersion`).
-pub const EVENT_VERSION: &str = "1.08";
+pub(crate) const EVENT_VERSION: &str = "1.08";
 
 /// What AWS writes in place of a secret request parameter (a password, a token).
-pub const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
+pub(crate) const HIDDEN: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
 /// Request parameters whose values are secrets: written as [`HIDDEN`].
 const SECRET_PARAMETERS: &[&str] = &[
@@ -87,7 +87,7 @@ pub struct Facts<'a> {
 }
 
 /// True for operations CloudTrail marks `readOnly`.
-pub fn read_only(service: &str, operation: &str) -> bool {
+pub(crate) fn read_only(service: &str, operation: &str) -> bool {
     let prefixes: &[&str] = match service {
         // Every STS operation, LookupEvents.
         "sts" | "cloudtrail" => return true,

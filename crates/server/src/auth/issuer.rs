@@ -15,9 +15,9 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 
 /// The file in the data directory that holds the signing key (PKCS #8 PEM).
-pub const KEY_FILE: &str = "oidc-issuer-key.pem";
+pub(crate) const KEY_FILE: &str = "oidc-issuer-key.pem";
 /// The file in the data directory that holds the issuer URL the server last used.
-pub const URL_FILE: &str = "oidc-issuer-url";
+pub(crate) const URL_FILE: &str = "oidc-issuer-url";
 
 /// The issuer URL of a server listening on `listen`: `http://ADDR/oidc`, with a loopback
 /// address in place of an unspecified one.
@@ -47,7 +47,7 @@ pub enum UrlSource {
 
 /// The issuer URL of a start, and where it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IssuerUrl {
+pub(crate) struct IssuerUrl {
     /// The URL (no trailing `/`).
     pub url: String,
     /// Where it comes from.
@@ -60,7 +60,7 @@ pub struct IssuerUrl {
 /// from `listen`. A URL given (`--issuer-url`) wins over a kept one: that is a deliberate
 /// change, reported as [`UrlSource::Changed`] for the caller to say loudly, and kept from
 /// then on. Without a data directory nothing is kept.
-pub fn resolve_url(
+pub(crate) fn resolve_url(
     dir: Option<&Path>,
     given: Option<&str>,
     listen: std::net::SocketAddr,

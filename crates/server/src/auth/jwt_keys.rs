@@ -11,7 +11,7 @@ use p384::pkcs8::{EncodePrivateKey, LineEnding};
 use serde_json::Value;
 
 /// The JWS algorithms: `RS256` and `ES384`.
-pub const ALGORITHMS: [&str; 2] = ["RS256", "ES384"];
+pub(crate) const ALGORITHMS: [&str; 2] = ["RS256", "ES384"];
 
 /// The operating system's randomness, as the `rsa` crate takes it.
 struct OsRandom;
@@ -42,7 +42,7 @@ fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// The jsonwebtoken algorithm of a JWS algorithm name; `None` for one not offered.
-pub fn algorithm(jws: &str) -> Option<Algorithm> {
+pub(crate) fn algorithm(jws: &str) -> Option<Algorithm> {
     match jws {
         "RS256" => Some(Algorithm::RS256),
         "ES384" => Some(Algorithm::ES384),
@@ -52,7 +52,7 @@ pub fn algorithm(jws: &str) -> Option<Algorithm> {
 
 /// A new private key (PKCS #8 PEM) for the JWS algorithm `jws`. An RSA key takes a while:
 /// call it off the request threads.
-pub fn new_key_pem(jws: &str) -> Result<String, Error> {
+pub(crate) fn new_key_pem(jws: &str) -> Result<String, Error> {
     match jws {
         "RS256" => {
             let key = rsa::RsaPrivateKey::new(&mut OsRandom, 2048)
@@ -78,7 +78,7 @@ pub fn new_key_pem(jws: &str) -> Result<String, Error> {
 }
 
 /// A signing key, opened from its PEM.
-pub struct JwtKey {
+pub(crate) struct JwtKey {
     algorithm: Algorithm,
     kid: String,
     key: EncodingKey,
@@ -87,7 +87,7 @@ pub struct JwtKey {
 
 impl JwtKey {
     /// The key of JWS algorithm `jws` in `pem`.
-    pub fn from_pem(jws: &str, pem: &str) -> Result<JwtKey, Error> {
+    pub(crate) fn from_pem(jws: &str, pem: &str) -> Result<JwtKey, Error> {
         let alg = algorithm(jws)
             .ok_or_else(|| key_error("reading a signing key", format!("no algorithm {jws}")))?;
         let bad = |e: jsonwebtoken::errors::Error| key_error("reading a signing key", e);
@@ -109,18 +109,18 @@ impl JwtKey {
     }
 
     /// The key ID.
-    pub fn kid(&self) -> &str {
+    pub(crate) fn kid(&self) -> &str {
         &self.kid
     }
 
     /// The public half, as a JWK with its `kid`, `use` and `alg`.
-    pub fn jwk(&self) -> &Jwk {
+    pub(crate) fn jwk(&self) -> &Jwk {
         &self.jwk
     }
 
     /// A JWT of `claims` signed with this key; its header names the key (`kid`) and the
     /// type `JWT`.
-    pub fn sign(&self, claims: &Value) -> Result<String, Error> {
+    pub(crate) fn sign(&self, claims: &Value) -> Result<String, Error> {
         let mut header = Header::new(self.algorithm);
         header.kid = Some(self.kid.clone());
         header.typ = Some("JWT".to_string());

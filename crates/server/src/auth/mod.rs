@@ -1,8 +1,8 @@
 //! Authentication of requests.
 
-pub mod issuer;
-pub mod jwt_keys;
-pub mod oidc;
-pub mod saml;
-pub mod session;
-pub mod web_token;
+pub(crate) mod issuer;
+pub(crate) mod jwt_keys;
+pub(crate) mod oidc;
+pub(crate) mod saml;
+pub(crate) mod session;
+pub(crate) mod web_token;

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a fetched or read key set is used before it is fetched again.
-pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_TTL: Duration = Duration::from_secs(300);
 /// A key set is not fetched again for an unknown `kid` sooner than this after the last fetch.
 const MIN_REFETCH: Duration = Duration::from_secs(1);
 /// How long a loopback issuer may take to answer (AWS allows its IdPs five seconds).
@@ -34,7 +34,7 @@ const MAX_BODY: usize = 1 << 20;
 
 /// A provider URL taken apart: `https://host[:port][/path]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProviderUrl<'a> {
+pub(crate) struct ProviderUrl<'a> {
     /// True for `https://`, false for `http://`.
     pub https: bool,
     /// The host, as written (an IPv6 address keeps its brackets).
@@ -50,7 +50,7 @@ pub struct ProviderUrl<'a> {
 impl<'a> ProviderUrl<'a> {
     /// Reads an `https://` or `http://` URL without query or fragment. `None` when it is
     /// something else.
-    pub fn parse(url: &'a str) -> Option<ProviderUrl<'a>> {
+    pub(crate) fn parse(url: &'a str) -> Option<ProviderUrl<'a>> {
         let (https, rest) = if let Some(r) = strip_prefix_ignore_case(url, "https://") {
             (true, r)
         } else {
@@ -89,13 +89,13 @@ impl<'a> ProviderUrl<'a> {
     }
 
     /// True when the host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
-    pub fn is_loopback(&self) -> bool {
+    pub(crate) fn is_loopback(&self) -> bool {
         is_loopback_host(self.host)
     }
 
     /// True for the URLs Portcullis accepts as OpenID Connect providers: `https://`
     /// anywhere, and `http://` on a loopback address (for local testing).
-    pub fn is_acceptable(&self) -> bool {
+    pub(crate) fn is_acceptable(&self) -> bool {
         self.https || self.is_loopback()
     }
 }
@@ -108,7 +108,7 @@ fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> 
 
 /// True when `host` names the loopback interface: `localhost` (or a name under it), an
 /// IPv4 address in `127.0.0.0/8`, or `::1` (with or without brackets).
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.eq_ignore_ascii_case("localhost") || host.to_ascii_lowercase().ends_with(".localhost") {
         return true;
@@ -119,7 +119,7 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// The provider an `iss` claim names, as the ARN and condition keys spell it (the URL
 /// without its scheme), when it is a URL Portcullis accepts (see
 /// [`ProviderUrl::is_acceptable`]).
-pub fn provider_id(issuer: &str) -> Option<&str> {
+pub(crate) fn provider_id(issuer: &str) -> Option<&str> {
     ProviderUrl::parse(issuer)
         .filter(ProviderUrl::is_acceptable)
         .map(|u| u.without_scheme)
@@ -130,7 +130,7 @@ pub fn provider_id(issuer: &str) -> Option<&str> {
 /// followed by `.json`. `https://token.actions.githubusercontent.com` →
 /// `token.actions.githubusercontent.com.json`; `https://oidc.example.com/realms/dev` →
 /// `oidc.example.com_realms_dev.json`.
-pub fn key_file_name(provider_id: &str) -> String {
+pub(crate) fn key_file_name(provider_id: &str) -> String {
     format!(
         "{}.json",
         provider_id.trim_end_matches('/').replace('/', "_")
@@ -139,7 +139,7 @@ pub fn key_file_name(provider_id: &str) -> String {
 
 /// Where the key set of a provider comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
+pub(crate) enum KeySource {
     /// Registered in the process ([`KeySets::register`]).
     Registered,
     /// Fetched over HTTP from a loopback issuer: discovery at this URL, then its `jwks_uri`.
@@ -155,7 +155,7 @@ pub enum KeySource {
 
 /// Why a key set could not be had.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeySetError {
+pub(crate) enum KeySetError {
     /// The provider is not on loopback and no `--oidc-keys` directory is configured.
     #[error("no key directory is configured (portcullis serve --oidc-keys DIR) for {0}")]
     NoDirectory(String),
@@ -186,7 +186,7 @@ struct Cached {
 }
 
 /// The key sets of the OpenID Connect providers, loaded on demand and cached.
-pub struct KeySets {
+pub(crate) struct KeySets {
     dir: Option<PathBuf>,
     ttl: Duration,
     registered: Mutex<HashMap<String, Arc<JwkSet>>>,
@@ -196,7 +196,7 @@ pub struct KeySets {
 impl KeySets {
     /// Key sets read from `dir` (the `--oidc-keys` directory), if any, and fetched from
     /// loopback issuers.
-    pub fn new(dir: Option<PathBuf>) -> KeySets {
+    pub(crate) fn new(dir: Option<PathBuf>) -> KeySets {
         KeySets {
             dir,
             ttl: DEFAULT_TTL,
@@ -206,7 +206,7 @@ impl KeySets {
     }
 
     /// Like [`KeySets::new`], but checks that the directory exists.
-    pub fn open(dir: Option<&Path>) -> Result<KeySets, crate::error::Error> {
+    pub(crate) fn open(dir: Option<&Path>) -> Result<KeySets, crate::error::Error> {
         if let Some(d) = dir
             && !d.is_dir()
         {
@@ -220,12 +220,12 @@ impl KeySets {
 
     /// Registers the key set of a provider (by its URL without scheme, as [`provider_id`]
     /// returns it); it wins over every other source.
-    pub fn register(&self, provider_id: &str, keys: JwkSet) {
+    pub(crate) fn register(&self, provider_id: &str, keys: JwkSet) {
         lock(&self.registered).insert(provider_id.to_string(), Arc::new(keys));
     }
 
     /// Where the keys of the provider at `url` (`https://…` or loopback `http://…`) come from.
-    pub fn source(&self, url: &str) -> KeySource {
+    pub(crate) fn source(&self, url: &str) -> KeySource {
         let Some(parsed) = ProviderUrl::parse(url) else {
             return KeySource::Unavailable;
         };
@@ -248,7 +248,11 @@ impl KeySets {
     /// the key with that `kid`, or every key when the token names none. When the cached
     /// set lacks the `kid`, the set is loaded again first. An empty list means the key is
     /// not in the provider's set.
-    pub async fn candidates(&self, url: &str, kid: Option<&str>) -> Result<Vec<Jwk>, KeySetError> {
+    pub(crate) async fn candidates(
+        &self,
+        url: &str,
+        kid: Option<&str>,
+    ) -> Result<Vec<Jwk>, KeySetError> {
         let pick = |set: &JwkSet| -> Vec<Jwk> {
             match kid {
                 Some(k) => set.find(k).into_iter().cloned().collect(),
@@ -269,7 +273,7 @@ impl KeySets {
 
     /// The key set of the provider at `url` and how long ago it was loaded (cached for
     /// [`KeySets::ttl`]).
-    pub async fn keys(&self, url: &str) -> Result<(Arc<JwkSet>, Duration), KeySetError> {
+    pub(crate) async fn keys(&self, url: &str) -> Result<(Arc<JwkSet>, Duration), KeySetError> {
         let id = ProviderUrl::parse(url).map_or(url, |u| u.without_scheme);
         if let Some(set) = lock(&self.registered).get(id) {
             return Ok((set.clone(), Duration::ZERO));
@@ -324,7 +328,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// Reads a JWKS document (`{"keys": [...]}`), keeping the public RSA and elliptic-curve
 /// signing keys. Other keys (symmetric, encryption-only, unknown types) are left out
 /// rather than failing the whole set.
-pub fn parse_key_set(bytes: &[u8]) -> Result<JwkSet, String> {
+pub(crate) fn parse_key_set(bytes: &[u8]) -> Result<JwkSet, String> {
     let doc: Value =
         serde_json::from_slice(bytes).map_err(|e| format!("not a JSON key set: {e}"))?;
     let Some(Value::Array(items)) = doc.get("keys") else {
@@ -364,7 +368,7 @@ async fn fetch_loopback(discovery: &str) -> Result<JwkSet, KeySetError> {
 
 /// A plain HTTP/1.1 GET of a loopback URL: `http://` only, and the host must resolve to
 /// loopback addresses only. Returns the body of a 200 answer.
-pub async fn http_get(url: &str) -> Result<Vec<u8>, KeySetError> {
+pub(crate) async fn http_get(url: &str) -> Result<Vec<u8>, KeySetError> {
     let fail = |reason: String| KeySetError::Http {
         url: url.to_string(),
         reason,

@@ -9,11 +9,11 @@ use serde_json::{Map, Value};
 
 /// IAM accepts a token up to five minutes after the expiry in its `exp` claim, for clock
 /// skew (IAM User Guide, "OIDC federation"); the same allowance applies before `nbf`/`iat`.
-pub const CLOCK_SKEW_SECONDS: i64 = 300;
+pub(crate) const CLOCK_SKEW_SECONDS: i64 = 300;
 
 /// The signature algorithms accepted: RSA (PKCS#1 v1.5 and PSS) and ECDSA on P-256/P-384.
 /// Symmetric algorithms are never accepted: a provider publishes public keys.
-pub const ALGORITHMS: &[Algorithm] = &[
+pub(crate) const ALGORITHMS: &[Algorithm] = &[
     Algorithm::RS256,
     Algorithm::RS384,
     Algorithm::RS512,
@@ -26,13 +26,13 @@ pub const ALGORITHMS: &[Algorithm] = &[
 
 /// The claim that carries session tags (IAM User Guide, "Passing session tags using
 /// AssumeRoleWithWebIdentity").
-pub const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
+pub(crate) const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
 /// The claim that carries the source identity.
-pub const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
+pub(crate) const SOURCE_IDENTITY_CLAIM: &str = "https://aws.amazon.com/source_identity";
 
 /// What is wrong with a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     /// Not three base64url parts with a JSON header and JSON object claims.
     #[error("the token is not a valid JWT")]
     Malformed,
@@ -71,7 +71,7 @@ pub enum TokenError {
 
 /// The audience of a verified token, as STS exposes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Audience {
+pub(crate) struct Audience {
     /// The value of the `PROVIDER:aud` condition key and of the answer's `Audience`: the
     /// `azp` claim when the token has one, else the `aud` value that is a client ID.
     pub aud: String,
@@ -81,7 +81,7 @@ pub struct Audience {
 
 /// The session tags a token carries.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TokenTags {
+pub(crate) struct TokenTags {
     /// `principal_tags`, as (key, value), in the claim's order.
     pub tags: Vec<(String, String)>,
     /// `transitive_tag_keys`.
@@ -90,7 +90,7 @@ pub struct TokenTags {
 
 /// A token as read, before and after verification.
 #[derive(Debug, Clone)]
-pub struct Token {
+pub(crate) struct Token {
     raw: String,
     /// The JOSE header.
     pub header: Header,
@@ -100,7 +100,7 @@ pub struct Token {
 
 impl Token {
     /// Reads a compact JWS without verifying it.
-    pub fn parse(raw: &str) -> Result<Token, TokenError> {
+    pub(crate) fn parse(raw: &str) -> Result<Token, TokenError> {
         let raw = raw.trim();
         if raw.split('.').count() != 3 {
             return Err(TokenError::Malformed);
@@ -116,12 +116,12 @@ impl Token {
     }
 
     /// A string claim.
-    pub fn claim_str(&self, name: &str) -> Option<&str> {
+    pub(crate) fn claim_str(&self, name: &str) -> Option<&str> {
         self.claims.get(name)?.as_str()
     }
 
     /// A claim that is a string or a list of strings, as a list.
-    pub fn claim_strings(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn claim_strings(&self, name: &str) -> Vec<&str> {
         match self.claims.get(name) {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
@@ -130,28 +130,28 @@ impl Token {
     }
 
     /// A numeric date claim (seconds since the Unix epoch; fractions are dropped).
-    pub fn claim_time(&self, name: &str) -> Option<i64> {
+    pub(crate) fn claim_time(&self, name: &str) -> Option<i64> {
         let v = self.claims.get(name)?;
         v.as_i64().or_else(|| v.as_f64().map(|f| f.floor() as i64))
     }
 
     /// The `iss` claim.
-    pub fn issuer(&self) -> Option<&str> {
+    pub(crate) fn issuer(&self) -> Option<&str> {
         self.claim_str("iss")
     }
 
     /// The `sub` claim.
-    pub fn subject(&self) -> Option<&str> {
+    pub(crate) fn subject(&self) -> Option<&str> {
         self.claim_str("sub").filter(|s| !s.is_empty())
     }
 
     /// The `kid` of the header.
-    pub fn key_id(&self) -> Option<&str> {
+    pub(crate) fn key_id(&self) -> Option<&str> {
         self.header.kid.as_deref()
     }
 
     /// Verifies the signature with the first of `keys` that fits the token's algorithm.
-    pub fn verify_signature(&self, keys: &[Jwk]) -> Result<(), TokenError> {
+    pub(crate) fn verify_signature(&self, keys: &[Jwk]) -> Result<(), TokenError> {
         let alg = self.header.alg;
         if !ALGORITHMS.contains(&alg) {
             return Err(TokenError::Algorithm(format!("{alg:?}")));
@@ -174,7 +174,7 @@ impl Token {
 
     /// Checks `exp` (required), `nbf` and `iat` against `now`, with the allowance for clock
     /// skew.
-    pub fn check_times(&self, now: i64) -> Result<(), TokenError> {
+    pub(crate) fn check_times(&self, now: i64) -> Result<(), TokenError> {
         let expires = self
             .claim_time("exp")
             .ok_or(TokenError::MissingClaim("exp"))?;
@@ -193,7 +193,7 @@ impl Token {
 
     /// Checks the audience against the provider's client IDs: the `azp` claim, or one of
     /// the `aud` values, must be one of them.
-    pub fn audience(&self, client_ids: &[String]) -> Result<Audience, TokenError> {
+    pub(crate) fn audience(&self, client_ids: &[String]) -> Result<Audience, TokenError> {
         let auds = self.claim_strings("aud");
         let azp = self.claim_str("azp");
         if auds.is_empty() && azp.is_none() {
@@ -219,7 +219,7 @@ impl Token {
 
     /// The session tags of the token's [`TAGS_CLAIM`]: `principal_tags` (each value a list
     /// of one string, or a string) and `transitive_tag_keys`, which must name tags given.
-    pub fn session_tags(&self) -> Result<TokenTags, TokenError> {
+    pub(crate) fn session_tags(&self) -> Result<TokenTags, TokenError> {
         let Some(claim) = self.claims.get(TAGS_CLAIM) else {
             return Ok(TokenTags::default());
         };

@@ -9,11 +9,11 @@ use portcullis_store::Tag;
 use serde_json::Value;
 
 /// The input of an operation: an object keyed by member names.
-pub struct Input<'a>(pub &'a Value);
+pub(crate) struct Input<'a>(pub &'a Value);
 
 impl<'a> Input<'a> {
     /// A required string member.
-    pub fn str(&self, name: &str) -> Result<&'a str, Error> {
+    pub(crate) fn str(&self, name: &str) -> Result<&'a str, Error> {
         self.opt_str(name).ok_or_else(|| {
             Error::validation(format!(
                 "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
@@ -23,22 +23,22 @@ impl<'a> Input<'a> {
     }
 
     /// An optional string member.
-    pub fn opt_str(&self, name: &str) -> Option<&'a str> {
+    pub(crate) fn opt_str(&self, name: &str) -> Option<&'a str> {
         self.0.get(name)?.as_str()
     }
 
     /// An optional integer member.
-    pub fn opt_i64(&self, name: &str) -> Option<i64> {
+    pub(crate) fn opt_i64(&self, name: &str) -> Option<i64> {
         self.0.get(name)?.as_i64()
     }
 
     /// An optional boolean member.
-    pub fn opt_bool(&self, name: &str) -> Option<bool> {
+    pub(crate) fn opt_bool(&self, name: &str) -> Option<bool> {
         self.0.get(name)?.as_bool()
     }
 
     /// A list of strings (empty when absent).
-    pub fn str_list(&self, name: &str) -> Vec<&'a str> {
+    pub(crate) fn str_list(&self, name: &str) -> Vec<&'a str> {
         match self.0.get(name) {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
@@ -46,7 +46,7 @@ impl<'a> Input<'a> {
     }
 
     /// A list of `{Key, Value}` tags (empty when absent).
-    pub fn tags(&self, name: &str) -> Vec<Tag> {
+    pub(crate) fn tags(&self, name: &str) -> Vec<Tag> {
         match self.0.get(name) {
             Some(Value::Array(items)) => items
                 .iter()
@@ -68,7 +68,7 @@ impl<'a> Input<'a> {
     }
 
     /// The pagination members `Marker` and `MaxItems`.
-    pub fn page(&self) -> Result<Page, Error> {
+    pub(crate) fn page(&self) -> Result<Page, Error> {
         let start = match self.opt_str("Marker") {
             Some(m) => Some(
                 URL_SAFE_NO_PAD
@@ -87,7 +87,7 @@ impl<'a> Input<'a> {
 }
 
 /// A page request: where to start and how many items at most.
-pub struct Page {
+pub(crate) struct Page {
     /// The key of the first item to return (from the previous page's marker).
     pub start: Option<String>,
     /// At most this many items.
@@ -98,7 +98,7 @@ impl Page {
     /// Pages through items sorted by key: returns the page and the marker of the next
     /// one (`None` when this is the last page). Keys out of order would make pages repeat
     /// or skip items: debug builds panic on them.
-    pub fn take<'i, T: 'i>(
+    pub(crate) fn take<'i, T: 'i>(
         &self,
         items: impl IntoIterator<Item = (&'i str, T)>,
     ) -> (Vec<T>, Option<String>) {
@@ -123,12 +123,12 @@ impl Page {
 }
 
 /// A page key for items listed by date (oldest first), then ID: sorts as they are listed.
-pub fn dated_key(date: i64, id: &str) -> String {
+pub(crate) fn dated_key(date: i64, id: &str) -> String {
     format!("{date:020}{id}")
 }
 
 /// Adds `IsTruncated` and `Marker` to a list answer.
-pub fn paged(mut answer: Value, next: Option<String>) -> Value {
+pub(crate) fn paged(mut answer: Value, next: Option<String>) -> Value {
     answer["IsTruncated"] = Value::Bool(next.is_some());
     if let Some(m) = next {
         answer["Marker"] = Value::String(m);
@@ -137,14 +137,14 @@ pub fn paged(mut answer: Value, next: Option<String>) -> Value {
 }
 
 /// The bytes a `<member>` wrapper adds to an item of a list.
-pub const MEMBER_BYTES: usize = 17;
+pub(crate) const MEMBER_BYTES: usize = 17;
 
 /// An upper bound of the bytes `v` takes in an XML answer, not counting the element that
 /// holds it: tags around structure members, `<entry><key>…</key><value>…</value></entry>`
 /// around map entries, `<member>` around list items, and strings escaped (`&quot;` is six
 /// bytes) or percent-encoded (policy documents: three bytes for any byte but
 /// `A-Za-z0-9-_.~`). Pages that must stay small count their items with it.
-pub fn answer_bytes(v: &Value) -> usize {
+pub(crate) fn answer_bytes(v: &Value) -> usize {
     match v {
         Value::Null => 0,
         Value::Bool(_) => 5,
@@ -171,13 +171,13 @@ pub fn answer_bytes(v: &Value) -> usize {
 }
 
 /// `RoleName` → `roleName`, as AWS names members in validation messages.
-pub fn lower_camel(name: &str) -> String {
+pub(crate) fn lower_camel(name: &str) -> String {
     LowerCamel(name).to_string()
 }
 
 /// A member name written in lower camel case (`RoleName` → `roleName`) as it is
 /// serialized, without a copy.
-pub struct LowerCamel<'a>(pub &'a str);
+pub(crate) struct LowerCamel<'a>(pub &'a str);
 
 impl std::fmt::Display for LowerCamel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

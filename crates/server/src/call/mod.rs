@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::caller::Caller;
 
 /// What an operation handler (IAM or STS) gets.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// The server state.
     pub app: &'a App,
     /// Who is calling.
@@ -21,7 +21,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// The account ID.
-    pub fn account(&self) -> &str {
+    pub(crate) fn account(&self) -> &str {
         self.app.account_id()
     }
 }

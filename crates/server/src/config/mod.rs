@@ -1,6 +1,6 @@
 //! How a server is configured.
 
-pub mod limits;
+pub(crate) mod limits;
 
 use portcullis_store::{Location, StoreError};
 use std::net::SocketAddr;
@@ -62,7 +62,7 @@ pub struct Config {
 pub const DEFAULT_WORKLOAD_SESSION_SECONDS: i64 = 21_600;
 
 /// The database file's name in the data directory.
-pub const DATABASE_FILE: &str = "portcullis.db";
+pub(crate) const DATABASE_FILE: &str = "portcullis.db";
 
 impl Config {
     /// An in-memory server of account 123456789012 on a free loopback port, for tests.

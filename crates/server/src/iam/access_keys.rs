@@ -31,7 +31,7 @@ fn key_not_found(id: &str) -> Error {
 }
 
 /// CreateAccessKey: at most two per user.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     let secret = secret_access_key();
     let sealed = ctx.app.server_key.encrypt(&secret);
@@ -64,7 +64,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListAccessKeys.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
         let owner = owner(ctx, e)?;
@@ -95,7 +95,7 @@ fn find_own<'e>(ctx: &Ctx<'_>, e: &'e Entities, id: &str) -> Result<&'e AccessKe
 }
 
 /// UpdateAccessKey: Active or Inactive (an inactive key fails authentication).
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("AccessKeyId")?;
     let status = match ctx.input.str("Status")? {
         "Active" => KeyStatus::Active,
@@ -112,7 +112,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteAccessKey.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("AccessKeyId")?;
     let account = ctx.account();
     ctx.app
@@ -124,7 +124,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetAccessKeyLastUsed.
-pub fn last_used(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn last_used(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("AccessKeyId")?;
     ctx.app.read(|e| {
         let key = e.access_keys.get(id).ok_or_else(|| {

@@ -17,7 +17,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
 /// GetAccountSummary: real counts and the default quotas.
-pub fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let versions: usize = e.policies.values().map(|p| p.versions.len()).sum();
         let root_keys = !e.access_keys_of(None).is_empty();
@@ -112,7 +112,7 @@ fn with_boundary_and_tags(
 /// policies with five versions of 6,144 characters each would otherwise take tens of
 /// megabytes. The API reference allows it: "IAM might return fewer results, even when
 /// there are more results available."
-pub const DETAILS_PAGE_BYTES: usize = 1024 * 1024;
+pub(super) const DETAILS_PAGE_BYTES: usize = 1024 * 1024;
 
 /// An entity GetAccountAuthorizationDetails lists.
 enum Detailed<'e> {
@@ -124,7 +124,7 @@ enum Detailed<'e> {
 
 /// GetAccountAuthorizationDetails: every user, group, role and managed policy in use,
 /// with their policies, filtered and paginated. Only the page's entities are written out.
-pub fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let filter = ctx.input.str_list("Filter");
     let want = |kind: &str| filter.is_empty() || filter.contains(&kind);
     let page = ctx.input.page()?;

@@ -13,7 +13,7 @@ use portcullis_store::{AccountSettings, Change};
 use serde_json::{Map, Value, json};
 
 /// Aliases per account (IAM and STS quotas).
-pub const ALIASES_PER_ACCOUNT: usize = 1;
+pub(crate) const ALIASES_PER_ACCOUNT: usize = 1;
 
 /// Commits a change of the settings record.
 async fn change_settings(
@@ -31,7 +31,7 @@ async fn change_settings(
 }
 
 /// CreateAccountAlias: one per account (the pattern is checked against the model).
-pub async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let alias = ctx.input.str("AccountAlias")?;
     change_settings(ctx, |s| match &s.alias {
         Some(a) if a == alias => Err(Error::already_exists(format!(
@@ -47,7 +47,7 @@ pub async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteAccountAlias.
-pub async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let alias = ctx.input.str("AccountAlias")?;
     change_settings(ctx, |s| {
         if s.alias.as_deref() != Some(alias) {
@@ -62,7 +62,7 @@ pub async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListAccountAliases, paginated like every IAM list.
-pub fn list_aliases(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_aliases(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
         let (items, next) = page.take(e.settings.alias.iter().map(|a| (a.as_str(), a)));
@@ -73,7 +73,7 @@ pub fn list_aliases(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// SetSecurityTokenServicePreferences: the version of tokens the global STS endpoint
 /// issues (`v1Token`, valid only in Regions enabled by default; `v2Token`, valid in all).
 /// GetAccountSummary reports it as GlobalEndpointTokenVersion (1 or 2).
-pub async fn set_sts_preferences(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn set_sts_preferences(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let version = ctx.input.str("GlobalEndpointTokenVersion")?;
     change_settings(ctx, |s| {
         s.global_endpoint_token_version = Some(version.to_string());
@@ -83,7 +83,7 @@ pub async fn set_sts_preferences(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// The GlobalEndpointTokenVersion of the account summary: 1 or 2.
-pub fn token_version(s: &AccountSettings) -> usize {
+pub(crate) fn token_version(s: &AccountSettings) -> usize {
     match s.global_endpoint_token_version.as_deref() {
         Some("v2Token") => 2,
         _ => 1,
@@ -91,7 +91,7 @@ pub fn token_version(s: &AccountSettings) -> usize {
 }
 
 /// GetAccountProperties: every property set so far.
-pub fn get_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let map: Map<String, Value> = e
             .settings
@@ -123,7 +123,7 @@ fn property_namespace(key: &str) -> Result<&str, Error> {
 
 /// PutAccountProperties: every key of one request in the same namespace; values of 1 to
 /// 1,024 characters.
-pub async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let Some(Value::Object(props)) = ctx.input.0.get("Properties") else {
         return Err(Error::validation(
             "1 validation error detected: Value null at 'properties' failed to satisfy constraint: Member must not be null",
@@ -156,7 +156,7 @@ pub async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// EnableOutboundWebIdentityFederation: generates the account's issuer URL (as AWS:
 /// `https://UUID.tokens.sts.global.api.aws`) and turns the feature on.
-pub async fn enable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn enable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let issuer = format!("https://{}.tokens.sts.global.api.aws", uuid::Uuid::new_v4());
     change_settings(ctx, |s| {
         if s.outbound_issuer.is_some() {
@@ -179,7 +179,7 @@ fn outbound_disabled() -> Error {
 }
 
 /// DisableOutboundWebIdentityFederation.
-pub async fn disable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn disable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
     change_settings(ctx, |s| {
         if s.outbound_issuer.take().is_none() {
             return Err(outbound_disabled());
@@ -190,7 +190,7 @@ pub async fn disable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetOutboundWebIdentityFederationInfo.
-pub fn outbound_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn outbound_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| match &e.settings.outbound_issuer {
         Some(issuer) => Ok(json!({ "IssuerIdentifier": issuer, "JwtVendingEnabled": true })),
         None => Err(outbound_disabled()),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 /// The kind of entity that owns policies.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Owner {
+pub(super) enum Owner {
     /// A user.
     User,
     /// A group.
@@ -122,7 +122,7 @@ impl Owner {
 }
 
 /// Attach…Policy: at most ten managed policies per entity.
-pub async fn attach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) async fn attach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let arn = ctx.input.str("PolicyArn")?;
     check_policy_arn(arn)?;
@@ -149,7 +149,7 @@ pub async fn attach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
 }
 
 /// Detach…Policy.
-pub async fn detach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) async fn detach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let arn = ctx.input.str("PolicyArn")?;
     let account = ctx.account();
@@ -169,7 +169,7 @@ pub async fn detach(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
 }
 
 /// ListAttached…Policies.
-pub fn list_attached(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) fn list_attached(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
@@ -194,7 +194,7 @@ pub fn list_attached(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
 }
 
 /// Put…Policy: creates or replaces an inline policy, within the owner's aggregate quota.
-pub async fn put_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) async fn put_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let policy_name = ctx.input.str("PolicyName")?;
     let document = ctx.input.str("PolicyDocument")?;
@@ -231,7 +231,7 @@ fn inline_not_found(owner: Owner, policy: &str) -> Error {
 }
 
 /// Get…Policy.
-pub fn get_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) fn get_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let policy_name = ctx.input.str("PolicyName")?;
     ctx.app.read(|e| {
@@ -247,7 +247,7 @@ pub fn get_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
 }
 
 /// Delete…Policy.
-pub async fn delete_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) async fn delete_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let policy_name = ctx.input.str("PolicyName")?;
     let account = ctx.account();
@@ -263,7 +263,7 @@ pub async fn delete_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> 
 }
 
 /// List…Policies (inline policy names).
-pub fn list_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
+pub(super) fn list_inline(ctx: &Ctx<'_>, owner: Owner) -> Result<Value, Error> {
     let name = ctx.input.str(owner.member())?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

@@ -22,7 +22,7 @@ use portcullis_store::{ContextKeyDefinition, ContextProvider};
 use serde_json::{Value, json};
 
 /// Key definitions per context provider (the model's `keyDefinitionListType` maximum).
-pub const KEY_DEFINITIONS: usize = 10;
+pub(crate) const KEY_DEFINITIONS: usize = 10;
 
 fn is_valid_key(key: &str) -> bool {
     !key.starts_with(' ')
@@ -97,7 +97,7 @@ fn no_identity_center(arn: &str) -> Error {
 
 /// The context provider a Create call sets, if any. An Identity Center instance needs a
 /// context provider, and none can be found.
-pub fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, Error> {
+pub(crate) fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, Error> {
     let provider = input.0.get("ContextProvider").map(parse).transpose()?;
     if let Some(arn) = input.opt_str("IdentityCenterInstanceArn") {
         if provider.is_none() {
@@ -113,7 +113,7 @@ pub fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, Error> {
 /// What an Update call does to the context provider: `None` to leave it, `Some(None)` to
 /// remove it, `Some(Some(p))` to set it. `required` says whether the call must change
 /// something (UpdateOpenIDConnectProvider has nothing else to change).
-pub fn for_update(
+pub(crate) fn for_update(
     input: &Input<'_>,
     required: bool,
 ) -> Result<Option<Option<ContextProvider>>, Error> {
@@ -153,7 +153,7 @@ pub fn for_update(
 }
 
 /// The `ContextProvider` answer member.
-pub fn view(p: &ContextProvider) -> Value {
+pub(crate) fn view(p: &ContextProvider) -> Value {
     let mut out = json!({ "SubjectSourceKey": p.subject_source_key });
     if let Some(v) = &p.subject_type_value {
         out["SubjectTypeValue"] = json!(v);

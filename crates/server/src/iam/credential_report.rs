@@ -19,7 +19,7 @@ use portcullis_store::{
 use serde_json::{Value, json};
 
 /// The report's columns, in IAM's order.
-pub const COLUMNS: [&str; 22] = [
+pub(super) const COLUMNS: [&str; 22] = [
     "user",
     "arn",
     "user_creation_time",
@@ -112,7 +112,7 @@ fn field(text: &str) -> String {
 }
 
 /// The report's CSV for the account's entities.
-pub fn build(e: &Entities, account: &str) -> String {
+pub(super) fn build(e: &Entities, account: &str) -> String {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut root = vec![
         "<root_account>".to_string(),
@@ -167,7 +167,7 @@ pub fn build(e: &Entities, account: &str) -> String {
 
 /// GenerateCredentialReport: STARTED when a new report is made, COMPLETE while the last one
 /// is less than four hours old.
-pub async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -194,7 +194,7 @@ pub async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetCredentialReport.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| match &e.settings.credential_report {
         None => Err(Error::aws(
             "ReportNotPresent",

@@ -13,17 +13,17 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a group.
-pub fn not_found(name: &str) -> Error {
+pub(super) fn not_found(name: &str) -> Error {
     Error::no_such_entity(format!("The group with name {name} cannot be found."))
 }
 
 /// The group with this name, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e Group, Error> {
+pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e Group, Error> {
     e.group(name).ok_or_else(|| not_found(name))
 }
 
 /// CreateGroup.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("GroupName")?;
     let path = ctx.input.opt_str("Path").unwrap_or("/");
     let account = ctx.account();
@@ -53,7 +53,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetGroup: the group and its members.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("GroupName")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -70,7 +70,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListGroups.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -85,7 +85,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateGroup: new name and/or path.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("GroupName")?;
     let new_name = ctx.input.opt_str("NewGroupName");
     let new_path = ctx.input.opt_str("NewPath");
@@ -115,7 +115,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteGroup: only once it has no members and no policies.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("GroupName")?;
     let account = ctx.account();
     ctx.app
@@ -139,7 +139,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// AddUserToGroup.
-pub async fn add_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn add_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let group_name = ctx.input.str("GroupName")?;
     let user_name = ctx.input.str("UserName")?;
     let account = ctx.account();
@@ -160,7 +160,7 @@ pub async fn add_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// RemoveUserFromGroup.
-pub async fn remove_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn remove_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let group_name = ctx.input.str("GroupName")?;
     let user_name = ctx.input.str("UserName")?;
     let account = ctx.account();
@@ -179,7 +179,7 @@ pub async fn remove_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListGroupsForUser.
-pub fn list_for_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list_for_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let user_name = ctx.input.str("UserName")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

@@ -11,13 +11,13 @@ use portcullis_store::{Change, Entities, InstanceProfile};
 use serde_json::{Value, json};
 
 /// The instance profile with this name, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e InstanceProfile, Error> {
+pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e InstanceProfile, Error> {
     e.instance_profile(name)
         .ok_or_else(|| Error::no_such_entity(format!("Instance Profile {name} cannot be found.")))
 }
 
 /// CreateInstanceProfile.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("InstanceProfileName")?;
     let path = ctx.input.opt_str("Path").unwrap_or("/");
     let tags = ctx.input.tags("Tags");
@@ -52,7 +52,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetInstanceProfile.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("InstanceProfileName")?;
     ctx.app.read(|e| {
         let p = find(e, name)?;
@@ -61,7 +61,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteInstanceProfile: only once it has no role.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("InstanceProfileName")?;
     let account = ctx.account();
     ctx.app
@@ -78,7 +78,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListInstanceProfiles.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -93,7 +93,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// AddRoleToInstanceProfile: one role per instance profile.
-pub async fn add_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn add_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("InstanceProfileName")?;
     let role_name = ctx.input.str("RoleName")?;
     let account = ctx.account();
@@ -114,7 +114,7 @@ pub async fn add_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// RemoveRoleFromInstanceProfile.
-pub async fn remove_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn remove_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("InstanceProfileName")?;
     let role_name = ctx.input.str("RoleName")?;
     let account = ctx.account();
@@ -135,7 +135,7 @@ pub async fn remove_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListInstanceProfilesForRole.
-pub fn list_for_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list_for_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let role_name = ctx.input.str("RoleName")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 const TRACKED: &[&str] = &["iam", "sts"];
 
 /// The user or role an authenticated caller counts as, by unique ID.
-pub fn accessor(caller: &Caller) -> Option<String> {
+pub(crate) fn accessor(caller: &Caller) -> Option<String> {
     match caller.session.as_deref().map(|s| &s.principal) {
         Some(SessionPrincipal::AssumedRole { role_id, .. }) => Some(role_id.clone()),
         Some(SessionPrincipal::FederatedUser { .. } | SessionPrincipal::Root) => None,
@@ -39,7 +39,7 @@ pub fn accessor(caller: &Caller) -> Option<String> {
 }
 
 /// Records that `entity_id` was authenticated for `action` now, in `region`.
-pub async fn record(
+pub(crate) async fn record(
     app: &crate::app::App,
     entity_id: &str,
     action: &str,
@@ -247,10 +247,10 @@ fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Err
 /// then answers NoSuchEntity). Every call of GenerateServiceLastAccessedDetails stores a
 /// report, and IAMReadOnlyAccess allows it: without a bound, a read-only caller could grow
 /// the store without end.
-pub const MAX_ACCESS_REPORTS: usize = 100;
+pub(crate) const MAX_ACCESS_REPORTS: usize = 100;
 
 /// GenerateServiceLastAccessedDetails.
-pub async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("Arn")?;
     let granularity = ctx.input.opt_str("Granularity").unwrap_or("SERVICE_LEVEL");
     let account = ctx.account();
@@ -295,7 +295,7 @@ fn job_fields(r: &AccessReport) -> Value {
 }
 
 /// GetServiceLastAccessedDetails.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let job = ctx.input.str("JobId")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -311,7 +311,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// GetServiceLastAccessedDetailsWithEntities: for a report on a group or policy, the users
 /// and roles and when each last used the service.
-pub fn get_with_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_with_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let job = ctx.input.str("JobId")?;
     let ns = ctx.input.str("ServiceNamespace")?;
     let page = ctx.input.page()?;

@@ -39,7 +39,7 @@ use portcullis_store::{Change, Entities, MfaDevice, StoreError, Tag};
 use serde_json::{Map, Value, json};
 
 /// MFA devices one user may have enabled (IAM User Guide, "IAM and AWS STS quotas").
-pub const MFA_DEVICES_PER_USER: usize = 8;
+pub(crate) const MFA_DEVICES_PER_USER: usize = 8;
 
 /// Bytes of a new seed. AWS's seeds are 64 Base32 characters: 320 bits.
 const SEED_BYTES: usize = 40;
@@ -49,10 +49,10 @@ const ISSUER: &str = "Amazon%20Web%20Services";
 
 /// How far (in steps, either way) EnableMFADevice and ResyncMFADevice look for the two
 /// consecutive codes: ten minutes of clock difference.
-pub const SYNC_WINDOW_STEPS: i64 = 20;
+pub(crate) const SYNC_WINDOW_STEPS: i64 = 20;
 
 /// How far (in steps, either way) [`check_code`] looks around the step the drift predicts.
-pub const SKEW_STEPS: i64 = 1;
+pub(crate) const SKEW_STEPS: i64 = 1;
 
 /// The longest serial number (the model's `serialNumberType`).
 const MAX_SERIAL_NUMBER: usize = 256;
@@ -71,7 +71,7 @@ fn invalid_codes() -> Error {
 }
 
 /// The device with this serial number, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, serial_number: &str) -> Result<&'e MfaDevice, Error> {
+pub(crate) fn find<'e>(e: &'e Entities, serial_number: &str) -> Result<&'e MfaDevice, Error> {
     e.mfa_device(serial_number)
         .ok_or_else(|| not_found(serial_number))
 }
@@ -148,7 +148,7 @@ pub fn totp_code(seed_base32: &str, now_seconds: i64) -> String {
 ///   with this user.` (two spaces before "Please": aws/aws-cli#6325, broamski/aws-mfa#46);
 /// - a wrong, malformed, expired or reused code: `MultiFactorAuthentication failed with
 ///   invalid MFA one time pass code.` (aws CLI transcripts of GetSessionToken).
-pub async fn check_code(
+pub(crate) async fn check_code(
     app: &App,
     user_id: &str,
     serial_number: &str,
@@ -186,7 +186,7 @@ fn accept(device: &MfaDevice, key: &[u8], code: &str, now_seconds: i64) -> Resul
 }
 
 /// AccessDenied for a serial number that names no device of the user.
-pub fn unable_to_validate() -> Error {
+pub(crate) fn unable_to_validate() -> Error {
     Error::aws(
         "AccessDenied",
         "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.",
@@ -194,7 +194,7 @@ pub fn unable_to_validate() -> Error {
 }
 
 /// AccessDenied for a wrong or reused code.
-pub fn invalid_pass_code() -> Error {
+pub(crate) fn invalid_pass_code() -> Error {
     Error::aws(
         "AccessDenied",
         "MultiFactorAuthentication failed with invalid MFA one time pass code.",
@@ -202,7 +202,7 @@ pub fn invalid_pass_code() -> Error {
 }
 
 /// CreateVirtualMFADevice: a new seed, returned once in Base32 and as a QR code.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("VirtualMFADeviceName")?;
     let path = i.opt_str("Path").unwrap_or("/");
@@ -268,7 +268,7 @@ fn codes<'a>(ctx: &'a Ctx<'_>) -> Result<(&'a str, &'a str), Error> {
 
 /// EnableMFADevice: assigns an unassigned device to a user, once two consecutive codes
 /// prove the user's app holds its seed.
-pub async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let user_name = ctx.input.str("UserName")?;
     let serial_number = ctx.input.str("SerialNumber")?;
     let (first, second) = codes(ctx)?;
@@ -298,7 +298,7 @@ pub async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ResyncMFADevice: measures the device's clock again from two consecutive codes.
-pub async fn resync(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn resync(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let user_name = ctx.input.str("UserName")?;
     let serial_number = ctx.input.str("SerialNumber")?;
     let (first, second) = codes(ctx)?;
@@ -320,7 +320,7 @@ pub async fn resync(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeactivateMFADevice: the device goes back to unassigned (and can be enabled again).
-pub async fn deactivate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn deactivate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let user_name = users::target_name(ctx)?;
     let serial_number = ctx.input.str("SerialNumber")?;
     let account = ctx.account();
@@ -337,7 +337,7 @@ pub async fn deactivate(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteVirtualMFADevice: only once it is deactivated.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let serial_number = ctx.input.str("SerialNumber")?;
     let account = ctx.account();
     ctx.app
@@ -364,7 +364,7 @@ fn enabled_view(device: &MfaDevice, user_name: &str) -> Value {
 
 /// ListMFADevices: the devices enabled for a user (the caller when no `UserName`; the
 /// account root has none here).
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     let name = ctx
         .input
@@ -387,7 +387,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// ListVirtualMFADevices: by assignment status (`Any` by default); assigned devices show
 /// their user. Like the other List operations it shows no tags.
-pub fn list_virtual(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_virtual(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     let status = ctx.input.opt_str("AssignmentStatus").unwrap_or("Any");
     ctx.app.read(|e| {
@@ -418,7 +418,7 @@ pub fn list_virtual(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// GetMFADevice: an enabled device and its user. With `UserName`, the device must be that
 /// user's; without, the calling user's (the root sees any user's).
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let serial_number = ctx.input.str("SerialNumber")?;
     let name = ctx
         .input
@@ -450,7 +450,7 @@ fn store_tags(
 }
 
 /// TagMFADevice: adds tags, replacing the values of keys already present.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let serial_number = ctx.input.str("SerialNumber")?;
     let new = ctx.input.tags("Tags");
     let account = ctx.account();
@@ -471,7 +471,7 @@ pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagMFADevice: removes tags by key (keys compare without regard to case).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let serial_number = ctx.input.str("SerialNumber")?;
     let keys = ctx.input.str_list("TagKeys");
     let account = ctx.account();
@@ -488,7 +488,7 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListMFADeviceTags.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let serial_number = ctx.input.str("SerialNumber")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

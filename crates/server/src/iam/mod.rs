@@ -4,35 +4,35 @@
 
 mod access_keys;
 mod account;
-pub mod account_settings;
+pub(crate) mod account_settings;
 mod attachments;
-pub mod context_provider;
+pub(crate) mod context_provider;
 #[cfg(test)]
 mod coverage;
 mod credential_report;
 mod groups;
 mod instance_profiles;
-pub mod last_accessed;
-pub mod mfa;
-pub mod oidc;
+pub(crate) mod last_accessed;
+pub(crate) mod mfa;
+pub(crate) mod oidc;
 mod organizations;
-pub mod passwords;
+pub(crate) mod passwords;
 mod policies;
 mod role_templates;
 mod roles;
 pub(crate) mod rules;
-pub mod saml_providers;
-pub mod server_certificates;
+pub(crate) mod saml_providers;
+pub(crate) mod server_certificates;
 mod service_access;
-pub mod service_credentials;
-pub mod service_linked_roles;
+pub(crate) mod service_credentials;
+pub(crate) mod service_linked_roles;
 mod signing_certificates;
 mod simulate;
-pub mod ssh_keys;
+pub(crate) mod ssh_keys;
 mod tags;
 mod users;
-pub mod views;
-pub mod workload_identity;
+pub(crate) mod views;
+pub(crate) mod workload_identity;
 
 use crate::call::Ctx;
 use crate::error::Error;
@@ -41,7 +41,7 @@ use serde_json::Value;
 /// The IAM operations this server answers (the coverage test checks them against the
 /// router and the model).
 #[cfg(test)]
-pub const OPERATIONS: &[&str] = &[
+pub(crate) const OPERATIONS: &[&str] = &[
     "AcceptDelegationRequest",
     "AcquireRole",
     "AddClientIDToOpenIDConnectProvider",
@@ -255,7 +255,7 @@ pub const OPERATIONS: &[&str] = &[
 ];
 
 /// Runs an IAM operation. `None` when this server does not implement it.
-pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
+pub(crate) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
     Some(match op {
         "CreateRole" => roles::create(ctx).await,
         "GetRole" => roles::get(ctx),

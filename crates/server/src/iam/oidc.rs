@@ -26,20 +26,20 @@ use portcullis_store::{Change, Entities, OidcProvider, Tag};
 use serde_json::{Value, json};
 
 /// OpenID Connect providers per account (IAM and STS quotas).
-pub const PROVIDERS_PER_ACCOUNT: usize = 100;
+pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
 /// Client IDs per provider.
-pub const CLIENT_IDS_PER_PROVIDER: usize = 100;
+pub(crate) const CLIENT_IDS_PER_PROVIDER: usize = 100;
 /// Thumbprints per provider.
-pub const THUMBPRINTS_PER_PROVIDER: usize = 5;
+pub(crate) const THUMBPRINTS_PER_PROVIDER: usize = 5;
 
 /// The ARN of the provider at `url`: `arn:aws:iam::ACCOUNT:oidc-provider/HOST/PATH`.
-pub fn provider_arn(account: &str, url_without_scheme: &str) -> String {
+pub(crate) fn provider_arn(account: &str, url_without_scheme: &str) -> String {
     format!("arn:aws:iam::{account}:oidc-provider/{url_without_scheme}")
 }
 
 /// The provider an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// CreateOpenIDConnectProvider would give, for a provider that does not exist yet).
-pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
+pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
     if let Some(arn) = input
         .get("OpenIDConnectProviderArn")
         .and_then(Value::as_str)
@@ -60,7 +60,7 @@ fn not_found(arn: &str) -> Error {
 }
 
 /// The provider with this ARN, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e OidcProvider, Error> {
+pub(crate) fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e OidcProvider, Error> {
     e.oidc_provider(arn).ok_or_else(|| not_found(arn))
 }
 
@@ -88,7 +88,7 @@ fn dedup(list: Vec<&str>) -> Vec<String> {
 }
 
 /// CreateOpenIDConnectProvider.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let url = i.str("Url")?;
     let parsed = ProviderUrl::parse(url)
@@ -136,7 +136,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetOpenIDConnectProvider: the URL without its scheme, as IAM answers it.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("OpenIDConnectProviderArn")?;
     ctx.app.read(|e| {
         let p = find(e, arn)?;
@@ -157,7 +157,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// ListOpenIDConnectProviders: every provider's ARN (IAM does not paginate it), and whether
 /// trusted identity propagation is enabled (an Identity Center instance is associated,
 /// which never happens here: Portcullis runs no Identity Center).
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let items: Vec<Value> = e
             .oidc_providers
@@ -169,7 +169,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteOpenIDConnectProvider (not idempotent: a second delete is NoSuchEntity).
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("OpenIDConnectProviderArn")?;
     let account = ctx.account();
     ctx.app
@@ -199,7 +199,7 @@ async fn update(
 }
 
 /// UpdateOpenIDConnectProviderThumbprint: replaces the whole list.
-pub async fn update_thumbprints(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update_thumbprints(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let list = ctx.input.str_list("ThumbprintList");
     check_thumbprints(&list)?;
     update(ctx, |p| {
@@ -210,7 +210,7 @@ pub async fn update_thumbprints(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// AddClientIDToOpenIDConnectProvider (adding a client ID already there changes nothing).
-pub async fn add_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn add_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("ClientID")?;
     update(ctx, |p| {
         if p.client_ids.iter().any(|c| c == id) {
@@ -226,7 +226,7 @@ pub async fn add_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// RemoveClientIDFromOpenIDConnectProvider (removing a client ID not there changes nothing).
-pub async fn remove_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn remove_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("ClientID")?;
     update(ctx, |p| {
         p.client_ids.retain(|c| c != id);
@@ -236,7 +236,7 @@ pub async fn remove_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// TagOpenIDConnectProvider.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let new = ctx.input.tags("Tags");
     update(ctx, |p| {
         p.tags =
@@ -254,7 +254,7 @@ pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagOpenIDConnectProvider (keys compare without regard to case).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let keys = ctx.input.str_list("TagKeys");
     update(ctx, |p| {
         p.tags
@@ -265,7 +265,7 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListOpenIDConnectProviderTags, paginated.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("OpenIDConnectProviderArn")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -279,7 +279,7 @@ pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// UpdateOpenIDConnectProvider: sets or removes the trusted identity propagation context
 /// provider (see [`context_provider`] for the rules; thumbprints are not touched).
-pub async fn update_configuration(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update_configuration(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let change = context_provider::for_update(&ctx.input, true)?;
     update(ctx, |p| {
         if let Some(new) = change {

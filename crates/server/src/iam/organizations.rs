@@ -30,12 +30,12 @@ fn no_organization() -> Error {
 }
 
 /// The organization operations: the account is in no organization.
-pub fn not_in_organization(_ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn not_in_organization(_ctx: &Ctx<'_>) -> Result<Value, Error> {
     Err(no_organization())
 }
 
 /// GetOrganizationsAccessReport: no report job can exist without an organization.
-pub fn get_access_report(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get_access_report(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let job = ctx.input.str("JobId")?;
     Err(Error::no_such_entity(format!(
         "The report with job ID {job} cannot be found."
@@ -43,7 +43,7 @@ pub fn get_access_report(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// CreateDelegationRequest: only onboarded partners may call it.
-pub fn create_delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn create_delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
     Err(Error::aws(
         "AccessDenied",
         format!(
@@ -61,7 +61,7 @@ fn no_delegation_request(id: &str) -> Error {
 }
 
 /// The operations on one delegation request: none exists in a standalone account.
-pub fn delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
     Err(no_delegation_request(ctx.input.str("DelegationRequestId")?))
 }
 
@@ -87,7 +87,7 @@ fn delegation_request_id(arn: &str) -> Option<&str> {
 }
 
 /// GetHumanReadableSummary: only delegation requests are summarized, and none exists here.
-pub fn human_readable_summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn human_readable_summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("EntityArn")?;
     match delegation_request_id(arn) {
         Some(id) => Err(no_delegation_request(id)),
@@ -98,7 +98,7 @@ pub fn human_readable_summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListDelegationRequests: none.
-pub fn list_delegation_requests(_ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list_delegation_requests(_ctx: &Ctx<'_>) -> Result<Value, Error> {
     Ok(json!({ "DelegationRequests": [], "isTruncated": false }))
 }
 

@@ -31,7 +31,7 @@ use serde_json::{Map, Value, json};
 
 /// The symbols a password policy's RequireSymbols counts (IAM User Guide, "Set an account
 /// password policy for IAM users").
-pub const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
+pub(crate) const SYMBOLS: &str = "!@#$%^&*()_+-=[]{}|'";
 
 /// Earlier passwords kept for PasswordReusePrevention (its maximum).
 const HISTORY: usize = 24;
@@ -40,7 +40,7 @@ const HISTORY: usize = 24;
 const DAY_MS: i64 = portcullis_time::MILLIS_PER_DAY;
 
 /// Hashes a password with Argon2id and a random salt (PHC string format).
-pub fn hash_password(password: &str) -> String {
+pub(crate) fn hash_password(password: &str) -> String {
     Argon2::default()
         .hash_password(password.as_bytes())
         .expect("Argon2 hashes any password of up to 128 characters")
@@ -48,7 +48,7 @@ pub fn hash_password(password: &str) -> String {
 }
 
 /// Whether `password` is the one `hash` was made from.
-pub fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| {
         Argon2::default()
             .verify_password(password.as_bytes(), &h)
@@ -62,7 +62,7 @@ fn violation(message: &str) -> Error {
 
 /// Checks a new password against the account's policy (or AWS's default policy when
 /// `policy` is `None`), with IAM's PasswordPolicyViolation.
-pub fn check_password(password: &str, policy: Option<&PasswordPolicy>) -> Result<(), Error> {
+pub(crate) fn check_password(password: &str, policy: Option<&PasswordPolicy>) -> Result<(), Error> {
     let length = password.chars().count();
     let upper = password.chars().any(|c| c.is_ascii_uppercase());
     let lower = password.chars().any(|c| c.is_ascii_lowercase());
@@ -128,7 +128,11 @@ fn check_reuse(
 }
 
 /// Whether a profile's password is past the policy's MaxPasswordAge at `now`.
-pub fn is_expired(profile: &LoginProfile, policy: Option<&PasswordPolicy>, now: i64) -> bool {
+pub(crate) fn is_expired(
+    profile: &LoginProfile,
+    policy: Option<&PasswordPolicy>,
+    now: i64,
+) -> bool {
     policy
         .and_then(|p| p.max_password_age)
         .is_some_and(|days| now >= profile.password_set_date + days * DAY_MS)
@@ -167,7 +171,7 @@ fn target_user<'e>(ctx: &Ctx<'_>, e: &'e Entities) -> Result<&'e User, Error> {
 }
 
 /// CreateLoginProfile, with an optional maximum sign-in session duration.
-pub async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let signin = ctx.input.opt_i64("MaxSigninSessionDuration");
     if signin.is_some() && ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
         return Err(Error::validation(
@@ -206,7 +210,7 @@ pub async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetLoginProfile.
-pub fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let user = target_user(ctx, e)?;
         let profile = e
@@ -219,7 +223,7 @@ pub fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// UpdateLoginProfile: an administrator sets a new password, the reset flag and/or the
 /// maximum sign-in session duration; what the request leaves out is unchanged (a request
 /// with none of them changes nothing and succeeds).
-pub async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let password = ctx.input.opt_str("Password");
     let reset = ctx.input.opt_bool("PasswordResetRequired");
@@ -250,7 +254,7 @@ pub async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteLoginProfile.
-pub async fn delete_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -264,7 +268,7 @@ pub async fn delete_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ChangePassword: an IAM user changes its own password, giving the old one.
-pub async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let old = ctx.input.str("OldPassword")?;
     let new = ctx.input.str("NewPassword")?;
     let Some(user_id) = ctx
@@ -320,7 +324,7 @@ pub async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateAccountPasswordPolicy: every member not given takes its default (as IAM does).
-pub async fn update_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let flag = |name: &str| i.opt_bool(name).unwrap_or(false);
     let policy = PasswordPolicy {
@@ -353,7 +357,7 @@ fn no_policy(account: &str) -> Error {
 }
 
 /// The `PasswordPolicy` output shape.
-pub fn policy_view(p: &PasswordPolicy) -> Value {
+pub(crate) fn policy_view(p: &PasswordPolicy) -> Value {
     let mut v = Map::new();
     v.insert(
         "MinimumPasswordLength".into(),
@@ -392,7 +396,7 @@ pub fn policy_view(p: &PasswordPolicy) -> Value {
 }
 
 /// GetAccountPasswordPolicy: NoSuchEntity while none is set, as in IAM.
-pub fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| match &e.settings.password_policy {
         Some(p) => Ok(json!({ "PasswordPolicy": policy_view(p) })),
         None => Err(no_policy(ctx.account())),
@@ -400,7 +404,7 @@ pub fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteAccountPasswordPolicy.
-pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {

@@ -15,14 +15,14 @@ use portcullis_store::{Change, Entities, ManagedPolicy, PolicyUsage, PolicyVersi
 use serde_json::{Value, json};
 
 /// IAM's NoSuchEntity for a managed policy.
-pub fn not_found(arn: &str) -> Error {
+pub(super) fn not_found(arn: &str) -> Error {
     Error::no_such_entity(format!("Policy {arn} was not found."))
 }
 
 /// The customer managed policy with this ARN, or IAM's errors: NoSuchEntity, or for an
 /// AWS managed policy AccessDenied with `outside` ("Cannot delete policies outside your
 /// own account.").
-pub fn find_customer<'e>(
+pub(super) fn find_customer<'e>(
     e: &'e Entities,
     arn: &str,
     outside: &str,
@@ -37,7 +37,7 @@ pub fn find_customer<'e>(
 const DELETE_OUTSIDE: &str = "Cannot delete policies outside your own account.";
 
 /// CreatePolicy.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("PolicyName")?;
     let path = i.opt_str("Path").unwrap_or("/");
@@ -90,7 +90,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetPolicy.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     ctx.app.read(|e| match find_policy(e, arn) {
         Some(PolicyRef::Customer(p)) => {
@@ -103,7 +103,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// DeletePolicy: only once it is attached nowhere and has no other version than the
 /// default.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let account = ctx.account();
     ctx.app
@@ -125,7 +125,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListPolicies: AWS managed and customer managed policies, sorted by name.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let scope = i.opt_str("Scope").unwrap_or("All");
     let only_attached = i.opt_bool("OnlyAttached").unwrap_or(false);
@@ -195,7 +195,7 @@ fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value
 }
 
 /// CreatePolicyVersion: at most five versions.
-pub async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let document = ctx.input.str("PolicyDocument")?;
     check_policy(document, PolicyKind::Identity, None)?;
@@ -234,7 +234,7 @@ pub async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetPolicyVersion.
-pub fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let version_id = ctx.input.str("VersionId")?;
     let missing = || {
@@ -264,7 +264,7 @@ pub fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListPolicyVersions, newest first.
-pub fn list_versions(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list_versions(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -289,7 +289,7 @@ pub fn list_versions(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeletePolicyVersion: never the default version.
-pub async fn delete_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let version_id = ctx.input.str("VersionId")?;
     let account = ctx.account();
@@ -319,7 +319,7 @@ pub async fn delete_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// SetDefaultPolicyVersion.
-pub async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("PolicyArn")?;
     let version_id = ctx.input.str("VersionId")?;
     let account = ctx.account();
@@ -348,7 +348,7 @@ pub async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// ListEntitiesForPolicy: the users, groups and roles a managed policy is attached to
 /// (or, with `PolicyUsageFilter=PermissionsBoundary`, bounds).
-pub fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let arn = i.str("PolicyArn")?;
     let filter = i.opt_str("EntityFilter");

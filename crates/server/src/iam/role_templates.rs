@@ -47,12 +47,12 @@ fn missing_template(arn: &str) -> Error {
 }
 
 /// GetRoleTemplateVersion.
-pub fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
     Err(missing_template(ctx.input.str("TemplateArn")?))
 }
 
 /// AcquireRole: no role can be created from a template that does not exist.
-pub fn acquire_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn acquire_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     Err(missing_template(ctx.input.str("TemplateArn")?))
 }
 

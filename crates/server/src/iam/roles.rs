@@ -21,12 +21,12 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a role.
-pub fn not_found(name: &str) -> Error {
+pub(super) fn not_found(name: &str) -> Error {
     Error::no_such_entity(format!("The role with name {name} cannot be found."))
 }
 
 /// The role with this name, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e Role, Error> {
+pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e Role, Error> {
     e.role(name).ok_or_else(|| not_found(name))
 }
 
@@ -36,7 +36,7 @@ fn is_service_linked(role: &Role) -> bool {
 
 /// What an update does to a maximum sign-in session duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigninDurationChange {
+pub(super) enum SigninDurationChange {
     /// Neither member given (or only `ResetMaxSigninSessionDuration=false`): unchanged.
     Keep,
     /// `MaxSigninSessionDuration` given: the new value.
@@ -47,7 +47,7 @@ pub enum SigninDurationChange {
 
 impl SigninDurationChange {
     /// Applies the change to a stored setting.
-    pub fn apply(self, setting: &mut Option<i64>) {
+    pub(super) fn apply(self, setting: &mut Option<i64>) {
         match self {
             SigninDurationChange::Keep => {}
             SigninDurationChange::Set(s) => *setting = Some(s),
@@ -59,7 +59,7 @@ impl SigninDurationChange {
 /// Reads `MaxSigninSessionDuration` and `ResetMaxSigninSessionDuration` of UpdateRole or
 /// UpdateLoginProfile (the protocol layer has already checked the range, 3,600 to
 /// 7,776,000): IAM's InvalidInput when a value is given together with a reset.
-pub fn signin_duration_change(
+pub(super) fn signin_duration_change(
     input: &crate::call::Input<'_>,
 ) -> Result<SigninDurationChange, Error> {
     match (
@@ -85,7 +85,7 @@ fn unmodifiable(role: &Role) -> Error {
 }
 
 /// CreateRole.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("RoleName")?;
     let path = i.opt_str("Path").unwrap_or("/");
@@ -139,7 +139,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetRole.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     ctx.app.read(|e| {
         let role = find(e, name)?;
@@ -148,7 +148,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListRoles.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -182,7 +182,7 @@ async fn modify(
 /// UpdateRole: the description, the maximum session duration and the maximum sign-in
 /// session duration (set, reset or kept); a member left out keeps its setting. A
 /// service-linked role is refused whatever the change.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let description = ctx.input.opt_str("Description");
     let max = ctx.input.opt_i64("MaxSessionDuration");
@@ -209,7 +209,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateRoleDescription.
-pub async fn update_description(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update_description(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let description = ctx.input.str("Description")?;
     modify(
@@ -239,7 +239,7 @@ pub async fn update_description(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateAssumeRolePolicy.
-pub async fn update_trust(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update_trust(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let document = ctx.input.str("PolicyDocument")?;
     check_policy(document, PolicyKind::Trust, None)?;
@@ -259,7 +259,7 @@ pub async fn update_trust(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// PutRolePermissionsBoundary.
-pub async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let arn = ctx.input.str("PermissionsBoundary")?;
     modify(
@@ -279,7 +279,7 @@ pub async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteRolePermissionsBoundary.
-pub async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     modify(
         ctx,
@@ -324,7 +324,7 @@ fn delete_conflict(e: &Entities, role: &Role) -> Option<Error> {
 }
 
 /// DeleteRole.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let account = ctx.account();
     ctx.app
@@ -348,7 +348,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// [`super::service_linked_roles`]): its name (with `_SUFFIX` when a custom suffix is given
 /// and the service accepts one), path, trust policy, attached AWS managed policies and
 /// default description.
-pub async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let service = ctx.input.str("AWSServiceName")?;
     if !service.ends_with(".amazonaws.com") {
         return Err(Error::invalid_input(format!(
@@ -410,7 +410,7 @@ pub async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// DeleteServiceLinkedRole: deletes at once and answers with a task ID that
 /// GetServiceLinkedRoleDeletionStatus reports as SUCCEEDED.
-pub async fn delete_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("RoleName")?;
     let account = ctx.account();
     ctx.app
@@ -431,7 +431,7 @@ pub async fn delete_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetServiceLinkedRoleDeletionStatus.
-pub fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let task = ctx.input.str("DeletionTaskId")?;
     let role_name = task
         .strip_prefix("task/aws-service-role/")

@@ -7,43 +7,43 @@ use portcullis_policy::{InlineOwner, PolicyKind, ValidationOptions, validate};
 use portcullis_store::{Entities, Tag};
 
 /// Default quotas of an AWS account (IAM User Guide, "IAM and AWS STS quotas").
-pub mod quota {
+pub(crate) mod quota {
     /// Users per account.
-    pub const USERS: usize = 5000;
+    pub(crate) const USERS: usize = 5000;
     /// Groups per account.
-    pub const GROUPS: usize = 300;
+    pub(crate) const GROUPS: usize = 300;
     /// Roles per account.
-    pub const ROLES: usize = 1000;
+    pub(crate) const ROLES: usize = 1000;
     /// Customer managed policies per account.
-    pub const POLICIES: usize = 1500;
+    pub(crate) const POLICIES: usize = 1500;
     /// Instance profiles per account.
-    pub const INSTANCE_PROFILES: usize = 1000;
+    pub(crate) const INSTANCE_PROFILES: usize = 1000;
     /// Managed policies attached to one user, group or role.
-    pub const ATTACHED_POLICIES: usize = 10;
+    pub(crate) const ATTACHED_POLICIES: usize = 10;
     /// Versions of one managed policy.
-    pub const POLICY_VERSIONS: usize = 5;
+    pub(crate) const POLICY_VERSIONS: usize = 5;
     /// Groups one user belongs to.
-    pub const GROUPS_PER_USER: usize = 10;
+    pub(crate) const GROUPS_PER_USER: usize = 10;
     /// Access keys of one user.
-    pub const ACCESS_KEYS_PER_USER: usize = 2;
+    pub(crate) const ACCESS_KEYS_PER_USER: usize = 2;
     /// Roles in one instance profile.
-    pub const ROLES_PER_INSTANCE_PROFILE: usize = 1;
+    pub(crate) const ROLES_PER_INSTANCE_PROFILE: usize = 1;
     /// Tags on one entity.
-    pub const TAGS: usize = 50;
+    pub(crate) const TAGS: usize = 50;
 }
 
 /// The ARN of an IAM entity: `arn:aws:iam::ACCOUNT:KIND/PATH…NAME`.
-pub fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+pub(crate) fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:{kind}{path}{name}")
 }
 
 /// `LimitExceeded` for an account or entity quota.
-pub fn over_quota(what: &str, limit: usize) -> Error {
+pub(crate) fn over_quota(what: &str, limit: usize) -> Error {
     Error::limit_exceeded(format!("Cannot exceed quota for {what}: {limit}"))
 }
 
 /// Validates a policy document for where it goes, with IAM's error when it does not.
-pub fn check_policy(
+pub(crate) fn check_policy(
     document: &str,
     kind: PolicyKind,
     inline: Option<(InlineOwner, &str)>,
@@ -61,7 +61,7 @@ pub fn check_policy(
 }
 
 /// Characters of a policy as IAM counts them against quotas (whitespace does not count).
-pub fn policy_size(document: &str) -> usize {
+pub(crate) fn policy_size(document: &str) -> usize {
     document
         .chars()
         .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
@@ -69,7 +69,7 @@ pub fn policy_size(document: &str) -> usize {
 }
 
 /// The managed policy to attach, or IAM's NoSuchEntity.
-pub fn attachable_policy<'a>(e: &'a Entities, arn: &str) -> Result<PolicyRef<'a>, Error> {
+pub(crate) fn attachable_policy<'a>(e: &'a Entities, arn: &str) -> Result<PolicyRef<'a>, Error> {
     find_policy(e, arn).ok_or_else(|| {
         Error::no_such_entity(format!("Policy {arn} does not exist or is not attachable."))
     })
@@ -77,7 +77,7 @@ pub fn attachable_policy<'a>(e: &'a Entities, arn: &str) -> Result<PolicyRef<'a>
 
 /// Whether `text` has the form of an ARN: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`
 /// with a partition, a service and a resource.
-pub fn is_arn(text: &str) -> bool {
+pub(crate) fn is_arn(text: &str) -> bool {
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     parts.len() == 6
         && parts[0] == "arn"
@@ -89,7 +89,7 @@ pub fn is_arn(text: &str) -> bool {
 /// A managed policy ARN to attach must at least be an ARN: AWS answers `ValidationError`
 /// "Invalid ARN:  Could not be parsed!" (two spaces) before it looks the policy up, and
 /// before it authorizes the call.
-pub fn check_policy_arn(arn: &str) -> Result<(), Error> {
+pub(crate) fn check_policy_arn(arn: &str) -> Result<(), Error> {
     if is_arn(arn) {
         Ok(())
     } else {
@@ -100,7 +100,7 @@ pub fn check_policy_arn(arn: &str) -> Result<(), Error> {
 /// The checks of a call's input that AWS makes before it authorizes the call (a caller
 /// without permission still learns that the input is invalid). `service` is the signing
 /// name (`iam`, `sts`).
-pub fn check_before_authorization(
+pub(crate) fn check_before_authorization(
     service: &str,
     op: &str,
     input: &serde_json::Value,
@@ -120,7 +120,7 @@ pub fn check_before_authorization(
 
 /// Checks that a permissions boundary names an existing managed policy: InvalidInput for
 /// what is not an ARN, NoSuchEntity for the ARN of a policy that does not exist.
-pub fn check_boundary(e: &Entities, arn: &str) -> Result<(), Error> {
+pub(crate) fn check_boundary(e: &Entities, arn: &str) -> Result<(), Error> {
     if !is_arn(arn) {
         return Err(Error::invalid_input(format!("ARN {arn} is not valid.")));
     }
@@ -135,7 +135,7 @@ pub fn check_boundary(e: &Entities, arn: &str) -> Result<(), Error> {
 /// Checks tags given to a create or tag operation: no repeated key (for users, roles and
 /// instance profiles keys compare without regard to case; for policies they do not), no
 /// reserved `aws:` prefix. (At most 50 is checked against the model.)
-pub fn check_tags(tags: &[Tag], case_insensitive: bool) -> Result<(), Error> {
+pub(crate) fn check_tags(tags: &[Tag], case_insensitive: bool) -> Result<(), Error> {
     for (i, t) in tags.iter().enumerate() {
         let same = |o: &Tag| {
             if case_insensitive {
@@ -162,7 +162,7 @@ pub fn check_tags(tags: &[Tag], case_insensitive: bool) -> Result<(), Error> {
 
 /// Merges new tags into existing ones (a key already present, in any case, takes the new
 /// value) and enforces the per-entity quota.
-pub fn merge_tags(
+pub(crate) fn merge_tags(
     existing: &[Tag],
     new: &[Tag],
     quota_name: &str,

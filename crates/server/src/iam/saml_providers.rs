@@ -29,14 +29,14 @@ use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
 use serde_json::{Value, json};
 
 /// SAML providers per account (IAM and STS quotas).
-pub const PROVIDERS_PER_ACCOUNT: usize = 100;
+pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
 
 /// Private keys per provider (the model's limit).
-pub const KEYS_PER_PROVIDER: usize = 2;
+pub(crate) const KEYS_PER_PROVIDER: usize = 2;
 
 /// What a valid metadata document says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// `validUntil` of the `EntityDescriptor`, in milliseconds since the Unix epoch.
     pub valid_until: Option<i64>,
     /// How many X.509 certificates it carries.
@@ -49,7 +49,7 @@ pub struct Metadata {
 }
 
 /// Reads a SAML metadata document; `None` when it is not valid IdP metadata.
-pub fn parse_metadata(text: &str) -> Option<Metadata> {
+pub(crate) fn parse_metadata(text: &str) -> Option<Metadata> {
     let root = xml::parse(text)?;
     if !root.is(METADATA_NS, "EntityDescriptor") {
         return None;
@@ -106,7 +106,7 @@ fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e SamlProvider, Error> {
 
 /// The provider an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// CreateSAMLProvider would give, for one that does not exist yet).
-pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
+pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
     if let Some(arn) = input.get("SAMLProviderArn").and_then(Value::as_str) {
         let tags = e
             .saml_providers
@@ -123,14 +123,14 @@ pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec
 /// sets as `aws:OriginIdentity/Issuer` for a SAML session: Portcullis uses the lower-case
 /// hex SHA-256 of the certificate's SubjectPublicKeyInfo, since AWS does not publish its
 /// hash. `None` when the certificate does not parse.
-pub fn key_hash(certificate_der: &[u8]) -> Option<String> {
+pub(crate) fn key_hash(certificate_der: &[u8]) -> Option<String> {
     use sha2::Digest;
     let (_, cert) = x509_parser::parse_x509_certificate(certificate_der).ok()?;
     Some(hex::encode(sha2::Sha256::digest(cert.public_key().raw)))
 }
 
 /// `arn:aws:iam::ACCOUNT:saml-provider/NAME`.
-pub fn provider_arn(account: &str, name: &str) -> String {
+pub(crate) fn provider_arn(account: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:saml-provider/{name}")
 }
 
@@ -158,7 +158,7 @@ fn check_encryption(p: &SamlProvider) -> Result<(), Error> {
 }
 
 /// CreateSAMLProvider.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("Name")?;
     let document = i.str("SAMLMetadataDocument")?;
@@ -204,7 +204,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetSAMLProvider.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("SAMLProviderArn")?;
     ctx.app.read(|e| {
         let p = find(e, arn)?;
@@ -242,7 +242,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListSAMLProviders (IAM does not paginate it).
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app.read(|e| {
         let items: Vec<Value> = e
             .saml_providers
@@ -283,7 +283,7 @@ async fn change(
 }
 
 /// UpdateSAMLProvider: new metadata, encryption mode, a key to add or remove.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let document = i.opt_str("SAMLMetadataDocument");
     let metadata = match document {
@@ -329,7 +329,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteSAMLProvider.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("SAMLProviderArn")?;
     let account = ctx.account();
     ctx.app
@@ -341,7 +341,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// TagSAMLProvider.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let new = ctx.input.tags("Tags");
     change(ctx, |p| {
         p.tags = merge_tags(&p.tags, &new, "TagsPerSAMLProvider", true)?;
@@ -352,7 +352,7 @@ pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagSAMLProvider (keys compare without regard to case).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let keys = ctx.input.str_list("TagKeys");
     change(ctx, |p| {
         p.tags
@@ -364,7 +364,7 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListSAMLProviderTags, paginated.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("SAMLProviderArn")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

@@ -22,7 +22,7 @@ use portcullis_store::{Change, Entities, ServerCertificate, Tag};
 use serde_json::{Value, json};
 
 /// Server certificates per account (IAM and STS quotas).
-pub const CERTIFICATES_PER_ACCOUNT: usize = 20;
+pub(crate) const CERTIFICATES_PER_ACCOUNT: usize = 20;
 
 fn malformed(message: &str) -> Error {
     Error::aws("MalformedCertificate", message)
@@ -54,7 +54,7 @@ fn metadata(c: &ServerCertificate) -> Value {
 
 /// The certificate an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// UploadServerCertificate would give, for one that does not exist yet).
-pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
+pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
     let name = input.get("ServerCertificateName").and_then(Value::as_str)?;
     Some(match e.server_certificate(name) {
         Some(c) => (c.arn.clone(), c.tags.clone()),
@@ -69,7 +69,7 @@ pub fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec
 }
 
 /// UploadServerCertificate.
-pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("ServerCertificateName")?;
     let path = i.opt_str("Path").unwrap_or("/");
@@ -141,7 +141,7 @@ pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetServerCertificate: everything but the private key.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("ServerCertificateName")?;
     ctx.app.read(|e| {
         let c = find(e, name)?;
@@ -158,7 +158,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListServerCertificates, by path prefix.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -176,7 +176,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateServerCertificate: new name and/or path.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("ServerCertificateName")?;
     let new_name = ctx.input.opt_str("NewServerCertificateName");
     let new_path = ctx.input.opt_str("NewPath");
@@ -206,7 +206,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteServerCertificate.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("ServerCertificateName")?;
     let account = ctx.account();
     ctx.app
@@ -234,7 +234,7 @@ async fn retag(
 }
 
 /// TagServerCertificate.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let new = ctx.input.tags("Tags");
     retag(ctx, |c| {
         c.tags = merge_tags(&c.tags, &new, "TagsPerServerCertificate", true)?;
@@ -244,7 +244,7 @@ pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagServerCertificate (keys compare without regard to case).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let keys = ctx.input.str_list("TagKeys");
     retag(ctx, |c| {
         c.tags
@@ -255,7 +255,7 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListServerCertificateTags, paginated.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("ServerCertificateName")?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

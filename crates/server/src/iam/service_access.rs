@@ -50,11 +50,11 @@ fn pattern_matches(pattern: &str, namespace: &str, actions: Option<&[String]>) -
 
 /// The Allow statements of a policy document: their `Action` and `NotAction` patterns,
 /// lower-cased.
-pub struct Allows(Vec<(Vec<String>, Vec<String>)>);
+pub(super) struct Allows(Vec<(Vec<String>, Vec<String>)>);
 
 impl Allows {
     /// Reads a document (a document that does not parse allows nothing).
-    pub fn of(document: &str) -> Allows {
+    pub(super) fn of(document: &str) -> Allows {
         let Ok(doc) = serde_json::from_str::<Value>(document) else {
             return Allows(Vec::new());
         };
@@ -73,7 +73,7 @@ impl Allows {
     }
 
     /// Whether some statement allows some action of `namespace`.
-    pub fn grant(&self, namespace: &str) -> bool {
+    pub(super) fn grant(&self, namespace: &str) -> bool {
         let namespace = namespace.to_lowercase();
         let actions: Option<Vec<String>> = catalog().service(&namespace).map(|s| {
             s.lowercase_action_names()
@@ -99,7 +99,7 @@ impl Allows {
 }
 
 /// Whether a policy document has an Allow statement for some action of `namespace`.
-pub fn grants(document: &str, namespace: &str) -> bool {
+pub(super) fn grants(document: &str, namespace: &str) -> bool {
     Allows::of(document).grant(namespace)
 }
 
@@ -179,7 +179,7 @@ fn candidates(e: &Entities, arn: &str) -> Result<Vec<Candidate>, Error> {
 }
 
 /// ListPoliciesGrantingServiceAccess.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("Arn")?;
     let namespaces = ctx.input.str_list("ServiceNamespaces");
     let page = ctx.input.page()?;

@@ -23,14 +23,14 @@ use portcullis_store::{Change, CredentialStatus, Entities, ServiceSpecificCreden
 use serde_json::{Map, Value, json};
 
 /// Credentials per service per user (IAM and STS quotas).
-pub const PER_SERVICE_PER_USER: usize = 2;
+pub(crate) const PER_SERVICE_PER_USER: usize = 2;
 
 /// Milliseconds in a day.
 const DAY_MS: i64 = portcullis_time::MILLIS_PER_DAY;
 
 /// How a service takes its credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
+pub(crate) enum CredentialKind {
     /// A user name and a password (CodeCommit, Keyspaces).
     Password,
     /// An API key: an alias and a secret (Bedrock, CloudWatch Logs).
@@ -38,7 +38,7 @@ pub enum CredentialKind {
 }
 
 /// The kind of credential a service takes; `None` when IAM issues none for it.
-pub fn service_kind(service: &str) -> Option<CredentialKind> {
+pub(crate) fn service_kind(service: &str) -> Option<CredentialKind> {
     match service {
         "codecommit.amazonaws.com" | "cassandra.amazonaws.com" => Some(CredentialKind::Password),
         "bedrock.amazonaws.com" | "logs.amazonaws.com" => Some(CredentialKind::ApiKey),
@@ -108,7 +108,7 @@ fn view(c: &ServiceSpecificCredential, user: &User, secret: Option<&str>) -> Val
 }
 
 /// CreateServiceSpecificCredential.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let service = ctx.input.str("ServiceName")?;
     let age = ctx.input.opt_i64("CredentialAgeDays");
@@ -174,7 +174,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// ListServiceSpecificCredentials: the user's (the caller's without a name), or every
 /// user's with AllUsers; optionally of one service.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let service = ctx.input.opt_str("ServiceName");
     let all = ctx.input.opt_bool("AllUsers").unwrap_or(false);
     let page = ctx.input.page()?;
@@ -230,7 +230,7 @@ fn find<'e>(
 }
 
 /// ResetServiceSpecificCredential: a new password or secret, returned once.
-pub async fn reset(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn reset(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let secret = new_secret();
     let sealed = ctx.app.server_key.encrypt(&secret);
     let account = ctx.account();
@@ -246,7 +246,7 @@ pub async fn reset(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateServiceSpecificCredential: Active or Inactive.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let status = settable_status(ctx.input.str("Status")?)?;
     let account = ctx.account();
     ctx.app
@@ -260,7 +260,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteServiceSpecificCredential.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 /// What AWS creates for one service principal.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ServiceLinkedRole {
+pub(crate) struct ServiceLinkedRole {
     /// The role's name without a custom suffix.
     pub role_name: String,
     /// `/aws-service-role/SERVICE/`.
@@ -40,7 +40,7 @@ static RECORDED: LazyLock<BTreeMap<String, ServiceLinkedRole>> = LazyLock::new(|
 });
 
 /// The role AWS recorded for `service`, if it is one of the 71.
-pub fn recorded(service: &str) -> Option<&'static ServiceLinkedRole> {
+pub(crate) fn recorded(service: &str) -> Option<&'static ServiceLinkedRole> {
     RECORDED.get(service)
 }
 
@@ -87,7 +87,7 @@ const DOCUMENTED: &[(&str, &str, &str)] = &[
 /// principal, with no policy (the service's own policy is not known here) and a custom
 /// suffix allowed (the API reference: "Some services do not support the CustomSuffix
 /// parameter", so accepting it is the general rule).
-pub fn for_service(service: &str) -> ServiceLinkedRole {
+pub(crate) fn for_service(service: &str) -> ServiceLinkedRole {
     if let Some(r) = recorded(service) {
         return r.clone();
     }

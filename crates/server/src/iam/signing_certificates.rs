@@ -16,7 +16,7 @@ use portcullis_store::{Change, CredentialStatus, Entities, SigningCertificate};
 use serde_json::{Value, json};
 
 /// Signing certificates per user (IAM and STS quotas).
-pub const CERTIFICATES_PER_USER: usize = 2;
+pub(super) const CERTIFICATES_PER_USER: usize = 2;
 
 /// The owner a call is about: the named user, else the calling user, else the root
 /// (`None`). Returns its ID and the name IAM shows.
@@ -60,7 +60,7 @@ fn find<'e>(
 }
 
 /// UploadSigningCertificate.
-pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let body = ctx.input.str("CertificateBody")?;
     if parse_certificate(body).is_none() {
         // AWS's text for UploadSigningCertificate (UploadServerCertificate has its own).
@@ -103,7 +103,7 @@ pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListSigningCertificates.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
         let (user_id, user_name) = owner(ctx, e)?;
@@ -123,7 +123,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateSigningCertificate: Active or Inactive.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("CertificateId")?;
     let status = settable_status(ctx.input.str("Status")?)?;
     let account = ctx.account();
@@ -138,7 +138,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteSigningCertificate.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("CertificateId")?;
     let account = ctx.account();
     ctx.app

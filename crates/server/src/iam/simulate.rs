@@ -49,24 +49,24 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// SimulatePrincipalPolicy.
-pub fn simulate_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn simulate_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app
         .read(|e| simulate_principal_policy(e, ctx.account(), ctx.input.0))
 }
 
 /// SimulateCustomPolicy.
-pub fn simulate_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn simulate_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
     simulate_custom_policy(ctx.account(), ctx.input.0)
 }
 
 /// GetContextKeysForPrincipalPolicy.
-pub fn context_keys_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn context_keys_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
     ctx.app
         .read(|e| context_keys_for_principal(e, ctx.account(), ctx.input.0))
 }
 
 /// GetContextKeysForCustomPolicy.
-pub fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
     context_keys_for_custom(ctx.input.0)
 }
 
@@ -85,34 +85,34 @@ pub fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
 // large answer.
 
 /// The most `ActionNames` a simulation takes.
-pub const MAX_ACTION_NAMES: usize = 1_000;
+pub(super) const MAX_ACTION_NAMES: usize = 1_000;
 /// The most `ResourceArns` a simulation takes.
-pub const MAX_RESOURCE_ARNS: usize = 1_000;
+pub(super) const MAX_RESOURCE_ARNS: usize = 1_000;
 /// The most evaluations (actions × resources, `*` counting as one resource) a simulation
 /// may need, over all its pages.
-pub const MAX_EVALUATIONS: usize = 10_000;
+pub(super) const MAX_EVALUATIONS: usize = 10_000;
 /// The most policies each list of policies given in a request (`PolicyInputList`,
 /// `PermissionsBoundaryPolicyInputList`, each `ServiceControlPolicyInputList`) may hold.
-pub const MAX_POLICY_INPUTS: usize = 100;
+pub(super) const MAX_POLICY_INPUTS: usize = 100;
 /// The most statements the policies given in a request may hold together (the largest AWS
 /// managed policy has 163).
-pub const MAX_GIVEN_STATEMENTS: usize = 1_000;
+pub(super) const MAX_GIVEN_STATEMENTS: usize = 1_000;
 /// The most distinct context keys each of the policies given in a request may use,
 /// counted policy by policy and added up.
-pub const MAX_GIVEN_CONTEXT_KEYS: usize = 1_000;
+pub(super) const MAX_GIVEN_CONTEXT_KEYS: usize = 1_000;
 /// The most `ContextEntries` a simulation takes.
-pub const MAX_CONTEXT_ENTRIES: usize = 1_000;
+pub(super) const MAX_CONTEXT_ENTRIES: usize = 1_000;
 /// The most `ContextKeyValues` all `ContextEntries` may hold together.
-pub const MAX_CONTEXT_VALUES: usize = 10_000;
+pub(super) const MAX_CONTEXT_VALUES: usize = 10_000;
 /// The most bytes all `ContextKeyValues` may take together (each request's evaluations
 /// copy them).
-pub const MAX_CONTEXT_BYTES: usize = 256 * 1024;
+pub(super) const MAX_CONTEXT_BYTES: usize = 256 * 1024;
 /// A page stops before the item that would take its XML past this many bytes.
-pub const PAGE_BYTES: usize = 1024 * 1024;
+pub(super) const PAGE_BYTES: usize = 1024 * 1024;
 /// The most bytes one item (an `EvaluationResult` without its resource results, or one
 /// `ResourceSpecificResult`) may take in the XML answer; a simulation with a larger one is
 /// refused. With [`PAGE_BYTES`], no page's XML exceeds 2 MiB plus its envelope.
-pub const ITEM_BYTES: usize = 1024 * 1024;
+pub(super) const ITEM_BYTES: usize = 1024 * 1024;
 
 fn members(input: &Value, member: &str) -> usize {
     match input.get(member) {

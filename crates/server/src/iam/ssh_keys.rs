@@ -23,14 +23,14 @@ use portcullis_store::{Change, CredentialStatus, Entities, SshPublicKey, User};
 use serde_json::{Value, json};
 
 /// SSH public keys per user (IAM and STS quotas).
-pub const KEYS_PER_USER: usize = 5;
+pub(crate) const KEYS_PER_USER: usize = 5;
 
 /// The smallest RSA key IAM takes, in bits.
 const MIN_RSA_BITS: usize = 2048;
 
 /// A public key read from what a user uploaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParsedKey {
+pub(crate) enum ParsedKey {
     /// An RSA key: modulus and exponent, big-endian without leading zeros.
     Rsa {
         /// The modulus.
@@ -44,7 +44,7 @@ pub enum ParsedKey {
 
 impl ParsedKey {
     /// The key's SSH wire encoding (RFC 4253 section 6.6, RFC 8709).
-    pub fn wire(&self) -> Vec<u8> {
+    pub(crate) fn wire(&self) -> Vec<u8> {
         let mut out = Vec::new();
         match self {
             ParsedKey::Rsa { modulus, exponent } => {
@@ -61,7 +61,7 @@ impl ParsedKey {
     }
 
     /// The key in OpenSSH format, without a comment.
-    pub fn openssh(&self) -> String {
+    pub(crate) fn openssh(&self) -> String {
         let kind = match self {
             ParsedKey::Rsa { .. } => "ssh-rsa",
             ParsedKey::Ed25519(_) => "ssh-ed25519",
@@ -70,7 +70,7 @@ impl ParsedKey {
     }
 
     /// The MD5 fingerprint of the wire encoding, as `aa:bb:…`.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         Md5::digest(self.wire())
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -115,7 +115,7 @@ fn strip_zeros(bytes: &[u8]) -> Vec<u8> {
 
 /// Why an uploaded key was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyError {
+pub(crate) enum KeyError {
     /// Not a key in a format IAM reads (UnrecognizedPublicKeyEncoding).
     Unrecognized,
     /// Readable but not acceptable: malformed, or too short (InvalidPublicKey).
@@ -154,7 +154,7 @@ fn parse_wire(blob: &[u8], declared: &str) -> Result<ParsedKey, KeyError> {
 }
 
 /// Reads a public key in OpenSSH format or PEM.
-pub fn parse_key(body: &str) -> Result<ParsedKey, KeyError> {
+pub(crate) fn parse_key(body: &str) -> Result<ParsedKey, KeyError> {
     let body = body.trim();
     if body.starts_with("-----BEGIN ") {
         let blocks = pem_blocks(body);
@@ -180,7 +180,7 @@ pub fn parse_key(body: &str) -> Result<ParsedKey, KeyError> {
 }
 
 /// Checks that IAM takes the key: RSA of at least 2,048 bits.
-pub fn check_acceptable(key: &ParsedKey) -> Result<(), KeyError> {
+pub(crate) fn check_acceptable(key: &ParsedKey) -> Result<(), KeyError> {
     match key {
         ParsedKey::Rsa { modulus, .. } => {
             let bits =
@@ -231,7 +231,7 @@ fn full_view(k: &SshPublicKey, user: &User, body: String) -> Value {
 }
 
 /// UploadSSHPublicKey.
-pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let body = ctx.input.str("SSHPublicKeyBody")?;
     let key = parse_key(body).map_err(key_error)?;
@@ -271,7 +271,7 @@ pub async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetSSHPublicKey, in OpenSSH format or as PEM.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let id = ctx.input.str("SSHPublicKeyId")?;
     let encoding = ctx.input.str("Encoding")?;
@@ -293,7 +293,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// ListSSHPublicKeys: the named user's keys (the caller's without a name); a user without
 /// keys lists none.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
         let user = users::find(e, users::target_name(ctx)?)?;
@@ -318,7 +318,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateSSHPublicKey: Active or Inactive.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let id = ctx.input.str("SSHPublicKeyId")?;
     let status = settable_status(ctx.input.str("Status")?)?;
@@ -334,7 +334,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// A status an update may set: Active or Inactive (Expired is IAM's to set).
-pub fn settable_status(text: &str) -> Result<CredentialStatus, Error> {
+pub(crate) fn settable_status(text: &str) -> Result<CredentialStatus, Error> {
     match CredentialStatus::parse(text) {
         Some(s @ (CredentialStatus::Active | CredentialStatus::Inactive)) => Ok(s),
         _ => Err(Error::invalid_input(format!(
@@ -344,7 +344,7 @@ pub fn settable_status(text: &str) -> Result<CredentialStatus, Error> {
 }
 
 /// DeleteSSHPublicKey.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let id = ctx.input.str("SSHPublicKeyId")?;
     let account = ctx.account();

@@ -12,7 +12,7 @@ const TAG_OUTSIDE: &str = "Cannot tag policies outside your own account.";
 
 /// The kind of entity a tag operation works on.
 #[derive(Clone, Copy)]
-pub enum Target {
+pub(super) enum Target {
     /// A role (`RoleName`).
     Role,
     /// A user (`UserName`).
@@ -80,7 +80,7 @@ impl Target {
 }
 
 /// Tag…: adds tags, replacing the values of keys already present.
-pub async fn tag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
+pub(super) async fn tag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
     let id = ctx.input.str(target.member())?;
     let new = ctx.input.tags("Tags");
     let account = ctx.account();
@@ -98,7 +98,7 @@ pub async fn tag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
 }
 
 /// Untag…: removes tags by key (keys compare without regard to case).
-pub async fn untag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
+pub(super) async fn untag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
     let id = ctx.input.str(target.member())?;
     let keys = ctx.input.str_list("TagKeys");
     let account = ctx.account();
@@ -112,7 +112,7 @@ pub async fn untag(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
 }
 
 /// List…Tags.
-pub fn list(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>, target: Target) -> Result<Value, Error> {
     let id = ctx.input.str(target.member())?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {

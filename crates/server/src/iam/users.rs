@@ -12,17 +12,17 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a user.
-pub fn not_found(name: &str) -> Error {
+pub(super) fn not_found(name: &str) -> Error {
     Error::no_such_entity(format!("The user with name {name} cannot be found."))
 }
 
 /// The user with this name, or IAM's NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e User, Error> {
+pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e User, Error> {
     e.user(name).ok_or_else(|| not_found(name))
 }
 
 /// The user an operation works on: `UserName` when given, else the calling user.
-pub fn target_name<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, Error> {
+pub(super) fn target_name<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, Error> {
     match ctx.input.opt_str("UserName") {
         Some(n) => Ok(n),
         None => ctx.caller.user_name.as_deref().ok_or_else(|| {
@@ -32,7 +32,7 @@ pub fn target_name<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, Error> {
 }
 
 /// CreateUser.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("UserName")?;
     let path = i.opt_str("Path").unwrap_or("/");
@@ -73,7 +73,7 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetUser: the named user, or the caller (the root answers with the account's identity).
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     if ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
         let account = ctx.account();
         let created = ctx
@@ -96,7 +96,7 @@ pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListUsers.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -111,7 +111,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UpdateUser: new name and/or path.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let new_name = ctx.input.opt_str("NewUserName");
     let new_path = ctx.input.opt_str("NewPath");
@@ -141,7 +141,7 @@ pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteUser: only once nothing is attached to the user.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let account = ctx.account();
     ctx.app
@@ -181,7 +181,7 @@ pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// PutUserPermissionsBoundary.
-pub async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let arn = ctx.input.str("PermissionsBoundary")?;
     let account = ctx.account();
@@ -196,7 +196,7 @@ pub async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteUserPermissionsBoundary.
-pub async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let name = ctx.input.str("UserName")?;
     let account = ctx.account();
     ctx.app

@@ -8,7 +8,7 @@ use portcullis_store::{
 use serde_json::{Map, Value, json};
 
 /// Tags as a `Tags` list.
-pub fn tags(tags: &[Tag]) -> Value {
+pub(crate) fn tags(tags: &[Tag]) -> Value {
     Value::Array(
         tags.iter()
             .map(|t| json!({"Key": t.key, "Value": t.value}))
@@ -18,14 +18,14 @@ pub fn tags(tags: &[Tag]) -> Value {
 
 /// A `PermissionsBoundary`. Its type is `Policy`, as AWS answers (botocore's enum says
 /// `PermissionsBoundaryPolicy`, which AWS never sends: awsdocs/iam-user-guide#82).
-pub fn boundary(arn: &Option<String>) -> Option<Value> {
+pub(crate) fn boundary(arn: &Option<String>) -> Option<Value> {
     arn.as_ref()
         .map(|a| json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": a}))
 }
 
 /// How much of a user to show.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
+pub(crate) enum Detail {
     /// Everything (Get*, Create*).
     Full,
     /// What List* operations show (no tags, boundary or last use).
@@ -33,7 +33,7 @@ pub enum Detail {
 }
 
 /// The members every view of a user begins with: path, name, ID, ARN and creation date.
-pub fn user_head(u: &User) -> Map<String, Value> {
+pub(crate) fn user_head(u: &User) -> Map<String, Value> {
     let mut v = Map::new();
     v.insert("Path".into(), json!(u.path));
     v.insert("UserName".into(), json!(u.name));
@@ -44,7 +44,7 @@ pub fn user_head(u: &User) -> Map<String, Value> {
 }
 
 /// A `User`.
-pub fn user(u: &User, detail: Detail) -> Value {
+pub(crate) fn user(u: &User, detail: Detail) -> Value {
     let mut v = user_head(u);
     if let Some(t) = u.password_last_used {
         v.insert("PasswordLastUsed".into(), json!(iso8601(t)));
@@ -61,7 +61,7 @@ pub fn user(u: &User, detail: Detail) -> Value {
 }
 
 /// A `Group`.
-pub fn group(g: &Group) -> Value {
+pub(crate) fn group(g: &Group) -> Value {
     json!({
         "Path": g.path,
         "GroupName": g.name,
@@ -73,7 +73,7 @@ pub fn group(g: &Group) -> Value {
 
 /// The members every view of a role begins with: path, name, ID, ARN, creation date and
 /// trust policy.
-pub fn role_head(r: &Role) -> Map<String, Value> {
+pub(crate) fn role_head(r: &Role) -> Map<String, Value> {
     let mut v = Map::new();
     v.insert("Path".into(), json!(r.path));
     v.insert("RoleName".into(), json!(r.name));
@@ -90,7 +90,7 @@ pub fn role_head(r: &Role) -> Map<String, Value> {
 /// A `Role`. `MaxSigninSessionDuration` is shown, in every detail, only once set: the
 /// model documents the role without one as having no such setting ("if this setting is not
 /// set, the existing session duration behavior applies").
-pub fn role(r: &Role, detail: Detail) -> Value {
+pub(crate) fn role(r: &Role, detail: Detail) -> Value {
     let mut v = role_head(r);
     if let Some(d) = &r.description {
         v.insert("Description".into(), json!(d));
@@ -118,7 +118,7 @@ pub fn role(r: &Role, detail: Detail) -> Value {
 
 /// A customer managed policy (`Policy`); `with_details` (description, tags) for
 /// GetPolicy and CreatePolicy.
-pub fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> Value {
+pub(crate) fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> Value {
     let mut v = Map::new();
     v.insert("PolicyName".into(), json!(p.name));
     v.insert("PolicyId".into(), json!(p.id));
@@ -143,7 +143,7 @@ pub fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> Valu
 }
 
 /// A stable policy ID for an AWS managed policy, derived from its ARN.
-pub fn aws_policy_id(arn: &str) -> String {
+pub(crate) fn aws_policy_id(arn: &str) -> String {
     const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut id = String::from("ANPA");
@@ -158,7 +158,7 @@ pub fn aws_policy_id(arn: &str) -> String {
 }
 
 /// An AWS managed policy (`Policy`).
-pub fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> Value {
+pub(crate) fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> Value {
     let created = date_millis(&p.create_date);
     let updated = date_millis(&p.update_date);
     let mut v = Map::new();
@@ -179,14 +179,14 @@ pub fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> Value {
 }
 
 /// Milliseconds of an ISO 8601 date from the managed-policy data.
-pub fn date_millis(text: &str) -> i64 {
+pub(crate) fn date_millis(text: &str) -> i64 {
     portcullis_policy::condition::parse_date(text)
         .map(|n| (n / 1_000_000) as i64)
         .unwrap_or_default()
 }
 
 /// An `InstanceProfile` with its roles.
-pub fn instance_profile(p: &InstanceProfile, e: &Entities, with_tags: bool) -> Value {
+pub(crate) fn instance_profile(p: &InstanceProfile, e: &Entities, with_tags: bool) -> Value {
     let roles: Vec<Value> = p
         .roles
         .iter()
@@ -207,7 +207,7 @@ pub fn instance_profile(p: &InstanceProfile, e: &Entities, with_tags: bool) -> V
 }
 
 /// `AccessKeyMetadata`.
-pub fn access_key_metadata(k: &AccessKey, user_name: &str) -> Value {
+pub(crate) fn access_key_metadata(k: &AccessKey, user_name: &str) -> Value {
     json!({
         "UserName": user_name,
         "AccessKeyId": k.id,

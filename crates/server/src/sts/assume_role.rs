@@ -19,7 +19,7 @@ const CHAINED_MAX_SECONDS: i64 = 3600;
 /// Checks the MFA of a request (SerialNumber and TokenCode) against the calling user's
 /// device. Returns when the caller authenticated with MFA: now, when this request carries
 /// a valid code; the time of the caller's own session MFA, when it has one.
-pub async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
+pub(super) async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
     let serial = ctx.input.opt_str("SerialNumber");
     let code = ctx.input.opt_str("TokenCode");
     match (serial, code) {
@@ -58,7 +58,7 @@ fn not_authorized(ctx: &Ctx<'_>, action: &str, role_arn: &str, encoded: Option<S
 }
 
 /// AssumeRole.
-pub async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let role_arn = i.str("RoleArn")?;
     let session_name = i.str("RoleSessionName")?;

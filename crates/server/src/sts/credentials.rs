@@ -9,7 +9,7 @@ use crate::time::{iso8601, now_seconds};
 use serde_json::{Value, json};
 
 /// What a new session is.
-pub struct SessionRequest {
+pub(crate) struct SessionRequest {
     /// Who it acts as.
     pub principal: SessionPrincipal,
     /// How long it lasts, in seconds.
@@ -34,13 +34,13 @@ pub struct SessionRequest {
 
 /// Issues a session: returns its claims and the `Credentials` answer
 /// (AccessKeyId, SecretAccessKey, SessionToken, Expiration).
-pub fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
+pub(crate) fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
     issue_with_workload(app, request, None)
 }
 
 /// Issues a session as [`issue`] does, carrying `workload_identity` (a role session from a
 /// workload identity context).
-pub fn issue_with_workload(
+pub(crate) fn issue_with_workload(
     app: &App,
     request: SessionRequest,
     workload_identity: Option<WorkloadIdentity>,
@@ -85,7 +85,7 @@ const PACKED_BUDGET: usize = 2048;
 /// allows (rounded up), or `None` when the request passes neither (AWS then leaves
 /// PackedPolicySize out of the answer). Fails with STS's PackedPolicyTooLarge, worded as AWS
 /// words it for the part that takes most of the space, when the size exceeds 100 %.
-pub fn packed_size(
+pub(crate) fn packed_size(
     policies: &[String],
     policy_arns: &[String],
     tags: &[SessionTag],

@@ -18,7 +18,7 @@ use crate::error::Error;
 use serde_json::Value;
 
 /// GetDelegatedAccessToken.
-pub async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
     // The token is required (and checked present by the protocol layer); none is valid.
     let _token = ctx.input.str("TradeInToken")?;
     Err(Error::aws(

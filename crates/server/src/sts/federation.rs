@@ -39,7 +39,7 @@ fn duration(ctx: &Ctx<'_>) -> i64 {
 
 /// Checks the session policies of a request (inline `Policy` and `PolicyArns`) and the
 /// session tags, returning them.
-pub fn session_policies(ctx: &Ctx<'_>) -> Result<(Vec<String>, Vec<String>), Error> {
+pub(super) fn session_policies(ctx: &Ctx<'_>) -> Result<(Vec<String>, Vec<String>), Error> {
     let mut policies = Vec::new();
     if let Some(p) = ctx.input.opt_str("Policy") {
         check_policy(p, PolicyKind::Session, None)?;
@@ -68,7 +68,7 @@ pub fn session_policies(ctx: &Ctx<'_>) -> Result<(Vec<String>, Vec<String>), Err
 }
 
 /// The session tags of a request.
-pub fn session_tags(ctx: &Ctx<'_>) -> Result<Vec<SessionTag>, Error> {
+pub(super) fn session_tags(ctx: &Ctx<'_>) -> Result<Vec<SessionTag>, Error> {
     let tags: Vec<SessionTag> = ctx
         .input
         .tags("Tags")
@@ -90,7 +90,7 @@ pub fn session_tags(ctx: &Ctx<'_>) -> Result<Vec<SessionTag>, Error> {
 }
 
 /// GetSessionToken: a session of the calling IAM user (or root), optionally with MFA.
-pub async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
     no_session_credentials(ctx, "GetSessionToken")?;
     let seconds = duration(ctx);
     let mfa = super::assume_role::check_mfa(ctx).await?;
@@ -120,7 +120,7 @@ pub async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// GetFederationToken: a federated-user session on behalf of the calling IAM user, whose
 /// permissions are what both the user's policies and the session policies allow.
-pub fn federation_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn federation_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
     no_session_credentials(ctx, "GetFederationToken")?;
     let name = ctx.input.str("Name")?;
     let seconds = duration(ctx);

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// GetCallerIdentity: the account, the caller's ARN and its unique ID, for every kind of
 /// principal (STS API reference).
-pub fn caller_identity(caller: &Caller) -> Value {
+pub(super) fn caller_identity(caller: &Caller) -> Value {
     let session = caller.session.as_deref().map(|s| &s.principal);
     let user_id = match (caller.principal.kind, session) {
         (PrincipalKind::Root, _) => caller.account.clone(),
@@ -40,7 +40,7 @@ pub fn caller_identity(caller: &Caller) -> Value {
 
 /// GetAccessKeyInfo: the account an access key belongs to. Keys of this server's account
 /// (long-term or temporary) answer with it.
-pub fn access_key_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn access_key_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("AccessKeyId")?;
     let known = ctx.app.read(|e| e.access_keys.contains_key(id))
         || ctx.caller.access_key_id.as_deref() == Some(id)
@@ -56,7 +56,7 @@ pub fn access_key_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// DecodeAuthorizationMessage: decodes the authorization failure messages this server
 /// attaches to its AccessDenied answers (the `x-portcullis-authorization-message` header).
-pub fn decode_authorization_message(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) fn decode_authorization_message(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let encoded = ctx.input.str("EncodedMessage")?;
     let decoded = crate::denial::decode(ctx.app, encoded).ok_or_else(|| {
         Error::aws(

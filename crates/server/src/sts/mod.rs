@@ -25,7 +25,7 @@ use serde_json::Value;
 pub(crate) use web_identity_token::outbound_key_set;
 
 /// Runs an STS operation. `None` when this server does not implement it.
-pub async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
+pub(crate) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
     Some(match op {
         "GetCallerIdentity" => Ok(identity::caller_identity(ctx.caller)),
         "GetAccessKeyInfo" => identity::access_key_info(ctx),

@@ -31,7 +31,7 @@ use crate::error::Error;
 use serde_json::Value;
 
 /// The AWS managed policies that scope a root session (STS API reference, AssumeRoot).
-pub const TASK_POLICIES: [&str; 5] = [
+pub(super) const TASK_POLICIES: [&str; 5] = [
     "IAMAuditRootUserCredentials",
     "IAMCreateRootUserPassword",
     "IAMDeleteRootUserCredentials",
@@ -43,7 +43,7 @@ pub const TASK_POLICIES: [&str; 5] = [
 const TASK_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/root-task/";
 
 /// AssumeRoot.
-pub async fn assume_root(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn assume_root(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let target = target_account(ctx.input.str("TargetPrincipal")?)?;
     let task_policy = ctx
         .input

@@ -507,7 +507,7 @@ fn session_tags(a: &Assertion) -> Result<(Vec<SessionTag>, Vec<String>), Error> 
 }
 
 /// AssumeRoleWithSAML.
-pub async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let role_arn = i.str("RoleArn")?;
     let principal_arn = i.str("PrincipalArn")?;

@@ -29,13 +29,13 @@ use serde_json::{Value, json};
 
 /// How many scope-down policies one session may carry (STS API reference,
 /// ScopedPoliciesCount).
-pub const MAX_SCOPE_POLICIES: usize = 3;
+pub(super) const MAX_SCOPE_POLICIES: usize = 3;
 
 /// The largest session token Portcullis issues for scoped credentials, in bytes.
-pub const MAX_TOKEN_BYTES: usize = 16_384;
+pub(super) const MAX_TOKEN_BYTES: usize = 16_384;
 
 /// GetScopedCredentials.
-pub async fn get_scoped_credentials(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn get_scoped_credentials(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let parent = calling_session(ctx)?;
     let policy = ctx.input.opt_str("Policy");
     let duration = ctx.input.opt_i64("DurationSeconds");

@@ -133,7 +133,7 @@ async fn verify(ctx: &Ctx<'_>, raw: &str) -> Result<Verified, Error> {
 }
 
 /// AssumeRoleWithWebIdentity.
-pub async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let role_arn = i.str("RoleArn")?;
     let session_name = i.str("RoleSessionName")?;

@@ -46,10 +46,10 @@ use crate::time::{iso8601, now_seconds};
 use serde_json::{Map, Value, json};
 
 /// The default lifetime of a token, in seconds (STS API reference).
-pub const DEFAULT_SECONDS: i64 = 300;
+pub(super) const DEFAULT_SECONDS: i64 = 300;
 
 /// The largest token payload (its JSON claims) Portcullis signs, in bytes.
-pub const MAX_PAYLOAD_BYTES: usize = 16_384;
+pub(super) const MAX_PAYLOAD_BYTES: usize = 16_384;
 
 /// The claim namespace of AWS's own claims.
 const NAMESPACE: &str = "https://sts.amazonaws.com/";
@@ -80,7 +80,7 @@ impl TokenRequest<'_> {
 }
 
 /// GetWebIdentityToken.
-pub async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(super) async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let request = read_request(ctx)?;
     authorize(ctx, &request)?;
     let now = now_seconds();

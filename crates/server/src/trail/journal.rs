@@ -32,14 +32,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The folder of the journal, inside the data directory.
-pub const FOLDER: &str = "audit-journal";
+pub(crate) const FOLDER: &str = "audit-journal";
 
 /// The name of the ring file in [`FOLDER`].
 const RING: &str = "ring";
 
 /// The size of the ring: about two seconds of events at 35,000 requests a second, while
 /// the store takes them every 50 ms. A record may take at most half of it.
-pub const RING_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const RING_BYTES: usize = 64 * 1024 * 1024;
 
 /// How many recovered events go to the store in one batch.
 const RECOVERY_BATCH: usize = 4_096;
@@ -81,14 +81,14 @@ fn hex(digits: &[u8]) -> Option<u64> {
 
 /// An event's line ready to be journaled: its bytes and their checksum, computed before
 /// the journal is held.
-pub struct Entry<'a> {
+pub(crate) struct Entry<'a> {
     line: &'a [u8],
     sum: crc32fast::Hasher,
 }
 
 impl<'a> Entry<'a> {
     /// The entry of `line`, an event's line ([`portcullis_store::EventColumns::write_line`]).
-    pub fn new(line: &'a [u8]) -> Entry<'a> {
+    pub(crate) fn new(line: &'a [u8]) -> Entry<'a> {
         let mut sum = crc32fast::Hasher::new();
         sum.update(line);
         Entry { line, sum }
@@ -197,7 +197,7 @@ fn read_past(data_dir: &Path, from: i64) -> Result<(Vec<EventBatch>, i64), Error
 
 /// The events a running server has journaled but not yet moved to `store` (for a reader
 /// of the data directory beside the server), oldest first.
-pub async fn pending(data_dir: &Path, store: &dyn Store) -> Result<Vec<EventRecord>, Error> {
+pub(crate) async fn pending(data_dir: &Path, store: &dyn Store) -> Result<Vec<EventRecord>, Error> {
     let from = store.journal_end().await?.unwrap_or(0);
     let (batches, _) = read_past(data_dir, from)?;
     Ok(batches
@@ -208,7 +208,7 @@ pub async fn pending(data_dir: &Path, store: &dyn Store) -> Result<Vec<EventReco
 
 /// Moves what the ring of `data_dir` holds past the store's journal end into `store`
 /// (at start-up), and returns the offset the journal goes on from.
-pub async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
+pub(crate) async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
     let from = store.journal_end().await?.unwrap_or(0);
     let (batches, end) = read_past(data_dir, from)?;
     for batch in &batches {
@@ -219,7 +219,7 @@ pub async fn recover(data_dir: &Path, store: &dyn Store) -> Result<i64, Error> {
 
 /// The ring, written by requests while they hold it (a record is a copy of about a
 /// kilobyte into pages that stay in memory).
-pub struct Journal {
+pub(crate) struct Journal {
     file: Arc<File>,
     map: MmapMut,
     /// The offset where the next record goes.
@@ -231,7 +231,7 @@ pub struct Journal {
 impl Journal {
     /// Creates the ring of `data_dir` afresh, the journal going on from offset `start`
     /// (from [`recover`], which has moved what the old ring held).
-    pub fn open(data_dir: &Path, start: i64) -> Result<Journal, Error> {
+    pub(crate) fn open(data_dir: &Path, start: i64) -> Result<Journal, Error> {
         Journal::with_size(data_dir, start, RING_BYTES)
     }
 
@@ -271,7 +271,7 @@ impl Journal {
     /// Copies the record of `entry` into the ring and returns the offset where the
     /// journal now ends; `None` when the ring has no room for it until the store takes
     /// more events. A record larger than half the ring is refused.
-    pub fn append(&mut self, entry: &Entry<'_>) -> Result<Option<i64>, Error> {
+    pub(crate) fn append(&mut self, entry: &Entry<'_>) -> Result<Option<i64>, Error> {
         let size = self.map.len() as i64;
         let length = (HEADER + entry.line.len()) as i64;
         if length > size / 2 {
@@ -301,13 +301,13 @@ impl Journal {
 
     /// Lets the room of the records before `offset`, all in the store now, be written
     /// again.
-    pub fn free(&mut self, offset: i64) {
+    pub(crate) fn free(&mut self, offset: i64) {
         self.freed = self.freed.max(offset);
     }
 
     /// The ring's file, to sync without holding the journal (a sync of the file writes
     /// what was copied into its mapping).
-    pub fn file(&self) -> Arc<File> {
+    pub(crate) fn file(&self) -> Arc<File> {
         self.file.clone()
     }
 }

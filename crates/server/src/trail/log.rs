@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 const BUFFER_BYTES: usize = 1024 * 1024;
 
 /// An open audit log file.
-pub struct LogFile {
+pub(crate) struct LogFile {
     path: PathBuf,
     max_bytes: u64,
     keep: u32,
@@ -40,7 +40,7 @@ fn rotated(path: &Path, n: u32) -> PathBuf {
 
 impl LogFile {
     /// Opens (creating it if missing) the file to append to.
-    pub fn open(path: PathBuf, max_bytes: u64, keep: u32) -> Result<LogFile, Error> {
+    pub(crate) fn open(path: PathBuf, max_bytes: u64, keep: u32) -> Result<LogFile, Error> {
         let (file, size) = open_append(&path)?;
         Ok(LogFile {
             path,
@@ -53,7 +53,10 @@ impl LogFile {
 
     /// Appends `records` (CloudTrail records as JSON), one line each, rotating first
     /// when the file is full.
-    pub fn append<'a>(&mut self, records: impl Iterator<Item = &'a [u8]>) -> Result<(), Error> {
+    pub(crate) fn append<'a>(
+        &mut self,
+        records: impl Iterator<Item = &'a [u8]>,
+    ) -> Result<(), Error> {
         for record in records {
             if self.size > 0 && self.size + record.len() as u64 + 1 > self.max_bytes {
                 self.rotate()?;

@@ -22,8 +22,8 @@
 //! journal and nothing survives the process. The file copy (`--audit-log`) is written
 //! after the store commit and is not synced: the store is the record of truth.
 
-pub mod journal;
-pub mod log;
+pub(crate) mod journal;
+pub(crate) mod log;
 
 use crate::error::Error;
 use crate::time::now_millis;
@@ -69,11 +69,11 @@ impl Default for AuditConfig {
 }
 
 /// How many events may wait to be moved to the store; further requests wait their turn.
-pub const MAX_BEHIND: u64 = 65_536;
+pub(crate) const MAX_BEHIND: u64 = 65_536;
 
 /// When answers do not wait for a sync: the longest an answered request's event may be
 /// only in memory (in the kernel's copy of the journal or the store).
-pub const SYNC_EVERY: Duration = Duration::from_secs(1);
+pub(crate) const SYNC_EVERY: Duration = Duration::from_secs(1);
 
 /// How long the mover lets events gather before it takes them to the store (a lookup
 /// cuts it short): each commit has a cost of its own, whatever it holds.
@@ -122,7 +122,7 @@ impl Shared {
 }
 
 /// The writer of the audit trail (see the durability contract above).
-pub struct Trail {
+pub(crate) struct Trail {
     /// `None` when auditing is off.
     shared: Option<Arc<Shared>>,
 }
@@ -147,7 +147,7 @@ async fn reach(watched: &watch::Sender<u64>, target: u64) -> Result<(), Error> {
 impl Trail {
     /// Moves what a crash left in the journal of `data_dir` to the store, then starts the
     /// mover, the syncer and (with a retention) the pruner on the current runtime.
-    pub async fn start(
+    pub(crate) async fn start(
         store: Arc<dyn Store>,
         data_dir: Option<&Path>,
         config: &AuditConfig,
@@ -209,7 +209,7 @@ impl Trail {
     }
 
     /// True when events are recorded.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.shared.is_some()
     }
 
@@ -217,7 +217,7 @@ impl Trail {
     /// returns once it is durable as the contract above says.
     ///
     /// [`EventColumns::write_line`]: portcullis_store::EventColumns::write_line
-    pub async fn record(&self, line: &[u8], time: i64) -> Result<(), Error> {
+    pub(crate) async fn record(&self, line: &[u8], time: i64) -> Result<(), Error> {
         let Some(shared) = &self.shared else {
             return Ok(());
         };
@@ -268,7 +268,7 @@ impl Trail {
     }
 
     /// Returns once every event recorded so far is in the store.
-    pub async fn flush(&self) -> Result<(), Error> {
+    pub(crate) async fn flush(&self) -> Result<(), Error> {
         let Some(shared) = &self.shared else {
             return Ok(());
         };

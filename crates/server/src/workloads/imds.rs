@@ -17,11 +17,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// The header that asks for a token, with its lifetime in seconds.
-pub const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
+pub(crate) const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";
 /// The header that carries a token.
-pub const TOKEN_HEADER: &str = "x-aws-ec2-metadata-token";
+pub(crate) const TOKEN_HEADER: &str = "x-aws-ec2-metadata-token";
 /// The longest a token lives (six hours).
-pub const MAX_TTL: i64 = 21_600;
+pub(crate) const MAX_TTL: i64 = 21_600;
 
 /// The service principal instances assume their roles as.
 const EC2: &str = "ec2.amazonaws.com";
@@ -33,7 +33,7 @@ struct Imds {
 }
 
 /// The metadata service of the instance `instance_id`.
-pub fn router(app: Arc<App>, instance_id: String) -> Router {
+pub(crate) fn router(app: Arc<App>, instance_id: String) -> Router {
     Router::new()
         .fallback(serve)
         .with_state(Imds { app, instance_id })
@@ -226,7 +226,7 @@ async fn vend(app: &App, instance: &Instance, role: &Role) -> Result<Cached, Ven
 }
 
 /// The ARN of an instance.
-pub fn instance_arn(app: &App, instance: &Instance) -> String {
+pub(crate) fn instance_arn(app: &App, instance: &Instance) -> String {
     format!(
         "arn:aws:ec2:{}:{}:instance/{}",
         region(instance),

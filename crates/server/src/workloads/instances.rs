@@ -21,17 +21,17 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 /// The EC2 API version the aws CLI and the SDKs send.
-pub const API_VERSION: &str = "2016-11-15";
+pub(crate) const API_VERSION: &str = "2016-11-15";
 /// The tag that chooses where an instance's metadata listener binds.
-pub const LISTEN_TAG: &str = "portcullis:imds-listen";
+pub(crate) const LISTEN_TAG: &str = "portcullis:imds-listen";
 /// The tag the server sets to the URL of an instance's metadata listener.
-pub const ENDPOINT_TAG: &str = "portcullis:imds-endpoint";
+pub(crate) const ENDPOINT_TAG: &str = "portcullis:imds-endpoint";
 /// The most instances one RunInstances call launches.
 const MAX_COUNT: i64 = 20;
 
 /// An EC2 error: code, message, HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ec2Error {
+pub(crate) struct Ec2Error {
     /// The code (`InvalidParameterValue`, `UnauthorizedOperation`, …).
     pub code: String,
     /// The message.
@@ -71,7 +71,7 @@ impl From<Error> for Ec2Error {
 }
 
 /// Answers an EC2 call: HTTP status, XML body and, for a failure, the error to audit.
-pub async fn call(
+pub(crate) async fn call(
     app: &Arc<App>,
     caller: &Caller,
     params: &Params<'_>,
@@ -104,7 +104,7 @@ pub async fn call(
 }
 
 /// An EC2 error response.
-pub fn error_body(e: &Ec2Error, request_id: &str) -> String {
+pub(crate) fn error_body(e: &Ec2Error, request_id: &str) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
     escape_into(&mut out, &e.code);

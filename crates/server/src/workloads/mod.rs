@@ -17,10 +17,10 @@
 //! Credentials are cached per workload and replaced before they expire, as EC2 and ECS
 //! do; every vending checks the role's trust policy anew.
 
-pub mod imds;
-pub mod instances;
-pub mod tasks;
-pub mod vend;
+pub(crate) mod imds;
+pub(crate) mod instances;
+pub(crate) mod tasks;
+pub(crate) mod vend;
 
 use crate::app::App;
 use crate::registry::{Cached, Listener};
@@ -32,13 +32,16 @@ use vend::{ServiceAssumption, VendError};
 
 /// How long before expiry cached credentials are replaced: five minutes, as EC2 promises,
 /// or a third of their lifetime when that is shorter.
-pub fn refresh_margin(duration_seconds: i64) -> i64 {
+pub(crate) fn refresh_margin(duration_seconds: i64) -> i64 {
     (duration_seconds / 3).min(300)
 }
 
 /// Binds and starts the metadata listener of an instance. The address must be one the
 /// operator allows (see `crate::config::limits`); the caller checks that.
-pub async fn start_imds(app: &Arc<App>, instance: &Instance) -> Result<SocketAddr, std::io::Error> {
+pub(crate) async fn start_imds(
+    app: &Arc<App>,
+    instance: &Instance,
+) -> Result<SocketAddr, std::io::Error> {
     let listener = tokio::net::TcpListener::bind(&instance.imds_listen).await?;
     let addr = listener.local_addr()?;
     let router = imds::router(app.clone(), instance.id.clone());
@@ -52,7 +55,7 @@ pub async fn start_imds(app: &Arc<App>, instance: &Instance) -> Result<SocketAdd
 }
 
 /// Starts the metadata listeners of every registered instance (at server start).
-pub async fn start_all(app: &Arc<App>) {
+pub(crate) async fn start_all(app: &Arc<App>) {
     let instances: Vec<Instance> = app.read(|e| e.instances.values().cloned().collect());
     for instance in instances {
         // The allow-list may have shrunk since the instance was launched.
@@ -83,7 +86,7 @@ pub async fn start_all(app: &Arc<App>) {
 /// The credentials of a workload (`key` names it: `i-…`, `TASKID/task`): the cached
 /// ones while they are for the same role and not due for replacement, else new ones
 /// after the trust policy is checked again.
-pub async fn credentials(
+pub(crate) async fn credentials(
     app: &App,
     key: &str,
     assumption: &ServiceAssumption<'_>,

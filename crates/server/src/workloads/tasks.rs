@@ -37,21 +37,21 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 /// The `X-Amz-Target` prefix of the ECS API.
-pub const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
+pub(crate) const TARGET_PREFIX: &str = "AmazonEC2ContainerServiceV20141113.";
 /// The path of the relative-URI form.
-pub const RELATIVE_PREFIX: &str = "/v2/credentials/";
+pub(crate) const RELATIVE_PREFIX: &str = "/v2/credentials/";
 /// The path of the full-URI form.
-pub const FULL_PREFIX: &str = "/_portcullis/ecs/credentials/";
+pub(crate) const FULL_PREFIX: &str = "/_portcullis/ecs/credentials/";
 /// The member of a RunTask request that asks for the containers' credential variables,
 /// and the member of its answer that carries them (Portcullis's, not ECS's).
-pub const CREDENTIALS_MEMBER: &str = "portcullisContainerCredentials";
+pub(crate) const CREDENTIALS_MEMBER: &str = "portcullisContainerCredentials";
 /// The service principal tasks assume their roles as.
 const ECS_TASKS: &str = "ecs-tasks.amazonaws.com";
 const REGION: &str = "us-east-1";
 
 /// An ECS error: its `__type`, message and HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EcsError {
+pub(crate) struct EcsError {
     /// `ClientException`, `InvalidParameterException`, `AccessDeniedException`, …
     pub kind: String,
     /// The message.
@@ -87,7 +87,7 @@ impl From<Error> for EcsError {
 
 /// Answers an ECS call (`operation` is the part of `X-Amz-Target` after the prefix):
 /// HTTP status, JSON body and, for a failure, the error to audit. `host` is the `Host` the client reached this listener by.
-pub async fn call(
+pub(crate) async fn call(
     app: &Arc<App>,
     caller: &Caller,
     operation: &str,
@@ -384,7 +384,11 @@ fn same(a: &str, b: &str) -> bool {
 /// (`/v2/credentials/ID` or `/_portcullis/ecs/credentials/ID`): HTTP status and JSON.
 /// Both forms require the task's authorization token (the `Authorization` header): the
 /// listener is the API's, which every caller reaches.
-pub async fn credentials(app: &App, path: &str, authorization: Option<&str>) -> (u16, Value) {
+pub(crate) async fn credentials(
+    app: &App,
+    path: &str,
+    authorization: Option<&str>,
+) -> (u16, Value) {
     let Some(id) = path
         .strip_prefix(RELATIVE_PREFIX)
         .or_else(|| path.strip_prefix(FULL_PREFIX))

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 /// The service principals that can be handed a role's credentials by Portcullis.
 #[cfg(test)]
-pub const SERVICE_PRINCIPALS: &[&str] = &[
+pub(crate) const SERVICE_PRINCIPALS: &[&str] = &[
     "ec2.amazonaws.com",
     "ecs-tasks.amazonaws.com",
     "lambda.amazonaws.com",
@@ -26,7 +26,7 @@ pub const SERVICE_PRINCIPALS: &[&str] = &[
 ];
 
 /// What a service asks for.
-pub struct ServiceAssumption<'a> {
+pub(crate) struct ServiceAssumption<'a> {
     /// The service principal, one of [`SERVICE_PRINCIPALS`].
     pub service: &'a str,
     /// The role.
@@ -41,7 +41,7 @@ pub struct ServiceAssumption<'a> {
 
 /// Why a service could not get a role's credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VendError {
+pub(crate) enum VendError {
     /// The role's trust policy does not let the service assume it.
     NotTrusted,
     /// The role's trust policy could not be read.
@@ -50,7 +50,7 @@ pub enum VendError {
 
 /// True when the role's trust policy lets `service` assume it for `source_arn` (always
 /// true when the server does not authorize, in `--dev`).
-pub fn trusts(app: &App, a: &ServiceAssumption<'_>) -> Result<(), VendError> {
+pub(crate) fn trusts(app: &App, a: &ServiceAssumption<'_>) -> Result<(), VendError> {
     if !app.config.authorizes() {
         return Ok(());
     }
@@ -103,7 +103,10 @@ pub fn trusts(app: &App, a: &ServiceAssumption<'_>) -> Result<(), VendError> {
 
 /// Checks the trust policy, then issues a role session for the service: returns its
 /// expiry (seconds since the Unix epoch) and the `Credentials` answer.
-pub async fn assume(app: &App, a: &ServiceAssumption<'_>) -> Result<(i64, Value), VendError> {
+pub(crate) async fn assume(
+    app: &App,
+    a: &ServiceAssumption<'_>,
+) -> Result<(i64, Value), VendError> {
     trusts(app, a)?;
     let (claims, credentials) = issue(
         app,

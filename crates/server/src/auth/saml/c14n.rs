@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 /// How to canonicalize.
 #[derive(Debug, Clone, Copy)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// Prefixes of the `InclusiveNamespaces` `PrefixList` (`""` stands for `#default`).
     pub inclusive: &'a [String],
     /// Whether comments are kept (`…/xml-exc-c14n#WithComments`).
@@ -34,7 +34,7 @@ pub struct Options<'a> {
 }
 
 /// The canonical form of `apex` and its descendants.
-pub fn canonicalize(apex: &Element, options: Options<'_>) -> Vec<u8> {
+pub(crate) fn canonicalize(apex: &Element, options: Options<'_>) -> Vec<u8> {
     let mut out = String::new();
     element(apex, &BTreeMap::new(), &options, &mut out);
     out.into_bytes()
@@ -42,7 +42,7 @@ pub fn canonicalize(apex: &Element, options: Options<'_>) -> Vec<u8> {
 
 /// Reads an `InclusiveNamespaces` `PrefixList`: whitespace-separated prefixes, `#default`
 /// for the default namespace.
-pub fn prefix_list(list: &str) -> Vec<String> {
+pub(crate) fn prefix_list(list: &str) -> Vec<String> {
     list.split_ascii_whitespace()
         .map(|p| {
             if p == "#default" {

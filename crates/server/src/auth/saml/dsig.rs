@@ -23,17 +23,18 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
 /// The XML Signature namespace.
-pub const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
+pub(crate) const DSIG_NS: &str = "http://www.w3.org/2000/09/xmldsig#";
 /// Exclusive XML Canonicalization 1.0, without comments.
-pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
 /// Exclusive XML Canonicalization 1.0, with comments.
-pub const EXC_C14N_WITH_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+pub(crate) const EXC_C14N_WITH_COMMENTS: &str =
+    "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
 /// The enveloped-signature transform.
-pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
 /// A hash function of a digest or signature method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hash {
+pub(crate) enum Hash {
     /// SHA-1.
     Sha1,
     /// SHA-256.
@@ -46,7 +47,7 @@ pub enum Hash {
 
 impl Hash {
     /// The hash of a `DigestMethod` algorithm URI.
-    pub fn of_digest_method(uri: &str) -> Option<Hash> {
+    pub(crate) fn of_digest_method(uri: &str) -> Option<Hash> {
         Some(match uri {
             "http://www.w3.org/2000/09/xmldsig#sha1" => Hash::Sha1,
             "http://www.w3.org/2001/04/xmlenc#sha256" => Hash::Sha256,
@@ -57,7 +58,7 @@ impl Hash {
     }
 
     /// The hash of an RSA `SignatureMethod` algorithm URI.
-    pub fn of_rsa_signature_method(uri: &str) -> Option<Hash> {
+    pub(crate) fn of_rsa_signature_method(uri: &str) -> Option<Hash> {
         Some(match uri {
             "http://www.w3.org/2000/09/xmldsig#rsa-sha1" => Hash::Sha1,
             "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" => Hash::Sha256,
@@ -68,7 +69,7 @@ impl Hash {
     }
 
     /// The hash of `data`.
-    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+    pub(crate) fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             Hash::Sha1 => Sha1::digest(data).to_vec(),
             Hash::Sha256 => Sha256::digest(data).to_vec(),
@@ -101,7 +102,7 @@ impl Hash {
     }
 
     /// The PKCS #1 v1.5 padding scheme of RSA signatures over this hash.
-    pub fn pkcs1v15(self) -> Pkcs1v15Sign {
+    pub(crate) fn pkcs1v15(self) -> Pkcs1v15Sign {
         let prefix = self.digest_info();
         Pkcs1v15Sign {
             hash_len: Some(usize::from(prefix[prefix.len() - 1])),
@@ -112,7 +113,7 @@ impl Hash {
 
 /// What is wrong with a signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flaw {
+pub(crate) enum Flaw {
     /// Not the structure XML Signature prescribes (or base64 that does not decode).
     Structure,
     /// An algorithm or transform this verifier does not accept.
@@ -126,7 +127,7 @@ pub enum Flaw {
 }
 
 /// Decodes base64 that may be broken into lines.
-pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let compact: String = text.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     STANDARD.decode(compact).ok()
 }
@@ -161,7 +162,7 @@ fn exclusive_c14n(method: &Element) -> Result<(bool, Vec<String>), Flaw> {
 
 /// Verifies `signature`, a child of `signed`, as an enveloped signature of `signed` by one
 /// of `keys`.
-pub fn verify_enveloped(
+pub(crate) fn verify_enveloped(
     signed: &Element,
     signature: &Element,
     keys: &[RsaPublicKey],

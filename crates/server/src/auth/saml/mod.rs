@@ -9,9 +9,9 @@
 //! its assertion or both carry an enveloped signature: every such signature must verify
 //! ([`dsig`]) with a key of the metadata. Encrypted assertions are not supported.
 
-pub mod c14n;
-pub mod dsig;
-pub mod xml;
+pub(crate) mod c14n;
+pub(crate) mod dsig;
+pub(crate) mod xml;
 
 use dsig::{DSIG_NS, Flaw, decode_base64, verify_enveloped};
 use rsa::{BigUint, RsaPublicKey};
@@ -20,17 +20,17 @@ use x509_parser::public_key::PublicKey;
 use xml::Element;
 
 /// The SAML 2.0 protocol namespace.
-pub const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+pub(crate) const PROTOCOL_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 /// The SAML 2.0 assertion namespace.
-pub const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+pub(crate) const ASSERTION_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 /// The SAML 2.0 metadata namespace.
-pub const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+pub(crate) const METADATA_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
 /// The status code of a successful response.
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 
 /// Why a response is refused before what its assertion says is looked at.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Not base64 of a well-formed SAML 2.0 response with one assertion: what is wrong.
     Malformed(&'static str),
     /// The response's status code, which is not success.
@@ -45,7 +45,7 @@ pub enum Refusal {
 
 /// The subject's name identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameId {
+pub(crate) struct NameId {
     /// The value.
     pub value: String,
     /// The `Format` attribute.
@@ -54,7 +54,7 @@ pub struct NameId {
 
 /// A `SubjectConfirmation` with its `SubjectConfirmationData`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirmation {
+pub(crate) struct Confirmation {
     /// The `Method` (`urn:oasis:names:tc:SAML:2.0:cm:bearer`).
     pub method: String,
     /// Where the assertion may be presented.
@@ -67,7 +67,7 @@ pub struct Confirmation {
 
 /// What a signed assertion says. Times are seconds since the Unix epoch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Assertion {
+pub(crate) struct Assertion {
     /// The `Issuer` of the response, when it names one.
     pub response_issuer: Option<String>,
     /// The `Issuer` of the assertion.
@@ -92,7 +92,7 @@ pub struct Assertion {
 
 impl Assertion {
     /// The values of the attributes named `name` (empty when there is none).
-    pub fn values(&self, name: &str) -> Vec<&str> {
+    pub(crate) fn values(&self, name: &str) -> Vec<&str> {
         self.attributes
             .iter()
             .filter(|(n, _)| n == name)
@@ -102,13 +102,13 @@ impl Assertion {
 
     /// Whether an attribute named `name` is present.
     #[cfg(test)]
-    pub fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.attributes.iter().any(|(n, _)| n == name)
     }
 }
 
 /// The RSA public key of a DER certificate; `None` for another kind of key.
-pub fn rsa_key(der: &[u8]) -> Option<RsaPublicKey> {
+pub(crate) fn rsa_key(der: &[u8]) -> Option<RsaPublicKey> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     match cert.public_key().parsed().ok()? {
         PublicKey::RSA(key) => RsaPublicKey::new(
@@ -142,7 +142,7 @@ fn trimmed_text(e: &Element) -> String {
 
 /// Decodes, checks and verifies a base64 SAML response with the provider's `keys`, and
 /// reads its assertion.
-pub fn read(encoded: &str, keys: &[RsaPublicKey]) -> Result<Assertion, Refusal> {
+pub(crate) fn read(encoded: &str, keys: &[RsaPublicKey]) -> Result<Assertion, Refusal> {
     let bytes = decode_base64(encoded).ok_or(Refusal::Malformed("not base64"))?;
     let text = String::from_utf8(bytes).map_err(|_| Refusal::Malformed("not UTF-8"))?;
     let response = xml::parse(&text).ok_or(Refusal::Malformed("not well-formed XML"))?;

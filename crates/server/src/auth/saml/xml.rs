@@ -18,24 +18,24 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// The namespace bound to the `xml` prefix.
-pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
+pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// The deepest nesting accepted; SAML documents nest about ten levels.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 /// The most elements a document may have (metadata of one identity provider has hundreds).
-pub const MAX_ELEMENTS: usize = 100_000;
+pub(crate) const MAX_ELEMENTS: usize = 100_000;
 /// The most attributes (namespace declarations included) an element may have.
-pub const MAX_ATTRIBUTES: usize = 256;
+pub(crate) const MAX_ATTRIBUTES: usize = 256;
 /// The most namespace declarations a document may have.
-pub const MAX_DECLARATIONS: usize = 256;
+pub(crate) const MAX_DECLARATIONS: usize = 256;
 
 /// Namespace bindings by prefix (`""` for the default namespace), shared by the elements
 /// that declare nothing new.
-pub type Scope = Rc<BTreeMap<String, String>>;
+pub(crate) type Scope = Rc<BTreeMap<String, String>>;
 
 /// An element, with everything needed to read it and to canonicalize it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
+pub(crate) struct Element {
     /// The prefix as written (`None` for an unprefixed name).
     pub prefix: Option<String>,
     /// The local name.
@@ -53,7 +53,7 @@ pub struct Element {
 
 /// An attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
+pub(crate) struct Attribute {
     /// The prefix as written.
     pub prefix: Option<String>,
     /// The local name.
@@ -66,7 +66,7 @@ pub struct Attribute {
 
 /// A child of an element.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     /// An element.
     Element(Element),
     /// Character data (adjacent text, references and CDATA sections joined).
@@ -79,7 +79,7 @@ pub enum Node {
 
 impl Element {
     /// The name as written: `prefix:local` or `local`.
-    pub fn qualified_name(&self) -> String {
+    pub(crate) fn qualified_name(&self) -> String {
         match &self.prefix {
             Some(p) => format!("{p}:{}", self.local),
             None => self.local.clone(),
@@ -87,12 +87,12 @@ impl Element {
     }
 
     /// Whether the element is `local` in namespace `ns`.
-    pub fn is(&self, ns: &str, local: &str) -> bool {
+    pub(crate) fn is(&self, ns: &str, local: &str) -> bool {
         self.local == local && self.namespace.as_deref() == Some(ns)
     }
 
     /// The value of the unqualified attribute `name`.
-    pub fn attr(&self, name: &str) -> Option<&str> {
+    pub(crate) fn attr(&self, name: &str) -> Option<&str> {
         self.attributes
             .iter()
             .find(|a| a.namespace.is_none() && a.local == name)
@@ -100,7 +100,7 @@ impl Element {
     }
 
     /// The child elements.
-    pub fn elements(&self) -> impl Iterator<Item = &Element> {
+    pub(crate) fn elements(&self) -> impl Iterator<Item = &Element> {
         self.children.iter().filter_map(|n| match n {
             Node::Element(e) => Some(e),
             _ => None,
@@ -108,7 +108,7 @@ impl Element {
     }
 
     /// The child elements named `local` in namespace `ns`.
-    pub fn children_named<'a>(
+    pub(crate) fn children_named<'a>(
         &'a self,
         ns: &'a str,
         local: &'a str,
@@ -117,12 +117,12 @@ impl Element {
     }
 
     /// The first child element named `local` in namespace `ns`.
-    pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, ns: &str, local: &str) -> Option<&Element> {
         self.elements().find(|e| e.is(ns, local))
     }
 
     /// The text of the element and its descendants, joined.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         let mut out = String::new();
         self.collect_text(&mut out);
         out
@@ -139,7 +139,7 @@ impl Element {
     }
 
     /// This element and all its descendant elements, in document order.
-    pub fn descendants(&self) -> Vec<&Element> {
+    pub(crate) fn descendants(&self) -> Vec<&Element> {
         let mut out = Vec::new();
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
@@ -153,7 +153,7 @@ impl Element {
 
 /// Parses a document and returns its root element; `None` when it is not a well-formed
 /// namespace-aware XML document this reader accepts (see the module documentation).
-pub fn parse(text: &str) -> Option<Element> {
+pub(crate) fn parse(text: &str) -> Option<Element> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::from_str(text);
     let mut open: Vec<Element> = Vec::new();

@@ -13,7 +13,7 @@ const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
 
 /// A PNG of the QR code of `text` (error correction level M). `None` when the text is too
 /// long for any QR version.
-pub fn qr_png(text: &str) -> Option<Vec<u8>> {
+pub(super) fn qr_png(text: &str) -> Option<Vec<u8>> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
     let modules = code.width();
     let colors = code.to_colors();

@@ -7,15 +7,15 @@ use sha1::Sha1;
 type HmacSha1 = Hmac<Sha1>;
 
 /// Seconds per time step.
-pub const STEP_SECONDS: i64 = 30;
+pub(super) const STEP_SECONDS: i64 = 30;
 
 /// Digits of a code.
-pub const DIGITS: u32 = 6;
+pub(super) const DIGITS: u32 = 6;
 
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// Base32 of `bytes`, without padding (a multiple of 5 bytes needs none).
-pub fn base32_encode(bytes: &[u8]) -> String {
+pub(super) fn base32_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(5) * 8);
     let mut buffer: u32 = 0;
     let mut bits = 0;
@@ -35,7 +35,7 @@ pub fn base32_encode(bytes: &[u8]) -> String {
 
 /// The bytes of a Base32 text; case, spaces and `=` padding are ignored. `None` when a
 /// character is outside the alphabet.
-pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
+pub(super) fn base32_decode(text: &str) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 5 / 8);
     let mut buffer: u32 = 0;
     let mut bits = 0;
@@ -57,12 +57,12 @@ pub fn base32_decode(text: &str) -> Option<Vec<u8>> {
 }
 
 /// The time step of a Unix time.
-pub fn step_of(unix_seconds: i64) -> i64 {
+pub(super) fn step_of(unix_seconds: i64) -> i64 {
     unix_seconds.div_euclid(STEP_SECONDS)
 }
 
 /// The HOTP value (RFC 4226 section 5.3) of `key` at `counter`, with `digits` digits.
-pub fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
+pub(super) fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
     let mut mac = HmacSha1::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(&counter.to_be_bytes());
     let digest = mac.finalize().into_bytes();
@@ -78,12 +78,12 @@ pub fn hotp(key: &[u8], counter: u64, digits: u32) -> String {
 }
 
 /// The six-digit code of `key` for time step `step`.
-pub fn code_at_step(key: &[u8], step: i64) -> String {
+pub(super) fn code_at_step(key: &[u8], step: i64) -> String {
     hotp(key, step as u64, DIGITS)
 }
 
 /// Compares two codes in time independent of where they differ.
-pub fn same_code(a: &str, b: &str) -> bool {
+pub(super) fn same_code(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -92,7 +92,7 @@ pub fn same_code(a: &str, b: &str) -> bool {
 }
 
 /// True for six ASCII digits.
-pub fn well_formed(code: &str) -> bool {
+pub(super) fn well_formed(code: &str) -> bool {
     code.len() == DIGITS as usize && code.bytes().all(|b| b.is_ascii_digit())
 }
 

@@ -6,7 +6,8 @@ pub(crate) mod ca;
 pub(crate) mod jwt_signers;
 pub(crate) mod providers;
 pub(crate) mod signers;
-pub mod templates;
+mod tags;
+pub(crate) mod templates;
 
 use crate::call::Ctx;
 use crate::error::Error;

@@ -25,7 +25,7 @@
 //!   (MalformedPolicyDocument); IAM documents no size for it below the model's 131072, so
 //!   Portcullis applies [`RESOURCE_POLICY_CHARS`] non-whitespace characters, the limit of
 //!   a managed policy document (LimitExceeded beyond).
-//! - Tag keys are case sensitive: a tag whose key differs only in case from one in the
+//! - Tag keys are case sensitive (see [`super::tags`]): a tag whose key differs only in case from one in the
 //!   request or on the provider is refused (InvalidInput); at most 50 tags; `aws:` keys
 //!   are reserved.
 //! - At most [`PROVIDERS_PER_ACCOUNT`] providers (LimitExceeded): IAM documents no quota.
@@ -34,26 +34,27 @@
 //! here is Portcullis's, in IAM's style.
 
 use super::signers;
+use super::tags;
 use crate::app::App;
 use crate::call::Ctx;
 use crate::call::input::paged;
 use crate::error::Error;
-use crate::iam::rules::{check_policy, check_tags, over_quota, policy_size, quota};
+use crate::iam::rules::{check_policy, check_tags, over_quota, policy_size};
 use crate::iam::views;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
 use portcullis_policy::PolicyKind;
-use portcullis_store::{Change, Entities, Tag, WorkloadIdentityProvider, WorkloadProviderDeletion};
+use portcullis_store::{Change, Entities, WorkloadIdentityProvider, WorkloadProviderDeletion};
 use serde_json::{Value, json};
 
 /// Providers per account: IAM documents no quota, so Portcullis sets this one.
-pub const PROVIDERS_PER_ACCOUNT: usize = 100;
+pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
 
 /// The largest resource policy, in characters other than whitespace (as a managed policy).
-pub const RESOURCE_POLICY_CHARS: usize = 6144;
+pub(crate) const RESOURCE_POLICY_CHARS: usize = 6144;
 
 /// How long a deletion task can be read after the delete (24 hours, in milliseconds).
-pub const DELETION_TASK_MILLIS: i64 = 24 * 3600 * 1000;
+pub(crate) const DELETION_TASK_MILLIS: i64 = 24 * 3600 * 1000;
 
 /// Runs one of the provider operations. `None` when `op` is not one.
 pub(super) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
@@ -80,7 +81,7 @@ pub(super) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>
 }
 
 /// `arn:aws:iam::ACCOUNT:workload-identity-provider/NAME`.
-pub fn provider_arn(account: &str, name: &str) -> String {
+pub(crate) fn provider_arn(account: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:workload-identity-provider/{name}")
 }
 
@@ -160,7 +161,7 @@ fn account_scope(ctx: &Ctx<'_>) -> Result<&'static str, Error> {
 }
 
 /// CreateWorkloadIdentityProvider.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let name = i.str("ProviderName")?;
     let scheme = i.str("Scheme")?;
@@ -225,14 +226,14 @@ pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetWorkloadIdentityProvider.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     let now = now_millis();
     ctx.app.read(|e| Ok(detail(ctx.app, find(e, arn)?, now)))
 }
 
 /// ListWorkloadIdentityProviders, paginated, in ARN order.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     account_scope(ctx)?;
     let page = ctx.input.page()?;
     ctx.app.read(|e| {
@@ -247,7 +248,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// DeleteWorkloadIdentityProvider: refused while templates refer to it or X.509 signers
 /// remain; answers the task ID of the deletion, which has already succeeded.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     let account = ctx.account();
     let now = now_millis();
@@ -289,7 +290,7 @@ fn readable(d: &WorkloadProviderDeletion, now: i64) -> bool {
 }
 
 /// GetWorkloadIdentityProviderDeletionStatus: NoSuchEntity for an unknown or expired task.
-pub fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let id = ctx.input.str("DeletionTaskId")?;
     let now = now_millis();
     ctx.app
@@ -328,7 +329,7 @@ pub(super) async fn change(
 
 /// PutWorkloadIdentityProviderResourcePolicy: replaces the policy, validated as a
 /// resource-based policy.
-pub async fn put_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn put_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let document = ctx.input.str("PolicyDocument")?;
     if policy_size(document) > RESOURCE_POLICY_CHARS {
         return Err(over_quota(
@@ -351,7 +352,7 @@ fn no_policy(arn: &str) -> Error {
 }
 
 /// GetWorkloadIdentityProviderResourcePolicy: NoSuchEntity when the provider has none.
-pub fn get_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     ctx.app.read(|e| {
         let p = find(e, arn)?;
@@ -361,7 +362,7 @@ pub fn get_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteWorkloadIdentityProviderResourcePolicy: NoSuchEntity when the provider has none.
-pub async fn delete_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     change(ctx, |p| match p.resource_policy.take() {
         Some(_) => Ok(()),
         None => Err(no_policy(&p.arn)),
@@ -369,41 +370,18 @@ pub async fn delete_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     .await
 }
 
-/// Adds tags to existing ones: a key present as spelled takes the new value; a key that
-/// differs from another (in the request or on the provider) only in case is refused.
-fn add_tags(existing: &[Tag], new: &[Tag]) -> Result<Vec<Tag>, Error> {
-    check_tags(new, true)?;
-    let mut out = existing.to_vec();
-    for t in new {
-        if let Some(o) = out.iter_mut().find(|o| o.key == t.key) {
-            o.value = t.value.clone();
-        } else if out.iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
-            return Err(Error::invalid_input(format!(
-                "The tag key {} differs only in case from a tag key the provider already has.",
-                t.key
-            )));
-        } else {
-            out.push(t.clone());
-        }
-    }
-    if out.len() > quota::TAGS {
-        return Err(over_quota("TagsPerWorkloadIdentityProvider", quota::TAGS));
-    }
-    Ok(out)
-}
-
 /// TagWorkloadIdentityProvider.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let new = ctx.input.tags("Tags");
     change(ctx, |p| {
-        p.tags = add_tags(&p.tags, &new)?;
+        p.tags = tags::add(&p.tags, &new, "TagsPerWorkloadIdentityProvider")?;
         Ok(())
     })
     .await
 }
 
 /// UntagWorkloadIdentityProvider (keys as spelled; keys not attached are ignored).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let keys = ctx.input.str_list("TagKeys");
     change(ctx, |p| {
         p.tags.retain(|t| !keys.contains(&t.key.as_str()));
@@ -413,16 +391,10 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListWorkloadIdentityProviderTags, paginated.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     let page = ctx.input.page()?;
-    ctx.app.read(|e| {
-        let tags = &find(e, arn)?.tags;
-        let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
-        let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
-        let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
-    })
+    ctx.app.read(|e| Ok(tags::list(&page, &find(e, arn)?.tags)))
 }
 
 #[cfg(test)]
@@ -714,29 +686,6 @@ pub(crate) mod tests {
         .unwrap();
         let (code, _) = fails(&app, "DeleteWorkloadIdentityProviderResourcePolicy", input).await;
         assert_eq!(code, "NoSuchEntity");
-    }
-
-    #[test]
-    fn tag_keys_are_case_sensitive_but_unique_without_case() {
-        let t = |k: &str, v: &str| Tag {
-            key: k.into(),
-            value: v.into(),
-        };
-        let merged = add_tags(&[t("env", "a")], &[t("env", "b"), t("team", "c")]).unwrap();
-        assert_eq!(merged, [t("env", "b"), t("team", "c")]);
-        let e = add_tags(&[t("env", "a")], &[t("Env", "b")])
-            .unwrap_err()
-            .into_aws();
-        assert_eq!(e.code(), "InvalidInput");
-        let e = add_tags(&[], &[t("a", "1"), t("A", "2")])
-            .unwrap_err()
-            .into_aws();
-        assert_eq!(e.code(), "InvalidInput");
-        let many: Vec<Tag> = (0..50).map(|i| t(&format!("k{i}"), "v")).collect();
-        let e = add_tags(&many, &[t("one-more", "v")])
-            .unwrap_err()
-            .into_aws();
-        assert_eq!(e.code(), "LimitExceeded");
     }
 
     #[tokio::test]

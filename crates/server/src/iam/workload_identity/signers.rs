@@ -39,16 +39,16 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Entries per slot (one slot per key algorithm).
-pub const SIGNERS_PER_SLOT: usize = 5;
+pub(crate) const SIGNERS_PER_SLOT: usize = 5;
 
 /// How many entries GetWorkloadIdentityProvider reports per credential format.
-pub const DETAILS_PER_FORMAT: usize = 10;
+pub(crate) const DETAILS_PER_FORMAT: usize = 10;
 
 /// One hour, in milliseconds.
 const HOUR: i64 = 3600 * 1000;
 
 /// How long a stopped signer's trust material stays published (12 hours).
-pub const VALIDATING_MILLIS: i64 = 12 * HOUR;
+pub(crate) const VALIDATING_MILLIS: i64 = 12 * HOUR;
 
 /// A signer's status at `now`, read from its times.
 pub(crate) fn status(s: &WorkloadX509Signer, now: i64) -> &'static str {
@@ -225,7 +225,7 @@ fn same(s: &WorkloadX509Signer, (id, account): (&str, &str)) -> bool {
 }
 
 /// CreateWorkloadIdentityProviderOutboundSigner: attaches an authority in an empty slot.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let who = authority(ctx)?;
     let wait = delay(ctx, 1);
     let now = now_millis();
@@ -301,7 +301,7 @@ fn slot(p: &WorkloadIdentityProvider, key_algorithm: &str, now: i64) -> Slot {
 
 /// UpdateWorkloadIdentityProviderOutboundSigner: rotates a slot to an authority, cancels
 /// or re-times a rotation, or re-attaches a stopped entry.
-pub async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let who = authority(ctx)?;
     let wait = delay(ctx, 24);
     let now = now_millis();
@@ -400,7 +400,7 @@ fn evict_inactive(
 }
 
 /// DeleteWorkloadIdentityProviderOutboundSigner: removes a VALIDATING or INACTIVE entry.
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let who = authority(ctx)?;
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     let asked = ctx
@@ -456,7 +456,7 @@ fn x509_only(ctx: &Ctx<'_>) -> Result<(), Error> {
 
 /// DisableWorkloadIdentityProviderOutboundSigner: stops every X.509 entry that signs or
 /// waits to sign, keeping its trust material published for 12 hours. Idempotent.
-pub async fn disable(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn disable(ctx: &Ctx<'_>) -> Result<Value, Error> {
     x509_only(ctx)?;
     let now = now_millis();
     change(ctx, |_, p| {
@@ -471,7 +471,7 @@ pub async fn disable(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// EnableWorkloadIdentityProviderOutboundSigner: in each slot where no entry signs or
 /// waits, resumes the entry that stopped most recently (never one a cancelled rotation
 /// stopped before it signed), starting after the delay.
-pub async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
     x509_only(ctx)?;
     let wait = delay(ctx, 1);
     let now = now_millis();
@@ -525,7 +525,7 @@ fn x509_key(s: &WorkloadX509Signer) -> String {
 
 /// ListWorkloadIdentityProviderOutboundSigners: JWT and X.509 signers in one flat list,
 /// every status, in a stable order (not by time), paginated.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
     let page = ctx.input.page()?;
     let prefix = format!("{}.", page_prefix(arn));

@@ -31,23 +31,24 @@
 //! in IAM's style.
 
 mod attestation;
-pub mod pattern;
+pub(crate) mod pattern;
 
 #[cfg(test)]
 use pattern::{placeholders, render_subject};
 
+use super::tags;
 use crate::call::Ctx;
 use crate::call::input::paged;
 use crate::error::Error;
-use crate::iam::rules::{check_tags, over_quota, quota};
+use crate::iam::rules::{check_tags, over_quota};
 use crate::iam::views;
 use crate::secrets::unique_id;
 use crate::time::{iso8601, now_millis};
-use portcullis_store::{Change, Entities, Tag, WorkloadIdentityTemplate};
+use portcullis_store::{Change, Entities, WorkloadIdentityTemplate};
 use serde_json::{Value, json};
 
 /// Workload identity templates per account (Portcullis's quota).
-pub const TEMPLATES_PER_ACCOUNT: usize = 1000;
+pub(crate) const TEMPLATES_PER_ACCOUNT: usize = 1000;
 
 /// The members CreateWorkloadIdentityTemplate forbids in template definition mode.
 const DIRECT_MEMBERS: &[&str] = &[
@@ -78,7 +79,7 @@ pub(super) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>
 }
 
 /// The ARN of the template `name` of `account`.
-pub fn template_arn(account: &str, name: &str) -> String {
+pub(crate) fn template_arn(account: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:workload-identity-template/{name}")
 }
 
@@ -89,7 +90,7 @@ fn not_found(arn: &str) -> Error {
 }
 
 /// The template with this ARN, or NoSuchEntity.
-pub fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e WorkloadIdentityTemplate, Error> {
+pub(crate) fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e WorkloadIdentityTemplate, Error> {
     e.workload_templates.get(arn).ok_or_else(|| not_found(arn))
 }
 
@@ -114,7 +115,7 @@ fn check_provider(e: &Entities, arn: &str) -> Result<(), Error> {
 }
 
 /// CreateWorkloadIdentityTemplate.
-pub async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let tags = i.tags("Tags");
     if let Some(definition) = i.0.get("TemplateDefinition") {
@@ -234,14 +235,14 @@ fn summary(t: &WorkloadIdentityTemplate) -> Value {
 }
 
 /// GetWorkloadIdentityTemplate: everything but the attestation policy.
-pub fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
     ctx.app.read(|e| Ok(describe(find(e, arn)?)))
 }
 
 /// ListWorkloadIdentityTemplates: the templates under one provider, by ARN, paginated,
 /// optionally only those whose attestation policy admits a service principal.
-pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let provider_arn = i.str("WorkloadIdentityProviderArn")?;
     check_scope(ctx)?;
@@ -267,7 +268,7 @@ pub fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteWorkloadIdentityTemplate (synchronous: `SUCCEEDED`; not idempotent).
-pub async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
     let account = ctx.account();
     ctx.app
@@ -304,7 +305,7 @@ fn no_policy(arn: &str) -> Error {
 }
 
 /// PutWorkloadIdentityTemplateAttestationPolicy: sets or replaces the policy.
-pub async fn put_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn put_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let document = ctx.input.str("AttestationPolicy")?;
     update(ctx, |t| {
         attestation::check(document, &t.path_pattern)?;
@@ -315,7 +316,7 @@ pub async fn put_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetWorkloadIdentityTemplateAttestationPolicy.
-pub fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
     ctx.app.read(|e| {
         let t = find(e, arn)?;
@@ -328,7 +329,7 @@ pub fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// DeleteWorkloadIdentityTemplateAttestationPolicy: the template stays and admits nothing.
-pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
     update(ctx, |t| {
         t.attestation_policy
@@ -339,40 +340,18 @@ pub async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
     .await
 }
 
-/// Adds tags: a key replaces the value of the same key; a key differing from one already
-/// there only in case is refused, as are repeats in the request and more than 50 tags.
-fn add_tags(existing: &[Tag], new: &[Tag]) -> Result<Vec<Tag>, Error> {
-    check_tags(new, true)?;
-    let mut out = existing.to_vec();
-    for t in new {
-        if let Some(same) = out.iter_mut().find(|o| o.key == t.key) {
-            same.value = t.value.clone();
-        } else if out.iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
-            return Err(Error::invalid_input(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
-            ));
-        } else {
-            out.push(t.clone());
-        }
-    }
-    if out.len() > quota::TAGS {
-        return Err(over_quota("TagsPerWorkloadIdentityTemplate", quota::TAGS));
-    }
-    Ok(out)
-}
-
 /// TagWorkloadIdentityTemplate.
-pub async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let new = ctx.input.tags("Tags");
     update(ctx, |t| {
-        t.tags = add_tags(&t.tags, &new)?;
+        t.tags = tags::add(&t.tags, &new, "TagsPerWorkloadIdentityTemplate")?;
         Ok(())
     })
     .await
 }
 
 /// UntagWorkloadIdentityTemplate (keys are case sensitive; absent keys are ignored).
-pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let keys = ctx.input.str_list("TagKeys");
     update(ctx, |t| {
         t.tags.retain(|tag| !keys.contains(&tag.key.as_str()));
@@ -382,16 +361,10 @@ pub async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListWorkloadIdentityTemplateTags, paginated.
-pub fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
     let page = ctx.input.page()?;
-    ctx.app.read(|e| {
-        let tags = &find(e, arn)?.tags;
-        let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
-        let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
-        let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
-    })
+    ctx.app.read(|e| Ok(tags::list(&page, &find(e, arn)?.tags)))
 }
 
 #[cfg(test)]

@@ -15,10 +15,10 @@ use jsonwebtoken::jwk::JwkSet;
 use portcullis_store::Change;
 
 /// The JWS algorithms outbound tokens can be signed with.
-pub use crate::auth::jwt_keys::ALGORITHMS;
+pub(super) use crate::auth::jwt_keys::ALGORITHMS;
 
 /// A signing key of the account.
-pub type SigningKey = JwtKey;
+pub(super) type SigningKey = JwtKey;
 
 fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::aws("InternalFailure", format!("{what}: {e}"))
@@ -37,7 +37,7 @@ fn open(app: &App, name: &str, ciphertext: &str) -> Result<SigningKey, Error> {
 
 /// The account's key for JWS algorithm `name` (one of [`ALGORITHMS`]), made and stored
 /// the first time it is needed.
-pub async fn signing_key(app: &App, name: &str) -> Result<SigningKey, Error> {
+pub(super) async fn signing_key(app: &App, name: &str) -> Result<SigningKey, Error> {
     let stored = app.read(|e| e.settings.outbound_signing_keys.get(name).cloned());
     if let Some(ciphertext) = stored {
         return open(app, name, &ciphertext);
@@ -66,7 +66,7 @@ pub async fn signing_key(app: &App, name: &str) -> Result<SigningKey, Error> {
 }
 
 /// The public halves of the account's signing keys, as a JSON Web Key Set.
-pub fn key_set(app: &App) -> JwkSet {
+pub(super) fn key_set(app: &App) -> JwkSet {
     let stored: Vec<(String, String)> = app.read(|e| {
         e.settings
             .outbound_signing_keys

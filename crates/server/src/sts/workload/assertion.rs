@@ -15,7 +15,7 @@ const TYPE: &str = "workload-identity-context";
 
 /// What a context assertion carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ContextClaims {
+pub(super) struct ContextClaims {
     /// Always `workload-identity-context`.
     #[serde(rename = "typ")]
     pub kind: String,
@@ -42,20 +42,20 @@ pub struct ContextClaims {
 
 impl ContextClaims {
     /// The type tag every assertion carries.
-    pub fn kind() -> String {
+    pub(super) fn kind() -> String {
         TYPE.to_string()
     }
 }
 
 /// Seals claims into a context assertion.
-pub fn seal(app: &App, claims: &ContextClaims) -> String {
+pub(super) fn seal(app: &App, claims: &ContextClaims) -> String {
     let json = serde_json::to_string(claims).expect("context claims serialize to JSON");
     format!("{PREFIX}{}", app.server_key.encrypt(&json))
 }
 
 /// Opens a context assertion this server sealed; `None` when it was not made here, was
 /// altered, or is not a workload identity context.
-pub fn open(app: &App, assertion: &str) -> Option<ContextClaims> {
+pub(super) fn open(app: &App, assertion: &str) -> Option<ContextClaims> {
     let sealed = assertion.strip_prefix(PREFIX)?;
     let json = app.server_key.decrypt(sealed)?;
     let claims: ContextClaims = serde_json::from_str(&json).ok()?;

@@ -21,10 +21,10 @@ use std::fmt;
 const MAX_DOCUMENT_CHARS: usize = 2048;
 
 /// The prefix of the condition key of an attested value.
-pub const ATTESTATION_KEY_PREFIX: &str = "aws:WorkloadAttestation/aws/";
+pub(super) const ATTESTATION_KEY_PREFIX: &str = "aws:WorkloadAttestation/aws/";
 
 /// `InvalidAttestationDocument` with its reason.
-pub fn invalid(reason: &str, message: &str) -> Error {
+pub(super) fn invalid(reason: &str, message: &str) -> Error {
     Error::aws(
         "InvalidAttestationDocument",
         format!("{message} (reason: {reason})"),
@@ -76,7 +76,7 @@ fn valid_value(value: &str) -> bool {
 }
 
 /// Parses and checks an attestation document: its `(key, value)` pairs in document order.
-pub fn parse_document(text: &str) -> Result<Vec<(String, String)>, Error> {
+pub(super) fn parse_document(text: &str) -> Result<Vec<(String, String)>, Error> {
     if text.chars().count() > MAX_DOCUMENT_CHARS {
         return Err(invalid(
             "tooLarge",
@@ -123,7 +123,7 @@ pub fn parse_document(text: &str) -> Result<Vec<(String, String)>, Error> {
 }
 
 /// The condition key of an attested value (`aws:WorkloadAttestation/aws/<key>`).
-pub fn condition_key(key: &str) -> String {
+pub(super) fn condition_key(key: &str) -> String {
     format!("{ATTESTATION_KEY_PREFIX}{key}")
 }
 

@@ -25,7 +25,7 @@ use serde_json::{Map, Value, json};
 use x509_parser::public_key::PublicKey;
 
 /// How often relying parties should fetch the bundle again, in seconds.
-pub const REFRESH_HINT_SECONDS: i64 = 300;
+pub(super) const REFRESH_HINT_SECONDS: i64 = 300;
 
 const CURVE_P256: &str = "1.2.840.10045.3.1.7";
 const CURVE_P384: &str = "1.3.132.0.34";
@@ -39,7 +39,7 @@ fn unsigned_b64(bytes: &[u8]) -> String {
 
 /// The JWK (`use` `x509-svid`) of a CA certificate in PEM: its public key and the
 /// certificate in `x5c`. `None` when the certificate cannot be read.
-pub fn x509_authority_jwk(certificate_pem: &str) -> Option<Value> {
+pub(super) fn x509_authority_jwk(certificate_pem: &str) -> Option<Value> {
     let (_, block) = x509_parser::pem::parse_x509_pem(certificate_pem.as_bytes()).ok()?;
     let (_, cert) = x509_parser::parse_x509_certificate(&block.contents).ok()?;
     let spki = cert.public_key();
@@ -82,7 +82,7 @@ pub fn x509_authority_jwk(certificate_pem: &str) -> Option<Value> {
 }
 
 /// GetTrustBundles.
-pub async fn get_trust_bundles(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_trust_bundles(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let arn = ctx.input.str("ProviderArn")?;
     let provider = ctx
         .app

@@ -45,7 +45,7 @@ fn arn_account(arn: &str) -> &str {
 }
 
 /// IssueWorkloadIdentityContext.
-pub async fn issue_workload_identity_context(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn issue_workload_identity_context(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let i = &ctx.input;
     let template_arn = i.opt_str("WorkloadIdentityTemplateArn").ok_or_else(|| {
         Error::validation(

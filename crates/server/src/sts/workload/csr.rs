@@ -28,13 +28,13 @@ const RSA_SHA384: &str = "1.2.840.113549.1.1.12";
 const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
 
 /// `MalformedCertificateSigningRequestException` with `message`.
-pub fn malformed(message: &str) -> Error {
+pub(super) fn malformed(message: &str) -> Error {
     Error::aws("MalformedCertificateSigningRequestException", message)
 }
 
 /// The public key of a verified request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestKey {
+pub(super) struct RequestKey {
     /// The DER of its SubjectPublicKeyInfo, to put in the certificate.
     pub spki_der: Vec<u8>,
 }
@@ -105,7 +105,7 @@ fn ecdsa_fixed(der: &[u8], size: usize) -> Option<Vec<u8>> {
 
 /// Why a signature was not verified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Unverified {
+pub(super) enum Unverified {
     /// The key is not EC P-256/P-384 or RSA of 2,048 to 4,096 bits.
     UnsupportedKey,
     /// The signature algorithm is not supported or does not match the key.
@@ -116,7 +116,7 @@ pub enum Unverified {
 
 /// Verifies `signature` (as X.509 and PKCS #10 encode it: DER for ECDSA) of `message` made
 /// with the algorithm `algorithm_oid` by the key of `spki`.
-pub fn verify_signature(
+pub(super) fn verify_signature(
     spki: &SubjectPublicKeyInfo<'_>,
     algorithm_oid: &str,
     signature: &[u8],
@@ -171,7 +171,7 @@ pub fn verify_signature(
 }
 
 /// Parses a PEM-encoded PKCS #10 request, checks its key, and verifies its signature.
-pub fn parse(pem: &str) -> Result<RequestKey, Error> {
+pub(super) fn parse(pem: &str) -> Result<RequestKey, Error> {
     if pem.trim().is_empty() {
         return Err(malformed("The certificate signing request is blank."));
     }

@@ -23,10 +23,10 @@ mod csr;
 mod redeem;
 mod svid;
 
-pub use bundle::get_trust_bundles;
-pub use context::issue_workload_identity_context;
+pub(super) use bundle::get_trust_bundles;
+pub(super) use context::issue_workload_identity_context;
 pub(super) use redeem::redeem;
-pub use svid::get_certificate;
+pub(super) use svid::get_certificate;
 pub(super) use svid::jwt_svid;
 
 use crate::auth::session::{SessionPrincipal, WorkloadIdentity};

@@ -19,7 +19,7 @@ use serde_json::Value;
 
 /// What a redeemed context gives the role session.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Redeemed {
+pub(crate) struct Redeemed {
     /// The workload identity of the session.
     pub identity: WorkloadIdentity,
     /// The latest end of the session (milliseconds since the Unix epoch), if the context
@@ -30,7 +30,7 @@ pub struct Redeemed {
 impl Redeemed {
     /// `seconds` capped so that a session starting now ends no later than the context
     /// allows.
-    pub fn cap_seconds(&self, seconds: i64, now_millis: i64) -> i64 {
+    pub(crate) fn cap_seconds(&self, seconds: i64, now_millis: i64) -> i64 {
         match self.session_expires {
             Some(end) => seconds.min((end - now_millis) / 1000).max(1),
             None => seconds,
@@ -65,7 +65,7 @@ fn invalid(message: &str) -> Error {
 
 /// Redeems the workload identity context of an AssumeRole request for `role_arn`, if the
 /// request passes one; `denied` is the assumption's AccessDenied.
-pub fn redeem(
+pub(crate) fn redeem(
     ctx: &Ctx<'_>,
     role_arn: &str,
     denied: impl Fn() -> Error,

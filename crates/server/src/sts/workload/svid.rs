@@ -33,7 +33,7 @@ fn unavailable(message: &str) -> Error {
 }
 
 /// GetCertificate.
-pub async fn get_certificate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_certificate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     const ACTION: &str = "sts:GetCertificate";
     let identity = session_identity(ctx, ACTION)?;
     let request = ctx.input.str("CertificateSigningRequest")?;
@@ -83,7 +83,7 @@ pub async fn get_certificate(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// the token and its expiry (milliseconds since the Unix epoch). Its claims are exactly
 /// `sub` (the SPIFFE ID), `aud` (the one audience), `iss` (the provider's OIDC issuer URI),
 /// `iat`, `exp` and `jti`.
-pub fn jwt_svid(
+pub(crate) fn jwt_svid(
     ctx: &Ctx<'_>,
     audiences: &[&str],
     duration_seconds: i64,

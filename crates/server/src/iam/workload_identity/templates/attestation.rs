@@ -24,7 +24,7 @@ use crate::iam::rules::check_policy;
 use portcullis_policy::{Effect, PolicyDocument, PolicyKind, PrincipalValue, wildcard_match};
 
 /// The action an attestation policy allows a service to perform.
-pub const ATTEST_ACTION: &str = "sts:IssueWorkloadIdentityContext";
+pub(super) const ATTEST_ACTION: &str = "sts:IssueWorkloadIdentityContext";
 
 /// The condition key namespace of attested facts.
 const ATTESTATION_NAMESPACE: &str = "aws:workloadattestation/";
@@ -32,7 +32,7 @@ const ATTESTATION_NAMESPACE: &str = "aws:workloadattestation/";
 /// Checks an attestation policy for a template whose pattern is `path_pattern`:
 /// MalformedPolicyDocument for the grammar, InvalidInput when its conditions do not fit
 /// the pattern.
-pub fn check(document: &str, path_pattern: &str) -> Result<(), Error> {
+pub(super) fn check(document: &str, path_pattern: &str) -> Result<(), Error> {
     check_policy(document, PolicyKind::Resource, None)?;
     let parsed = PolicyDocument::parse(document)
         .map_err(|e| Error::aws("MalformedPolicyDocument", e.to_string()))?;
@@ -55,7 +55,7 @@ pub fn check(document: &str, path_pattern: &str) -> Result<(), Error> {
 }
 
 /// Reads a ListWorkloadIdentityTemplates filter: the service principal it names.
-pub fn parse_filter(filter: &str) -> Result<String, Error> {
+pub(super) fn parse_filter(filter: &str) -> Result<String, Error> {
     let text = filter.trim();
     if text.is_empty() {
         return Err(Error::invalid_input("The filter must not be blank."));
@@ -115,7 +115,7 @@ fn is_service_principal(text: &str) -> bool {
 
 /// Whether an attestation policy admits `service`: an `Allow` statement naming it (or
 /// everyone) whose actions cover [`ATTEST_ACTION`].
-pub fn admits(document: &str, service: &str) -> bool {
+pub(super) fn admits(document: &str, service: &str) -> bool {
     let Ok(parsed) = PolicyDocument::parse(document) else {
         return false;
     };

@@ -25,11 +25,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// The namespace of the attestation context keys a placeholder names.
-pub const ATTESTATION_KEY_PREFIX: &str = "aws:WorkloadAttestation/aws/";
+pub(crate) const ATTESTATION_KEY_PREFIX: &str = "aws:WorkloadAttestation/aws/";
 
 /// One segment of a parsed pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Segment<'a> {
+pub(crate) enum Segment<'a> {
     /// A literal, rendered as written.
     Literal(&'a str),
     /// A placeholder: the attestation context key between the braces.
@@ -63,7 +63,7 @@ fn check_literal(segment: &str, number: usize) -> Result<(), String> {
 }
 
 /// Checks a `PathPrefix`: literal segments only.
-pub fn check_prefix(prefix: &str) -> Result<(), String> {
+pub(crate) fn check_prefix(prefix: &str) -> Result<(), String> {
     if prefix.starts_with('/') {
         return Err("it begins with a slash".into());
     }
@@ -77,7 +77,7 @@ pub fn check_prefix(prefix: &str) -> Result<(), String> {
 }
 
 /// Parses a `PathPattern` into its segments, with the reason when it is not valid.
-pub fn parse(pattern: &str) -> Result<Vec<Segment<'_>>, String> {
+pub(crate) fn parse(pattern: &str) -> Result<Vec<Segment<'_>>, String> {
     if pattern.starts_with('/') {
         return Err("it begins with a slash".into());
     }
@@ -172,7 +172,7 @@ fn check_key(key: &str) -> Result<(), String> {
 
 /// The attestation context keys a pattern's placeholders name, in order of first use,
 /// each once. Empty for a pattern that does not parse.
-pub fn placeholders(pattern: &str) -> Vec<String> {
+pub(crate) fn placeholders(pattern: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for s in parse(pattern).unwrap_or_default() {
         if let Segment::Placeholder(key) = s
@@ -186,7 +186,7 @@ pub fn placeholders(pattern: &str) -> Vec<String> {
 
 /// Why a workload identifier could not be rendered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// The pattern uses this attestation context key and no value was attested for it
     /// (STS's `unresolvedTemplateVariable`).
     Unresolved(String),
@@ -241,7 +241,7 @@ fn attested_value<'a>(attested: &'a BTreeMap<String, String>, key: &str) -> Opti
 /// the pattern, each placeholder replaced by the value attested for its key. `attested` is
 /// keyed by attestation context key (`aws:WorkloadAttestation/aws/eks/ClusterName`), as the
 /// attestation policy sees the attested values.
-pub fn render_path(
+pub(crate) fn render_path(
     template: &WorkloadIdentityTemplate,
     attested: &BTreeMap<String, String>,
 ) -> Result<String, RenderError> {
@@ -273,7 +273,7 @@ pub fn render_path(
 /// Renders the workload identifier (the session's Subject) of a workload attested through
 /// `template` under `provider`: `spiffe://DOMAIN/PATH` for a provider of the SPIFFE scheme,
 /// the path alone for scheme `NONE` (see [`render_path`]).
-pub fn render_subject(
+pub(crate) fn render_subject(
     provider: &WorkloadIdentityProvider,
     template: &WorkloadIdentityTemplate,
     attested: &BTreeMap<String, String>,

@@ -224,6 +224,41 @@ fn a_database_url_holds_the_store_across_a_restart() {
     assert_eq!(status, 409, "{body}");
     assert!(body.contains("EntityAlreadyExists"), "{body}");
     drop(second);
+
+    // `portcullis audit` reads the trail from the same store, given the same URL.
+    let out = portcullis(&[
+        "audit",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--database-url",
+        &absolute,
+        "--event-name",
+        "CreateUser",
+        "--format",
+        "json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a CloudTrail record per line"))
+        .collect();
+    assert_eq!(events.len(), 2, "{stdout}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["errorCode"] == "EntityAlreadyExists"),
+        "{stdout}"
+    );
+    let without = portcullis(&["audit", "--data-dir", data.to_str().unwrap()]);
+    assert!(
+        !without.status.success(),
+        "no database in the data directory"
+    );
     let _ = std::fs::remove_dir_all(&tmp);
 }
 

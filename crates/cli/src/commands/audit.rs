@@ -17,6 +17,10 @@ pub(crate) struct Source {
     /// The server's data directory.
     #[arg(long, env = "PORTCULLIS_DATA_DIR", default_value = "./portcullis-data")]
     pub data_dir: PathBuf,
+    /// The server's store, when `portcullis serve` was given `--database-url` (a
+    /// `sqlite://` file; `DATA_DIR/portcullis.db` otherwise).
+    #[arg(long, env = "PORTCULLIS_DATABASE_URL")]
+    pub database_url: Option<String>,
     /// The account.
     #[arg(long, env = "PORTCULLIS_ACCOUNT_ID", default_value = "123456789012")]
     pub account_id: String,
@@ -145,9 +149,13 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Opens the trail of `source`.
 pub(crate) async fn open(source: &Source) -> Result<Archive> {
-    Archive::open(&source.data_dir, &source.account_id)
-        .await
-        .with_context(|| format!("opening the data directory {}", source.data_dir.display()))
+    Archive::open(
+        &source.data_dir,
+        source.database_url.as_deref(),
+        &source.account_id,
+    )
+    .await
+    .with_context(|| format!("opening the data directory {}", source.data_dir.display()))
 }
 
 /// Runs `portcullis audit`.

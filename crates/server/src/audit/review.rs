@@ -8,7 +8,7 @@ use crate::error::Error;
 use portcullis_catalog::catalog;
 use portcullis_policy::{Effect, PolicyDocument, wildcard_match};
 use portcullis_store::{
-    Entities, EventAttribute, EventQuery, EventRecord, SqliteStore, Store, StoredEvent,
+    Entities, EventAttribute, EventQuery, EventRecord, Location, SqliteStore, Store, StoredEvent,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,9 +28,24 @@ pub struct Archive {
 }
 
 impl Archive {
-    /// Opens the database of `data_dir` for account `account`.
-    pub async fn open(data_dir: &Path, account: &str) -> Result<Archive, Error> {
-        let path = data_dir.join("portcullis.db");
+    /// Opens the store of `data_dir` for account `account`: `DATA_DIR/portcullis.db`, or
+    /// the SQLite file `database_url` names (as `portcullis serve --database-url` does).
+    pub async fn open(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        account: &str,
+    ) -> Result<Archive, Error> {
+        let path = match database_url {
+            None => data_dir.join("portcullis.db"),
+            Some(url) => match Location::parse(url)? {
+                Location::SqliteFile(path) => path,
+                Location::SqliteMemory => {
+                    return Err(Error::Config(
+                        "an in-memory store cannot be read by another process".to_string(),
+                    ));
+                }
+            },
+        };
         if !path.exists() {
             return Err(Error::Config(format!(
                 "no Portcullis database at {}",

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::model::{Model, Service};
+use crate::typed::{CommonErrorCode, ErrorCode};
 
 /// An error to send to the client as an `<ErrorResponse>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,50 +46,13 @@ impl Fault {
     }
 }
 
-/// The common Query API errors, with the HTTP statuses AWS documents for them. Sources: the
-/// "Common Errors" pages of the AWS API references (IAM, STS and the generic Query services:
-/// `IncompleteSignature` 400, `InternalFailure` 500, `InvalidAction` 400, `InvalidClientTokenId`
-/// 403, `InvalidParameterCombination` 400, `InvalidParameterValue` 400, `InvalidQueryParameter`
-/// 400, `MalformedQueryString` 404, `MissingAction` 400, `MissingAuthenticationToken` 403,
-/// `MissingParameter` 400, `NotAuthorized` 400, `OptInRequired` 403, `RequestExpired` 400,
-/// `ServiceUnavailable` 503, `ThrottlingException` 400, `ValidationError` 400; the current IAM
-/// page gives `AccessDeniedException` and `ExpiredTokenException` 403). IAM and STS themselves
-/// answer `AccessDenied` (403), `ExpiredToken` (403), `Throttling` (400, "Rate exceeded") and
-/// `SignatureDoesNotMatch` (403); `MalformedInput` (400) is what STS answers to a parameter that
-/// does not parse as its type.
-const COMMON_ERRORS: &[(&str, u16)] = &[
-    ("AccessDenied", 403),
-    ("AccessDeniedException", 403),
-    ("ExpiredToken", 403),
-    ("ExpiredTokenException", 403),
-    ("IncompleteSignature", 400),
-    ("InternalFailure", 500),
-    ("InvalidAction", 400),
-    ("InvalidClientTokenId", 403),
-    ("InvalidParameterCombination", 400),
-    ("InvalidParameterValue", 400),
-    ("InvalidQueryParameter", 400),
-    ("MalformedInput", 400),
-    ("MalformedQueryString", 404),
-    ("MissingAction", 400),
-    ("MissingAuthenticationToken", 403),
-    ("MissingParameter", 400),
-    ("NotAuthorized", 400),
-    ("OptInRequired", 403),
-    ("RequestExpired", 400),
-    ("ServiceUnavailable", 503),
-    ("SignatureDoesNotMatch", 403),
-    ("Throttling", 400),
-    ("ThrottlingException", 400),
-    ("ValidationError", 400),
-];
-
-/// The HTTP status of a common Query API error code (one that no model lists), if known.
+/// The HTTP status of a common Query API error code (one that no model lists), if known
+/// ([`CommonErrorCode`]).
 pub fn common_error_status(code: &str) -> Option<u16> {
-    COMMON_ERRORS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map(|&(_, s)| s)
+    CommonErrorCode::ALL
+        .into_iter()
+        .find(|c| c.code() == code)
+        .map(CommonErrorCode::status)
 }
 
 /// The HTTP status for an error code: the model's status for modelled exceptions (IAM first,
@@ -102,6 +66,16 @@ pub fn status_for_code(code: &str) -> u16 {
 }
 
 impl AwsError {
+    /// An error of IAM or STS with its code's status.
+    pub fn of(code: impl Into<ErrorCode>, message: impl Into<String>) -> Self {
+        let code = code.into();
+        Self {
+            code: Cow::Borrowed(code.code()),
+            message: message.into(),
+            status: code.status(),
+        }
+    }
+
     /// An error with the status that goes with `code` ([`status_for_code`]).
     pub fn new(code: impl Into<Cow<'static, str>>, message: impl Into<String>) -> Self {
         let code = code.into();

@@ -50,22 +50,30 @@ pub mod client;
 mod decode;
 mod encode;
 mod error;
+#[path = "generated/iam.rs"]
+pub mod iam;
 mod model;
 mod paginators;
 mod pattern;
 pub mod sigv4;
+#[path = "generated/sts.rs"]
+pub mod sts;
+mod typed;
 
 pub use decode::{
     Call, Params, decode, decode_input, find_param, parse_form, parse_request, resolve_operation,
 };
 pub use encode::{CONTENT_TYPE, XmlResponse, encode_error, encode_output, escape_into, respond};
 pub use error::{AwsError, Fault, common_error_status, status_for_code};
+/// The map of the typed APIs' map members: entries keep the order of the request or answer.
+pub use indexmap::IndexMap;
 pub use model::{
     BlobShape, ErrorShape, IntegerShape, ListShape, MapShape, Member, Model, ModelError, Operation,
     Service, Shape, ShapeId, ShapeKind, StringShape, Structure,
 };
 pub use paginators::Paginator;
 pub use pattern::{Pattern, PatternError};
+pub use typed::{CommonErrorCode, ErrorCode, Timestamp};
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,4 @@
-//! What enforcement and auditing add to a call. Enforcement: `authorize_call` (`authz::check`) for an IAM user with ten AWS managed
+//! What enforcement and auditing add to a call. Enforcement: `authorize_call` (the pipeline's authorization stage) for an IAM user with ten AWS managed
 //! policies attached (ReadOnlyAccess among them), against the same call by the root (which
 //! skips the policy engine). Policies are compiled on the first call and cached, as in
 //! the server; the timed part is what every later call pays: loading the caller's cached
@@ -7,8 +7,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis_policy::Principal;
 use portcullis_server::{
-    App, AuditConfig, Caller, Config, DEFAULT_WORKLOAD_SESSION_SECONDS, Facts, HttpLimits,
-    WorkloadLimits, authorize_call, write_event,
+    App, AuditConfig, Authorization, Caller, Config, DEFAULT_WORKLOAD_SESSION_SECONDS, Facts,
+    HttpLimits, WorkloadLimits, authorize_call, write_event,
 };
 use portcullis_store::{Change, Role, User};
 use serde_json::json;
@@ -112,12 +112,25 @@ fn setup() -> (App, Caller, Caller) {
     })
 }
 
+/// How the operations timed are authorized: by the caller's policies.
+const BY_POLICIES: Authorization = Authorization::Policies;
+
 fn enforcement(c: &mut Criterion) {
     let (app, analyst, root) = setup();
     let get_role = json!({"RoleName": "target"});
     let create_role = json!({"RoleName": "new-role", "AssumeRolePolicyDocument": "{}"});
-    assert!(authorize_call(&app, &analyst, "iam", "GetRole", &get_role).is_ok());
-    assert!(authorize_call(&app, &analyst, "iam", "CreateRole", &create_role).is_err());
+    assert!(authorize_call(&app, &analyst, "iam", "GetRole", &get_role, BY_POLICIES).is_ok());
+    assert!(
+        authorize_call(
+            &app,
+            &analyst,
+            "iam",
+            "CreateRole",
+            &create_role,
+            BY_POLICIES
+        )
+        .is_err()
+    );
     let mut group = c.benchmark_group("enforcement");
     group
         .measurement_time(Duration::from_secs(4))
@@ -130,6 +143,7 @@ fn enforcement(c: &mut Criterion) {
                 "iam",
                 "GetRole",
                 black_box(&get_role),
+                BY_POLICIES,
             )
         })
     });
@@ -141,6 +155,7 @@ fn enforcement(c: &mut Criterion) {
                 "iam",
                 "GetRole",
                 black_box(&get_role),
+                BY_POLICIES,
             )
         })
     });
@@ -152,6 +167,7 @@ fn enforcement(c: &mut Criterion) {
                 "iam",
                 "CreateRole",
                 black_box(&create_role),
+                BY_POLICIES,
             )
         })
     });

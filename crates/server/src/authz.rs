@@ -13,6 +13,8 @@ use portcullis_catalog::catalog;
 use portcullis_policy::{
     CompiledPolicy, Context, Decision, Policies, PrincipalKind, Request, authorize,
 };
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::Service;
 use portcullis_store::{Entities, Tag};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -78,7 +80,7 @@ pub(crate) fn caller_auth(app: &App, e: &Entities, caller: &Caller) -> Result<Ca
                 .and_then(|id| e.user_by_id(id))
                 .ok_or_else(|| {
                     Error::aws(
-                        "InvalidClientTokenId",
+                        CommonErrorCode::InvalidClientTokenId,
                         "The security token included in the request is invalid",
                     )
                 })?;
@@ -239,8 +241,8 @@ pub(crate) fn access_denied(
     verdict: Verdict,
 ) -> Error {
     Error::Denied {
-        error: portcullis_protocol::AwsError::new(
-            "AccessDenied",
+        error: portcullis_protocol::AwsError::of(
+            CommonErrorCode::AccessDenied,
             format!(
                 "User: {} is not authorized to perform: {action} on resource: {resource} {}",
                 caller.principal.arn,
@@ -482,7 +484,11 @@ fn request_keys(c: &mut Context, input: &Value, resource_tags: &[Tag]) {
 /// or STS (but GetCallerIdentity); GetSessionToken sessions cannot call IAM without MFA,
 /// nor STS but AssumeRole and GetCallerIdentity.
 fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), Error> {
-    let Some(session) = caller.session.as_deref() else {
+    let Some(session) = caller
+        .session
+        .as_deref()
+        .filter(|_| matches!(service, "iam" | "sts"))
+    else {
         return Ok(());
     };
     if matches!(op, "GetSessionToken" | "GetFederationToken") {
@@ -504,7 +510,7 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
             // IAM refuses the token itself (GetSessionToken, STS API reference), as AWS
             // answers: InvalidClientTokenId, not AccessDenied.
             return Err(Error::aws(
-                "InvalidClientTokenId",
+                CommonErrorCode::InvalidClientTokenId,
                 "The security token included in the request is invalid",
             ));
         }
@@ -516,7 +522,7 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
         _ => return Ok(()),
     };
     Err(Error::aws(
-        "AccessDenied",
+        CommonErrorCode::AccessDenied,
         format!(
             "User: {} is not authorized to perform: {service}:{op} because {why}",
             caller.principal.arn
@@ -525,7 +531,7 @@ fn session_restriction(caller: &Caller, service: &str, op: &str) -> Result<(), E
 }
 
 /// Authorizes one action of a call outside IAM and STS (`ec2:RunInstances`,
-/// `iam:PassRole`, …) on `resource`, with extra context keys; AccessDenied as [`check`]
+/// `iam:PassRole`, …) on `resource`, with extra context keys; AccessDenied as [`authorize_call`]
 /// answers it.
 pub(crate) fn check_action(
     app: &App,
@@ -564,14 +570,45 @@ pub(crate) fn check_action(
     })
 }
 
-/// Authorizes a call, answering AWS's AccessDenied when the policies do not allow it.
-/// The root user of the account is allowed everything (no organization policies apply).
-pub fn check(
+/// How an operation is authorized, as it declares it ([`declared`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Authorization {
+    /// The caller's policies (identity-based, boundary, session and scope policies) must
+    /// allow the operation's action on the resource its input names, with the request's
+    /// context keys.
+    Policies,
+    /// No permission is needed: GetCallerIdentity and GetSessionToken (STS API
+    /// reference).
+    NotRequired,
+    /// The operation authorizes what it does as it reaches it, and answers a refusal as
+    /// [`Error::Denied`]: AssumeRole (the role's trust policy together with the caller's
+    /// policies), GetWebIdentityToken (with the condition keys of its request: audiences,
+    /// duration, algorithm, scope), and the EC2 and ECS calls (each instance or task and
+    /// the role it is passed).
+    ByOperation,
+}
+
+/// How an IAM or STS operation is authorized.
+pub(crate) fn declared(service: Service, op: &str) -> Authorization {
+    match (service, op) {
+        (Service::Sts, "GetCallerIdentity" | "GetSessionToken") => Authorization::NotRequired,
+        (Service::Sts, "AssumeRole" | "GetWebIdentityToken") => Authorization::ByOperation,
+        _ => Authorization::Policies,
+    }
+}
+
+/// The authorization stage of the pipeline: the checks AWS makes before authorizing, the
+/// calls temporary credentials cannot make, then what the operation declares. Answers
+/// AWS's AccessDenied when the policies do not allow the call. The root user of the account
+/// is allowed everything (no organization policies apply); anonymous callers reach only the
+/// unsigned operations, which authorize against the role's trust policy themselves.
+pub fn authorize_call(
     app: &App,
     caller: &Caller,
     service: &str,
     op: &str,
     input: &Value,
+    declared: Authorization,
 ) -> Result<(), Error> {
     // Some input is refused before any authorization, in every mode, as AWS does.
     crate::iam::rules::check_before_authorization(service, op, input)?;
@@ -592,30 +629,18 @@ pub fn check(
         return Ok(());
     }
     session_restriction(caller, service, op)?;
-    let action = format!("{service}:{op}");
-    if matches!(
-        action.as_str(),
-        "sts:GetCallerIdentity"
-            | "sts:GetSessionToken"
-            | "sts:AssumeRole"
-            | "sts:GetWebIdentityToken"
-    ) {
-        // GetCallerIdentity and GetSessionToken need no permission (STS API reference);
-        // AssumeRole authorizes itself against the role's trust policy and the caller's
-        // policies together, as AWS does; GetWebIdentityToken authorizes itself with the
-        // condition keys of its request (audiences, duration, algorithm, scope).
+    if declared != Authorization::Policies {
         return Ok(());
     }
-    if action == "sts:GetScopedCredentials" && caller.session.is_none() {
+    if service == "sts" && op == "GetScopedCredentials" && caller.session.is_none() {
         // Long-term credentials are refused by the operation itself, whatever the
         // policies say (InvalidSubjectCredentials).
         return Ok(());
     }
     if caller.is_root() || caller.principal.kind == PrincipalKind::Anonymous {
-        // The root may do anything in its account; anonymous callers reach only the
-        // unsigned operations, which authorize against the role's trust policy themselves.
         return Ok(());
     }
+    let action = format!("{service}:{op}");
     app.read(|e| {
         if allowed_by_password_policy(caller, &action, e) {
             return Ok(());

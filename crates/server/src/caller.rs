@@ -6,6 +6,7 @@ use crate::auth::session::{SessionClaims, SessionPrincipal};
 use crate::error::Error;
 use crate::time::now_seconds;
 use portcullis_policy::{Principal, PrincipalKind};
+use portcullis_protocol::CommonErrorCode;
 use portcullis_protocol::sigv4::{self, AuthError, HttpRequest, Signature};
 use portcullis_store::KeyStatus;
 use std::sync::Arc;
@@ -56,7 +57,11 @@ impl Caller {
 }
 
 fn auth_error(e: AuthError) -> Error {
-    Error::aws(e.code(), e.message().to_string())
+    Error::Aws(portcullis_protocol::AwsError::with_status(
+        e.code(),
+        e.message().to_string(),
+        e.status(),
+    ))
 }
 
 fn invalid_token() -> Error {
@@ -149,7 +154,7 @@ pub(crate) fn authenticate(
             .decrypt(&key.secret_ciphertext)
             .ok_or_else(|| {
                 Error::aws(
-                    "InternalFailure",
+                    CommonErrorCode::InternalFailure,
                     "The stored secret access key cannot be read with this server key.",
                 )
             })?;

@@ -14,8 +14,8 @@ pub(crate) const TARGET_PREFIX: &str = "com.amazonaws.cloudtrail.v20131101.Cloud
 /// The content type of the JSON 1.1 protocol.
 pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
-fn invalid(code: &str, message: impl Into<String>) -> Error {
-    Error::aws(code, message)
+fn invalid(code: &'static str, message: impl Into<String>) -> Error {
+    Error::of_service(code, message)
 }
 
 /// A lookup attribute key, as LookupEvents names it.

@@ -1,75 +1,30 @@
-//! Reading a decoded request. The protocol layer has already checked it against the
-//! botocore model (required members, types, lengths, patterns, enums), so these accessors
-//! only pick values out.
+//! What handlers share to read a typed input and size an answer: pages (`Marker`,
+//! `MaxItems`), the "Member must not be null" error of a member an operation needs though the
+//! model makes it optional, and the bytes an item takes in an XML answer. The protocol layer
+//! has already checked the input against the botocore model (required members, types,
+//! lengths, patterns, enums).
 
 use crate::error::Error;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use portcullis_store::Tag;
 use serde_json::Value;
 
-/// The input of an operation: an object keyed by member names.
-pub(crate) struct Input<'a>(pub &'a Value);
+/// A member the model makes optional but the operation needs here: IAM's "Member must not
+/// be null" ValidationError when it is absent.
+pub(crate) fn required<'v>(value: Option<&'v str>, member: &str) -> Result<&'v str, Error> {
+    value.ok_or_else(|| {
+        Error::validation(format!(
+            "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
+            lower_camel(member)
+        ))
+    })
+}
 
-impl<'a> Input<'a> {
-    /// A required string member.
-    pub(crate) fn str(&self, name: &str) -> Result<&'a str, Error> {
-        self.opt_str(name).ok_or_else(|| {
-            Error::validation(format!(
-                "1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null",
-                lower_camel(name)
-            ))
-        })
-    }
-
-    /// An optional string member.
-    pub(crate) fn opt_str(&self, name: &str) -> Option<&'a str> {
-        self.0.get(name)?.as_str()
-    }
-
-    /// An optional integer member.
-    pub(crate) fn opt_i64(&self, name: &str) -> Option<i64> {
-        self.0.get(name)?.as_i64()
-    }
-
-    /// An optional boolean member.
-    pub(crate) fn opt_bool(&self, name: &str) -> Option<bool> {
-        self.0.get(name)?.as_bool()
-    }
-
-    /// A list of strings (empty when absent).
-    pub(crate) fn str_list(&self, name: &str) -> Vec<&'a str> {
-        match self.0.get(name) {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// A list of `{Key, Value}` tags (empty when absent).
-    pub(crate) fn tags(&self, name: &str) -> Vec<Tag> {
-        match self.0.get(name) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|t| Tag {
-                    key: t
-                        .get("Key")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                    value: t
-                        .get("Value")
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The pagination members `Marker` and `MaxItems`.
-    pub(crate) fn page(&self) -> Result<Page, Error> {
-        let start = match self.opt_str("Marker") {
+impl Page {
+    /// The page a request asks for with its `Marker` and `MaxItems` (100 items by default,
+    /// 1 to 1,000).
+    pub(crate) fn new(marker: Option<&str>, max_items: Option<i64>) -> Result<Page, Error> {
+        let start = match marker {
             Some(m) => Some(
                 URL_SAFE_NO_PAD
                     .decode(m)
@@ -81,7 +36,7 @@ impl<'a> Input<'a> {
         };
         Ok(Page {
             start,
-            max_items: self.opt_i64("MaxItems").unwrap_or(100).clamp(1, 1000) as usize,
+            max_items: max_items.unwrap_or(100).clamp(1, 1000) as usize,
         })
     }
 }
@@ -125,15 +80,6 @@ impl Page {
 /// A page key for items listed by date (oldest first), then ID: sorts as they are listed.
 pub(crate) fn dated_key(date: i64, id: &str) -> String {
     format!("{date:020}{id}")
-}
-
-/// Adds `IsTruncated` and `Marker` to a list answer.
-pub(crate) fn paged(mut answer: Value, next: Option<String>) -> Value {
-    answer["IsTruncated"] = Value::Bool(next.is_some());
-    if let Some(m) = next {
-        answer["Marker"] = Value::String(m);
-    }
-    answer
 }
 
 /// The bytes a `<member>` wrapper adds to an item of a list.
@@ -233,14 +179,13 @@ mod tests {
     }
 
     #[test]
-    fn reads_members() {
-        let v = serde_json::json!({"RoleName": "r", "MaxItems": 5, "Tags": [{"Key": "k", "Value": "v"}], "TagKeys": ["a", "b"]});
-        let input = Input(&v);
-        assert_eq!(input.str("RoleName").unwrap(), "r");
-        assert!(input.str("Path").is_err());
-        assert_eq!(input.tags("Tags")[0].value, "v");
-        assert_eq!(input.str_list("TagKeys"), ["a", "b"]);
-        assert_eq!(input.page().unwrap().max_items, 5);
+    fn reads_pages_and_required_members() {
+        assert_eq!(Page::new(None, Some(5)).unwrap().max_items, 5);
+        assert_eq!(Page::new(None, None).unwrap().max_items, 100);
+        assert!(Page::new(Some("%%%"), None).is_err());
+        assert_eq!(required(Some("r"), "RoleName").unwrap(), "r");
+        let e = required(None, "RoleName").unwrap_err().into_aws();
+        assert!(e.message().contains("at 'roleName'"), "{}", e.message());
         assert_eq!(lower_camel("RoleName"), "roleName");
     }
 }

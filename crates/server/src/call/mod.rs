@@ -1,10 +1,8 @@
 //! What the operations of every service share: the context a handler gets ([`Ctx`]: the
-//! server state, the caller, the decoded input) and the accessors of a decoded input
-//! ([`input`]).
+//! server state and the caller; the typed input comes beside it) and what handlers use to
+//! read pages and size answers ([`input`]).
 
 pub(crate) mod input;
-
-pub(crate) use input::Input;
 
 use crate::app::App;
 use crate::caller::Caller;
@@ -15,8 +13,6 @@ pub(crate) struct Ctx<'a> {
     pub app: &'a App,
     /// Who is calling.
     pub caller: &'a Caller,
-    /// The decoded input.
-    pub input: Input<'a>,
 }
 
 impl Ctx<'_> {

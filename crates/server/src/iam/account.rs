@@ -7,22 +7,30 @@ use super::rules::quota;
 use super::views::{self, Detail};
 use crate::account::{PolicyRef, find_policy};
 use crate::call::Ctx;
-use crate::call::input::{MEMBER_BYTES, answer_bytes, paged};
+use crate::call::input::{MEMBER_BYTES, Page, answer_bytes};
 use crate::error::Error;
-use crate::time::iso8601;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use portcullis_protocol::iam::{
+    AttachedPolicy, GetAccountAuthorizationDetailsInput, GetAccountAuthorizationDetailsOutput,
+    GetAccountSummaryInput, GetAccountSummaryOutput, GroupDetail, ManagedPolicyDetail,
+    PolicyDetail, PolicyVersion, RoleDetail, UserDetail,
+};
+use portcullis_protocol::{IndexMap, Timestamp};
 use portcullis_store::{Entities, Group, PolicyUsage, Role, User};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// GetAccountSummary: real counts and the default quotas.
-pub(super) fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_account_summary(
+    ctx: &Ctx<'_>,
+    _input: GetAccountSummaryInput,
+) -> Result<GetAccountSummaryOutput, Error> {
     ctx.app.read(|e| {
         let versions: usize = e.policies.values().map(|p| p.versions.len()).sum();
         let root_keys = !e.access_keys_of(None).is_empty();
         let root_certificates = !e.signing_certificates_of(None).is_empty();
-        let map: BTreeMap<&str, usize> = [
+        let map: IndexMap<String, i64> = [
             ("Users", e.users.len()),
             ("UsersQuota", quota::USERS),
             ("Groups", e.groups.len()),
@@ -71,40 +79,32 @@ pub(super) fn summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
             ),
         ]
         .into_iter()
+        .map(|(name, count): (&str, usize)| (name.to_string(), count as i64))
         .collect();
-        Ok(json!({ "SummaryMap": map }))
+        Ok(GetAccountSummaryOutput {
+            summary_map: Some(map),
+        })
     })
 }
 
-fn policy_list(policies: &BTreeMap<String, String>) -> Value {
-    Value::Array(
-        policies
-            .iter()
-            .map(|(n, d)| json!({"PolicyName": n, "PolicyDocument": d}))
-            .collect(),
-    )
+fn policy_list(policies: &BTreeMap<String, String>) -> Vec<PolicyDetail> {
+    policies
+        .iter()
+        .map(|(n, d)| PolicyDetail {
+            policy_name: Some(n.clone()),
+            policy_document: Some(d.clone()),
+        })
+        .collect()
 }
 
-fn attached(e: &Entities, arns: &[String]) -> Value {
-    Value::Array(
-        arns.iter()
-            .filter_map(|a| find_policy(e, a))
-            .map(|p| json!({"PolicyName": p.name(), "PolicyArn": p.arn()}))
-            .collect(),
-    )
-}
-
-fn with_boundary_and_tags(
-    v: &mut Map<String, Value>,
-    boundary: &Option<String>,
-    tags: &[portcullis_store::Tag],
-) {
-    if let Some(b) = views::boundary(boundary) {
-        v.insert("PermissionsBoundary".into(), b);
-    }
-    if !tags.is_empty() {
-        v.insert("Tags".into(), views::tags(tags));
-    }
+fn attached(e: &Entities, arns: &[String]) -> Vec<AttachedPolicy> {
+    arns.iter()
+        .filter_map(|a| find_policy(e, a))
+        .map(|p| AttachedPolicy {
+            policy_name: Some(p.name().to_string()),
+            policy_arn: Some(p.arn().to_string()),
+        })
+        .collect()
 }
 
 /// A page of GetAccountAuthorizationDetails stops before the item that would take its
@@ -122,26 +122,71 @@ enum Detailed<'e> {
     Policy(PolicyRef<'e>),
 }
 
+/// An entity as GetAccountAuthorizationDetails shows it, in one of its four lists.
+enum Shown {
+    User(UserDetail),
+    Group(GroupDetail),
+    Role(RoleDetail),
+    Policy(ManagedPolicyDetail),
+}
+
+impl Shown {
+    /// An upper bound of the bytes the item takes in the XML answer, its `<member>`
+    /// wrapper included.
+    fn bytes(&self) -> usize {
+        match self {
+            Shown::User(d) => item_bytes(d),
+            Shown::Group(d) => item_bytes(d),
+            Shown::Role(d) => item_bytes(d),
+            Shown::Policy(d) => item_bytes(d),
+        }
+    }
+}
+
+/// [`answer_bytes`] of a list item, its `<member>` wrapper included.
+fn item_bytes(item: &impl Serialize) -> usize {
+    serde_json::to_value(item).map_or(0, |v| answer_bytes(&v)) + MEMBER_BYTES
+}
+
 /// GetAccountAuthorizationDetails: every user, group, role and managed policy in use,
 /// with their policies, filtered and paginated. Only the page's entities are written out.
-pub(super) fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let filter = ctx.input.str_list("Filter");
-    let want = |kind: &str| filter.is_empty() || filter.contains(&kind);
-    let page = ctx.input.page()?;
+pub(crate) fn get_account_authorization_details(
+    ctx: &Ctx<'_>,
+    input: GetAccountAuthorizationDetailsInput,
+) -> Result<GetAccountAuthorizationDetailsOutput, Error> {
+    let filter = input.filter.unwrap_or_default();
+    let want = |kind: &str| filter.is_empty() || filter.iter().any(|f| f == kind);
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let mut items: Vec<(String, Detailed<'_>)> = Vec::new();
         if want("User") {
-            items.extend(e.users.iter().map(|(k, u)| (format!("1{k}"), Detailed::User(u))));
+            items.extend(
+                e.users
+                    .iter()
+                    .map(|(k, u)| (format!("1{k}"), Detailed::User(u))),
+            );
         }
         if want("Group") {
-            items.extend(e.groups.iter().map(|(k, g)| (format!("2{k}"), Detailed::Group(g))));
+            items.extend(
+                e.groups
+                    .iter()
+                    .map(|(k, g)| (format!("2{k}"), Detailed::Group(g))),
+            );
         }
         if want("Role") {
-            items.extend(e.roles.iter().map(|(k, r)| (format!("3{k}"), Detailed::Role(r))));
+            items.extend(
+                e.roles
+                    .iter()
+                    .map(|(k, r)| (format!("3{k}"), Detailed::Role(r))),
+            );
         }
         let mut policies: Vec<(String, PolicyRef<'_>)> = Vec::new();
         if want("LocalManagedPolicy") {
-            policies.extend(e.policies.iter().map(|(k, p)| (k.clone(), PolicyRef::Customer(p))));
+            policies.extend(
+                e.policies
+                    .iter()
+                    .map(|(k, p)| (k.clone(), PolicyRef::Customer(p))),
+            );
         }
         if want("AWSManagedPolicy") {
             let mut used: Vec<&str> = e
@@ -149,13 +194,21 @@ pub(super) fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .values()
                 .flat_map(|u| u.attached_policies.iter().chain(&u.permissions_boundary))
                 .chain(e.groups.values().flat_map(|g| g.attached_policies.iter()))
-                .chain(e.roles.values().flat_map(|r| r.attached_policies.iter().chain(&r.permissions_boundary)))
+                .chain(
+                    e.roles
+                        .values()
+                        .flat_map(|r| r.attached_policies.iter().chain(&r.permissions_boundary)),
+                )
                 .map(String::as_str)
                 .filter(|a| a.starts_with("arn:aws:iam::aws:"))
                 .collect();
             used.sort_unstable();
             used.dedup();
-            policies.extend(used.into_iter().filter_map(|a| find_policy(e, a)).map(|p| (p.name().to_lowercase(), p)));
+            policies.extend(
+                used.into_iter()
+                    .filter_map(|a| find_policy(e, a))
+                    .map(|p| (p.name().to_lowercase(), p)),
+            );
         }
         items.extend(
             policies
@@ -164,7 +217,8 @@ pub(super) fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
         );
         items.sort_by(|a, b| a.0.cmp(&b.0));
         let usage = e.policy_usage();
-        let mut out = json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []});
+        let (mut users, mut groups, mut roles, mut managed) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let (mut count, mut bytes) = (0usize, 0usize);
         let mut next = None;
         let rest = items
@@ -175,132 +229,153 @@ pub(super) fn authorization_details(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 next = Some(key);
                 break;
             }
-            let (list, v) = match item {
-                Detailed::User(u) => ("UserDetailList", user_detail(e, u)),
-                Detailed::Group(g) => ("GroupDetailList", group_detail(e, g)),
-                Detailed::Role(r) => ("RoleDetailList", role_detail(e, r)),
+            let shown = match item {
+                Detailed::User(u) => Shown::User(user_detail(e, u)),
+                Detailed::Group(g) => Shown::Group(group_detail(e, g)),
+                Detailed::Role(r) => Shown::Role(role_detail(e, r)),
                 Detailed::Policy(p) => {
                     let used = usage.get(p.arn()).copied().unwrap_or_default();
-                    ("Policies", policy_detail(p, used))
+                    Shown::Policy(policy_detail(p, used))
                 }
             };
-            let size = answer_bytes(&v) + MEMBER_BYTES;
+            let size = shown.bytes();
             if count > 0 && bytes + size > DETAILS_PAGE_BYTES {
                 next = Some(key);
                 break;
             }
             count += 1;
             bytes += size;
-            if let Some(a) = out[list].as_array_mut() {
-                a.push(v);
+            match shown {
+                Shown::User(d) => users.push(d),
+                Shown::Group(d) => groups.push(d),
+                Shown::Role(d) => roles.push(d),
+                Shown::Policy(d) => managed.push(d),
             }
         }
-        Ok(paged(out, next.map(|k| URL_SAFE_NO_PAD.encode(k))))
+        let next = next.map(|k| URL_SAFE_NO_PAD.encode(k));
+        Ok(GetAccountAuthorizationDetailsOutput {
+            group_detail_list: Some(groups),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            policies: Some(managed),
+            role_detail_list: Some(roles),
+            user_detail_list: Some(users),
+        })
     })
 }
 
-fn user_detail(e: &Entities, u: &User) -> Value {
-    let mut v = views::user_head(u);
-    v.insert("UserPolicyList".into(), policy_list(&u.inline_policies));
-    v.insert(
-        "GroupList".into(),
-        json!(
+fn user_detail(e: &Entities, u: &User) -> UserDetail {
+    UserDetail {
+        path: Some(u.path.clone()),
+        user_name: Some(u.name.clone()),
+        user_id: Some(u.id.clone()),
+        arn: Some(u.arn.clone()),
+        create_date: Some(Timestamp::from_millis(u.create_date)),
+        user_policy_list: Some(policy_list(&u.inline_policies)),
+        group_list: Some(
             u.groups
                 .iter()
                 .filter_map(|g| e.group_by_id(g))
                 .map(|g| g.name.clone())
-                .collect::<Vec<_>>()
+                .collect(),
         ),
-    );
-    v.insert(
-        "AttachedManagedPolicies".into(),
-        attached(e, &u.attached_policies),
-    );
-    with_boundary_and_tags(&mut v, &u.permissions_boundary, &u.tags);
-    Value::Object(v)
+        attached_managed_policies: Some(attached(e, &u.attached_policies)),
+        permissions_boundary: views::boundary(&u.permissions_boundary),
+        tags: (!u.tags.is_empty()).then(|| views::tags(&u.tags)),
+    }
 }
 
-fn group_detail(e: &Entities, g: &Group) -> Value {
-    json!({
-        "Path": g.path, "GroupName": g.name, "GroupId": g.id, "Arn": g.arn,
-        "CreateDate": iso8601(g.create_date),
-        "GroupPolicyList": policy_list(&g.inline_policies),
-        "AttachedManagedPolicies": attached(e, &g.attached_policies),
-    })
+fn group_detail(e: &Entities, g: &Group) -> GroupDetail {
+    GroupDetail {
+        path: Some(g.path.clone()),
+        group_name: Some(g.name.clone()),
+        group_id: Some(g.id.clone()),
+        arn: Some(g.arn.clone()),
+        create_date: Some(Timestamp::from_millis(g.create_date)),
+        group_policy_list: Some(policy_list(&g.inline_policies)),
+        attached_managed_policies: Some(attached(e, &g.attached_policies)),
+    }
 }
 
-fn role_detail(e: &Entities, r: &Role) -> Value {
-    let mut v = views::role_head(r);
-    let profiles: Vec<Value> = e
+fn role_detail(e: &Entities, r: &Role) -> RoleDetail {
+    let profiles = e
         .instance_profiles
         .values()
         .filter(|p| p.roles.iter().any(|n| n.eq_ignore_ascii_case(&r.name)))
         .map(|p| views::instance_profile(p, e, false))
         .collect();
-    v.insert("InstanceProfileList".into(), Value::Array(profiles));
-    v.insert("RolePolicyList".into(), policy_list(&r.inline_policies));
-    v.insert(
-        "AttachedManagedPolicies".into(),
-        attached(e, &r.attached_policies),
-    );
-    with_boundary_and_tags(&mut v, &r.permissions_boundary, &r.tags);
-    if let Value::Object(full) = views::role(r, Detail::Full)
-        && let Some(last) = full.get("RoleLastUsed")
-    {
-        v.insert("RoleLastUsed".into(), last.clone());
+    RoleDetail {
+        path: Some(r.path.clone()),
+        role_name: Some(r.name.clone()),
+        role_id: Some(r.id.clone()),
+        arn: Some(r.arn.clone()),
+        create_date: Some(Timestamp::from_millis(r.create_date)),
+        assume_role_policy_document: Some(r.assume_role_policy_document.clone()),
+        instance_profile_list: Some(profiles),
+        role_policy_list: Some(policy_list(&r.inline_policies)),
+        attached_managed_policies: Some(attached(e, &r.attached_policies)),
+        permissions_boundary: views::boundary(&r.permissions_boundary),
+        tags: (!r.tags.is_empty()).then(|| views::tags(&r.tags)),
+        role_last_used: views::role(r, Detail::Full).role_last_used,
     }
-    Value::Object(v)
 }
 
-fn policy_detail(p: &PolicyRef<'_>, used: PolicyUsage) -> Value {
-    let mut v = match p {
+fn policy_detail(p: &PolicyRef<'_>, used: PolicyUsage) -> ManagedPolicyDetail {
+    let shown = match p {
         PolicyRef::Customer(c) => views::policy(c, used, true),
         PolicyRef::Aws(a) => views::aws_policy(a, used),
     };
-    let versions: Vec<Value> = match p {
+    let versions = match p {
         PolicyRef::Customer(c) => c
             .versions
             .iter()
-            .map(|ver| {
-                json!({
-                    "Document": ver.document,
-                    "VersionId": ver.version_id,
-                    "IsDefaultVersion": ver.version_id == c.default_version_id,
-                    "CreateDate": iso8601(ver.create_date),
-                })
+            .map(|ver| PolicyVersion {
+                document: Some(ver.document.clone()),
+                version_id: Some(ver.version_id.clone()),
+                is_default_version: Some(ver.version_id == c.default_version_id),
+                create_date: Some(Timestamp::from_millis(ver.create_date)),
             })
             .collect(),
-        PolicyRef::Aws(a) => vec![json!({
-            "Document": a.document,
-            "VersionId": a.default_version_id,
-            "IsDefaultVersion": true,
-            "CreateDate": iso8601(views::date_millis(&a.update_date)),
-        })],
+        PolicyRef::Aws(a) => vec![PolicyVersion {
+            document: Some(a.document.clone()),
+            version_id: Some(a.default_version_id.clone()),
+            is_default_version: Some(true),
+            create_date: Some(Timestamp::from_millis(views::date_millis(&a.update_date))),
+        }],
     };
-    if let Value::Object(m) = &mut v {
-        m.remove("Tags");
-        m.insert("PolicyVersionList".into(), Value::Array(versions));
+    ManagedPolicyDetail {
+        policy_name: shown.policy_name,
+        policy_id: shown.policy_id,
+        arn: shown.arn,
+        path: shown.path,
+        default_version_id: shown.default_version_id,
+        attachment_count: shown.attachment_count,
+        permissions_boundary_usage_count: shown.permissions_boundary_usage_count,
+        is_attachable: shown.is_attachable,
+        description: shown.description,
+        create_date: shown.create_date,
+        update_date: shown.update_date,
+        policy_version_list: Some(versions),
     }
-    v
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::call;
     use super::*;
     use crate::app::App;
-    use crate::call::{Ctx, Input};
+    use crate::call::Ctx;
     use crate::caller::Caller;
     use crate::config::Config;
+    use crate::iam::call;
+    use serde_json::{Value, json};
 
     async fn run(app: &App, op: &str, input: Value) -> Value {
         let caller = Caller::test_root();
         let ctx = Ctx {
             app,
             caller: &caller,
-            input: Input(&input),
         };
-        call(op, &ctx).await.unwrap().unwrap()
+        call(op, &ctx, &input).await.unwrap().unwrap()
     }
 
     /// A policy document of about 6,000 characters.

@@ -7,19 +7,26 @@
 
 use super::rules::over_quota;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
+use portcullis_protocol::iam::{
+    CreateAccountAliasInput, DeleteAccountAliasInput, DisableOutboundWebIdentityFederationInput,
+    EnableOutboundWebIdentityFederationInput, EnableOutboundWebIdentityFederationOutput,
+    GetAccountPropertiesInput, GetAccountPropertiesOutput,
+    GetOutboundWebIdentityFederationInfoInput, GetOutboundWebIdentityFederationInfoOutput,
+    IamErrorCode, ListAccountAliasesInput, ListAccountAliasesOutput, PutAccountPropertiesInput,
+    PutAccountPropertiesOutput, SetSecurityTokenServicePreferencesInput,
+};
 use portcullis_store::{AccountSettings, Change};
-use serde_json::{Map, Value, json};
 
 /// Aliases per account (IAM and STS quotas).
 pub(crate) const ALIASES_PER_ACCOUNT: usize = 1;
 
-/// Commits a change of the settings record.
-async fn change_settings(
+/// Commits a change of the settings record; `change` gives the answer.
+async fn change_settings<T>(
     ctx: &Ctx<'_>,
-    change: impl FnOnce(&mut AccountSettings) -> Result<Value, Error>,
-) -> Result<Value, Error> {
+    change: impl FnOnce(&mut AccountSettings) -> Result<T, Error>,
+) -> Result<T, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -31,8 +38,11 @@ async fn change_settings(
 }
 
 /// CreateAccountAlias: one per account (the pattern is checked against the model).
-pub(crate) async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let alias = ctx.input.str("AccountAlias")?;
+pub(crate) async fn create_account_alias(
+    ctx: &Ctx<'_>,
+    input: CreateAccountAliasInput,
+) -> Result<(), Error> {
+    let alias = input.account_alias.as_str();
     change_settings(ctx, |s| match &s.alias {
         Some(a) if a == alias => Err(Error::already_exists(format!(
             "The account alias {alias} already exists."
@@ -40,15 +50,18 @@ pub(crate) async fn create_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
         Some(_) => Err(over_quota("AccountAliasesPerAccount", ALIASES_PER_ACCOUNT)),
         None => {
             s.alias = Some(alias.to_string());
-            Ok(json!({}))
+            Ok(())
         }
     })
     .await
 }
 
 /// DeleteAccountAlias.
-pub(crate) async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let alias = ctx.input.str("AccountAlias")?;
+pub(crate) async fn delete_account_alias(
+    ctx: &Ctx<'_>,
+    input: DeleteAccountAliasInput,
+) -> Result<(), Error> {
+    let alias = input.account_alias.as_str();
     change_settings(ctx, |s| {
         if s.alias.as_deref() != Some(alias) {
             return Err(Error::no_such_entity(format!(
@@ -56,28 +69,38 @@ pub(crate) async fn delete_alias(ctx: &Ctx<'_>) -> Result<Value, Error> {
             )));
         }
         s.alias = None;
-        Ok(json!({}))
+        Ok(())
     })
     .await
 }
 
 /// ListAccountAliases, paginated like every IAM list.
-pub(crate) fn list_aliases(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let page = ctx.input.page()?;
+pub(crate) fn list_account_aliases(
+    ctx: &Ctx<'_>,
+    input: ListAccountAliasesInput,
+) -> Result<ListAccountAliasesOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let (items, next) = page.take(e.settings.alias.iter().map(|a| (a.as_str(), a)));
-        Ok(paged(json!({ "AccountAliases": items }), next))
+        let (items, next) = page.take(e.settings.alias.iter().map(|a| (a.as_str(), a.clone())));
+        Ok(ListAccountAliasesOutput {
+            account_aliases: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// SetSecurityTokenServicePreferences: the version of tokens the global STS endpoint
 /// issues (`v1Token`, valid only in Regions enabled by default; `v2Token`, valid in all).
 /// GetAccountSummary reports it as GlobalEndpointTokenVersion (1 or 2).
-pub(crate) async fn set_sts_preferences(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let version = ctx.input.str("GlobalEndpointTokenVersion")?;
+pub(crate) async fn set_security_token_service_preferences(
+    ctx: &Ctx<'_>,
+    input: SetSecurityTokenServicePreferencesInput,
+) -> Result<(), Error> {
+    let version = input.global_endpoint_token_version;
     change_settings(ctx, |s| {
-        s.global_endpoint_token_version = Some(version.to_string());
-        Ok(json!({}))
+        s.global_endpoint_token_version = Some(version);
+        Ok(())
     })
     .await
 }
@@ -91,15 +114,14 @@ pub(crate) fn token_version(s: &AccountSettings) -> usize {
 }
 
 /// GetAccountProperties: every property set so far.
-pub(crate) fn get_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_account_properties(
+    ctx: &Ctx<'_>,
+    _input: GetAccountPropertiesInput,
+) -> Result<GetAccountPropertiesOutput, Error> {
     ctx.app.read(|e| {
-        let map: Map<String, Value> = e
-            .settings
-            .properties
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(v)))
-            .collect();
-        Ok(json!({ "Properties": map }))
+        Ok(GetAccountPropertiesOutput {
+            properties: Some(e.settings.properties.clone().into_iter().collect()),
+        })
     })
 }
 
@@ -123,15 +145,12 @@ fn property_namespace(key: &str) -> Result<&str, Error> {
 
 /// PutAccountProperties: every key of one request in the same namespace; values of 1 to
 /// 1,024 characters.
-pub(crate) async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let Some(Value::Object(props)) = ctx.input.0.get("Properties") else {
-        return Err(Error::validation(
-            "1 validation error detected: Value null at 'properties' failed to satisfy constraint: Member must not be null",
-        ));
-    };
+pub(crate) async fn put_account_properties(
+    ctx: &Ctx<'_>,
+    input: PutAccountPropertiesInput,
+) -> Result<PutAccountPropertiesOutput, Error> {
     let mut namespace: Option<&str> = None;
-    let mut entries = Vec::with_capacity(props.len());
-    for (key, value) in props {
+    for (key, value) in &input.properties {
         let ns = property_namespace(key)?;
         if namespace.is_some_and(|n| n != ns) {
             return Err(Error::invalid_input(
@@ -139,60 +158,73 @@ pub(crate) async fn put_properties(ctx: &Ctx<'_>) -> Result<Value, Error> {
             ));
         }
         namespace = Some(ns);
-        let value = value.as_str().unwrap_or_default();
         if !(1..=1024).contains(&value.chars().count()) {
             return Err(Error::invalid_input(format!(
                 "Invalid value for account property {key}: values must have 1 to 1024 characters."
             )));
         }
-        entries.push((key.clone(), value.to_string()));
     }
     change_settings(ctx, |s| {
-        s.properties.extend(entries);
-        Ok(json!({}))
+        s.properties.extend(input.properties);
+        Ok(PutAccountPropertiesOutput {})
     })
     .await
 }
 
 /// EnableOutboundWebIdentityFederation: generates the account's issuer URL (as AWS:
 /// `https://UUID.tokens.sts.global.api.aws`) and turns the feature on.
-pub(crate) async fn enable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn enable_outbound_web_identity_federation(
+    ctx: &Ctx<'_>,
+    _input: EnableOutboundWebIdentityFederationInput,
+) -> Result<EnableOutboundWebIdentityFederationOutput, Error> {
     let issuer = format!("https://{}.tokens.sts.global.api.aws", uuid::Uuid::new_v4());
     change_settings(ctx, |s| {
         if s.outbound_issuer.is_some() {
             return Err(Error::aws(
-                "FeatureEnabled",
+                IamErrorCode::FeatureEnabled,
                 "Outbound identity federation is already enabled for this account.",
             ));
         }
         s.outbound_issuer = Some(issuer.clone());
-        Ok(json!({ "IssuerIdentifier": issuer }))
+        Ok(EnableOutboundWebIdentityFederationOutput {
+            issuer_identifier: Some(issuer),
+        })
     })
     .await
 }
 
+/// IAM's FeatureDisabled while outbound identity federation is off.
 fn outbound_disabled() -> Error {
     Error::aws(
-        "FeatureDisabled",
+        IamErrorCode::FeatureDisabled,
         "Outbound identity federation is disabled for this account.",
     )
 }
 
 /// DisableOutboundWebIdentityFederation.
-pub(crate) async fn disable_outbound(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn disable_outbound_web_identity_federation(
+    ctx: &Ctx<'_>,
+    _input: DisableOutboundWebIdentityFederationInput,
+) -> Result<(), Error> {
     change_settings(ctx, |s| {
         if s.outbound_issuer.take().is_none() {
             return Err(outbound_disabled());
         }
-        Ok(json!({}))
+        Ok(())
     })
     .await
 }
 
 /// GetOutboundWebIdentityFederationInfo.
-pub(crate) fn outbound_info(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_outbound_web_identity_federation_info(
+    ctx: &Ctx<'_>,
+    _input: GetOutboundWebIdentityFederationInfoInput,
+) -> Result<GetOutboundWebIdentityFederationInfoOutput, Error> {
     ctx.app.read(|e| match &e.settings.outbound_issuer {
-        Some(issuer) => Ok(json!({ "IssuerIdentifier": issuer, "JwtVendingEnabled": true })),
+        Some(issuer) => Ok(GetOutboundWebIdentityFederationInfoOutput {
+            issuer_identifier: Some(issuer.clone()),
+            jwt_vending_enabled: Some(true),
+        }),
         None => Err(outbound_disabled()),
     })
 }

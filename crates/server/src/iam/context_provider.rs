@@ -16,10 +16,9 @@
 //! naming one is refused with InvalidInput, as IAM refuses an instance it cannot find. The
 //! wording of the messages is Portcullis's.
 
-use crate::call::Input;
 use crate::error::Error;
+use portcullis_protocol::iam;
 use portcullis_store::{ContextKeyDefinition, ContextProvider};
-use serde_json::{Value, json};
 
 /// Key definitions per context provider (the model's `keyDefinitionListType` maximum).
 pub(crate) const KEY_DEFINITIONS: usize = 10;
@@ -44,14 +43,12 @@ fn check_key(member: &str, key: &str) -> Result<String, Error> {
 }
 
 /// Reads and checks a `ContextProvider` input member.
-fn parse(value: &Value) -> Result<ContextProvider, Error> {
-    let text = |name: &str| value.get(name).and_then(Value::as_str);
-    let subject_source_key = check_key(
-        "SubjectSourceKey",
-        text("SubjectSourceKey").unwrap_or_default(),
-    )?;
-    let subject_type_value = text("SubjectTypeValue").map(str::to_string);
-    let subject_type_source_key = text("SubjectTypeSourceKey")
+fn parse(value: &iam::ContextProvider) -> Result<ContextProvider, Error> {
+    let subject_source_key = check_key("SubjectSourceKey", &value.subject_source_key)?;
+    let subject_type_value = value.subject_type_value.clone();
+    let subject_type_source_key = value
+        .subject_type_source_key
+        .as_deref()
         .map(|k| check_key("SubjectTypeSourceKey", k))
         .transpose()?;
     if subject_type_value.is_some() && subject_type_source_key.is_some() {
@@ -59,11 +56,7 @@ fn parse(value: &Value) -> Result<ContextProvider, Error> {
             "Specify either SubjectTypeValue or SubjectTypeSourceKey, but not both.",
         ));
     }
-    let definitions = value
-        .get("KeyDefinitionList")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let definitions = value.key_definition_list.as_deref().unwrap_or_default();
     if definitions.len() > KEY_DEFINITIONS {
         return Err(Error::invalid_input(format!(
             "A context provider can map at most {KEY_DEFINITIONS} keys."
@@ -71,14 +64,13 @@ fn parse(value: &Value) -> Result<ContextProvider, Error> {
     }
     let mut key_definitions = Vec::with_capacity(definitions.len());
     for d in definitions {
-        let source = d
-            .get("SourceKey")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let target = d.get("TargetKey").and_then(Value::as_str);
         key_definitions.push(ContextKeyDefinition {
-            source_key: check_key("SourceKey", source)?,
-            target_key: target.map(|t| check_key("TargetKey", t)).transpose()?,
+            source_key: check_key("SourceKey", &d.source_key)?,
+            target_key: d
+                .target_key
+                .as_deref()
+                .map(|t| check_key("TargetKey", t))
+                .transpose()?,
         });
     }
     Ok(ContextProvider {
@@ -95,11 +87,15 @@ fn no_identity_center(arn: &str) -> Error {
     ))
 }
 
-/// The context provider a Create call sets, if any. An Identity Center instance needs a
-/// context provider, and none can be found.
-pub(crate) fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, Error> {
-    let provider = input.0.get("ContextProvider").map(parse).transpose()?;
-    if let Some(arn) = input.opt_str("IdentityCenterInstanceArn") {
+/// The context provider a Create call sets, if any, from its `ContextProvider` and
+/// `IdentityCenterInstanceArn` members. An Identity Center instance needs a context
+/// provider, and none can be found.
+pub(crate) fn for_create(
+    provider: Option<&iam::ContextProvider>,
+    instance_arn: Option<&str>,
+) -> Result<Option<ContextProvider>, Error> {
+    let provider = provider.map(parse).transpose()?;
+    if let Some(arn) = instance_arn {
         if provider.is_none() {
             return Err(Error::invalid_input(
                 "IdentityCenterInstanceArn requires a ContextProvider.",
@@ -110,35 +106,38 @@ pub(crate) fn for_create(input: &Input<'_>) -> Result<Option<ContextProvider>, E
     Ok(provider)
 }
 
-/// What an Update call does to the context provider: `None` to leave it, `Some(None)` to
-/// remove it, `Some(Some(p))` to set it. `required` says whether the call must change
-/// something (UpdateOpenIDConnectProvider has nothing else to change).
+/// What an Update call does to the context provider, from its `ContextProvider`,
+/// `IdentityCenterInstanceArn`, `RemoveContextProvider` and `RemoveIdentityCenterInstance`
+/// members: `None` to leave it, `Some(None)` to remove it, `Some(Some(p))` to set it.
+/// `required` says whether the call must change something (UpdateOpenIDConnectProvider has
+/// nothing else to change).
 pub(crate) fn for_update(
-    input: &Input<'_>,
+    provider: Option<&iam::ContextProvider>,
+    instance_arn: Option<&str>,
+    remove_provider: Option<bool>,
+    remove_instance: Option<bool>,
     required: bool,
 ) -> Result<Option<Option<ContextProvider>>, Error> {
-    let new = input.0.get("ContextProvider");
-    let remove = input.opt_bool("RemoveContextProvider") == Some(true);
-    let instance = input.opt_str("IdentityCenterInstanceArn");
-    let remove_instance = input.opt_bool("RemoveIdentityCenterInstance") == Some(true);
-    if new.is_some() && remove {
+    let remove = remove_provider == Some(true);
+    let remove_instance = remove_instance == Some(true);
+    if provider.is_some() && remove {
         return Err(Error::invalid_input(
             "Specify either ContextProvider or RemoveContextProvider, but not both.",
         ));
     }
-    if instance.is_some() && remove_instance {
+    if instance_arn.is_some() && remove_instance {
         return Err(Error::invalid_input(
             "Specify either IdentityCenterInstanceArn or RemoveIdentityCenterInstance, but not both.",
         ));
     }
-    let changes_context = new.is_some() || remove;
-    let changes_instance = instance.is_some() || remove_instance;
+    let changes_context = provider.is_some() || remove;
+    let changes_instance = instance_arn.is_some() || remove_instance;
     if changes_context && changes_instance {
         return Err(Error::invalid_input(
             "A request can change either the context provider or the IAM Identity Center association, but not both.",
         ));
     }
-    if let Some(arn) = instance {
+    if let Some(arn) = instance_arn {
         return Err(no_identity_center(arn));
     }
     if required && !changes_context && !changes_instance {
@@ -149,38 +148,56 @@ pub(crate) fn for_update(
     if remove {
         return Ok(Some(None));
     }
-    new.map(|v| parse(v).map(Some)).transpose()
+    provider.map(|p| parse(p).map(Some)).transpose()
 }
 
-/// The `ContextProvider` answer member.
-pub(crate) fn view(p: &ContextProvider) -> Value {
-    let mut out = json!({ "SubjectSourceKey": p.subject_source_key });
-    if let Some(v) = &p.subject_type_value {
-        out["SubjectTypeValue"] = json!(v);
+/// The `ContextProvider` answer member (its `KeyDefinitionList` always present).
+pub(crate) fn view(p: &ContextProvider) -> iam::ContextProvider {
+    iam::ContextProvider {
+        subject_source_key: p.subject_source_key.clone(),
+        subject_type_value: p.subject_type_value.clone(),
+        subject_type_source_key: p.subject_type_source_key.clone(),
+        key_definition_list: Some(
+            p.key_definitions
+                .iter()
+                .map(|d| iam::ContextProviderKeyDefinition {
+                    source_key: d.source_key.clone(),
+                    target_key: d.target_key.clone(),
+                })
+                .collect(),
+        ),
     }
-    if let Some(k) = &p.subject_type_source_key {
-        out["SubjectTypeSourceKey"] = json!(k);
-    }
-    out["KeyDefinitionList"] = p
-        .key_definitions
-        .iter()
-        .map(|d| {
-            let mut entry = json!({ "SourceKey": d.source_key });
-            if let Some(t) = &d.target_key {
-                entry["TargetKey"] = json!(t);
-            }
-            entry
-        })
-        .collect();
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
 
-    fn input(v: &Value) -> Input<'_> {
-        Input(v)
+    /// `for_create` on the members of a CreateOpenIDConnectProvider request.
+    fn create(members: &Value) -> Result<Option<ContextProvider>, Error> {
+        let mut request = members.clone();
+        request["Url"] = json!("https://idp.example.com");
+        let input: iam::CreateOpenIDConnectProviderInput = serde_json::from_value(request).unwrap();
+        for_create(
+            input.context_provider.as_ref(),
+            input.identity_center_instance_arn.as_deref(),
+        )
+    }
+
+    /// `for_update` on the members of an UpdateOpenIDConnectProvider request.
+    fn update(members: &Value, required: bool) -> Result<Option<Option<ContextProvider>>, Error> {
+        let mut request = members.clone();
+        request["OpenIDConnectProviderArn"] =
+            json!("arn:aws:iam::123456789012:oidc-provider/idp.example.com");
+        let input: iam::UpdateOpenIDConnectProviderInput = serde_json::from_value(request).unwrap();
+        for_update(
+            input.context_provider.as_ref(),
+            input.identity_center_instance_arn.as_deref(),
+            input.remove_context_provider,
+            input.remove_identity_center_instance,
+            required,
+        )
     }
 
     #[test]
@@ -212,14 +229,17 @@ mod tests {
             "SubjectTypeValue": "user",
             "KeyDefinitionList": [{ "SourceKey": "email", "TargetKey": "Email" }, { "SourceKey": "team" }]
         }});
-        let p = for_create(&input(&v)).unwrap().unwrap();
+        let p = create(&v).unwrap().unwrap();
         assert_eq!(p.subject_source_key, "sub");
         assert_eq!(p.subject_type_value.as_deref(), Some("user"));
         assert_eq!(p.key_definitions.len(), 2);
         assert_eq!(p.key_definitions[1].target_key, None);
         let shown = view(&p);
-        assert_eq!(shown["KeyDefinitionList"][0]["TargetKey"], "Email");
-        assert_eq!(shown["SubjectTypeValue"], "user");
+        assert_eq!(
+            shown.key_definition_list.unwrap()[0].target_key.as_deref(),
+            Some("Email")
+        );
+        assert_eq!(shown.subject_type_value.as_deref(), Some("user"));
     }
 
     #[test]
@@ -227,7 +247,7 @@ mod tests {
         let v = json!({ "ContextProvider": {
             "SubjectSourceKey": "sub", "SubjectTypeValue": "user", "SubjectTypeSourceKey": "kind"
         }});
-        let err = for_create(&input(&v)).unwrap_err().into_aws();
+        let err = create(&v).unwrap_err().into_aws();
         assert_eq!(err.code(), "InvalidInput");
     }
 
@@ -235,14 +255,14 @@ mod tests {
     fn an_identity_center_instance_needs_a_context_provider_and_cannot_be_found() {
         let arn = "arn:aws:sso:::instance/ssoins-1234567890abcdef";
         let alone = json!({ "IdentityCenterInstanceArn": arn });
-        let err = for_create(&input(&alone)).unwrap_err().into_aws();
+        let err = create(&alone).unwrap_err().into_aws();
         assert!(
             err.message().contains("requires a ContextProvider"),
             "{}",
             err.message()
         );
         let both = json!({ "IdentityCenterInstanceArn": arn, "ContextProvider": { "SubjectSourceKey": "sub" } });
-        let err = for_create(&input(&both)).unwrap_err().into_aws();
+        let err = create(&both).unwrap_err().into_aws();
         assert!(
             err.message().contains("cannot be found"),
             "{}",
@@ -254,24 +274,21 @@ mod tests {
     fn update_rules() {
         let cp = json!({ "SubjectSourceKey": "sub" });
         let set = json!({ "ContextProvider": cp });
-        assert!(matches!(
-            for_update(&input(&set), true).unwrap(),
-            Some(Some(_))
-        ));
+        assert!(matches!(update(&set, true).unwrap(), Some(Some(_))));
         let remove = json!({ "RemoveContextProvider": true });
-        assert_eq!(for_update(&input(&remove), true).unwrap(), Some(None));
+        assert_eq!(update(&remove, true).unwrap(), Some(None));
         let nothing = json!({});
-        assert!(for_update(&input(&nothing), true).is_err());
-        assert_eq!(for_update(&input(&nothing), false).unwrap(), None);
+        assert!(update(&nothing, true).is_err());
+        assert_eq!(update(&nothing, false).unwrap(), None);
         for bad in [
             json!({ "ContextProvider": cp, "RemoveContextProvider": true }),
             json!({ "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-1", "RemoveIdentityCenterInstance": true }),
             json!({ "RemoveContextProvider": true, "RemoveIdentityCenterInstance": true }),
         ] {
-            let err = for_update(&input(&bad), true).unwrap_err().into_aws();
+            let err = update(&bad, true).unwrap_err().into_aws();
             assert_eq!(err.code(), "InvalidInput", "{bad}");
         }
         let remove_instance = json!({ "RemoveIdentityCenterInstance": true });
-        assert_eq!(for_update(&input(&remove_instance), true).unwrap(), None);
+        assert_eq!(update(&remove_instance, true).unwrap(), None);
     }
 }

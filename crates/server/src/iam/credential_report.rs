@@ -13,10 +13,14 @@ use crate::error::Error;
 use crate::time::now_millis;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    GenerateCredentialReportInput, GenerateCredentialReportOutput, GetCredentialReportInput,
+    GetCredentialReportOutput, IamErrorCode,
+};
 use portcullis_store::{
     AccessKey, Change, CredentialReport, CredentialStatus, Entities, KeyStatus,
 };
-use serde_json::{Value, json};
 
 /// The report's columns, in IAM's order.
 pub(super) const COLUMNS: [&str; 22] = [
@@ -167,7 +171,10 @@ pub(super) fn build(e: &Entities, account: &str) -> String {
 
 /// GenerateCredentialReport: STARTED when a new report is made, COMPLETE while the last one
 /// is less than four hours old.
-pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn generate_credential_report(
+    ctx: &Ctx<'_>,
+    _input: GenerateCredentialReportInput,
+) -> Result<GenerateCredentialReportOutput, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -175,7 +182,11 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(r) = &e.settings.credential_report
                 && now - r.generated < REPORT_LIFETIME_MS
             {
-                return Ok((Vec::new(), json!({ "State": "COMPLETE" })));
+                let out = GenerateCredentialReportOutput {
+                    state: Some("COMPLETE".to_string()),
+                    description: None,
+                };
+                return Ok((Vec::new(), out));
             }
             let mut settings = e.settings.clone();
             settings.credential_report = Some(CredentialReport {
@@ -184,31 +195,36 @@ pub(super) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
             });
             Ok((
                 vec![Change::put(account, &settings)],
-                json!({
-                    "State": "STARTED",
-                    "Description": "No report exists. Starting a new report generation task",
-                }),
+                GenerateCredentialReportOutput {
+                    state: Some("STARTED".to_string()),
+                    description: Some(
+                        "No report exists. Starting a new report generation task".to_string(),
+                    ),
+                },
             ))
         })
         .await
 }
 
 /// GetCredentialReport.
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_credential_report(
+    ctx: &Ctx<'_>,
+    _input: GetCredentialReportInput,
+) -> Result<GetCredentialReportOutput, Error> {
     ctx.app.read(|e| match &e.settings.credential_report {
         None => Err(Error::aws(
-            "ReportNotPresent",
+            IamErrorCode::ReportNotPresent,
             "The credential report does not exist. To generate a credential report, use GenerateCredentialReport.",
         )),
         Some(r) if now_millis() - r.generated >= REPORT_LIFETIME_MS => Err(Error::aws(
-            "ReportExpired",
+            IamErrorCode::ReportExpired,
             "The most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.",
         )),
-        Some(r) => Ok(json!({
-            "Content": STANDARD.encode(&r.csv),
-            "ReportFormat": "text/csv",
-            "GeneratedTime": crate::time::iso8601(r.generated),
-        })),
+        Some(r) => Ok(GetCredentialReportOutput {
+            content: Some(STANDARD.encode(&r.csv)),
+            report_format: Some("text/csv".to_string()),
+            generated_time: Some(Timestamp::from_millis(r.generated)),
+        }),
     })
 }
 

@@ -4,12 +4,16 @@ use super::rules::{self, over_quota, quota};
 use super::users;
 use super::views::{self, Detail};
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;
+use portcullis_protocol::iam::{
+    AddUserToGroupInput, CreateGroupInput, CreateGroupOutput, DeleteGroupInput, GetGroupInput,
+    GetGroupOutput, ListGroupsForUserInput, ListGroupsForUserOutput, ListGroupsInput,
+    ListGroupsOutput, RemoveUserFromGroupInput, UpdateGroupInput,
+};
 use portcullis_store::{Change, Entities, Group};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a group.
@@ -23,9 +27,12 @@ pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e Group, Error> 
 }
 
 /// CreateGroup.
-pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("GroupName")?;
-    let path = ctx.input.opt_str("Path").unwrap_or("/");
+pub(crate) async fn create_group(
+    ctx: &Ctx<'_>,
+    input: CreateGroupInput,
+) -> Result<CreateGroupOutput, Error> {
+    let name = input.group_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
     let account = ctx.account();
     let group = Group {
         id: unique_id("AGPA", 17),
@@ -46,33 +53,40 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if e.groups.len() >= quota::GROUPS {
                 return Err(over_quota("GroupsPerAccount", quota::GROUPS));
             }
-            let out = json!({ "Group": views::group(&group) });
+            let out = CreateGroupOutput {
+                group: views::group(&group),
+            };
             Ok((vec![Change::put(account, &group)], out))
         })
         .await
 }
 
 /// GetGroup: the group and its members.
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("GroupName")?;
-    let page = ctx.input.page()?;
+pub(crate) fn get_group(ctx: &Ctx<'_>, input: GetGroupInput) -> Result<GetGroupOutput, Error> {
+    let name = input.group_name.as_str();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let group = find(e, name)?;
         let (members, next) = page.take(
             e.group_members(&group.id)
                 .map(|(k, u)| (k, views::user(u, Detail::Listed))),
         );
-        Ok(paged(
-            json!({ "Group": views::group(group), "Users": members }),
-            next,
-        ))
+        Ok(GetGroupOutput {
+            group: views::group(group),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            users: members,
+        })
     })
 }
 
 /// ListGroups.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
-    let page = ctx.input.page()?;
+pub(crate) fn list_groups(
+    ctx: &Ctx<'_>,
+    input: ListGroupsInput,
+) -> Result<ListGroupsOutput, Error> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (groups, next) = page.take(
             e.groups
@@ -80,15 +94,19 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, g)| g.path.starts_with(prefix))
                 .map(|(k, g)| (k.as_str(), views::group(g))),
         );
-        Ok(paged(json!({ "Groups": groups }), next))
+        Ok(ListGroupsOutput {
+            groups,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// UpdateGroup: new name and/or path.
-pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("GroupName")?;
-    let new_name = ctx.input.opt_str("NewGroupName");
-    let new_path = ctx.input.opt_str("NewPath");
+pub(crate) async fn update_group(ctx: &Ctx<'_>, input: UpdateGroupInput) -> Result<(), Error> {
+    let name = input.group_name.as_str();
+    let new_name = input.new_group_name.as_deref();
+    let new_path = input.new_path.as_deref();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -108,15 +126,15 @@ pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
             group.arn = rules::arn(account, "group", &group.path, &group.name);
             Ok((
                 vec![Change::delete(account, old), Change::put(account, &group)],
-                json!({}),
+                (),
             ))
         })
         .await
 }
 
 /// DeleteGroup: only once it has no members and no policies.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("GroupName")?;
+pub(crate) async fn delete_group(ctx: &Ctx<'_>, input: DeleteGroupInput) -> Result<(), Error> {
+    let name = input.group_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -133,36 +151,42 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(message) = conflict {
                 return Err(Error::delete_conflict(message));
             }
-            Ok((vec![Change::delete(account, group)], json!({})))
+            Ok((vec![Change::delete(account, group)], ()))
         })
         .await
 }
 
 /// AddUserToGroup.
-pub(super) async fn add_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let group_name = ctx.input.str("GroupName")?;
-    let user_name = ctx.input.str("UserName")?;
+pub(crate) async fn add_user_to_group(
+    ctx: &Ctx<'_>,
+    input: AddUserToGroupInput,
+) -> Result<(), Error> {
+    let group_name = input.group_name.as_str();
+    let user_name = input.user_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut user = users::find(e, user_name)?.clone();
             let group = find(e, group_name)?;
             if user.groups.contains(&group.id) {
-                return Ok((vec![], json!({})));
+                return Ok((vec![], ()));
             }
             if user.groups.len() >= quota::GROUPS_PER_USER {
                 return Err(over_quota("GroupsPerUser", quota::GROUPS_PER_USER));
             }
             user.groups.push(group.id.clone());
-            Ok((vec![Change::put(account, &user)], json!({})))
+            Ok((vec![Change::put(account, &user)], ()))
         })
         .await
 }
 
 /// RemoveUserFromGroup.
-pub(super) async fn remove_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let group_name = ctx.input.str("GroupName")?;
-    let user_name = ctx.input.str("UserName")?;
+pub(crate) async fn remove_user_from_group(
+    ctx: &Ctx<'_>,
+    input: RemoveUserFromGroupInput,
+) -> Result<(), Error> {
+    let group_name = input.group_name.as_str();
+    let user_name = input.user_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -171,17 +195,20 @@ pub(super) async fn remove_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
             let before = user.groups.len();
             user.groups.retain(|g| g != &group.id);
             if user.groups.len() == before {
-                return Ok((vec![], json!({})));
+                return Ok((vec![], ()));
             }
-            Ok((vec![Change::put(account, &user)], json!({})))
+            Ok((vec![Change::put(account, &user)], ()))
         })
         .await
 }
 
 /// ListGroupsForUser.
-pub(super) fn list_for_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let user_name = ctx.input.str("UserName")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_groups_for_user(
+    ctx: &Ctx<'_>,
+    input: ListGroupsForUserInput,
+) -> Result<ListGroupsForUserOutput, Error> {
+    let user_name = input.user_name.as_str();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let user = users::find(e, user_name)?;
         let mut groups: Vec<&Group> = user
@@ -196,6 +223,10 @@ pub(super) fn list_for_user(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .map(String::as_str)
                 .zip(groups.iter().map(|g| views::group(g))),
         );
-        Ok(paged(json!({ "Groups": items }), next))
+        Ok(ListGroupsForUserOutput {
+            groups: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }

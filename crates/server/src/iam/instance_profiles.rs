@@ -3,12 +3,17 @@
 use super::rules::{self, check_tags, over_quota, quota};
 use super::{roles, views};
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;
+use portcullis_protocol::iam::{
+    AddRoleToInstanceProfileInput, CreateInstanceProfileInput, CreateInstanceProfileOutput,
+    DeleteInstanceProfileInput, GetInstanceProfileInput, GetInstanceProfileOutput,
+    ListInstanceProfilesForRoleInput, ListInstanceProfilesForRoleOutput, ListInstanceProfilesInput,
+    ListInstanceProfilesOutput, RemoveRoleFromInstanceProfileInput,
+};
 use portcullis_store::{Change, Entities, InstanceProfile};
-use serde_json::{Value, json};
 
 /// The instance profile with this name, or IAM's NoSuchEntity.
 pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e InstanceProfile, Error> {
@@ -17,10 +22,13 @@ pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e InstanceProfil
 }
 
 /// CreateInstanceProfile.
-pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("InstanceProfileName")?;
-    let path = ctx.input.opt_str("Path").unwrap_or("/");
-    let tags = ctx.input.tags("Tags");
+pub(crate) async fn create_instance_profile(
+    ctx: &Ctx<'_>,
+    input: CreateInstanceProfileInput,
+) -> Result<CreateInstanceProfileOutput, Error> {
+    let name = input.instance_profile_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
     let account = ctx.account();
     let profile = InstanceProfile {
@@ -45,24 +53,33 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     quota::INSTANCE_PROFILES,
                 ));
             }
-            let out = json!({ "InstanceProfile": views::instance_profile(&profile, e, true) });
+            let out = CreateInstanceProfileOutput {
+                instance_profile: views::instance_profile(&profile, e, true),
+            };
             Ok((vec![Change::put(account, &profile)], out))
         })
         .await
 }
 
 /// GetInstanceProfile.
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("InstanceProfileName")?;
+pub(crate) fn get_instance_profile(
+    ctx: &Ctx<'_>,
+    input: GetInstanceProfileInput,
+) -> Result<GetInstanceProfileOutput, Error> {
     ctx.app.read(|e| {
-        let p = find(e, name)?;
-        Ok(json!({ "InstanceProfile": views::instance_profile(p, e, true) }))
+        let p = find(e, &input.instance_profile_name)?;
+        Ok(GetInstanceProfileOutput {
+            instance_profile: views::instance_profile(p, e, true),
+        })
     })
 }
 
 /// DeleteInstanceProfile: only once it has no role.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("InstanceProfileName")?;
+pub(crate) async fn delete_instance_profile(
+    ctx: &Ctx<'_>,
+    input: DeleteInstanceProfileInput,
+) -> Result<(), Error> {
+    let name = input.instance_profile_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -72,15 +89,18 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "Cannot delete entity, must remove roles from instance profile first.",
                 ));
             }
-            Ok((vec![Change::delete(account, p)], json!({})))
+            Ok((vec![Change::delete(account, p)], ()))
         })
         .await
 }
 
 /// ListInstanceProfiles.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
-    let page = ctx.input.page()?;
+pub(crate) fn list_instance_profiles(
+    ctx: &Ctx<'_>,
+    input: ListInstanceProfilesInput,
+) -> Result<ListInstanceProfilesOutput, Error> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (items, next) = page.take(
             e.instance_profiles
@@ -88,14 +108,21 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, p)| p.path.starts_with(prefix))
                 .map(|(k, p)| (k.as_str(), views::instance_profile(p, e, false))),
         );
-        Ok(paged(json!({ "InstanceProfiles": items }), next))
+        Ok(ListInstanceProfilesOutput {
+            instance_profiles: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// AddRoleToInstanceProfile: one role per instance profile.
-pub(super) async fn add_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("InstanceProfileName")?;
-    let role_name = ctx.input.str("RoleName")?;
+pub(crate) async fn add_role_to_instance_profile(
+    ctx: &Ctx<'_>,
+    input: AddRoleToInstanceProfileInput,
+) -> Result<(), Error> {
+    let name = input.instance_profile_name.as_str();
+    let role_name = input.role_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -108,15 +135,18 @@ pub(super) async fn add_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 ));
             }
             p.roles.push(role.name.clone());
-            Ok((vec![Change::put(account, &p)], json!({})))
+            Ok((vec![Change::put(account, &p)], ()))
         })
         .await
 }
 
 /// RemoveRoleFromInstanceProfile.
-pub(super) async fn remove_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("InstanceProfileName")?;
-    let role_name = ctx.input.str("RoleName")?;
+pub(crate) async fn remove_role_from_instance_profile(
+    ctx: &Ctx<'_>,
+    input: RemoveRoleFromInstanceProfileInput,
+) -> Result<(), Error> {
+    let name = input.instance_profile_name.as_str();
+    let role_name = input.role_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -129,15 +159,18 @@ pub(super) async fn remove_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "Role {role_name} in Instance Profile {name} cannot be found."
                 )));
             }
-            Ok((vec![Change::put(account, &p)], json!({})))
+            Ok((vec![Change::put(account, &p)], ()))
         })
         .await
 }
 
 /// ListInstanceProfilesForRole.
-pub(super) fn list_for_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let role_name = ctx.input.str("RoleName")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_instance_profiles_for_role(
+    ctx: &Ctx<'_>,
+    input: ListInstanceProfilesForRoleInput,
+) -> Result<ListInstanceProfilesForRoleOutput, Error> {
+    let role_name = input.role_name.as_str();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         roles::find(e, role_name)?;
         let (items, next) = page.take(
@@ -146,6 +179,10 @@ pub(super) fn list_for_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, p)| p.roles.iter().any(|r| r.eq_ignore_ascii_case(role_name)))
                 .map(|(k, p)| (k.as_str(), views::instance_profile(p, e, false))),
         );
-        Ok(paged(json!({ "InstanceProfiles": items }), next))
+        Ok(ListInstanceProfilesForRoleOutput {
+            instance_profiles: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }

@@ -15,13 +15,23 @@ use super::service_access::Allows;
 use crate::account::find_policy;
 use crate::auth::session::SessionPrincipal;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::caller::Caller;
 use crate::error::Error;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use portcullis_catalog::catalog;
+use portcullis_protocol::iam::{
+    EntityDetails, EntityInfo, GenerateServiceLastAccessedDetailsInput,
+    GenerateServiceLastAccessedDetailsOutput, GetServiceLastAccessedDetailsInput,
+    GetServiceLastAccessedDetailsOutput, GetServiceLastAccessedDetailsWithEntitiesInput,
+    GetServiceLastAccessedDetailsWithEntitiesOutput, ServiceLastAccessed,
+    TrackedActionLastAccessed,
+};
+use portcullis_protocol::{CommonErrorCode, Timestamp};
 use portcullis_store::{AccessReport, ActionAccess, Change, Entities};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The services whose actions are tracked at ACTION_LEVEL: those this server answers.
@@ -70,7 +80,7 @@ pub(crate) async fn record(
 struct Accessor {
     id: String,
     arn: String,
-    info: Value,
+    info: EntityInfo,
 }
 
 /// Policies (as documents) and the entities whose accesses count, for a report target.
@@ -94,12 +104,24 @@ fn target(e: &Entities, arn: &str) -> Result<(Vec<String>, Vec<Accessor>), Error
     let user_info = |u: &portcullis_store::User| Accessor {
         id: u.id.clone(),
         arn: u.arn.clone(),
-        info: json!({"Arn": u.arn, "Name": u.name, "Type": "USER", "Id": u.id, "Path": u.path}),
+        info: EntityInfo {
+            arn: u.arn.clone(),
+            name: u.name.clone(),
+            r#type: "USER".into(),
+            id: u.id.clone(),
+            path: Some(u.path.clone()),
+        },
     };
     let role_info = |r: &portcullis_store::Role| Accessor {
         id: r.id.clone(),
         arn: r.arn.clone(),
-        info: json!({"Arn": r.arn, "Name": r.name, "Type": "ROLE", "Id": r.id, "Path": r.path}),
+        info: EntityInfo {
+            arn: r.arn.clone(),
+            name: r.name.clone(),
+            r#type: "ROLE".into(),
+            id: r.id.clone(),
+            path: Some(r.path.clone()),
+        },
     };
     let name = resource.rsplit('/').next().unwrap_or_default();
     if resource.starts_with("user/") {
@@ -161,6 +183,24 @@ fn target(e: &Entities, arn: &str) -> Result<(Vec<String>, Vec<Accessor>), Error
     }
 }
 
+/// The error of a report entry that does not fit its answer member: a fault of the server.
+fn unfit(e: &serde_json::Error) -> Error {
+    Error::aws(
+        CommonErrorCode::InternalFailure,
+        format!("An access report entry does not fit its answer: {e}"),
+    )
+}
+
+/// A report entry as the store keeps it: in the shape IAM answers it.
+fn stored(entry: &impl Serialize) -> Result<Value, Error> {
+    serde_json::to_value(entry).map_err(|e| unfit(&e))
+}
+
+/// A stored report entry as its answer member.
+fn answered<T: DeserializeOwned>(entry: &Value) -> Result<T, Error> {
+    T::deserialize(entry).map_err(|e| unfit(&e))
+}
+
 /// Builds the report on `arn` from the entities.
 fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Error> {
     let (documents, accessors) = target(e, arn)?;
@@ -177,7 +217,15 @@ fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Err
     let mut entities = BTreeMap::new();
     for ns in prefixes {
         let service = catalog().service(ns).map_or(ns, |s| s.name.as_str());
-        let mut v = json!({ "ServiceName": service, "ServiceNamespace": ns });
+        let mut v = ServiceLastAccessed {
+            service_name: service.to_string(),
+            service_namespace: ns.to_string(),
+            last_authenticated: None,
+            last_authenticated_entity: None,
+            last_authenticated_region: None,
+            total_authenticated_entities: None,
+            tracked_actions_last_accessed: None,
+        };
         let mut latest: Option<(&ActionAccess, &Accessor)> = None;
         let mut authenticated = 0;
         let mut details = Vec::new();
@@ -199,37 +247,44 @@ fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Err
                     *slot = (access, a);
                 }
             }
-            let mut detail = json!({ "EntityInfo": a.info });
+            let mut detail = EntityDetails {
+                entity_info: a.info.clone(),
+                last_authenticated: None,
+            };
             if let Some(m) = mine {
                 authenticated += 1;
-                detail["LastAuthenticated"] = json!(iso8601(m.date));
+                detail.last_authenticated = Some(Timestamp::from_millis(m.date));
                 if latest.is_none_or(|(l, _)| m.date > l.date) {
                     latest = Some((m, a));
                 }
             }
-            details.push(detail);
+            details.push(stored(&detail)?);
         }
         if let Some((access, who)) = latest {
-            v["LastAuthenticated"] = json!(iso8601(access.date));
-            v["LastAuthenticatedEntity"] = json!(who.arn);
-            v["LastAuthenticatedRegion"] = json!(access.region);
+            v.last_authenticated = Some(Timestamp::from_millis(access.date));
+            v.last_authenticated_entity = Some(who.arn.clone());
+            v.last_authenticated_region = Some(access.region.clone());
         }
-        v["TotalAuthenticatedEntities"] = json!(authenticated);
+        v.total_authenticated_entities = Some(authenticated);
         if granularity == "ACTION_LEVEL" && TRACKED.contains(&ns) {
-            let tracked: Vec<Value> = actions
+            let tracked: Vec<TrackedActionLastAccessed> = actions
                 .values()
-                .map(|(access, who)| {
-                    json!({
-                        "ActionName": access.action.split_once(':').map_or("", |(_, a)| a),
-                        "LastAccessedEntity": who.arn,
-                        "LastAccessedTime": iso8601(access.date),
-                        "LastAccessedRegion": access.region,
-                    })
+                .map(|(access, who)| TrackedActionLastAccessed {
+                    action_name: Some(
+                        access
+                            .action
+                            .split_once(':')
+                            .map_or("", |(_, a)| a)
+                            .to_string(),
+                    ),
+                    last_accessed_entity: Some(who.arn.clone()),
+                    last_accessed_time: Some(Timestamp::from_millis(access.date)),
+                    last_accessed_region: Some(access.region.clone()),
                 })
                 .collect();
-            v["TrackedActionsLastAccessed"] = json!(tracked);
+            v.tracked_actions_last_accessed = Some(tracked);
         }
-        services.push(v);
+        services.push(stored(&v)?);
         if group_or_policy {
             entities.insert(ns.to_string(), details);
         }
@@ -250,9 +305,12 @@ fn build(e: &Entities, arn: &str, granularity: &str) -> Result<AccessReport, Err
 pub(crate) const MAX_ACCESS_REPORTS: usize = 100;
 
 /// GenerateServiceLastAccessedDetails.
-pub(crate) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("Arn")?;
-    let granularity = ctx.input.opt_str("Granularity").unwrap_or("SERVICE_LEVEL");
+pub(crate) async fn generate_service_last_accessed_details(
+    ctx: &Ctx<'_>,
+    input: GenerateServiceLastAccessedDetailsInput,
+) -> Result<GenerateServiceLastAccessedDetailsOutput, Error> {
+    let arn = &input.arn;
+    let granularity = input.granularity.as_deref().unwrap_or("SERVICE_LEVEL");
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -261,7 +319,9 @@ pub(crate) async fn generate(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(newest) = e.access_reports.values().map(|r| r.created).max() {
                 report.created = report.created.max(newest + 1);
             }
-            let out = json!({ "JobId": report.job_id });
+            let out = GenerateServiceLastAccessedDetailsOutput {
+                job_id: Some(report.job_id.clone()),
+            };
             let mut changes = Vec::new();
             let over = (e.access_reports.len() + 1).saturating_sub(MAX_ACCESS_REPORTS);
             if over > 0 {
@@ -286,44 +346,51 @@ fn find<'e>(e: &'e Entities, job: &str) -> Result<&'e AccessReport, Error> {
         .ok_or_else(|| Error::no_such_entity(format!("The job with ID {job} cannot be found.")))
 }
 
-fn job_fields(r: &AccessReport) -> Value {
-    json!({
-        "JobStatus": "COMPLETED",
-        "JobCreationDate": iso8601(r.created),
-        "JobCompletionDate": iso8601(r.created),
-    })
-}
-
 /// GetServiceLastAccessedDetails.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let job = ctx.input.str("JobId")?;
-    let page = ctx.input.page()?;
+pub(crate) fn get_service_last_accessed_details(
+    ctx: &Ctx<'_>,
+    input: GetServiceLastAccessedDetailsInput,
+) -> Result<GetServiceLastAccessedDetailsOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let r = find(e, job)?;
+        let r = find(e, &input.job_id)?;
         let keys: Vec<String> = (0..r.services.len()).map(|i| format!("{i:06}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(&r.services));
-        let mut out = job_fields(r);
-        out["JobType"] = json!(r.granularity);
-        out["ServicesLastAccessed"] = json!(items);
-        Ok(paged(out, next))
+        Ok(GetServiceLastAccessedDetailsOutput {
+            job_status: "COMPLETED".into(),
+            job_creation_date: Timestamp::from_millis(r.created),
+            job_completion_date: Timestamp::from_millis(r.created),
+            job_type: Some(r.granularity.clone()),
+            services_last_accessed: items.into_iter().map(answered).collect::<Result<_, _>>()?,
+            error: None,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// GetServiceLastAccessedDetailsWithEntities: for a report on a group or policy, the users
 /// and roles and when each last used the service.
-pub(crate) fn get_with_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let job = ctx.input.str("JobId")?;
-    let ns = ctx.input.str("ServiceNamespace")?;
-    let page = ctx.input.page()?;
+pub(crate) fn get_service_last_accessed_details_with_entities(
+    ctx: &Ctx<'_>,
+    input: GetServiceLastAccessedDetailsWithEntitiesInput,
+) -> Result<GetServiceLastAccessedDetailsWithEntitiesOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let r = find(e, job)?;
+        let r = find(e, &input.job_id)?;
         let empty = Vec::new();
-        let list = r.entities.get(ns).unwrap_or(&empty);
+        let list = r.entities.get(&input.service_namespace).unwrap_or(&empty);
         let keys: Vec<String> = (0..list.len()).map(|i| format!("{i:06}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(list));
-        let mut out = job_fields(r);
-        out["EntityDetailsList"] = json!(items);
-        Ok(paged(out, next))
+        Ok(GetServiceLastAccessedDetailsWithEntitiesOutput {
+            job_status: "COMPLETED".into(),
+            job_creation_date: Timestamp::from_millis(r.created),
+            job_completion_date: Timestamp::from_millis(r.created),
+            entity_details_list: items.into_iter().map(answered).collect::<Result<_, _>>()?,
+            error: None,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
@@ -331,6 +398,7 @@ pub(crate) fn get_with_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
 mod tests {
     use super::*;
     use portcullis_store::User;
+    use serde_json::json;
 
     fn user(attached: &[&str]) -> User {
         User {
@@ -386,7 +454,7 @@ mod tests {
     #[tokio::test]
     async fn an_account_keeps_the_newest_reports() {
         use crate::app::App;
-        use crate::call::{Ctx, Input};
+        use crate::call::Ctx;
         use crate::caller::Caller;
         use crate::config::Config;
         use crate::iam::call;
@@ -395,12 +463,8 @@ mod tests {
         let run = |op: &'static str, input: Value| {
             let (app, caller) = (&app, &caller);
             async move {
-                let ctx = Ctx {
-                    app,
-                    caller,
-                    input: Input(&input),
-                };
-                call(op, &ctx).await.unwrap()
+                let ctx = Ctx { app, caller };
+                call(op, &ctx, &input).await.unwrap()
             }
         };
         run("CreateUser", json!({"UserName": "alice"}))

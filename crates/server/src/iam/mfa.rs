@@ -29,14 +29,21 @@ use super::users;
 use super::views;
 use crate::app::App;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::random_bytes;
-use crate::time::{iso8601, now_millis, now_seconds};
+use crate::time::{now_millis, now_seconds};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    CreateVirtualMFADeviceInput, CreateVirtualMFADeviceOutput, DeactivateMFADeviceInput,
+    DeleteVirtualMFADeviceInput, EnableMFADeviceInput, GetMFADeviceInput, GetMFADeviceOutput,
+    IamErrorCode, ListMFADeviceTagsInput, ListMFADeviceTagsOutput, ListMFADevicesInput,
+    ListMFADevicesOutput, ListVirtualMFADevicesInput, ListVirtualMFADevicesOutput, MFADevice,
+    ResyncMFADeviceInput, TagMFADeviceInput, UntagMFADeviceInput, VirtualMFADevice,
+};
 use portcullis_store::{Change, Entities, MfaDevice, StoreError, Tag};
-use serde_json::{Map, Value, json};
 
 /// MFA devices one user may have enabled (IAM User Guide, "IAM and AWS STS quotas").
 pub(crate) const MFA_DEVICES_PER_USER: usize = 8;
@@ -65,7 +72,7 @@ fn not_found(serial_number: &str) -> Error {
 
 fn invalid_codes() -> Error {
     Error::aws(
-        "InvalidAuthenticationCode",
+        IamErrorCode::InvalidAuthenticationCode,
         "Authentication code for device is not valid.",
     )
 }
@@ -187,26 +194,24 @@ fn accept(device: &MfaDevice, key: &[u8], code: &str, now_seconds: i64) -> Resul
 
 /// AccessDenied for a serial number that names no device of the user.
 pub(crate) fn unable_to_validate() -> Error {
-    Error::aws(
-        "AccessDenied",
+    Error::denied(
         "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.",
     )
 }
 
 /// AccessDenied for a wrong or reused code.
 pub(crate) fn invalid_pass_code() -> Error {
-    Error::aws(
-        "AccessDenied",
-        "MultiFactorAuthentication failed with invalid MFA one time pass code.",
-    )
+    Error::denied("MultiFactorAuthentication failed with invalid MFA one time pass code.")
 }
 
 /// CreateVirtualMFADevice: a new seed, returned once in Base32 and as a QR code.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("VirtualMFADeviceName")?;
-    let path = i.opt_str("Path").unwrap_or("/");
-    let tags = i.tags("Tags");
+pub(crate) async fn create_virtual_mfa_device(
+    ctx: &Ctx<'_>,
+    input: CreateVirtualMFADeviceInput,
+) -> Result<CreateVirtualMFADeviceOutput, Error> {
+    let name = input.virtual_mfa_device_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
     let account = ctx.account();
     let serial_number = rules::arn(account, "mfa", path, name);
@@ -245,33 +250,33 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if e.mfa_devices.len() >= quota::USERS {
                 return Err(over_quota("MFADevices", quota::USERS));
             }
-            let mut v = Map::new();
-            v.insert("SerialNumber".into(), json!(device.serial_number));
-            v.insert("Base32StringSeed".into(), json!(STANDARD.encode(&seed)));
-            v.insert("QRCodePNG".into(), json!(STANDARD.encode(&png)));
-            if !device.tags.is_empty() {
-                v.insert("Tags".into(), views::tags(&device.tags));
-            }
-            let out = json!({ "VirtualMFADevice": Value::Object(v) });
+            let out = CreateVirtualMFADeviceOutput {
+                virtual_mfa_device: VirtualMFADevice {
+                    serial_number: device.serial_number.clone(),
+                    base32_string_seed: Some(STANDARD.encode(&seed)),
+                    qr_code_png: Some(STANDARD.encode(&png)),
+                    tags: (!device.tags.is_empty()).then(|| views::tags(&device.tags)),
+                    enable_date: None,
+                    user: None,
+                },
+            };
             Ok((vec![Change::put(account, &device)], out))
         })
         .await
 }
 
-/// The two authentication codes of EnableMFADevice and ResyncMFADevice.
-fn codes<'a>(ctx: &'a Ctx<'_>) -> Result<(&'a str, &'a str), Error> {
-    Ok((
-        ctx.input.str("AuthenticationCode1")?,
-        ctx.input.str("AuthenticationCode2")?,
-    ))
-}
-
 /// EnableMFADevice: assigns an unassigned device to a user, once two consecutive codes
 /// prove the user's app holds its seed.
-pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let user_name = ctx.input.str("UserName")?;
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let (first, second) = codes(ctx)?;
+pub(crate) async fn enable_mfa_device(
+    ctx: &Ctx<'_>,
+    input: EnableMFADeviceInput,
+) -> Result<(), Error> {
+    let user_name = input.user_name.as_str();
+    let serial_number = input.serial_number.as_str();
+    let (first, second) = (
+        input.authentication_code1.as_str(),
+        input.authentication_code2.as_str(),
+    );
     let account = ctx.account();
     let now_step = totp::step_of(now_seconds());
     ctx.app
@@ -292,16 +297,22 @@ pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
             device.enable_date = Some(now_millis());
             device.last_used_step = Some(step);
             device.drift_steps = step - now_step;
-            Ok((vec![Change::put(account, &device)], json!({})))
+            Ok((vec![Change::put(account, &device)], ()))
         })
         .await
 }
 
 /// ResyncMFADevice: measures the device's clock again from two consecutive codes.
-pub(crate) async fn resync(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let user_name = ctx.input.str("UserName")?;
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let (first, second) = codes(ctx)?;
+pub(crate) async fn resync_mfa_device(
+    ctx: &Ctx<'_>,
+    input: ResyncMFADeviceInput,
+) -> Result<(), Error> {
+    let user_name = input.user_name.as_str();
+    let serial_number = input.serial_number.as_str();
+    let (first, second) = (
+        input.authentication_code1.as_str(),
+        input.authentication_code2.as_str(),
+    );
     let account = ctx.account();
     let now_step = totp::step_of(now_seconds());
     ctx.app
@@ -314,15 +325,18 @@ pub(crate) async fn resync(ctx: &Ctx<'_>) -> Result<Value, Error> {
             let mut device = device.clone();
             device.last_used_step = Some(step);
             device.drift_steps = step - now_step;
-            Ok((vec![Change::put(account, &device)], json!({})))
+            Ok((vec![Change::put(account, &device)], ()))
         })
         .await
 }
 
 /// DeactivateMFADevice: the device goes back to unassigned (and can be enabled again).
-pub(crate) async fn deactivate(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let user_name = users::target_name(ctx)?;
-    let serial_number = ctx.input.str("SerialNumber")?;
+pub(crate) async fn deactivate_mfa_device(
+    ctx: &Ctx<'_>,
+    input: DeactivateMFADeviceInput,
+) -> Result<(), Error> {
+    let user_name = users::target_user(ctx, input.user_name.as_deref())?;
+    let serial_number = input.serial_number.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -331,14 +345,17 @@ pub(crate) async fn deactivate(ctx: &Ctx<'_>) -> Result<Value, Error> {
             device.user_id = None;
             device.enable_date = None;
             device.drift_steps = 0;
-            Ok((vec![Change::put(account, &device)], json!({})))
+            Ok((vec![Change::put(account, &device)], ()))
         })
         .await
 }
 
 /// DeleteVirtualMFADevice: only once it is deactivated.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let serial_number = ctx.input.str("SerialNumber")?;
+pub(crate) async fn delete_virtual_mfa_device(
+    ctx: &Ctx<'_>,
+    input: DeleteVirtualMFADeviceInput,
+) -> Result<(), Error> {
+    let serial_number = input.serial_number.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -348,31 +365,43 @@ pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "Cannot delete entity, must deactivate MFA device first.",
                 ));
             }
-            Ok((vec![Change::delete(account, device)], json!({})))
+            Ok((vec![Change::delete(account, device)], ()))
         })
         .await
 }
 
-/// An `MFADevice` of ListMFADevices and GetMFADevice.
-fn enabled_view(device: &MfaDevice, user_name: &str) -> Value {
-    json!({
-        "UserName": user_name,
-        "SerialNumber": device.serial_number,
-        "EnableDate": iso8601(device.enable_date.unwrap_or_default()),
-    })
+/// An `MFADevice` of ListMFADevices.
+fn enabled_view(device: &MfaDevice, user_name: &str) -> MFADevice {
+    MFADevice {
+        user_name: user_name.to_string(),
+        serial_number: device.serial_number.clone(),
+        enable_date: enable_date(device),
+    }
+}
+
+/// The enable date of an enabled device.
+fn enable_date(device: &MfaDevice) -> Timestamp {
+    Timestamp::from_millis(device.enable_date.unwrap_or_default())
 }
 
 /// ListMFADevices: the devices enabled for a user (the caller when no `UserName`; the
 /// account root has none here).
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let page = ctx.input.page()?;
-    let name = ctx
-        .input
-        .opt_str("UserName")
+pub(crate) fn list_mfa_devices(
+    ctx: &Ctx<'_>,
+    input: ListMFADevicesInput,
+) -> Result<ListMFADevicesOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
+    let name = input
+        .user_name
+        .as_deref()
         .or(ctx.caller.user_name.as_deref());
     ctx.app.read(|e| {
         let Some(name) = name else {
-            return Ok(paged(json!({ "MFADevices": [] }), None));
+            return Ok(ListMFADevicesOutput {
+                is_truncated: Some(false),
+                mfa_devices: vec![],
+                marker: None,
+            });
         };
         let user = users::find(e, name)?;
         let (items, next) = page.take(
@@ -381,15 +410,22 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, d)| d.user_id.as_deref() == Some(user.id.as_str()))
                 .map(|(k, d)| (k.as_str(), enabled_view(d, &user.name))),
         );
-        Ok(paged(json!({ "MFADevices": items }), next))
+        Ok(ListMFADevicesOutput {
+            is_truncated: Some(next.is_some()),
+            mfa_devices: items,
+            marker: next,
+        })
     })
 }
 
 /// ListVirtualMFADevices: by assignment status (`Any` by default); assigned devices show
 /// their user. Like the other List operations it shows no tags.
-pub(crate) fn list_virtual(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let page = ctx.input.page()?;
-    let status = ctx.input.opt_str("AssignmentStatus").unwrap_or("Any");
+pub(crate) fn list_virtual_mfa_devices(
+    ctx: &Ctx<'_>,
+    input: ListVirtualMFADevicesInput,
+) -> Result<ListVirtualMFADevicesOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
+    let status = input.assignment_status.as_deref().unwrap_or("Any");
     ctx.app.read(|e| {
         let (items, next) = page.take(
             e.mfa_devices
@@ -400,29 +436,36 @@ pub(crate) fn list_virtual(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     _ => true,
                 })
                 .map(|(k, d)| {
-                    let mut v = Map::new();
-                    v.insert("SerialNumber".into(), json!(d.serial_number));
                     let user = d.user_id.as_deref().and_then(|id| e.user_by_id(id));
-                    if let Some(u) = user {
-                        v.insert("User".into(), views::user(u, views::Detail::Listed));
-                        if let Some(t) = d.enable_date {
-                            v.insert("EnableDate".into(), json!(iso8601(t)));
-                        }
-                    }
-                    (k.as_str(), Value::Object(v))
+                    let device = VirtualMFADevice {
+                        serial_number: d.serial_number.clone(),
+                        user: user.map(|u| views::user(u, views::Detail::Listed)),
+                        enable_date: user.and(d.enable_date).map(Timestamp::from_millis),
+                        base32_string_seed: None,
+                        qr_code_png: None,
+                        tags: None,
+                    };
+                    (k.as_str(), device)
                 }),
         );
-        Ok(paged(json!({ "VirtualMFADevices": items }), next))
+        Ok(ListVirtualMFADevicesOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            virtual_mfa_devices: items,
+        })
     })
 }
 
 /// GetMFADevice: an enabled device and its user. With `UserName`, the device must be that
 /// user's; without, the calling user's (the root sees any user's).
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let name = ctx
-        .input
-        .opt_str("UserName")
+pub(crate) fn get_mfa_device(
+    ctx: &Ctx<'_>,
+    input: GetMFADeviceInput,
+) -> Result<GetMFADeviceOutput, Error> {
+    let serial_number = input.serial_number.as_str();
+    let name = input
+        .user_name
+        .as_deref()
         .or(ctx.caller.user_name.as_deref());
     ctx.app.read(|e| {
         let device = match name {
@@ -434,10 +477,16 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
             .as_deref()
             .and_then(|id| e.user_by_id(id))
             .ok_or_else(|| not_found(serial_number))?;
-        Ok(enabled_view(device, &user.name))
+        Ok(GetMFADeviceOutput {
+            user_name: Some(user.name.clone()),
+            serial_number: device.serial_number.clone(),
+            enable_date: Some(enable_date(device)),
+            certifications: None,
+        })
     })
 }
 
+/// A change that gives the device `serial_number` these tags.
 fn store_tags(
     e: &Entities,
     account: &str,
@@ -450,9 +499,9 @@ fn store_tags(
 }
 
 /// TagMFADevice: adds tags, replacing the values of keys already present.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let new = ctx.input.tags("Tags");
+pub(crate) async fn tag_mfa_device(ctx: &Ctx<'_>, input: TagMFADeviceInput) -> Result<(), Error> {
+    let serial_number = input.serial_number.as_str();
+    let new = views::stored_tags(Some(input.tags));
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -462,41 +511,45 @@ pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 "TagsPerMFADevice",
                 true,
             )?;
-            Ok((
-                vec![store_tags(e, account, serial_number, merged)?],
-                json!({}),
-            ))
+            Ok((vec![store_tags(e, account, serial_number, merged)?], ()))
         })
         .await
 }
 
 /// UntagMFADevice: removes tags by key (keys compare without regard to case).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let keys = ctx.input.str_list("TagKeys");
+pub(crate) async fn untag_mfa_device(
+    ctx: &Ctx<'_>,
+    input: UntagMFADeviceInput,
+) -> Result<(), Error> {
+    let serial_number = input.serial_number.as_str();
+    let keys = &input.tag_keys;
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut tags = find(e, serial_number)?.tags.clone();
             tags.retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
-            Ok((
-                vec![store_tags(e, account, serial_number, tags)?],
-                json!({}),
-            ))
+            Ok((vec![store_tags(e, account, serial_number, tags)?], ()))
         })
         .await
 }
 
 /// ListMFADeviceTags.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let serial_number = ctx.input.str("SerialNumber")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_mfa_device_tags(
+    ctx: &Ctx<'_>,
+    input: ListMFADeviceTagsInput,
+) -> Result<ListMFADeviceTagsOutput, Error> {
+    let serial_number = input.serial_number.as_str();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let tags = &find(e, serial_number)?.tags;
         let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
         let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
+        Ok(ListMFADeviceTagsOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            tags: views::tags(&items),
+        })
     })
 }
 
@@ -585,7 +638,9 @@ mod tests {
                 device.last_used_step = Some(step);
                 Ok(step)
             }
-            Err(Error::Aws(a)) => Err((a.code().to_string(), a.message().to_string())),
+            Err(Error::Aws(a) | Error::Denied { error: a, .. }) => {
+                Err((a.code().to_string(), a.message().to_string()))
+            }
             Err(other) => panic!("not an AWS error: {other}"),
         }
     }
@@ -641,7 +696,7 @@ mod tests {
 
     #[test]
     fn access_denied_messages_are_aws_words() {
-        let Error::Aws(e) = unable_to_validate() else {
+        let (Error::Aws(e) | Error::Denied { error: e, .. }) = unable_to_validate() else {
             panic!()
         };
         assert_eq!(e.code(), "AccessDenied");

@@ -19,11 +19,22 @@ use super::rules::{check_tags, merge_tags, over_quota};
 use super::views;
 use crate::auth::oidc::ProviderUrl;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    AddClientIDToOpenIDConnectProviderInput, CreateOpenIDConnectProviderInput,
+    CreateOpenIDConnectProviderOutput, DeleteOpenIDConnectProviderInput,
+    GetOpenIDConnectProviderInput, GetOpenIDConnectProviderOutput,
+    ListOpenIDConnectProviderTagsInput, ListOpenIDConnectProviderTagsOutput,
+    ListOpenIDConnectProvidersInput, ListOpenIDConnectProvidersOutput,
+    OpenIDConnectProviderListEntry, RemoveClientIDFromOpenIDConnectProviderInput,
+    TagOpenIDConnectProviderInput, UntagOpenIDConnectProviderInput,
+    UpdateOpenIDConnectProviderInput, UpdateOpenIDConnectProviderThumbprintInput,
+};
 use portcullis_store::{Change, Entities, OidcProvider, Tag};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// OpenID Connect providers per account (IAM and STS quotas).
 pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
@@ -64,7 +75,7 @@ pub(crate) fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e OidcProvider, E
     e.oidc_provider(arn).ok_or_else(|| not_found(arn))
 }
 
-fn check_thumbprints(list: &[&str]) -> Result<(), Error> {
+fn check_thumbprints<T>(list: &[T]) -> Result<(), Error> {
     if list.len() > THUMBPRINTS_PER_PROVIDER {
         return Err(Error::invalid_input(
             "Thumbprint list must contain fewer than 5 entries.",
@@ -79,36 +90,42 @@ fn client_id_quota() -> Error {
 
 /// The list without repeats, in order. Linear: a ClientIDList as long as a request can
 /// carry (tens of thousands of members) must not cost a quadratic number of comparisons.
-fn dedup(list: Vec<&str>) -> Vec<String> {
+fn dedup<S: AsRef<str>>(list: Vec<S>) -> Vec<String> {
     let mut seen = std::collections::HashSet::with_capacity(list.len());
-    list.into_iter()
+    list.iter()
+        .map(AsRef::as_ref)
         .filter(|item| seen.insert(*item))
         .map(str::to_string)
         .collect()
 }
 
 /// CreateOpenIDConnectProvider.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let url = i.str("Url")?;
+pub(crate) async fn create_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: CreateOpenIDConnectProviderInput,
+) -> Result<CreateOpenIDConnectProviderOutput, Error> {
+    let url = input.url.as_str();
     let parsed = ProviderUrl::parse(url)
         .filter(ProviderUrl::is_acceptable)
         .ok_or_else(|| Error::validation("Invalid Open ID Connect Provider URL"))?;
-    let thumbprints = i.str_list("ThumbprintList");
+    let thumbprints = input.thumbprint_list.unwrap_or_default();
     check_thumbprints(&thumbprints)?;
-    let client_ids = dedup(i.str_list("ClientIDList"));
+    let client_ids = dedup(input.client_id_list.unwrap_or_default());
     if client_ids.len() > CLIENT_IDS_PER_PROVIDER {
         return Err(client_id_quota());
     }
-    let tags = i.tags("Tags");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
-    let context_provider = context_provider::for_create(i)?;
+    let context_provider = context_provider::for_create(
+        input.context_provider.as_ref(),
+        input.identity_center_instance_arn.as_deref(),
+    )?;
     let account = ctx.account();
     let provider = OidcProvider {
         arn: provider_arn(account, parsed.without_scheme),
         url: url.to_string(),
         client_ids,
-        thumbprints: thumbprints.iter().map(|t| t.to_string()).collect(),
+        thumbprints,
         create_date: now_millis(),
         tags,
         context_provider,
@@ -126,119 +143,143 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     PROVIDERS_PER_ACCOUNT,
                 ));
             }
-            let mut out = json!({ "OpenIDConnectProviderArn": provider.arn });
-            if !provider.tags.is_empty() {
-                out["Tags"] = views::tags(&provider.tags);
-            }
+            let out = CreateOpenIDConnectProviderOutput {
+                open_id_connect_provider_arn: Some(provider.arn.clone()),
+                tags: (!provider.tags.is_empty()).then(|| views::tags(&provider.tags)),
+            };
             Ok((vec![Change::put(account, &provider)], out))
         })
         .await
 }
 
 /// GetOpenIDConnectProvider: the URL without its scheme, as IAM answers it.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("OpenIDConnectProviderArn")?;
+pub(crate) fn get_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: GetOpenIDConnectProviderInput,
+) -> Result<GetOpenIDConnectProviderOutput, Error> {
     ctx.app.read(|e| {
-        let p = find(e, arn)?;
-        let mut out = json!({
-            "Url": p.url_without_scheme(),
-            "ClientIDList": p.client_ids,
-            "ThumbprintList": p.thumbprints,
-            "CreateDate": iso8601(p.create_date),
-            "Tags": views::tags(&p.tags),
-        });
-        if let Some(cp) = &p.context_provider {
-            out["ContextProvider"] = context_provider::view(cp);
-        }
-        Ok(out)
+        let p = find(e, &input.open_id_connect_provider_arn)?;
+        Ok(GetOpenIDConnectProviderOutput {
+            url: Some(p.url_without_scheme().to_string()),
+            client_id_list: Some(p.client_ids.clone()),
+            thumbprint_list: Some(p.thumbprints.clone()),
+            create_date: Some(Timestamp::from_millis(p.create_date)),
+            tags: Some(views::tags(&p.tags)),
+            context_provider: p.context_provider.as_ref().map(context_provider::view),
+            identity_center_instance_arn: None,
+            identity_store_arn: None,
+        })
     })
 }
 
 /// ListOpenIDConnectProviders: every provider's ARN (IAM does not paginate it), and whether
 /// trusted identity propagation is enabled (an Identity Center instance is associated,
 /// which never happens here: Portcullis runs no Identity Center).
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_open_id_connect_providers(
+    ctx: &Ctx<'_>,
+    _input: ListOpenIDConnectProvidersInput,
+) -> Result<ListOpenIDConnectProvidersOutput, Error> {
     ctx.app.read(|e| {
-        let items: Vec<Value> = e
+        let items = e
             .oidc_providers
             .keys()
-            .map(|arn| json!({ "Arn": arn, "IsTrustedIdentityPropagationEnabled": false }))
+            .map(|arn| OpenIDConnectProviderListEntry {
+                arn: Some(arn.clone()),
+                is_trusted_identity_propagation_enabled: Some(false),
+            })
             .collect();
-        Ok(json!({ "OpenIDConnectProviderList": items }))
+        Ok(ListOpenIDConnectProvidersOutput {
+            open_id_connect_provider_list: Some(items),
+        })
     })
 }
 
 /// DeleteOpenIDConnectProvider (not idempotent: a second delete is NoSuchEntity).
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("OpenIDConnectProviderArn")?;
+pub(crate) async fn delete_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: DeleteOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let arn = input.open_id_connect_provider_arn.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let p = e.oidc_provider(arn).ok_or_else(|| {
                 Error::no_such_entity(format!("OpenId connect Provider {arn} cannot be found."))
             })?;
-            Ok((vec![Change::delete(account, p)], json!({})))
+            Ok((vec![Change::delete(account, p)], ()))
         })
         .await
 }
 
-/// Runs a change of one provider.
+/// Runs a change of the provider `arn`.
 async fn update(
     ctx: &Ctx<'_>,
+    arn: &str,
     change: impl FnOnce(&mut OidcProvider) -> Result<(), Error>,
-) -> Result<Value, Error> {
-    let arn = ctx.input.str("OpenIDConnectProviderArn")?;
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut p = find(e, arn)?.clone();
             change(&mut p)?;
-            Ok((vec![Change::put(account, &p)], json!({})))
+            Ok((vec![Change::put(account, &p)], ()))
         })
         .await
 }
 
 /// UpdateOpenIDConnectProviderThumbprint: replaces the whole list.
-pub(crate) async fn update_thumbprints(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let list = ctx.input.str_list("ThumbprintList");
+pub(crate) async fn update_open_id_connect_provider_thumbprint(
+    ctx: &Ctx<'_>,
+    input: UpdateOpenIDConnectProviderThumbprintInput,
+) -> Result<(), Error> {
+    let list = input.thumbprint_list;
     check_thumbprints(&list)?;
-    update(ctx, |p| {
-        p.thumbprints = list.iter().map(|t| t.to_string()).collect();
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
+        p.thumbprints = list;
         Ok(())
     })
     .await
 }
 
 /// AddClientIDToOpenIDConnectProvider (adding a client ID already there changes nothing).
-pub(crate) async fn add_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let id = ctx.input.str("ClientID")?;
-    update(ctx, |p| {
-        if p.client_ids.iter().any(|c| c == id) {
+pub(crate) async fn add_client_id_to_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: AddClientIDToOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let id = input.client_id;
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
+        if p.client_ids.contains(&id) {
             return Ok(());
         }
         if p.client_ids.len() >= CLIENT_IDS_PER_PROVIDER {
             return Err(client_id_quota());
         }
-        p.client_ids.push(id.to_string());
+        p.client_ids.push(id);
         Ok(())
     })
     .await
 }
 
 /// RemoveClientIDFromOpenIDConnectProvider (removing a client ID not there changes nothing).
-pub(crate) async fn remove_client_id(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let id = ctx.input.str("ClientID")?;
-    update(ctx, |p| {
-        p.client_ids.retain(|c| c != id);
+pub(crate) async fn remove_client_id_from_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: RemoveClientIDFromOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let id = input.client_id;
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
+        p.client_ids.retain(|c| *c != id);
         Ok(())
     })
     .await
 }
 
 /// TagOpenIDConnectProvider.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let new = ctx.input.tags("Tags");
-    update(ctx, |p| {
+pub(crate) async fn tag_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: TagOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let new = views::stored_tags(Some(input.tags));
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
         p.tags =
             merge_tags(&p.tags, &new, "TagsPerOpenIdConnectProvider", true).map_err(
                 |e| match e {
@@ -254,9 +295,12 @@ pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagOpenIDConnectProvider (keys compare without regard to case).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let keys = ctx.input.str_list("TagKeys");
-    update(ctx, |p| {
+pub(crate) async fn untag_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: UntagOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let keys = input.tag_keys;
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
         p.tags
             .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
         Ok(())
@@ -265,23 +309,38 @@ pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListOpenIDConnectProviderTags, paginated.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("OpenIDConnectProviderArn")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_open_id_connect_provider_tags(
+    ctx: &Ctx<'_>,
+    input: ListOpenIDConnectProviderTagsInput,
+) -> Result<ListOpenIDConnectProviderTagsOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let tags = &find(e, arn)?.tags;
+        let tags = &find(e, &input.open_id_connect_provider_arn)?.tags;
         let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
         let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
+        Ok(ListOpenIDConnectProviderTagsOutput {
+            tags: views::tags(&items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// UpdateOpenIDConnectProvider: sets or removes the trusted identity propagation context
 /// provider (see [`context_provider`] for the rules; thumbprints are not touched).
-pub(crate) async fn update_configuration(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let change = context_provider::for_update(&ctx.input, true)?;
-    update(ctx, |p| {
+pub(crate) async fn update_open_id_connect_provider(
+    ctx: &Ctx<'_>,
+    input: UpdateOpenIDConnectProviderInput,
+) -> Result<(), Error> {
+    let change = context_provider::for_update(
+        input.context_provider.as_ref(),
+        input.identity_center_instance_arn.as_deref(),
+        input.remove_context_provider,
+        input.remove_identity_center_instance,
+        true,
+    )?;
+    update(ctx, &input.open_id_connect_provider_arn, |p| {
         if let Some(new) = change {
             p.context_provider = new;
         }
@@ -293,6 +352,7 @@ pub(crate) async fn update_configuration(ctx: &Ctx<'_>) -> Result<Value, Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn names_providers_by_url() {

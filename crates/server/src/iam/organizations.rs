@@ -18,39 +18,120 @@
 
 use crate::call::Ctx;
 use crate::error::Error;
+use portcullis_protocol::iam::{
+    AcceptDelegationRequestInput, AssociateDelegationRequestInput, CreateDelegationRequestInput,
+    CreateDelegationRequestOutput, DisableOrganizationLevelResourcesInput,
+    DisableOrganizationLevelResourcesOutput, DisableOrganizationsRootCredentialsManagementInput,
+    DisableOrganizationsRootCredentialsManagementOutput, DisableOrganizationsRootSessionsInput,
+    DisableOrganizationsRootSessionsOutput, EnableOrganizationLevelResourcesInput,
+    EnableOrganizationLevelResourcesOutput, EnableOrganizationsRootCredentialsManagementInput,
+    EnableOrganizationsRootCredentialsManagementOutput, EnableOrganizationsRootSessionsInput,
+    EnableOrganizationsRootSessionsOutput, GenerateOrganizationsAccessReportInput,
+    GenerateOrganizationsAccessReportOutput, GetDelegationRequestInput, GetDelegationRequestOutput,
+    GetHumanReadableSummaryInput, GetHumanReadableSummaryOutput, GetOrganizationsAccessReportInput,
+    GetOrganizationsAccessReportOutput, IamErrorCode, ListDelegationRequestsInput,
+    ListDelegationRequestsOutput, ListOrganizationsFeaturesInput, ListOrganizationsFeaturesOutput,
+    RejectDelegationRequestInput, SendDelegationTokenInput, UpdateDelegationRequestInput,
+};
 use portcullis_protocol::{Model, ShapeKind};
-use serde_json::{Value, json};
 
 /// IAM's OrganizationNotFoundException.
 fn no_organization() -> Error {
     Error::aws(
-        "OrganizationNotFoundException",
+        IamErrorCode::OrganizationNotFoundException,
         "The request was rejected because no organization is associated with your account.",
     )
 }
 
 /// The organization operations: the account is in no organization.
-pub(super) fn not_in_organization(_ctx: &Ctx<'_>) -> Result<Value, Error> {
+fn not_in_organization<T>() -> Result<T, Error> {
     Err(no_organization())
 }
 
+/// ListOrganizationsFeatures: the account is in no organization.
+pub(crate) fn list_organizations_features(
+    _ctx: &Ctx<'_>,
+    _input: ListOrganizationsFeaturesInput,
+) -> Result<ListOrganizationsFeaturesOutput, Error> {
+    not_in_organization()
+}
+
+/// EnableOrganizationsRootCredentialsManagement: the account is in no organization.
+pub(crate) fn enable_organizations_root_credentials_management(
+    _ctx: &Ctx<'_>,
+    _input: EnableOrganizationsRootCredentialsManagementInput,
+) -> Result<EnableOrganizationsRootCredentialsManagementOutput, Error> {
+    not_in_organization()
+}
+
+/// DisableOrganizationsRootCredentialsManagement: the account is in no organization.
+pub(crate) fn disable_organizations_root_credentials_management(
+    _ctx: &Ctx<'_>,
+    _input: DisableOrganizationsRootCredentialsManagementInput,
+) -> Result<DisableOrganizationsRootCredentialsManagementOutput, Error> {
+    not_in_organization()
+}
+
+/// EnableOrganizationsRootSessions: the account is in no organization.
+pub(crate) fn enable_organizations_root_sessions(
+    _ctx: &Ctx<'_>,
+    _input: EnableOrganizationsRootSessionsInput,
+) -> Result<EnableOrganizationsRootSessionsOutput, Error> {
+    not_in_organization()
+}
+
+/// DisableOrganizationsRootSessions: the account is in no organization.
+pub(crate) fn disable_organizations_root_sessions(
+    _ctx: &Ctx<'_>,
+    _input: DisableOrganizationsRootSessionsInput,
+) -> Result<DisableOrganizationsRootSessionsOutput, Error> {
+    not_in_organization()
+}
+
+/// EnableOrganizationLevelResources: the account is in no organization.
+pub(crate) fn enable_organization_level_resources(
+    _ctx: &Ctx<'_>,
+    _input: EnableOrganizationLevelResourcesInput,
+) -> Result<EnableOrganizationLevelResourcesOutput, Error> {
+    not_in_organization()
+}
+
+/// DisableOrganizationLevelResources: the account is in no organization.
+pub(crate) fn disable_organization_level_resources(
+    _ctx: &Ctx<'_>,
+    _input: DisableOrganizationLevelResourcesInput,
+) -> Result<DisableOrganizationLevelResourcesOutput, Error> {
+    not_in_organization()
+}
+
+/// GenerateOrganizationsAccessReport: the account is in no organization.
+pub(crate) fn generate_organizations_access_report(
+    _ctx: &Ctx<'_>,
+    _input: GenerateOrganizationsAccessReportInput,
+) -> Result<GenerateOrganizationsAccessReportOutput, Error> {
+    not_in_organization()
+}
+
 /// GetOrganizationsAccessReport: no report job can exist without an organization.
-pub(super) fn get_access_report(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let job = ctx.input.str("JobId")?;
+pub(crate) fn get_organizations_access_report(
+    _ctx: &Ctx<'_>,
+    input: GetOrganizationsAccessReportInput,
+) -> Result<GetOrganizationsAccessReportOutput, Error> {
     Err(Error::no_such_entity(format!(
-        "The report with job ID {job} cannot be found."
+        "The report with job ID {} cannot be found.",
+        input.job_id
     )))
 }
 
 /// CreateDelegationRequest: only onboarded partners may call it.
-pub(super) fn create_delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    Err(Error::aws(
-        "AccessDenied",
-        format!(
-            "User: {} is not authorized to perform: iam:CreateDelegationRequest because this API is not available for general use; partners must complete onboarding first",
-            ctx.caller.principal.arn
-        ),
-    ))
+pub(crate) fn create_delegation_request(
+    ctx: &Ctx<'_>,
+    _input: CreateDelegationRequestInput,
+) -> Result<CreateDelegationRequestOutput, Error> {
+    Err(Error::denied(format!(
+        "User: {} is not authorized to perform: iam:CreateDelegationRequest because this API is not available for general use; partners must complete onboarding first",
+        ctx.caller.principal.arn
+    )))
 }
 
 /// NoSuchEntity for a delegation request.
@@ -61,8 +142,56 @@ fn no_delegation_request(id: &str) -> Error {
 }
 
 /// The operations on one delegation request: none exists in a standalone account.
-pub(super) fn delegation_request(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    Err(no_delegation_request(ctx.input.str("DelegationRequestId")?))
+fn delegation_request<T>(id: &str) -> Result<T, Error> {
+    Err(no_delegation_request(id))
+}
+
+/// GetDelegationRequest: no delegation request exists in a standalone account.
+pub(crate) fn get_delegation_request(
+    _ctx: &Ctx<'_>,
+    input: GetDelegationRequestInput,
+) -> Result<GetDelegationRequestOutput, Error> {
+    delegation_request(&input.delegation_request_id)
+}
+
+/// AcceptDelegationRequest: no delegation request exists in a standalone account.
+pub(crate) fn accept_delegation_request(
+    _ctx: &Ctx<'_>,
+    input: AcceptDelegationRequestInput,
+) -> Result<(), Error> {
+    delegation_request(&input.delegation_request_id)
+}
+
+/// RejectDelegationRequest: no delegation request exists in a standalone account.
+pub(crate) fn reject_delegation_request(
+    _ctx: &Ctx<'_>,
+    input: RejectDelegationRequestInput,
+) -> Result<(), Error> {
+    delegation_request(&input.delegation_request_id)
+}
+
+/// UpdateDelegationRequest: no delegation request exists in a standalone account.
+pub(crate) fn update_delegation_request(
+    _ctx: &Ctx<'_>,
+    input: UpdateDelegationRequestInput,
+) -> Result<(), Error> {
+    delegation_request(&input.delegation_request_id)
+}
+
+/// AssociateDelegationRequest: no delegation request exists in a standalone account.
+pub(crate) fn associate_delegation_request(
+    _ctx: &Ctx<'_>,
+    input: AssociateDelegationRequestInput,
+) -> Result<(), Error> {
+    delegation_request(&input.delegation_request_id)
+}
+
+/// SendDelegationToken: no delegation request exists in a standalone account.
+pub(crate) fn send_delegation_token(
+    _ctx: &Ctx<'_>,
+    input: SendDelegationTokenInput,
+) -> Result<(), Error> {
+    delegation_request(&input.delegation_request_id)
 }
 
 /// The ID in a delegation request ARN (`arn:aws:iam::ACCOUNT:delegation-request/ID`, the
@@ -87,8 +216,11 @@ fn delegation_request_id(arn: &str) -> Option<&str> {
 }
 
 /// GetHumanReadableSummary: only delegation requests are summarized, and none exists here.
-pub(super) fn human_readable_summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("EntityArn")?;
+pub(crate) fn get_human_readable_summary(
+    _ctx: &Ctx<'_>,
+    input: GetHumanReadableSummaryInput,
+) -> Result<GetHumanReadableSummaryOutput, Error> {
+    let arn = &input.entity_arn;
     match delegation_request_id(arn) {
         Some(id) => Err(no_delegation_request(id)),
         None => Err(Error::invalid_input(format!(
@@ -98,8 +230,15 @@ pub(super) fn human_readable_summary(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListDelegationRequests: none.
-pub(super) fn list_delegation_requests(_ctx: &Ctx<'_>) -> Result<Value, Error> {
-    Ok(json!({ "DelegationRequests": [], "isTruncated": false }))
+pub(crate) fn list_delegation_requests(
+    _ctx: &Ctx<'_>,
+    _input: ListDelegationRequestsInput,
+) -> Result<ListDelegationRequestsOutput, Error> {
+    Ok(ListDelegationRequestsOutput {
+        delegation_requests: Some(Vec::new()),
+        is_truncated: Some(false),
+        marker: None,
+    })
 }
 
 #[cfg(test)]

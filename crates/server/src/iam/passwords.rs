@@ -13,21 +13,28 @@
 //!
 //! A login profile may carry a maximum AWS Sign-In session duration
 //! (`MaxSigninSessionDuration`, botocore 1.44.18), set by CreateLoginProfile and set or
-//! cleared by UpdateLoginProfile (see [`super::roles::signin_duration_change`]); an update
+//! cleared by UpdateLoginProfile (see [`super::roles::signin_change`]); an update
 //! that gives only it leaves the password and `PasswordResetRequired` as they are. The
 //! setting is not supported for the root user: CreateLoginProfile refuses it when the
 //! request names no user and the caller is the root user. That message is Portcullis's
 //! wording (AWS's is not published).
 
-use super::roles::signin_duration_change;
+use super::roles::signin_change;
 use super::users;
 use crate::call::Ctx;
+use crate::call::input::required;
 use crate::error::Error;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    self, ChangePasswordInput, CreateLoginProfileInput, CreateLoginProfileOutput,
+    DeleteAccountPasswordPolicyInput, DeleteLoginProfileInput, GetAccountPasswordPolicyInput,
+    GetAccountPasswordPolicyOutput, GetLoginProfileInput, GetLoginProfileOutput, IamErrorCode,
+    UpdateAccountPasswordPolicyInput, UpdateLoginProfileInput,
+};
 use portcullis_store::{AccountSettings, Change, Entities, LoginProfile, PasswordPolicy, User};
-use serde_json::{Map, Value, json};
 
 /// The symbols a password policy's RequireSymbols counts (IAM User Guide, "Set an account
 /// password policy for IAM users").
@@ -57,7 +64,7 @@ pub(crate) fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 fn violation(message: &str) -> Error {
-    Error::aws("PasswordPolicyViolation", message)
+    Error::aws(IamErrorCode::PasswordPolicyViolation, message)
 }
 
 /// Checks a new password against the account's policy (or AWS's default policy when
@@ -150,43 +157,46 @@ fn profile_not_found(name: &str) -> Error {
     Error::no_such_entity(format!("Login Profile for User {name} cannot be found."))
 }
 
-/// A `LoginProfile` answer; its maximum sign-in session duration only once set.
-fn view(user: &User, p: &LoginProfile) -> Value {
-    let mut v = Map::new();
-    v.insert("UserName".into(), json!(user.name));
-    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
-    v.insert(
-        "PasswordResetRequired".into(),
-        json!(p.password_reset_required),
-    );
-    if let Some(s) = p.max_signin_session_duration {
-        v.insert("MaxSigninSessionDuration".into(), json!(s));
+/// A `LoginProfile`; its maximum sign-in session duration only once set.
+fn view(user: &User, p: &LoginProfile) -> iam::LoginProfile {
+    iam::LoginProfile {
+        user_name: user.name.clone(),
+        create_date: Timestamp::from_millis(p.create_date),
+        password_reset_required: Some(p.password_reset_required),
+        max_signin_session_duration: p.max_signin_session_duration,
     }
-    json!({ "LoginProfile": v })
 }
 
-/// The user a login-profile operation names (the caller when `UserName` is absent).
-fn target_user<'e>(ctx: &Ctx<'_>, e: &'e Entities) -> Result<&'e User, Error> {
-    users::find(e, users::target_name(ctx)?)
+/// The user a login-profile operation names (the caller when `user_name`, its `UserName`,
+/// is absent).
+fn target_user<'e>(
+    ctx: &Ctx<'_>,
+    e: &'e Entities,
+    user_name: Option<&str>,
+) -> Result<&'e User, Error> {
+    users::find(e, users::target_user(ctx, user_name)?)
 }
 
 /// CreateLoginProfile, with an optional maximum sign-in session duration.
-pub(crate) async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let signin = ctx.input.opt_i64("MaxSigninSessionDuration");
-    if signin.is_some() && ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
+pub(crate) async fn create_login_profile(
+    ctx: &Ctx<'_>,
+    input: CreateLoginProfileInput,
+) -> Result<CreateLoginProfileOutput, Error> {
+    let signin = input.max_signin_session_duration;
+    if signin.is_some() && input.user_name.is_none() && ctx.caller.is_root() {
         return Err(Error::validation(
             "MaxSigninSessionDuration is not supported for the root user.",
         ));
     }
-    let password = ctx.input.str("Password")?;
-    let reset = ctx.input.opt_bool("PasswordResetRequired").unwrap_or(false);
+    let password = required(input.password.as_deref(), "Password")?;
+    let reset = input.password_reset_required.unwrap_or(false);
     let account = ctx.account();
     let policy = ctx.app.read(|e| e.settings.password_policy.clone());
     check_password(password, policy.as_ref())?;
     let hash = hash_password(password);
     ctx.app
         .write(|e| {
-            let user = target_user(ctx, e)?;
+            let user = target_user(ctx, e, input.user_name.as_deref())?;
             if e.login_profile(&user.id).is_some() {
                 return Err(Error::already_exists(format!(
                     "Login Profile for user {} already exists.",
@@ -203,31 +213,44 @@ pub(crate) async fn create_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 password_set_date: now,
                 max_signin_session_duration: signin,
             };
-            let out = view(user, &profile);
+            let out = CreateLoginProfileOutput {
+                login_profile: view(user, &profile),
+            };
             Ok((vec![Change::put(account, &profile)], out))
         })
         .await
 }
 
 /// GetLoginProfile.
-pub(crate) fn get_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_login_profile(
+    ctx: &Ctx<'_>,
+    input: GetLoginProfileInput,
+) -> Result<GetLoginProfileOutput, Error> {
     ctx.app.read(|e| {
-        let user = target_user(ctx, e)?;
+        let user = target_user(ctx, e, input.user_name.as_deref())?;
         let profile = e
             .login_profile(&user.id)
             .ok_or_else(|| profile_not_found(&user.name))?;
-        Ok(view(user, profile))
+        Ok(GetLoginProfileOutput {
+            login_profile: view(user, profile),
+        })
     })
 }
 
 /// UpdateLoginProfile: an administrator sets a new password, the reset flag and/or the
 /// maximum sign-in session duration; what the request leaves out is unchanged (a request
 /// with none of them changes nothing and succeeds).
-pub(crate) async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let password = ctx.input.opt_str("Password");
-    let reset = ctx.input.opt_bool("PasswordResetRequired");
-    let signin = signin_duration_change(&ctx.input)?;
+pub(crate) async fn update_login_profile(
+    ctx: &Ctx<'_>,
+    input: UpdateLoginProfileInput,
+) -> Result<(), Error> {
+    let name = input.user_name.as_str();
+    let password = input.password.as_deref();
+    let reset = input.password_reset_required;
+    let signin = signin_change(
+        input.max_signin_session_duration,
+        input.reset_max_signin_session_duration,
+    )?;
     let account = ctx.account();
     let policy = ctx.app.read(|e| e.settings.password_policy.clone());
     if let Some(p) = password {
@@ -248,29 +271,35 @@ pub(crate) async fn update_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 profile.password_reset_required = r;
             }
             signin.apply(&mut profile.max_signin_session_duration);
-            Ok((vec![Change::put(account, &profile)], json!({})))
+            Ok((vec![Change::put(account, &profile)], ()))
         })
         .await
 }
 
 /// DeleteLoginProfile.
-pub(crate) async fn delete_profile(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_login_profile(
+    ctx: &Ctx<'_>,
+    input: DeleteLoginProfileInput,
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let user = target_user(ctx, e)?;
+            let user = target_user(ctx, e, input.user_name.as_deref())?;
             let profile = e
                 .login_profile(&user.id)
                 .ok_or_else(|| profile_not_found(&user.name))?;
-            Ok((vec![Change::delete(account, profile)], json!({})))
+            Ok((vec![Change::delete(account, profile)], ()))
         })
         .await
 }
 
 /// ChangePassword: an IAM user changes its own password, giving the old one.
-pub(crate) async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let old = ctx.input.str("OldPassword")?;
-    let new = ctx.input.str("NewPassword")?;
+pub(crate) async fn change_password(
+    ctx: &Ctx<'_>,
+    input: ChangePasswordInput,
+) -> Result<(), Error> {
+    let old = input.old_password.as_str();
+    let new = input.new_password.as_str();
     let Some(user_id) = ctx
         .caller
         .user_id
@@ -278,7 +307,7 @@ pub(crate) async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
         .filter(|_| !ctx.caller.is_root())
     else {
         return Err(Error::aws(
-            "InvalidUserType",
+            IamErrorCode::InvalidUserType,
             "Only IAM users can change their own password.",
         ));
     };
@@ -297,12 +326,12 @@ pub(crate) async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
     if policy.as_ref().is_some_and(|p| p.hard_expiry) && is_expired(&profile, policy.as_ref(), now)
     {
         return Err(Error::aws(
-            "EntityTemporarilyUnmodifiable",
+            IamErrorCode::EntityTemporarilyUnmodifiable,
             "The password has expired and can only be reset by an administrator.",
         ));
     }
     if !verify_password(old, &profile.password_hash) {
-        return Err(Error::aws("AccessDenied", "The old password is incorrect."));
+        return Err(Error::denied("The old password is incorrect."));
     }
     check_password(new, policy.as_ref())?;
     check_reuse(new, &profile, policy.as_ref())?;
@@ -314,29 +343,31 @@ pub(crate) async fn change(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if e.login_profile(user_id).map(|p| &p.password_hash) != updated.previous_hashes.first()
             {
                 return Err(Error::aws(
-                    "EntityTemporarilyUnmodifiable",
+                    IamErrorCode::EntityTemporarilyUnmodifiable,
                     "The password was changed by another request; try again.",
                 ));
             }
-            Ok((vec![Change::put(account, &updated)], json!({})))
+            Ok((vec![Change::put(account, &updated)], ()))
         })
         .await
 }
 
 /// UpdateAccountPasswordPolicy: every member not given takes its default (as IAM does).
-pub(crate) async fn update_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let flag = |name: &str| i.opt_bool(name).unwrap_or(false);
+pub(crate) async fn update_account_password_policy(
+    ctx: &Ctx<'_>,
+    input: UpdateAccountPasswordPolicyInput,
+) -> Result<(), Error> {
+    let flag = |value: Option<bool>| value.unwrap_or(false);
     let policy = PasswordPolicy {
-        minimum_password_length: i.opt_i64("MinimumPasswordLength").unwrap_or(6),
-        require_symbols: flag("RequireSymbols"),
-        require_numbers: flag("RequireNumbers"),
-        require_uppercase_characters: flag("RequireUppercaseCharacters"),
-        require_lowercase_characters: flag("RequireLowercaseCharacters"),
-        allow_users_to_change_password: flag("AllowUsersToChangePassword"),
-        max_password_age: i.opt_i64("MaxPasswordAge"),
-        password_reuse_prevention: i.opt_i64("PasswordReusePrevention"),
-        hard_expiry: flag("HardExpiry"),
+        minimum_password_length: input.minimum_password_length.unwrap_or(6),
+        require_symbols: flag(input.require_symbols),
+        require_numbers: flag(input.require_numbers),
+        require_uppercase_characters: flag(input.require_uppercase_characters),
+        require_lowercase_characters: flag(input.require_lowercase_characters),
+        allow_users_to_change_password: flag(input.allow_users_to_change_password),
+        max_password_age: input.max_password_age,
+        password_reuse_prevention: input.password_reuse_prevention,
+        hard_expiry: flag(input.hard_expiry),
     };
     let account = ctx.account();
     ctx.app
@@ -345,11 +376,12 @@ pub(crate) async fn update_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 password_policy: Some(policy),
                 ..e.settings.clone()
             };
-            Ok((vec![Change::put(account, &settings)], json!({})))
+            Ok((vec![Change::put(account, &settings)], ()))
         })
         .await
 }
 
+/// IAM's NoSuchEntity of GetAccountPasswordPolicy while no policy is set.
 fn no_policy(account: &str) -> Error {
     Error::no_such_entity(format!(
         "The Password Policy with domain name {account} cannot be found."
@@ -357,54 +389,41 @@ fn no_policy(account: &str) -> Error {
 }
 
 /// The `PasswordPolicy` output shape.
-pub(crate) fn policy_view(p: &PasswordPolicy) -> Value {
-    let mut v = Map::new();
-    v.insert(
-        "MinimumPasswordLength".into(),
-        json!(p.minimum_password_length),
-    );
-    v.insert("RequireSymbols".into(), json!(p.require_symbols));
-    v.insert("RequireNumbers".into(), json!(p.require_numbers));
-    v.insert(
-        "RequireUppercaseCharacters".into(),
-        json!(p.require_uppercase_characters),
-    );
-    v.insert(
-        "RequireLowercaseCharacters".into(),
-        json!(p.require_lowercase_characters),
-    );
-    v.insert(
-        "AllowUsersToChangePassword".into(),
-        json!(p.allow_users_to_change_password),
-    );
-    v.insert(
-        "ExpirePasswords".into(),
-        json!(p.max_password_age.is_some()),
-    );
-    if let Some(age) = p.max_password_age {
-        v.insert("MaxPasswordAge".into(), json!(age));
+pub(crate) fn policy_view(p: &PasswordPolicy) -> iam::PasswordPolicy {
+    iam::PasswordPolicy {
+        minimum_password_length: Some(p.minimum_password_length),
+        require_symbols: Some(p.require_symbols),
+        require_numbers: Some(p.require_numbers),
+        require_uppercase_characters: Some(p.require_uppercase_characters),
+        require_lowercase_characters: Some(p.require_lowercase_characters),
+        allow_users_to_change_password: Some(p.allow_users_to_change_password),
+        expire_passwords: Some(p.max_password_age.is_some()),
+        max_password_age: p.max_password_age,
+        password_reuse_prevention: p.password_reuse_prevention,
+        // AWS shows HardExpiry only when it was set: a policy updated without it has none.
+        // (The store keeps a flag, so one set to false explicitly is shown without it too.)
+        hard_expiry: p.hard_expiry.then_some(true),
     }
-    if let Some(n) = p.password_reuse_prevention {
-        v.insert("PasswordReusePrevention".into(), json!(n));
-    }
-    // AWS shows HardExpiry only when it was set: a policy updated without it has none.
-    // (The store keeps a flag, so one set to false explicitly is shown without it too.)
-    if p.hard_expiry {
-        v.insert("HardExpiry".into(), json!(true));
-    }
-    Value::Object(v)
 }
 
 /// GetAccountPasswordPolicy: NoSuchEntity while none is set, as in IAM.
-pub(crate) fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_account_password_policy(
+    ctx: &Ctx<'_>,
+    _input: GetAccountPasswordPolicyInput,
+) -> Result<GetAccountPasswordPolicyOutput, Error> {
     ctx.app.read(|e| match &e.settings.password_policy {
-        Some(p) => Ok(json!({ "PasswordPolicy": policy_view(p) })),
+        Some(p) => Ok(GetAccountPasswordPolicyOutput {
+            password_policy: policy_view(p),
+        }),
         None => Err(no_policy(ctx.account())),
     })
 }
 
 /// DeleteAccountPasswordPolicy.
-pub(crate) async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_account_password_policy(
+    ctx: &Ctx<'_>,
+    _input: DeleteAccountPasswordPolicyInput,
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -418,28 +437,27 @@ pub(crate) async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 password_policy: None,
                 ..e.settings.clone()
             };
-            Ok((vec![Change::put(account, &settings)], json!({})))
+            Ok((vec![Change::put(account, &settings)], ()))
         })
         .await
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::call;
     use super::*;
     use crate::app::App;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
+    use crate::iam::call;
+    use serde_json::{Value, json};
 
     async fn run(app: &App, op: &str, input: Value) -> Result<Value, Error> {
         let caller = Caller::test_root();
         let ctx = Ctx {
             app,
             caller: &caller,
-            input: Input(&input),
         };
-        call(op, &ctx).await.unwrap()
+        call(op, &ctx, &input).await.unwrap()
     }
 
     /// An app with the user `alice`.
@@ -672,12 +690,12 @@ mod tests {
     #[test]
     fn shows_the_policy_as_iam_does() {
         let mut p = policy();
-        let v = policy_view(&p);
+        let v = serde_json::to_value(policy_view(&p)).unwrap();
         assert_eq!(v["ExpirePasswords"], true);
         assert_eq!(v["MaxPasswordAge"], 90);
         p.max_password_age = None;
         p.password_reuse_prevention = None;
-        let v = policy_view(&p);
+        let v = serde_json::to_value(policy_view(&p)).unwrap();
         assert_eq!(v["ExpirePasswords"], false);
         assert!(v.get("MaxPasswordAge").is_none());
         assert!(v.get("PasswordReusePrevention").is_none());

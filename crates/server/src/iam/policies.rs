@@ -5,14 +5,21 @@ use super::rules::{self, check_policy, check_tags, over_quota, quota};
 use super::views;
 use crate::account::{PolicyRef, find_policy};
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use portcullis_catalog::managed_policies;
 use portcullis_policy::PolicyKind;
+use portcullis_protocol::iam::{
+    CreatePolicyInput, CreatePolicyOutput, CreatePolicyVersionInput, CreatePolicyVersionOutput,
+    DeletePolicyInput, DeletePolicyVersionInput, GetPolicyInput, GetPolicyOutput,
+    GetPolicyVersionInput, GetPolicyVersionOutput, ListEntitiesForPolicyInput,
+    ListEntitiesForPolicyOutput, ListPoliciesInput, ListPoliciesOutput, ListPolicyVersionsInput,
+    ListPolicyVersionsOutput, PolicyGroup, PolicyRole, PolicyUser, SetDefaultPolicyVersionInput,
+};
+use portcullis_protocol::{Timestamp, iam};
 use portcullis_store::{Change, Entities, ManagedPolicy, PolicyUsage, PolicyVersion};
-use serde_json::{Value, json};
 
 /// IAM's NoSuchEntity for a managed policy.
 pub(super) fn not_found(arn: &str) -> Error {
@@ -29,7 +36,7 @@ pub(super) fn find_customer<'e>(
 ) -> Result<&'e ManagedPolicy, Error> {
     match find_policy(e, arn) {
         Some(PolicyRef::Customer(p)) => Ok(p),
-        Some(PolicyRef::Aws(_)) => Err(Error::aws("AccessDenied", outside)),
+        Some(PolicyRef::Aws(_)) => Err(Error::denied(outside)),
         None => Err(not_found(arn)),
     }
 }
@@ -37,13 +44,15 @@ pub(super) fn find_customer<'e>(
 const DELETE_OUTSIDE: &str = "Cannot delete policies outside your own account.";
 
 /// CreatePolicy.
-pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("PolicyName")?;
-    let path = i.opt_str("Path").unwrap_or("/");
-    let document = i.str("PolicyDocument")?;
+pub(crate) async fn create_policy(
+    ctx: &Ctx<'_>,
+    input: CreatePolicyInput,
+) -> Result<CreatePolicyOutput, Error> {
+    let name = input.policy_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let document = input.policy_document.as_str();
     check_policy(document, PolicyKind::Identity, None)?;
-    let tags = i.tags("Tags");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, false)?;
     let account = ctx.account();
     let now = now_millis();
@@ -52,7 +61,7 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         name: name.to_string(),
         path: path.to_string(),
         arn: rules::arn(account, "policy", path, name),
-        description: i.opt_str("Description").map(str::to_string),
+        description: input.description,
         create_date: now,
         update_date: now,
         default_version_id: "v1".to_string(),
@@ -77,34 +86,35 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             // AWS's answer never shows the description (GetPolicy does), and shows `Tags`
             // only when tags were given.
             let mut shown = views::policy(&policy, PolicyUsage::default(), true);
-            if let Value::Object(m) = &mut shown {
-                m.remove("Description");
-                if policy.tags.is_empty() {
-                    m.remove("Tags");
-                }
+            shown.description = None;
+            if policy.tags.is_empty() {
+                shown.tags = None;
             }
-            let out = json!({ "Policy": shown });
+            let out = CreatePolicyOutput {
+                policy: Some(shown),
+            };
             Ok((vec![Change::put(account, &policy)], out))
         })
         .await
 }
 
 /// GetPolicy.
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    ctx.app.read(|e| match find_policy(e, arn) {
-        Some(PolicyRef::Customer(p)) => {
-            Ok(json!({ "Policy": views::policy(p, e.usage_of(arn), true) }))
-        }
-        Some(PolicyRef::Aws(p)) => Ok(json!({ "Policy": views::aws_policy(p, e.usage_of(arn)) })),
+pub(crate) fn get_policy(ctx: &Ctx<'_>, input: GetPolicyInput) -> Result<GetPolicyOutput, Error> {
+    let arn = input.policy_arn.as_str();
+    let policy = ctx.app.read(|e| match find_policy(e, arn) {
+        Some(PolicyRef::Customer(p)) => Ok(views::policy(p, e.usage_of(arn), true)),
+        Some(PolicyRef::Aws(p)) => Ok(views::aws_policy(p, e.usage_of(arn))),
         None => Err(not_found(arn)),
+    })?;
+    Ok(GetPolicyOutput {
+        policy: Some(policy),
     })
 }
 
 /// DeletePolicy: only once it is attached nowhere and has no other version than the
 /// default.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
+pub(crate) async fn delete_policy(ctx: &Ctx<'_>, input: DeletePolicyInput) -> Result<(), Error> {
+    let arn = input.policy_arn.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -119,19 +129,21 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.",
                 ));
             }
-            Ok((vec![Change::delete(account, p)], json!({})))
+            Ok((vec![Change::delete(account, p)], ()))
         })
         .await
 }
 
 /// ListPolicies: AWS managed and customer managed policies, sorted by name.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let scope = i.opt_str("Scope").unwrap_or("All");
-    let only_attached = i.opt_bool("OnlyAttached").unwrap_or(false);
-    let prefix = i.opt_str("PathPrefix").unwrap_or("/");
-    let usage_filter = i.opt_str("PolicyUsageFilter");
-    let page = i.page()?;
+pub(crate) fn list_policies(
+    ctx: &Ctx<'_>,
+    input: ListPoliciesInput,
+) -> Result<ListPoliciesOutput, Error> {
+    let scope = input.scope.as_deref().unwrap_or("All");
+    let only_attached = input.only_attached.unwrap_or(false);
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let usage_filter = input.policy_usage_filter.as_deref();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let mut refs: Vec<(String, PolicyRef<'_>)> = Vec::new();
         if scope != "Local" {
@@ -171,35 +183,40 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .map(String::as_str)
                 .zip(refs.iter().map(|(_, p)| p)),
         );
-        let items: Vec<Value> = items
+        let policies = items
             .into_iter()
             .map(|p| match p {
                 PolicyRef::Customer(p) => views::policy(p, usage_of(&p.arn), false),
                 PolicyRef::Aws(p) => views::aws_policy(p, usage_of(&p.arn)),
             })
             .collect();
-        Ok(paged(json!({ "Policies": items }), next))
+        Ok(ListPoliciesOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            policies: Some(policies),
+        })
     })
 }
 
-fn version_value(v: &PolicyVersion, default: &str, with_document: bool) -> Value {
-    let mut out = json!({
-        "VersionId": v.version_id,
-        "IsDefaultVersion": v.version_id == default,
-        "CreateDate": iso8601(v.create_date),
-    });
-    if with_document {
-        out["Document"] = json!(v.document);
+/// A `PolicyVersion` of a customer managed policy whose default version is `default`.
+fn version_view(v: &PolicyVersion, default: &str, with_document: bool) -> iam::PolicyVersion {
+    iam::PolicyVersion {
+        version_id: Some(v.version_id.clone()),
+        is_default_version: Some(v.version_id == default),
+        create_date: Some(Timestamp::from_millis(v.create_date)),
+        document: with_document.then(|| v.document.clone()),
     }
-    out
 }
 
 /// CreatePolicyVersion: at most five versions.
-pub(super) async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    let document = ctx.input.str("PolicyDocument")?;
+pub(crate) async fn create_policy_version(
+    ctx: &Ctx<'_>,
+    input: CreatePolicyVersionInput,
+) -> Result<CreatePolicyVersionOutput, Error> {
+    let arn = input.policy_arn.as_str();
+    let document = input.policy_document.as_str();
     check_policy(document, PolicyKind::Identity, None)?;
-    let set_default = ctx.input.opt_bool("SetAsDefault").unwrap_or(false);
+    let set_default = input.set_as_default.unwrap_or(false);
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -226,7 +243,9 @@ pub(super) async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 p.default_version_id = version.version_id.clone();
                 p.update_date = now;
             }
-            let out = json!({ "PolicyVersion": version_value(&version, &p.default_version_id, false) });
+            let out = CreatePolicyVersionOutput {
+                policy_version: Some(version_view(&version, &p.default_version_id, false)),
+            };
             p.versions.push(version);
             Ok((vec![Change::put(account, &p)], out))
         })
@@ -234,64 +253,79 @@ pub(super) async fn create_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetPolicyVersion.
-pub(super) fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    let version_id = ctx.input.str("VersionId")?;
+pub(crate) fn get_policy_version(
+    ctx: &Ctx<'_>,
+    input: GetPolicyVersionInput,
+) -> Result<GetPolicyVersionOutput, Error> {
+    let arn = input.policy_arn.as_str();
+    let version_id = input.version_id.as_str();
     let missing = || {
         Error::no_such_entity(format!(
             "Policy {arn} version {version_id} does not exist or is not attachable."
         ))
     };
-    ctx.app.read(|e| match find_policy(e, arn) {
+    let version = ctx.app.read(|e| match find_policy(e, arn) {
         Some(PolicyRef::Customer(p)) => {
             let v = p
                 .versions
                 .iter()
                 .find(|v| v.version_id == version_id)
                 .ok_or_else(missing)?;
-            Ok(json!({ "PolicyVersion": version_value(v, &p.default_version_id, true) }))
+            Ok(version_view(v, &p.default_version_id, true))
         }
-        Some(PolicyRef::Aws(p)) if p.default_version_id == version_id => Ok(json!({
-            "PolicyVersion": {
-                "Document": p.document,
-                "VersionId": p.default_version_id,
-                "IsDefaultVersion": true,
-                "CreateDate": iso8601(views::date_millis(&p.update_date)),
-            }
-        })),
+        Some(PolicyRef::Aws(p)) if p.default_version_id == version_id => Ok(iam::PolicyVersion {
+            document: Some(p.document.clone()),
+            version_id: Some(p.default_version_id.clone()),
+            is_default_version: Some(true),
+            create_date: Some(Timestamp::from_millis(views::date_millis(&p.update_date))),
+        }),
         Some(PolicyRef::Aws(_)) | None => Err(missing()),
+    })?;
+    Ok(GetPolicyVersionOutput {
+        policy_version: Some(version),
     })
 }
 
 /// ListPolicyVersions, newest first.
-pub(super) fn list_versions(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_policy_versions(
+    ctx: &Ctx<'_>,
+    input: ListPolicyVersionsInput,
+) -> Result<ListPolicyVersionsOutput, Error> {
+    let arn = input.policy_arn.as_str();
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let versions: Vec<Value> = match find_policy(e, arn) {
+        let versions: Vec<iam::PolicyVersion> = match find_policy(e, arn) {
             Some(PolicyRef::Customer(p)) => p
                 .versions
                 .iter()
                 .rev()
-                .map(|v| version_value(v, &p.default_version_id, false))
+                .map(|v| version_view(v, &p.default_version_id, false))
                 .collect(),
-            Some(PolicyRef::Aws(p)) => vec![json!({
-                "VersionId": p.default_version_id,
-                "IsDefaultVersion": true,
-                "CreateDate": iso8601(views::date_millis(&p.update_date)),
-            })],
+            Some(PolicyRef::Aws(p)) => vec![iam::PolicyVersion {
+                version_id: Some(p.default_version_id.clone()),
+                is_default_version: Some(true),
+                create_date: Some(Timestamp::from_millis(views::date_millis(&p.update_date))),
+                document: None,
+            }],
             None => return Err(not_found(arn)),
         };
         let keys: Vec<String> = (0..versions.len()).map(|i| format!("{i:08}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(versions));
-        Ok(paged(json!({ "Versions": items }), next))
+        Ok(ListPolicyVersionsOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            versions: Some(items),
+        })
     })
 }
 
 /// DeletePolicyVersion: never the default version.
-pub(super) async fn delete_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    let version_id = ctx.input.str("VersionId")?;
+pub(crate) async fn delete_policy_version(
+    ctx: &Ctx<'_>,
+    input: DeletePolicyVersionInput,
+) -> Result<(), Error> {
+    let arn = input.policy_arn.as_str();
+    let version_id = input.version_id.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -313,15 +347,18 @@ pub(super) async fn delete_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "Policy {arn} version {version_id} does not exist or is not attachable."
                 )));
             }
-            Ok((vec![Change::put(account, &p)], json!({})))
+            Ok((vec![Change::put(account, &p)], ()))
         })
         .await
 }
 
 /// SetDefaultPolicyVersion.
-pub(super) async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("PolicyArn")?;
-    let version_id = ctx.input.str("VersionId")?;
+pub(crate) async fn set_default_policy_version(
+    ctx: &Ctx<'_>,
+    input: SetDefaultPolicyVersionInput,
+) -> Result<(), Error> {
+    let arn = input.policy_arn.as_str();
+    let version_id = input.version_id.as_str();
     let account = ctx.account();
     // AWS names the version whether the policy or only the version is missing.
     let missing = || {
@@ -341,20 +378,32 @@ pub(super) async fn set_default_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
             }
             p.default_version_id = version_id.to_string();
             p.update_date = now_millis();
-            Ok((vec![Change::put(account, &p)], json!({})))
+            Ok((vec![Change::put(account, &p)], ()))
         })
         .await
 }
 
+/// An entity a managed policy is attached to, as ListEntitiesForPolicy lists it.
+enum PolicyEntity {
+    /// A user (`PolicyUsers`).
+    User(PolicyUser),
+    /// A group (`PolicyGroups`).
+    Group(PolicyGroup),
+    /// A role (`PolicyRoles`).
+    Role(PolicyRole),
+}
+
 /// ListEntitiesForPolicy: the users, groups and roles a managed policy is attached to
 /// (or, with `PolicyUsageFilter=PermissionsBoundary`, bounds).
-pub(super) fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let arn = i.str("PolicyArn")?;
-    let filter = i.opt_str("EntityFilter");
-    let prefix = i.opt_str("PathPrefix").unwrap_or("/");
-    let boundaries = i.opt_str("PolicyUsageFilter") == Some("PermissionsBoundary");
-    let page = i.page()?;
+pub(crate) fn list_entities_for_policy(
+    ctx: &Ctx<'_>,
+    input: ListEntitiesForPolicyInput,
+) -> Result<ListEntitiesForPolicyOutput, Error> {
+    let arn = input.policy_arn.as_str();
+    let filter = input.entity_filter.as_deref();
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let boundaries = input.policy_usage_filter.as_deref() == Some("PermissionsBoundary");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         super::rules::attachable_policy(e, arn)?;
         let want = |kind: &str| filter.is_none_or(|f| f == kind);
@@ -365,15 +414,17 @@ pub(super) fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 attached.iter().any(|a| a == arn)
             }
         };
-        let mut entries: Vec<(String, &str, Value)> = Vec::new();
+        let mut entries: Vec<(String, PolicyEntity)> = Vec::new();
         if want("User") {
             for (k, u) in &e.users {
                 if u.path.starts_with(prefix) && uses(&u.attached_policies, &u.permissions_boundary)
                 {
                     entries.push((
                         format!("u{k}"),
-                        "PolicyUsers",
-                        json!({"UserName": u.name, "UserId": u.id}),
+                        PolicyEntity::User(PolicyUser {
+                            user_name: Some(u.name.clone()),
+                            user_id: Some(u.id.clone()),
+                        }),
                     ));
                 }
             }
@@ -383,8 +434,10 @@ pub(super) fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 if g.path.starts_with(prefix) && uses(&g.attached_policies, &None) {
                     entries.push((
                         format!("g{k}"),
-                        "PolicyGroups",
-                        json!({"GroupName": g.name, "GroupId": g.id}),
+                        PolicyEntity::Group(PolicyGroup {
+                            group_name: Some(g.name.clone()),
+                            group_id: Some(g.id.clone()),
+                        }),
                     ));
                 }
             }
@@ -395,22 +448,36 @@ pub(super) fn list_entities(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 {
                     entries.push((
                         format!("r{k}"),
-                        "PolicyRoles",
-                        json!({"RoleName": r.name, "RoleId": r.id}),
+                        PolicyEntity::Role(PolicyRole {
+                            role_name: Some(r.name.clone()),
+                            role_id: Some(r.id.clone()),
+                        }),
                     ));
                 }
             }
         }
         // Pages go through groups, roles and users in the order of their keys.
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        let keys: Vec<String> = entries.iter().map(|(k, _, _)| k.clone()).collect();
-        let (items, next) = page.take(keys.iter().map(String::as_str).zip(entries.iter()));
-        let mut out = json!({"PolicyGroups": [], "PolicyUsers": [], "PolicyRoles": []});
-        for (_, list, value) in items {
-            if let Some(a) = out[*list].as_array_mut() {
-                a.push(value.clone());
+        let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
+        let (items, next) = page.take(
+            keys.iter()
+                .map(String::as_str)
+                .zip(entries.into_iter().map(|(_, entity)| entity)),
+        );
+        let (mut groups, mut users, mut roles) = (Vec::new(), Vec::new(), Vec::new());
+        for entity in items {
+            match entity {
+                PolicyEntity::User(u) => users.push(u),
+                PolicyEntity::Group(g) => groups.push(g),
+                PolicyEntity::Role(r) => roles.push(r),
             }
         }
-        Ok(paged(out, next))
+        Ok(ListEntitiesForPolicyOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            policy_groups: Some(groups),
+            policy_users: Some(users),
+            policy_roles: Some(roles),
+        })
     })
 }

@@ -7,7 +7,9 @@
 
 use crate::call::Ctx;
 use crate::error::Error;
-use serde_json::Value;
+use portcullis_protocol::iam::{
+    AcquireRoleInput, AcquireRoleOutput, GetRoleTemplateVersionInput, GetRoleTemplateVersionOutput,
+};
 
 /// The prefix of every role template ARN.
 const PREFIX: &str = "arn:aws:iam::aws:role-template/";
@@ -47,13 +49,19 @@ fn missing_template(arn: &str) -> Error {
 }
 
 /// GetRoleTemplateVersion.
-pub(super) fn get_version(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    Err(missing_template(ctx.input.str("TemplateArn")?))
+pub(crate) fn get_role_template_version(
+    _ctx: &Ctx<'_>,
+    input: GetRoleTemplateVersionInput,
+) -> Result<GetRoleTemplateVersionOutput, Error> {
+    Err(missing_template(&input.template_arn))
 }
 
 /// AcquireRole: no role can be created from a template that does not exist.
-pub(super) fn acquire_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    Err(missing_template(ctx.input.str("TemplateArn")?))
+pub(crate) fn acquire_role(
+    _ctx: &Ctx<'_>,
+    input: AcquireRoleInput,
+) -> Result<AcquireRoleOutput, Error> {
+    Err(missing_template(&input.template_arn))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! A role's maximum AWS Sign-In session duration (`MaxSigninSessionDuration`, botocore
 //! 1.44.18) is set by CreateRole and UpdateRole and cleared by UpdateRole's
-//! `ResetMaxSigninSessionDuration`; [`signin_duration_change`] reads the pair for roles and
+//! `ResetMaxSigninSessionDuration`; [`signin_change`] reads the pair for roles and
 //! login profiles alike. The message refusing both in one request is Portcullis's wording:
 //! AWS's text is not published.
 
@@ -11,13 +11,20 @@ use super::rules::{self, check_boundary, check_policy, check_tags, over_quota, q
 use super::service_linked_roles;
 use super::views::{self, Detail};
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;
 use portcullis_policy::PolicyKind;
+use portcullis_protocol::iam::{
+    self, CreateRoleInput, CreateRoleOutput, CreateServiceLinkedRoleInput,
+    CreateServiceLinkedRoleOutput, DeleteRoleInput, DeleteRolePermissionsBoundaryInput,
+    DeleteServiceLinkedRoleInput, DeleteServiceLinkedRoleOutput, GetRoleInput, GetRoleOutput,
+    GetServiceLinkedRoleDeletionStatusInput, GetServiceLinkedRoleDeletionStatusOutput,
+    ListRolesInput, ListRolesOutput, PutRolePermissionsBoundaryInput, UpdateAssumeRolePolicyInput,
+    UpdateRoleDescriptionInput, UpdateRoleDescriptionOutput, UpdateRoleInput, UpdateRoleOutput,
+};
 use portcullis_store::{Change, Entities, Role};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a role.
@@ -59,14 +66,13 @@ impl SigninDurationChange {
 /// Reads `MaxSigninSessionDuration` and `ResetMaxSigninSessionDuration` of UpdateRole or
 /// UpdateLoginProfile (the protocol layer has already checked the range, 3,600 to
 /// 7,776,000): IAM's InvalidInput when a value is given together with a reset.
-pub(super) fn signin_duration_change(
-    input: &crate::call::Input<'_>,
+pub(super) fn signin_change(
+    max_signin_session_duration: Option<i64>,
+    reset_max_signin_session_duration: Option<bool>,
 ) -> Result<SigninDurationChange, Error> {
     match (
-        input.opt_i64("MaxSigninSessionDuration"),
-        input
-            .opt_bool("ResetMaxSigninSessionDuration")
-            .unwrap_or(false),
+        max_signin_session_duration,
+        reset_max_signin_session_duration.unwrap_or(false),
     ) {
         (Some(_), true) => Err(Error::invalid_input(
             "Cannot specify both MaxSigninSessionDuration and ResetMaxSigninSessionDuration.",
@@ -85,15 +91,17 @@ fn unmodifiable(role: &Role) -> Error {
 }
 
 /// CreateRole.
-pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("RoleName")?;
-    let path = i.opt_str("Path").unwrap_or("/");
-    let trust = i.str("AssumeRolePolicyDocument")?;
+pub(crate) async fn create_role(
+    ctx: &Ctx<'_>,
+    input: CreateRoleInput,
+) -> Result<CreateRoleOutput, Error> {
+    let name = input.role_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let trust = input.assume_role_policy_document.as_str();
     check_policy(trust, PolicyKind::Trust, None)?;
-    let tags = i.tags("Tags");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
-    let boundary = i.opt_str("PermissionsBoundary");
+    let boundary = input.permissions_boundary.as_deref();
     let account = ctx.account();
     let role = Role {
         id: unique_id("AROA", 17),
@@ -102,9 +110,9 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         arn: rules::arn(account, "role", path, name),
         create_date: now_millis(),
         assume_role_policy_document: trust.to_string(),
-        description: i.opt_str("Description").map(str::to_string),
-        max_session_duration: i.opt_i64("MaxSessionDuration").unwrap_or(3600),
-        max_signin_session_duration: i.opt_i64("MaxSigninSessionDuration"),
+        description: input.description,
+        max_session_duration: input.max_session_duration.unwrap_or(3600),
+        max_signin_session_duration: input.max_signin_session_duration,
         permissions_boundary: boundary.map(str::to_string),
         tags,
         attached_policies: Vec::new(),
@@ -127,30 +135,34 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             // AWS's answer leaves out the description, the maximum session duration and
             // the last use (GetRole has them). A maximum sign-in session duration, shown
             // only once set, is kept: the answer shows what the request set.
-            let mut shown = views::role(&role, Detail::Full);
-            if let Value::Object(m) = &mut shown {
-                m.remove("Description");
-                m.remove("MaxSessionDuration");
-                m.remove("RoleLastUsed");
-            }
-            Ok((vec![Change::put(account, &role)], json!({ "Role": shown })))
+            let shown = iam::Role {
+                description: None,
+                max_session_duration: None,
+                role_last_used: None,
+                ..views::role(&role, Detail::Full)
+            };
+            Ok((
+                vec![Change::put(account, &role)],
+                CreateRoleOutput { role: shown },
+            ))
         })
         .await
 }
 
 /// GetRole.
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
+pub(crate) fn get_role(ctx: &Ctx<'_>, input: GetRoleInput) -> Result<GetRoleOutput, Error> {
     ctx.app.read(|e| {
-        let role = find(e, name)?;
-        Ok(json!({ "Role": views::role(role, Detail::Full) }))
+        let role = find(e, &input.role_name)?;
+        Ok(GetRoleOutput {
+            role: views::role(role, Detail::Full),
+        })
     })
 }
 
 /// ListRoles.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
-    let page = ctx.input.page()?;
+pub(crate) fn list_roles(ctx: &Ctx<'_>, input: ListRolesInput) -> Result<ListRolesOutput, Error> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (roles, next) = page.take(
             e.roles
@@ -158,16 +170,20 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, r)| r.path.starts_with(prefix))
                 .map(|(k, r)| (k.as_str(), views::role(r, Detail::Listed))),
         );
-        Ok(paged(json!({ "Roles": roles }), next))
+        Ok(ListRolesOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            roles,
+        })
     })
 }
 
-async fn modify(
+async fn modify<T>(
     ctx: &Ctx<'_>,
     name: &str,
     f: impl FnOnce(&Entities, &mut Role) -> Result<(), Error>,
-    answer: impl FnOnce(&Role) -> Value,
-) -> Result<Value, Error> {
+    answer: impl FnOnce(&Role) -> T,
+) -> Result<T, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -182,11 +198,17 @@ async fn modify(
 /// UpdateRole: the description, the maximum session duration and the maximum sign-in
 /// session duration (set, reset or kept); a member left out keeps its setting. A
 /// service-linked role is refused whatever the change.
-pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
-    let description = ctx.input.opt_str("Description");
-    let max = ctx.input.opt_i64("MaxSessionDuration");
-    let signin = signin_duration_change(&ctx.input)?;
+pub(crate) async fn update_role(
+    ctx: &Ctx<'_>,
+    input: UpdateRoleInput,
+) -> Result<UpdateRoleOutput, Error> {
+    let name = input.role_name.as_str();
+    let description = input.description;
+    let max = input.max_session_duration;
+    let signin = signin_change(
+        input.max_signin_session_duration,
+        input.reset_max_signin_session_duration,
+    )?;
     modify(
         ctx,
         name,
@@ -195,7 +217,7 @@ pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 return Err(unmodifiable(r));
             }
             if let Some(d) = description {
-                r.description = Some(d.to_string());
+                r.description = Some(d);
             }
             if let Some(m) = max {
                 r.max_session_duration = m;
@@ -203,84 +225,94 @@ pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
             signin.apply(&mut r.max_signin_session_duration);
             Ok(())
         },
-        |_| json!({}),
+        |_| UpdateRoleOutput {},
     )
     .await
 }
 
 /// UpdateRoleDescription.
-pub(super) async fn update_description(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
-    let description = ctx.input.str("Description")?;
+pub(crate) async fn update_role_description(
+    ctx: &Ctx<'_>,
+    input: UpdateRoleDescriptionInput,
+) -> Result<UpdateRoleDescriptionOutput, Error> {
+    let description = input.description;
     modify(
         ctx,
-        name,
+        &input.role_name,
         |_, r| {
             if is_service_linked(r) {
                 return Err(unmodifiable(r));
             }
-            r.description = Some(description.to_string());
+            r.description = Some(description);
             Ok(())
         },
         |r| {
             // AWS answers with the role but without its maximum session duration, last
             // use or permissions boundary (a maximum sign-in session duration, once set,
             // is shown as in every Role).
-            let mut shown = views::role(r, Detail::Full);
-            if let Value::Object(m) = &mut shown {
-                m.remove("MaxSessionDuration");
-                m.remove("RoleLastUsed");
-                m.remove("PermissionsBoundary");
+            UpdateRoleDescriptionOutput {
+                role: Some(iam::Role {
+                    max_session_duration: None,
+                    role_last_used: None,
+                    permissions_boundary: None,
+                    ..views::role(r, Detail::Full)
+                }),
             }
-            json!({ "Role": shown })
         },
     )
     .await
 }
 
 /// UpdateAssumeRolePolicy.
-pub(super) async fn update_trust(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
-    let document = ctx.input.str("PolicyDocument")?;
-    check_policy(document, PolicyKind::Trust, None)?;
+pub(crate) async fn update_assume_role_policy(
+    ctx: &Ctx<'_>,
+    input: UpdateAssumeRolePolicyInput,
+) -> Result<(), Error> {
+    let document = input.policy_document;
+    check_policy(&document, PolicyKind::Trust, None)?;
     modify(
         ctx,
-        name,
+        &input.role_name,
         |_, r| {
             if is_service_linked(r) {
                 return Err(unmodifiable(r));
             }
-            r.assume_role_policy_document = document.to_string();
+            r.assume_role_policy_document = document;
             Ok(())
         },
-        |_| json!({}),
+        |_| (),
     )
     .await
 }
 
 /// PutRolePermissionsBoundary.
-pub(super) async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
-    let arn = ctx.input.str("PermissionsBoundary")?;
+pub(crate) async fn put_role_permissions_boundary(
+    ctx: &Ctx<'_>,
+    input: PutRolePermissionsBoundaryInput,
+) -> Result<(), Error> {
+    let arn = input.permissions_boundary;
     modify(
         ctx,
-        name,
+        &input.role_name,
         |e, r| {
             if is_service_linked(r) {
                 return Err(unmodifiable(r));
             }
-            check_boundary(e, arn)?;
-            r.permissions_boundary = Some(arn.to_string());
+            check_boundary(e, &arn)?;
+            r.permissions_boundary = Some(arn);
             Ok(())
         },
-        |_| json!({}),
+        |_| (),
     )
     .await
 }
 
 /// DeleteRolePermissionsBoundary.
-pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
+pub(crate) async fn delete_role_permissions_boundary(
+    ctx: &Ctx<'_>,
+    input: DeleteRolePermissionsBoundaryInput,
+) -> Result<(), Error> {
+    let name = input.role_name.as_str();
     modify(
         ctx,
         name,
@@ -295,7 +327,7 @@ pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
             }
             Ok(())
         },
-        |_| json!({}),
+        |_| (),
     )
     .await
 }
@@ -324,8 +356,8 @@ fn delete_conflict(e: &Entities, role: &Role) -> Option<Error> {
 }
 
 /// DeleteRole.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
+pub(crate) async fn delete_role(ctx: &Ctx<'_>, input: DeleteRoleInput) -> Result<(), Error> {
+    let name = input.role_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -339,7 +371,7 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             // Its recorded service accesses go with it.
             let mut changes = vec![Change::delete(account, role)];
             changes.extend(e.accesses_of(&role.id).map(|a| Change::delete(account, a)));
-            Ok((changes, json!({})))
+            Ok((changes, ()))
         })
         .await
 }
@@ -348,15 +380,18 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// [`super::service_linked_roles`]): its name (with `_SUFFIX` when a custom suffix is given
 /// and the service accepts one), path, trust policy, attached AWS managed policies and
 /// default description.
-pub(super) async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let service = ctx.input.str("AWSServiceName")?;
+pub(crate) async fn create_service_linked_role(
+    ctx: &Ctx<'_>,
+    input: CreateServiceLinkedRoleInput,
+) -> Result<CreateServiceLinkedRoleOutput, Error> {
+    let service = input.aws_service_name.as_str();
     if !service.ends_with(".amazonaws.com") {
         return Err(Error::invalid_input(format!(
             "Invalid ServiceName {service}"
         )));
     }
     let made = service_linked_roles::for_service(service);
-    let name = match ctx.input.opt_str("CustomSuffix") {
+    let name = match input.custom_suffix.as_deref() {
         Some(_) if !made.custom_suffix_allowed => {
             return Err(Error::invalid_input(
                 made.custom_suffix_error
@@ -375,11 +410,7 @@ pub(super) async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error>
         path: made.path.clone(),
         create_date: now_millis(),
         assume_role_policy_document: made.assume_role_policy_document.to_string(),
-        description: ctx
-            .input
-            .opt_str("Description")
-            .map(str::to_string)
-            .or(made.description.clone()),
+        description: input.description.or(made.description.clone()),
         max_session_duration: 3600,
         max_signin_session_duration: None,
         permissions_boundary: None,
@@ -402,7 +433,9 @@ pub(super) async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error>
                     "Service role name {name} has been taken in this account, please try a different suffix."
                 )));
             }
-            let out = json!({ "Role": views::role(&role, Detail::Full) });
+            let out = CreateServiceLinkedRoleOutput {
+                role: Some(views::role(&role, Detail::Full)),
+            };
             Ok((vec![Change::put(account, &role)], out))
         })
         .await
@@ -410,8 +443,11 @@ pub(super) async fn create_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error>
 
 /// DeleteServiceLinkedRole: deletes at once and answers with a task ID that
 /// GetServiceLinkedRoleDeletionStatus reports as SUCCEEDED.
-pub(super) async fn delete_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("RoleName")?;
+pub(crate) async fn delete_service_linked_role(
+    ctx: &Ctx<'_>,
+    input: DeleteServiceLinkedRoleInput,
+) -> Result<DeleteServiceLinkedRoleOutput, Error> {
+    let name = input.role_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -424,31 +460,40 @@ pub(super) async fn delete_service_linked(ctx: &Ctx<'_>) -> Result<Value, Error>
             let task = format!("task{}{}/{}", role.path, role.name, uuid::Uuid::new_v4());
             Ok((
                 vec![Change::delete(account, role)],
-                json!({ "DeletionTaskId": task }),
+                DeleteServiceLinkedRoleOutput {
+                    deletion_task_id: task,
+                },
             ))
         })
         .await
 }
 
 /// GetServiceLinkedRoleDeletionStatus.
-pub(super) fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let task = ctx.input.str("DeletionTaskId")?;
+pub(crate) fn get_service_linked_role_deletion_status(
+    ctx: &Ctx<'_>,
+    input: GetServiceLinkedRoleDeletionStatusInput,
+) -> Result<GetServiceLinkedRoleDeletionStatusOutput, Error> {
+    let task = input.deletion_task_id.as_str();
     let role_name = task
         .strip_prefix("task/aws-service-role/")
         .and_then(|rest| rest.split('/').nth(1))
         .ok_or_else(|| Error::invalid_input(format!("Invalid deletion task id {task}")))?;
     let exists = ctx.app.read(|e| e.role(role_name).is_some());
-    Ok(json!({ "Status": if exists { "IN_PROGRESS" } else { "SUCCEEDED" } }))
+    Ok(GetServiceLinkedRoleDeletionStatusOutput {
+        status: if exists { "IN_PROGRESS" } else { "SUCCEEDED" }.to_string(),
+        reason: None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::call;
     use super::*;
     use crate::app::App;
-    use crate::call::{Ctx, Input};
+    use crate::call::Ctx;
     use crate::caller::Caller;
     use crate::config::Config;
+    use crate::iam::call;
+    use serde_json::{Value, json};
 
     const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
@@ -457,9 +502,8 @@ mod tests {
         let ctx = Ctx {
             app,
             caller: &caller,
-            input: Input(&input),
         };
-        call(op, &ctx).await.unwrap()
+        call(op, &ctx, &input).await.unwrap()
     }
 
     async fn get(app: &App, name: &str) -> Value {

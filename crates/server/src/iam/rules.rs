@@ -55,7 +55,7 @@ pub(crate) fn check_policy(
         ..ValidationOptions::new(kind)
     };
     match validate(document, &options).error() {
-        Some(f) => Err(Error::aws(f.code, f.message.clone())),
+        Some(f) => Err(Error::policy(f.code, f.message.clone())),
         None => Ok(()),
     }
 }
@@ -110,11 +110,18 @@ pub(crate) fn check_before_authorization(
         ("iam", "AttachRolePolicy" | "AttachUserPolicy" | "AttachGroupPolicy") => {
             text("PolicyArn").map_or(Ok(()), check_policy_arn)
         }
-        ("sts", "AssumeRole") => match text("RoleArn") {
-            Some(arn) if !is_arn(arn) => Err(Error::validation(format!("{arn} is invalid"))),
-            _ => Ok(()),
-        },
+        ("sts", "AssumeRole") => text("RoleArn").map_or(Ok(()), check_role_arn),
         _ => Ok(()),
+    }
+}
+
+/// AssumeRole's `RoleArn` must be an ARN: AWS refuses anything else before it authorizes
+/// (`ValidationError: nothing-valid-in-here is invalid`, not AccessDenied).
+pub(crate) fn check_role_arn(arn: &str) -> Result<(), Error> {
+    if is_arn(arn) {
+        Ok(())
+    } else {
+        Err(Error::validation(format!("{arn} is invalid")))
     }
 }
 

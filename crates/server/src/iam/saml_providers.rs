@@ -20,13 +20,21 @@ use crate::auth::saml::METADATA_NS;
 use crate::auth::saml::dsig::{DSIG_NS, decode_base64};
 use crate::auth::saml::xml;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::pem::parse_private_key;
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    CreateSAMLProviderInput, CreateSAMLProviderOutput, DeleteSAMLProviderInput,
+    GetSAMLProviderInput, GetSAMLProviderOutput, ListSAMLProviderTagsInput,
+    ListSAMLProviderTagsOutput, ListSAMLProvidersInput, ListSAMLProvidersOutput, SAMLKeyHashEntry,
+    SAMLPrivateKey, SAMLProviderListEntry, TagSAMLProviderInput, UntagSAMLProviderInput,
+    UpdateSAMLProviderInput, UpdateSAMLProviderOutput,
+};
 use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// SAML providers per account (IAM and STS quotas).
 pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
@@ -158,18 +166,23 @@ fn check_encryption(p: &SamlProvider) -> Result<(), Error> {
 }
 
 /// CreateSAMLProvider.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("Name")?;
-    let document = i.str("SAMLMetadataDocument")?;
-    let tags = i.tags("Tags");
+pub(crate) async fn create_saml_provider(
+    ctx: &Ctx<'_>,
+    input: CreateSAMLProviderInput,
+) -> Result<CreateSAMLProviderOutput, Error> {
+    let name = input.name.as_str();
+    let document = input.saml_metadata_document.as_str();
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
     let metadata = parse_metadata(document).ok_or_else(invalid_metadata)?;
-    let private_keys = match i.opt_str("AddPrivateKey") {
+    let private_keys = match input.add_private_key.as_deref() {
         Some(pem) => vec![new_key(ctx, pem)?],
         None => Vec::new(),
     };
-    let context_provider = context_provider::for_create(i)?;
+    let context_provider = context_provider::for_create(
+        input.context_provider.as_ref(),
+        input.identity_center_instance_arn.as_deref(),
+    )?;
     let account = ctx.account();
     let provider = SamlProvider {
         arn: provider_arn(account, name),
@@ -177,7 +190,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         uuid: unique_id("", 26),
         metadata: document.to_string(),
         valid_until: metadata.valid_until,
-        assertion_encryption_mode: i.opt_str("AssertionEncryptionMode").map(str::to_string),
+        assertion_encryption_mode: input.assertion_encryption_mode,
         private_keys,
         create_date: now_millis(),
         tags,
@@ -194,110 +207,121 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if e.saml_providers.len() >= PROVIDERS_PER_ACCOUNT {
                 return Err(over_quota("SAMLProvidersPerAccount", PROVIDERS_PER_ACCOUNT));
             }
-            let mut out = json!({ "SAMLProviderArn": provider.arn });
-            if !provider.tags.is_empty() {
-                out["Tags"] = views::tags(&provider.tags);
-            }
+            let out = CreateSAMLProviderOutput {
+                saml_provider_arn: Some(provider.arn.clone()),
+                tags: (!provider.tags.is_empty()).then(|| views::tags(&provider.tags)),
+            };
             Ok((vec![Change::put(account, &provider)], out))
         })
         .await
 }
 
 /// GetSAMLProvider.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("SAMLProviderArn")?;
+pub(crate) fn get_saml_provider(
+    ctx: &Ctx<'_>,
+    input: GetSAMLProviderInput,
+) -> Result<GetSAMLProviderOutput, Error> {
     ctx.app.read(|e| {
-        let p = find(e, arn)?;
-        let mut out = json!({
-            "SAMLProviderUUID": p.uuid,
-            "SAMLMetadataDocument": p.metadata,
-            "CreateDate": iso8601(p.create_date),
-            "Tags": views::tags(&p.tags),
-            "PrivateKeyList": p.private_keys.iter().map(|k| json!({
-                "KeyId": k.key_id,
-                "Timestamp": iso8601(k.timestamp),
-            })).collect::<Vec<_>>(),
-        });
-        if let Some(t) = p.valid_until {
-            out["ValidUntil"] = json!(iso8601(t));
-        }
-        if let Some(m) = &p.assertion_encryption_mode {
-            out["AssertionEncryptionMode"] = json!(m);
-        }
-        if let Some(cp) = &p.context_provider {
-            out["ContextProvider"] = context_provider::view(cp);
-        }
-        if let Some(m) = parse_metadata(&p.metadata)
-            && let Some(issuer) = &m.entity_id
-        {
+        let p = find(e, &input.saml_provider_arn)?;
+        let key_hashes = parse_metadata(&p.metadata).and_then(|m| {
+            let issuer = m.entity_id?;
             let hashes: Vec<String> = m
                 .signing_certificates
                 .iter()
                 .filter_map(|c| key_hash(c))
                 .collect();
-            out["SAMLKeyHashes"] = json!([{ "IssuerURL": issuer, "KeyHashes": hashes }]);
-        }
-        Ok(out)
+            Some(vec![SAMLKeyHashEntry {
+                issuer_url: Some(issuer),
+                key_hashes: Some(hashes),
+            }])
+        });
+        Ok(GetSAMLProviderOutput {
+            saml_provider_uuid: Some(p.uuid.clone()),
+            saml_metadata_document: Some(p.metadata.clone()),
+            create_date: Some(Timestamp::from_millis(p.create_date)),
+            tags: Some(views::tags(&p.tags)),
+            private_key_list: Some(
+                p.private_keys
+                    .iter()
+                    .map(|k| SAMLPrivateKey {
+                        key_id: Some(k.key_id.clone()),
+                        timestamp: Some(Timestamp::from_millis(k.timestamp)),
+                    })
+                    .collect(),
+            ),
+            valid_until: p.valid_until.map(Timestamp::from_millis),
+            assertion_encryption_mode: p.assertion_encryption_mode.clone(),
+            context_provider: p.context_provider.as_ref().map(context_provider::view),
+            saml_key_hashes: key_hashes,
+            identity_center_instance_arn: None,
+            identity_store_arn: None,
+        })
     })
 }
 
 /// ListSAMLProviders (IAM does not paginate it).
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn list_saml_providers(
+    ctx: &Ctx<'_>,
+    _input: ListSAMLProvidersInput,
+) -> Result<ListSAMLProvidersOutput, Error> {
     ctx.app.read(|e| {
-        let items: Vec<Value> = e
+        let items = e
             .saml_providers
             .values()
-            .map(|p| {
-                let mut v = json!({
-                    "Arn": p.arn,
-                    "CreateDate": iso8601(p.create_date),
-                    "IsTrustedIdentityPropagationEnabled": false,
-                });
-                if let Some(t) = p.valid_until {
-                    v["ValidUntil"] = json!(iso8601(t));
-                }
-                v
+            .map(|p| SAMLProviderListEntry {
+                arn: Some(p.arn.clone()),
+                create_date: Some(Timestamp::from_millis(p.create_date)),
+                is_trusted_identity_propagation_enabled: Some(false),
+                valid_until: p.valid_until.map(Timestamp::from_millis),
             })
             .collect();
-        Ok(json!({ "SAMLProviderList": items }))
+        Ok(ListSAMLProvidersOutput {
+            saml_provider_list: Some(items),
+        })
     })
 }
 
-/// Runs a change of one provider.
+/// Runs a change of the provider `arn`; returns its ARN.
 async fn change(
     ctx: &Ctx<'_>,
+    arn: &str,
     f: impl FnOnce(&mut SamlProvider) -> Result<(), Error>,
-) -> Result<Value, Error> {
-    let arn = ctx.input.str("SAMLProviderArn")?;
+) -> Result<String, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut p = find(e, arn)?.clone();
             f(&mut p)?;
-            Ok((
-                vec![Change::put(account, &p)],
-                json!({ "SAMLProviderArn": p.arn }),
-            ))
+            let arn = p.arn.clone();
+            Ok((vec![Change::put(account, &p)], arn))
         })
         .await
 }
 
 /// UpdateSAMLProvider: new metadata, encryption mode, a key to add or remove.
-pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let document = i.opt_str("SAMLMetadataDocument");
+pub(crate) async fn update_saml_provider(
+    ctx: &Ctx<'_>,
+    input: UpdateSAMLProviderInput,
+) -> Result<UpdateSAMLProviderOutput, Error> {
+    let document = input.saml_metadata_document.as_deref();
     let metadata = match document {
         Some(d) => Some(parse_metadata(d).ok_or_else(invalid_metadata)?),
         None => None,
     };
-    let add = match i.opt_str("AddPrivateKey") {
+    let add = match input.add_private_key.as_deref() {
         Some(pem) => Some(new_key(ctx, pem)?),
         None => None,
     };
-    let remove = i.opt_str("RemovePrivateKey");
-    let mode = i.opt_str("AssertionEncryptionMode");
-    let context = context_provider::for_update(i, false)?;
-    change(ctx, |p| {
+    let remove = input.remove_private_key.as_deref();
+    let mode = input.assertion_encryption_mode.as_deref();
+    let context = context_provider::for_update(
+        input.context_provider.as_ref(),
+        input.identity_center_instance_arn.as_deref(),
+        input.remove_context_provider,
+        input.remove_identity_center_instance,
+        false,
+    )?;
+    let arn = change(ctx, &input.saml_provider_arn, |p| {
         if let Some(new) = context {
             p.context_provider = new;
         }
@@ -325,54 +349,71 @@ pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
         }
         check_encryption(p)
     })
-    .await
+    .await?;
+    Ok(UpdateSAMLProviderOutput {
+        saml_provider_arn: Some(arn),
+    })
 }
 
 /// DeleteSAMLProvider.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("SAMLProviderArn")?;
+pub(crate) async fn delete_saml_provider(
+    ctx: &Ctx<'_>,
+    input: DeleteSAMLProviderInput,
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let p = find(e, arn)?;
-            Ok((vec![Change::delete(account, p)], json!({})))
+            let p = find(e, &input.saml_provider_arn)?;
+            Ok((vec![Change::delete(account, p)], ()))
         })
         .await
 }
 
 /// TagSAMLProvider.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let new = ctx.input.tags("Tags");
-    change(ctx, |p| {
+pub(crate) async fn tag_saml_provider(
+    ctx: &Ctx<'_>,
+    input: TagSAMLProviderInput,
+) -> Result<(), Error> {
+    let new = views::stored_tags(Some(input.tags));
+    change(ctx, &input.saml_provider_arn, |p| {
         p.tags = merge_tags(&p.tags, &new, "TagsPerSAMLProvider", true)?;
         Ok(())
     })
     .await
-    .map(|_| json!({}))
+    .map(|_| ())
 }
 
 /// UntagSAMLProvider (keys compare without regard to case).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let keys = ctx.input.str_list("TagKeys");
-    change(ctx, |p| {
+pub(crate) async fn untag_saml_provider(
+    ctx: &Ctx<'_>,
+    input: UntagSAMLProviderInput,
+) -> Result<(), Error> {
+    let keys = input.tag_keys;
+    change(ctx, &input.saml_provider_arn, |p| {
         p.tags
             .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
         Ok(())
     })
     .await
-    .map(|_| json!({}))
+    .map(|_| ())
 }
 
 /// ListSAMLProviderTags, paginated.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("SAMLProviderArn")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_saml_provider_tags(
+    ctx: &Ctx<'_>,
+    input: ListSAMLProviderTagsInput,
+) -> Result<ListSAMLProviderTagsOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let tags = &find(e, arn)?.tags;
+        let tags = &find(e, &input.saml_provider_arn)?.tags;
         let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
         let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
+        Ok(ListSAMLProviderTagsOutput {
+            tags: views::tags(&items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 

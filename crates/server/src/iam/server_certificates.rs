@@ -13,19 +13,27 @@
 use super::rules::{self, check_tags, merge_tags, over_quota};
 use super::views;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::pem::{key_matches, parse_certificate, parse_private_key, pem_blocks};
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    self, DeleteServerCertificateInput, GetServerCertificateInput, GetServerCertificateOutput,
+    IamErrorCode, ListServerCertificateTagsInput, ListServerCertificateTagsOutput,
+    ListServerCertificatesInput, ListServerCertificatesOutput, ServerCertificateMetadata,
+    TagServerCertificateInput, UntagServerCertificateInput, UpdateServerCertificateInput,
+    UploadServerCertificateInput, UploadServerCertificateOutput,
+};
 use portcullis_store::{Change, Entities, ServerCertificate, Tag};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Server certificates per account (IAM and STS quotas).
 pub(crate) const CERTIFICATES_PER_ACCOUNT: usize = 20;
 
 fn malformed(message: &str) -> Error {
-    Error::aws("MalformedCertificate", message)
+    Error::aws(IamErrorCode::MalformedCertificate, message)
 }
 
 /// IAM's NoSuchEntity for a server certificate.
@@ -41,15 +49,15 @@ fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e ServerCertificate, Error>
 }
 
 /// The `ServerCertificateMetadata` shape.
-fn metadata(c: &ServerCertificate) -> Value {
-    json!({
-        "Path": c.path,
-        "ServerCertificateName": c.name,
-        "ServerCertificateId": c.id,
-        "Arn": c.arn,
-        "UploadDate": iso8601(c.upload_date),
-        "Expiration": iso8601(c.expiration),
-    })
+fn metadata(c: &ServerCertificate) -> ServerCertificateMetadata {
+    ServerCertificateMetadata {
+        path: c.path.clone(),
+        server_certificate_name: c.name.clone(),
+        server_certificate_id: c.id.clone(),
+        arn: c.arn.clone(),
+        upload_date: Some(Timestamp::from_millis(c.upload_date)),
+        expiration: Some(Timestamp::from_millis(c.expiration)),
+    }
 }
 
 /// The certificate an IAM call acts on, for authorization: its ARN and tags (the ARN that
@@ -69,14 +77,16 @@ pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(Stri
 }
 
 /// UploadServerCertificate.
-pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("ServerCertificateName")?;
-    let path = i.opt_str("Path").unwrap_or("/");
-    let body = i.str("CertificateBody")?;
-    let key = i.str("PrivateKey")?;
-    let chain = i.opt_str("CertificateChain");
-    let tags = i.tags("Tags");
+pub(crate) async fn upload_server_certificate(
+    ctx: &Ctx<'_>,
+    input: UploadServerCertificateInput,
+) -> Result<UploadServerCertificateOutput, Error> {
+    let name = input.server_certificate_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let body = input.certificate_body.as_str();
+    let key = input.private_key.as_str();
+    let chain = input.certificate_chain.as_deref();
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
     let info = parse_certificate(body).ok_or_else(|| {
         malformed("Unable to parse certificate. Please ensure the certificate is in PEM format.")
@@ -100,7 +110,7 @@ pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     })?;
     if !key_matches(&private, &info.public_key) {
         return Err(Error::aws(
-            "KeyPairMismatch",
+            IamErrorCode::KeyPairMismatch,
             "The private key did not match the public key in the certificate.",
         ));
     }
@@ -131,36 +141,40 @@ pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     CERTIFICATES_PER_ACCOUNT,
                 ));
             }
-            let mut out = json!({ "ServerCertificateMetadata": metadata(&cert) });
-            if !cert.tags.is_empty() {
-                out["Tags"] = views::tags(&cert.tags);
-            }
+            let out = UploadServerCertificateOutput {
+                server_certificate_metadata: Some(metadata(&cert)),
+                tags: (!cert.tags.is_empty()).then(|| views::tags(&cert.tags)),
+            };
             Ok((vec![Change::put(account, &cert)], out))
         })
         .await
 }
 
 /// GetServerCertificate: everything but the private key.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("ServerCertificateName")?;
+pub(crate) fn get_server_certificate(
+    ctx: &Ctx<'_>,
+    input: GetServerCertificateInput,
+) -> Result<GetServerCertificateOutput, Error> {
     ctx.app.read(|e| {
-        let c = find(e, name)?;
-        let mut out = json!({
-            "ServerCertificateMetadata": metadata(c),
-            "CertificateBody": c.body,
-            "Tags": views::tags(&c.tags),
-        });
-        if let Some(chain) = &c.chain {
-            out["CertificateChain"] = json!(chain);
-        }
-        Ok(json!({ "ServerCertificate": out }))
+        let c = find(e, &input.server_certificate_name)?;
+        Ok(GetServerCertificateOutput {
+            server_certificate: iam::ServerCertificate {
+                server_certificate_metadata: metadata(c),
+                certificate_body: c.body.clone(),
+                certificate_chain: c.chain.clone(),
+                tags: Some(views::tags(&c.tags)),
+            },
+        })
     })
 }
 
 /// ListServerCertificates, by path prefix.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
-    let page = ctx.input.page()?;
+pub(crate) fn list_server_certificates(
+    ctx: &Ctx<'_>,
+    input: ListServerCertificatesInput,
+) -> Result<ListServerCertificatesOutput, Error> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (items, next) = page.take(
             e.server_certificates
@@ -168,18 +182,22 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, c)| c.path.starts_with(prefix))
                 .map(|(k, c)| (k.as_str(), metadata(c))),
         );
-        Ok(paged(
-            json!({ "ServerCertificateMetadataList": items }),
-            next,
-        ))
+        Ok(ListServerCertificatesOutput {
+            server_certificate_metadata_list: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// UpdateServerCertificate: new name and/or path.
-pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("ServerCertificateName")?;
-    let new_name = ctx.input.opt_str("NewServerCertificateName");
-    let new_path = ctx.input.opt_str("NewPath");
+pub(crate) async fn update_server_certificate(
+    ctx: &Ctx<'_>,
+    input: UpdateServerCertificateInput,
+) -> Result<(), Error> {
+    let name = input.server_certificate_name.as_str();
+    let new_name = input.new_server_certificate_name.as_deref();
+    let new_path = input.new_path.as_deref();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -199,44 +217,49 @@ pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
             c.arn = rules::arn(account, "server-certificate", &c.path, &c.name);
             Ok((
                 vec![Change::delete(account, old), Change::put(account, &c)],
-                json!({}),
+                (),
             ))
         })
         .await
 }
 
 /// DeleteServerCertificate.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("ServerCertificateName")?;
+pub(crate) async fn delete_server_certificate(
+    ctx: &Ctx<'_>,
+    input: DeleteServerCertificateInput,
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let c = find(e, name)?;
-            Ok((vec![Change::delete(account, c)], json!({})))
+            let c = find(e, &input.server_certificate_name)?;
+            Ok((vec![Change::delete(account, c)], ()))
         })
         .await
 }
 
-/// Runs a change of one certificate's tags.
+/// Runs a change of the tags of the certificate `name`.
 async fn retag(
     ctx: &Ctx<'_>,
+    name: &str,
     change: impl FnOnce(&mut ServerCertificate) -> Result<(), Error>,
-) -> Result<Value, Error> {
-    let name = ctx.input.str("ServerCertificateName")?;
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut c = find(e, name)?.clone();
             change(&mut c)?;
-            Ok((vec![Change::put(account, &c)], json!({})))
+            Ok((vec![Change::put(account, &c)], ()))
         })
         .await
 }
 
 /// TagServerCertificate.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let new = ctx.input.tags("Tags");
-    retag(ctx, |c| {
+pub(crate) async fn tag_server_certificate(
+    ctx: &Ctx<'_>,
+    input: TagServerCertificateInput,
+) -> Result<(), Error> {
+    let new = views::stored_tags(Some(input.tags));
+    retag(ctx, &input.server_certificate_name, |c| {
         c.tags = merge_tags(&c.tags, &new, "TagsPerServerCertificate", true)?;
         Ok(())
     })
@@ -244,9 +267,12 @@ pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagServerCertificate (keys compare without regard to case).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let keys = ctx.input.str_list("TagKeys");
-    retag(ctx, |c| {
+pub(crate) async fn untag_server_certificate(
+    ctx: &Ctx<'_>,
+    input: UntagServerCertificateInput,
+) -> Result<(), Error> {
+    let keys = input.tag_keys;
+    retag(ctx, &input.server_certificate_name, |c| {
         c.tags
             .retain(|t| !keys.iter().any(|k| k.eq_ignore_ascii_case(&t.key)));
         Ok(())
@@ -255,14 +281,20 @@ pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// ListServerCertificateTags, paginated.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("ServerCertificateName")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_server_certificate_tags(
+    ctx: &Ctx<'_>,
+    input: ListServerCertificateTagsInput,
+) -> Result<ListServerCertificateTagsOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let tags = &find(e, name)?.tags;
+        let tags = &find(e, &input.server_certificate_name)?.tags;
         let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
         let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
         let items: Vec<Tag> = items.into_iter().cloned().collect();
-        Ok(paged(json!({ "Tags": views::tags(&items) }), next))
+        Ok(ListServerCertificateTagsOutput {
+            tags: views::tags(&items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }

@@ -9,17 +9,21 @@
 
 use crate::account::find_policy;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use portcullis_catalog::catalog;
 use portcullis_policy::wildcard_match;
+use portcullis_protocol::iam::{
+    ListPoliciesGrantingServiceAccessEntry, ListPoliciesGrantingServiceAccessInput,
+    ListPoliciesGrantingServiceAccessOutput, PolicyGrantingServiceAccess,
+};
 use portcullis_store::Entities;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// A policy to look at: its output entry and its document.
 struct Candidate {
-    entry: Value,
+    entry: PolicyGrantingServiceAccess,
     document: String,
 }
 
@@ -105,12 +109,13 @@ pub(super) fn grants(document: &str, namespace: &str) -> bool {
 
 fn inline(name: &str, entity_type: &str, entity: &str, document: &str) -> Candidate {
     Candidate {
-        entry: json!({
-            "PolicyName": name,
-            "PolicyType": "INLINE",
-            "EntityType": entity_type,
-            "EntityName": entity,
-        }),
+        entry: PolicyGrantingServiceAccess {
+            policy_name: name.to_string(),
+            policy_type: "INLINE".into(),
+            policy_arn: None,
+            entity_type: Some(entity_type.to_string()),
+            entity_name: Some(entity.to_string()),
+        },
         document: document.to_string(),
     }
 }
@@ -119,11 +124,13 @@ fn managed(e: &Entities, arns: &[String]) -> Vec<Candidate> {
     arns.iter()
         .filter_map(|arn| find_policy(e, arn))
         .map(|p| Candidate {
-            entry: json!({
-                "PolicyName": p.name(),
-                "PolicyType": "MANAGED",
-                "PolicyArn": p.arn(),
-            }),
+            entry: PolicyGrantingServiceAccess {
+                policy_name: p.name().to_string(),
+                policy_type: "MANAGED".into(),
+                policy_arn: Some(p.arn().to_string()),
+                entity_type: None,
+                entity_name: None,
+            },
             document: p.default_document().to_string(),
         })
         .collect()
@@ -179,32 +186,39 @@ fn candidates(e: &Entities, arn: &str) -> Result<Vec<Candidate>, Error> {
 }
 
 /// ListPoliciesGrantingServiceAccess.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("Arn")?;
-    let namespaces = ctx.input.str_list("ServiceNamespaces");
-    let page = ctx.input.page()?;
+pub(crate) fn list_policies_granting_service_access(
+    ctx: &Ctx<'_>,
+    input: ListPoliciesGrantingServiceAccessInput,
+) -> Result<ListPoliciesGrantingServiceAccessOutput, Error> {
+    let arn = &input.arn;
+    let namespaces = &input.service_namespaces;
+    let page = Page::new(input.marker.as_deref(), None)?;
     ctx.app.read(|e| {
         let policies = candidates(e, arn)?;
-        let entries: BTreeMap<String, Value> = namespaces
+        let entries: BTreeMap<String, ListPoliciesGrantingServiceAccessEntry> = namespaces
             .iter()
             .enumerate()
             .map(|(i, ns)| {
-                let granting: Vec<&Value> = policies
+                let granting: Vec<PolicyGrantingServiceAccess> = policies
                     .iter()
                     .filter(|c| grants(&c.document, ns))
-                    .map(|c| &c.entry)
+                    .map(|c| c.entry.clone())
                     .collect();
                 (
                     format!("{i:04}"),
-                    json!({ "ServiceNamespace": ns, "Policies": granting }),
+                    ListPoliciesGrantingServiceAccessEntry {
+                        service_namespace: Some(ns.clone()),
+                        policies: Some(granting),
+                    },
                 )
             })
             .collect();
         let (items, next) = page.take(entries.iter().map(|(k, v)| (k.as_str(), v)));
-        Ok(paged(
-            json!({ "PoliciesGrantingServiceAccess": items }),
-            next,
-        ))
+        Ok(ListPoliciesGrantingServiceAccessOutput {
+            policies_granting_service_access: items.into_iter().cloned().collect(),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 

@@ -13,14 +13,21 @@ use super::rules::over_quota;
 use super::ssh_keys::settable_status;
 use super::users;
 use crate::call::Ctx;
-use crate::call::input::dated_key;
+use crate::call::input::{Page, dated_key};
 use crate::error::Error;
 use crate::secrets::{random_bytes, unique_id};
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    self, CreateServiceSpecificCredentialInput, CreateServiceSpecificCredentialOutput,
+    DeleteServiceSpecificCredentialInput, ListServiceSpecificCredentialsInput,
+    ListServiceSpecificCredentialsOutput, ResetServiceSpecificCredentialInput,
+    ResetServiceSpecificCredentialOutput, ServiceSpecificCredentialMetadata,
+    UpdateServiceSpecificCredentialInput,
+};
 use portcullis_store::{Change, CredentialStatus, Entities, ServiceSpecificCredential, User};
-use serde_json::{Map, Value, json};
 
 /// Credentials per service per user (IAM and STS quotas).
 pub(crate) const PER_SERVICE_PER_USER: usize = 2;
@@ -78,40 +85,50 @@ fn status_at(c: &ServiceSpecificCredential, now: i64) -> CredentialStatus {
     }
 }
 
-/// The credential without its secret (`ServiceSpecificCredentialMetadata`), or with it
-/// (`ServiceSpecificCredential`) when `secret` is given.
-fn view(c: &ServiceSpecificCredential, user: &User, secret: Option<&str>) -> Value {
-    let mut v = Map::new();
-    v.insert("UserName".into(), json!(user.name));
-    v.insert("Status".into(), json!(status_at(c, now_millis()).as_str()));
-    if let Some(n) = &c.service_user_name {
-        v.insert("ServiceUserName".into(), json!(n));
+/// The credential without its secret (`ServiceSpecificCredentialMetadata`).
+fn metadata(c: &ServiceSpecificCredential, user: &User) -> ServiceSpecificCredentialMetadata {
+    ServiceSpecificCredentialMetadata {
+        user_name: user.name.clone(),
+        status: status_at(c, now_millis()).as_str().to_string(),
+        service_user_name: c.service_user_name.clone(),
+        service_credential_alias: c.service_credential_alias.clone(),
+        create_date: Timestamp::from_millis(c.create_date),
+        expiration_date: c.expiration_date.map(Timestamp::from_millis),
+        service_specific_credential_id: c.id.clone(),
+        service_name: c.service_name.clone(),
     }
-    if let Some(a) = &c.service_credential_alias {
-        v.insert("ServiceCredentialAlias".into(), json!(a));
+}
+
+/// The credential with its secret (`ServiceSpecificCredential`): a password for the
+/// services that take a user name, else an API key's secret.
+fn with_secret(
+    c: &ServiceSpecificCredential,
+    user: &User,
+    secret: &str,
+) -> iam::ServiceSpecificCredential {
+    let password = c.service_user_name.is_some();
+    iam::ServiceSpecificCredential {
+        user_name: user.name.clone(),
+        status: status_at(c, now_millis()).as_str().to_string(),
+        service_user_name: c.service_user_name.clone(),
+        service_credential_alias: c.service_credential_alias.clone(),
+        create_date: Timestamp::from_millis(c.create_date),
+        expiration_date: c.expiration_date.map(Timestamp::from_millis),
+        service_specific_credential_id: c.id.clone(),
+        service_name: c.service_name.clone(),
+        service_password: password.then(|| secret.to_string()),
+        service_credential_secret: (!password).then(|| secret.to_string()),
     }
-    v.insert("CreateDate".into(), json!(iso8601(c.create_date)));
-    if let Some(t) = c.expiration_date {
-        v.insert("ExpirationDate".into(), json!(iso8601(t)));
-    }
-    v.insert("ServiceSpecificCredentialId".into(), json!(c.id));
-    v.insert("ServiceName".into(), json!(c.service_name));
-    if let Some(s) = secret {
-        let member = if c.service_user_name.is_some() {
-            "ServicePassword"
-        } else {
-            "ServiceCredentialSecret"
-        };
-        v.insert(member.into(), json!(s));
-    }
-    Value::Object(v)
 }
 
 /// CreateServiceSpecificCredential.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let service = ctx.input.str("ServiceName")?;
-    let age = ctx.input.opt_i64("CredentialAgeDays");
+pub(crate) async fn create_service_specific_credential(
+    ctx: &Ctx<'_>,
+    input: CreateServiceSpecificCredentialInput,
+) -> Result<CreateServiceSpecificCredentialOutput, Error> {
+    let name = input.user_name.as_str();
+    let service = input.service_name.as_str();
+    let age = input.credential_age_days;
     let secret = new_secret();
     let sealed = ctx.app.server_key.encrypt(&secret);
     let account = ctx.account();
@@ -166,7 +183,9 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 create_date: now,
                 expiration_date: age.map(|d| now + d * DAY_MS),
             };
-            let out = json!({ "ServiceSpecificCredential": view(&cred, user, Some(&secret)) });
+            let out = CreateServiceSpecificCredentialOutput {
+                service_specific_credential: Some(with_secret(&cred, user, &secret)),
+            };
             Ok((vec![Change::put(account, &cred)], out))
         })
         .await
@@ -174,15 +193,21 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// ListServiceSpecificCredentials: the user's (the caller's without a name), or every
 /// user's with AllUsers; optionally of one service.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let service = ctx.input.opt_str("ServiceName");
-    let all = ctx.input.opt_bool("AllUsers").unwrap_or(false);
-    let page = ctx.input.page()?;
+pub(crate) fn list_service_specific_credentials(
+    ctx: &Ctx<'_>,
+    input: ListServiceSpecificCredentialsInput,
+) -> Result<ListServiceSpecificCredentialsOutput, Error> {
+    let service = input.service_name.as_deref();
+    let all = input.all_users.unwrap_or(false);
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let only: Option<&User> = if all {
             None
         } else {
-            Some(users::find(e, users::target_name(ctx)?)?)
+            Some(users::find(
+                e,
+                users::target_user(ctx, input.user_name.as_deref())?,
+            )?)
         };
         if let Some(s) = service {
             kind_of(s)?;
@@ -203,24 +228,25 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
             order
                 .iter()
                 .zip(&creds)
-                .map(|(o, (c, u))| (o.as_str(), view(c, u, None))),
+                .map(|(o, (c, u))| (o.as_str(), metadata(c, u))),
         );
         // AWS's answer has no IsTruncated (only a Marker when there is more).
-        let mut out = json!({ "ServiceSpecificCredentials": items });
-        if let Some(m) = next {
-            out["Marker"] = json!(m);
-        }
-        Ok(out)
+        Ok(ListServiceSpecificCredentialsOutput {
+            service_specific_credentials: Some(items),
+            is_truncated: None,
+            marker: next,
+        })
     })
 }
 
-/// The credential a call names, of the named user (the caller without a name).
+/// The credential `id` of the named user (`user_name`; the caller without a name).
 fn find<'e>(
     ctx: &Ctx<'_>,
     e: &'e Entities,
+    id: &str,
+    user_name: Option<&str>,
 ) -> Result<(&'e ServiceSpecificCredential, &'e User), Error> {
-    let id = ctx.input.str("ServiceSpecificCredentialId")?;
-    let user = users::find(e, users::target_name(ctx)?)?;
+    let user = users::find(e, users::target_user(ctx, user_name)?)?;
     let cred = e
         .service_credentials
         .get(id)
@@ -230,42 +256,68 @@ fn find<'e>(
 }
 
 /// ResetServiceSpecificCredential: a new password or secret, returned once.
-pub(crate) async fn reset(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn reset_service_specific_credential(
+    ctx: &Ctx<'_>,
+    input: ResetServiceSpecificCredentialInput,
+) -> Result<ResetServiceSpecificCredentialOutput, Error> {
     let secret = new_secret();
     let sealed = ctx.app.server_key.encrypt(&secret);
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (cred, user) = find(ctx, e)?;
+            let (cred, user) = find(
+                ctx,
+                e,
+                &input.service_specific_credential_id,
+                input.user_name.as_deref(),
+            )?;
             let mut cred = cred.clone();
             cred.secret_ciphertext = sealed;
-            let out = json!({ "ServiceSpecificCredential": view(&cred, user, Some(&secret)) });
+            let out = ResetServiceSpecificCredentialOutput {
+                service_specific_credential: Some(with_secret(&cred, user, &secret)),
+            };
             Ok((vec![Change::put(account, &cred)], out))
         })
         .await
 }
 
 /// UpdateServiceSpecificCredential: Active or Inactive.
-pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let status = settable_status(ctx.input.str("Status")?)?;
+pub(crate) async fn update_service_specific_credential(
+    ctx: &Ctx<'_>,
+    input: UpdateServiceSpecificCredentialInput,
+) -> Result<(), Error> {
+    let status = settable_status(&input.status)?;
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (cred, _) = find(ctx, e)?;
+            let (cred, _) = find(
+                ctx,
+                e,
+                &input.service_specific_credential_id,
+                input.user_name.as_deref(),
+            )?;
             let mut cred = cred.clone();
             cred.status = status;
-            Ok((vec![Change::put(account, &cred)], json!({})))
+            Ok((vec![Change::put(account, &cred)], ()))
         })
         .await
 }
 
 /// DeleteServiceSpecificCredential.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn delete_service_specific_credential(
+    ctx: &Ctx<'_>,
+    input: DeleteServiceSpecificCredentialInput,
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (cred, _) = find(ctx, e)?;
-            Ok((vec![Change::delete(account, cred)], json!({})))
+            let (cred, _) = find(
+                ctx,
+                e,
+                &input.service_specific_credential_id,
+                input.user_name.as_deref(),
+            )?;
+            Ok((vec![Change::delete(account, cred)], ()))
         })
         .await
 }

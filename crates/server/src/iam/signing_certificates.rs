@@ -7,25 +7,30 @@ use super::rules::over_quota;
 use super::ssh_keys::settable_status;
 use super::users;
 use crate::call::Ctx;
-use crate::call::input::{dated_key, paged};
+use crate::call::input::{Page, dated_key};
 use crate::error::Error;
 use crate::pem::parse_certificate;
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    self, DeleteSigningCertificateInput, IamErrorCode, ListSigningCertificatesInput,
+    ListSigningCertificatesOutput, UpdateSigningCertificateInput, UploadSigningCertificateInput,
+    UploadSigningCertificateOutput,
+};
 use portcullis_store::{Change, CredentialStatus, Entities, SigningCertificate};
-use serde_json::{Value, json};
 
 /// Signing certificates per user (IAM and STS quotas).
 pub(super) const CERTIFICATES_PER_USER: usize = 2;
 
-/// The owner a call is about: the named user, else the calling user, else the root
-/// (`None`). Returns its ID and the name IAM shows.
-fn owner(ctx: &Ctx<'_>, e: &Entities) -> Result<(Option<String>, String), Error> {
-    match ctx
-        .input
-        .opt_str("UserName")
-        .or(ctx.caller.user_name.as_deref())
-    {
+/// The owner a call is about: the named user (`user_name`), else the calling user, else
+/// the root (`None`). Returns its ID and the name IAM shows.
+fn owner(
+    ctx: &Ctx<'_>,
+    user_name: Option<&str>,
+    e: &Entities,
+) -> Result<(Option<String>, String), Error> {
+    match user_name.or(ctx.caller.user_name.as_deref()) {
         Some(name) => {
             let u = users::find(e, name)?;
             Ok((Some(u.id.clone()), u.name.clone()))
@@ -34,14 +39,15 @@ fn owner(ctx: &Ctx<'_>, e: &Entities) -> Result<(Option<String>, String), Error>
     }
 }
 
-fn view(c: &SigningCertificate, user_name: &str) -> Value {
-    json!({
-        "UserName": user_name,
-        "CertificateId": c.id,
-        "CertificateBody": c.body,
-        "Status": c.status.as_str(),
-        "UploadDate": iso8601(c.upload_date),
-    })
+/// The `SigningCertificate` shape.
+fn view(c: &SigningCertificate, user_name: &str) -> iam::SigningCertificate {
+    iam::SigningCertificate {
+        user_name: user_name.to_string(),
+        certificate_id: c.id.clone(),
+        certificate_body: c.body.clone(),
+        status: c.status.as_str().to_string(),
+        upload_date: Some(Timestamp::from_millis(c.upload_date)),
+    }
 }
 
 fn not_found(id: &str) -> Error {
@@ -60,12 +66,15 @@ fn find<'e>(
 }
 
 /// UploadSigningCertificate.
-pub(super) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let body = ctx.input.str("CertificateBody")?;
+pub(crate) async fn upload_signing_certificate(
+    ctx: &Ctx<'_>,
+    input: UploadSigningCertificateInput,
+) -> Result<UploadSigningCertificateOutput, Error> {
+    let body = input.certificate_body.as_str();
     if parse_certificate(body).is_none() {
         // AWS's text for UploadSigningCertificate (UploadServerCertificate has its own).
         return Err(Error::aws(
-            "MalformedCertificate",
+            IamErrorCode::MalformedCertificate,
             "Certificate BODY is malformed.",
         ));
     }
@@ -75,14 +84,14 @@ pub(super) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (user_id, user_name) = owner(ctx, e)?;
+            let (user_id, user_name) = owner(ctx, input.user_name.as_deref(), e)?;
             if let Some(dup) = e
                 .signing_certificates
                 .values()
                 .find(|c| c.body.trim() == body.trim())
             {
                 return Err(Error::aws(
-                    "DuplicateCertificate",
+                    IamErrorCode::DuplicateCertificate,
                     format!("The Certificate with id {} already exists.", dup.id),
                 ));
             }
@@ -96,17 +105,22 @@ pub(super) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 status: CredentialStatus::Active,
                 upload_date: now_millis(),
             };
-            let out = json!({ "Certificate": view(&cert, &user_name) });
+            let out = UploadSigningCertificateOutput {
+                certificate: view(&cert, &user_name),
+            };
             Ok((vec![Change::put(account, &cert)], out))
         })
         .await
 }
 
 /// ListSigningCertificates.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let page = ctx.input.page()?;
+pub(crate) fn list_signing_certificates(
+    ctx: &Ctx<'_>,
+    input: ListSigningCertificatesInput,
+) -> Result<ListSigningCertificatesOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let (user_id, user_name) = owner(ctx, e)?;
+        let (user_id, user_name) = owner(ctx, input.user_name.as_deref(), e)?;
         let certs = e.signing_certificates_of(user_id.as_deref());
         let order: Vec<String> = certs
             .iter()
@@ -118,34 +132,44 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .zip(&certs)
                 .map(|(o, c)| (o.as_str(), view(c, &user_name))),
         );
-        Ok(paged(json!({ "Certificates": items }), next))
+        Ok(ListSigningCertificatesOutput {
+            certificates: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// UpdateSigningCertificate: Active or Inactive.
-pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let id = ctx.input.str("CertificateId")?;
-    let status = settable_status(ctx.input.str("Status")?)?;
+pub(crate) async fn update_signing_certificate(
+    ctx: &Ctx<'_>,
+    input: UpdateSigningCertificateInput,
+) -> Result<(), Error> {
+    let id = input.certificate_id.as_str();
+    let status = settable_status(&input.status)?;
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (user_id, _) = owner(ctx, e)?;
+            let (user_id, _) = owner(ctx, input.user_name.as_deref(), e)?;
             let mut cert = find(e, &user_id, id)?.clone();
             cert.status = status;
-            Ok((vec![Change::put(account, &cert)], json!({})))
+            Ok((vec![Change::put(account, &cert)], ()))
         })
         .await
 }
 
 /// DeleteSigningCertificate.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let id = ctx.input.str("CertificateId")?;
+pub(crate) async fn delete_signing_certificate(
+    ctx: &Ctx<'_>,
+    input: DeleteSigningCertificateInput,
+) -> Result<(), Error> {
+    let id = input.certificate_id.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let (user_id, _) = owner(ctx, e)?;
+            let (user_id, _) = owner(ctx, input.user_name.as_deref(), e)?;
             let cert = find(e, &user_id, id)?;
-            Ok((vec![Change::delete(account, cert)], json!({})))
+            Ok((vec![Change::delete(account, cert)], ()))
         })
         .await
 }

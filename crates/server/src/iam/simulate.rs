@@ -31,7 +31,7 @@
 
 use crate::account::{PolicyRef, find_policy};
 use crate::call::Ctx;
-use crate::call::input::{MEMBER_BYTES, answer_bytes, paged};
+use crate::call::input::{MEMBER_BYTES, Page, answer_bytes};
 use crate::error::Error;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -42,32 +42,53 @@ use portcullis_policy::{
     Principal, PrincipalKind, Request, Span, ValidationOptions, split_arn, validate,
     wildcard_match,
 };
+use portcullis_protocol::iam::{
+    ContextEntry, EvaluationResult, GetContextKeysForCustomPolicyInput,
+    GetContextKeysForCustomPolicyOutput, GetContextKeysForPolicyResponse,
+    GetContextKeysForPrincipalPolicyInput, GetContextKeysForPrincipalPolicyOutput,
+    OrderedOrganizationPolicyType, OrganizationsDecisionDetail, PermissionsBoundaryDecisionDetail,
+    PolicyIdentifier, Position, ResourceSpecificResult, SimulateCustomPolicyInput,
+    SimulateCustomPolicyOutput, SimulatePolicyResponse, SimulatePrincipalPolicyInput,
+    SimulatePrincipalPolicyOutput, Statement,
+};
+use portcullis_protocol::{CommonErrorCode, IndexMap};
 use portcullis_store::{Entities, Group, Role, Tag, User};
-use serde_json::{Map, Value, json};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// SimulatePrincipalPolicy.
-pub(super) fn simulate_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn simulate_principal_policy(
+    ctx: &Ctx<'_>,
+    input: SimulatePrincipalPolicyInput,
+) -> Result<SimulatePrincipalPolicyOutput, Error> {
     ctx.app
-        .read(|e| simulate_principal_policy(e, ctx.account(), ctx.input.0))
+        .read(|e| simulate_principal_answer(e, ctx.account(), &input))
 }
 
 /// SimulateCustomPolicy.
-pub(super) fn simulate_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    simulate_custom_policy(ctx.account(), ctx.input.0)
+pub(crate) fn simulate_custom_policy(
+    ctx: &Ctx<'_>,
+    input: SimulateCustomPolicyInput,
+) -> Result<SimulateCustomPolicyOutput, Error> {
+    simulate_custom_answer(ctx.account(), &input)
 }
 
 /// GetContextKeysForPrincipalPolicy.
-pub(super) fn context_keys_principal(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_context_keys_for_principal_policy(
+    ctx: &Ctx<'_>,
+    input: GetContextKeysForPrincipalPolicyInput,
+) -> Result<GetContextKeysForPrincipalPolicyOutput, Error> {
     ctx.app
-        .read(|e| context_keys_for_principal(e, ctx.account(), ctx.input.0))
+        .read(|e| context_keys_for_principal(e, ctx.account(), &input))
 }
 
 /// GetContextKeysForCustomPolicy.
-pub(super) fn context_keys_custom(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    context_keys_for_custom(ctx.input.0)
+pub(crate) fn get_context_keys_for_custom_policy(
+    _ctx: &Ctx<'_>,
+    input: GetContextKeysForCustomPolicyInput,
+) -> Result<GetContextKeysForCustomPolicyOutput, Error> {
+    context_keys_for_custom(&input)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -114,11 +135,68 @@ pub(super) const PAGE_BYTES: usize = 1024 * 1024;
 /// refused. With [`PAGE_BYTES`], no page's XML exceeds 2 MiB plus its envelope.
 pub(super) const ITEM_BYTES: usize = 1024 * 1024;
 
-fn members(input: &Value, member: &str) -> usize {
-    match input.get(member) {
-        Some(Value::Array(items)) => items.len(),
-        _ => 0,
+/// The members SimulateCustomPolicy and SimulatePrincipalPolicy share that the limits and
+/// the answer read; a list the request leaves out is empty.
+struct Asked<'i> {
+    actions: &'i [String],
+    resources: &'i [String],
+    policies: &'i [String],
+    boundaries: &'i [String],
+    organizations: &'i [OrderedOrganizationPolicyType],
+    context: &'i [ContextEntry],
+    handling: Option<&'i str>,
+    marker: Option<&'i str>,
+    max_items: Option<i64>,
+}
+
+impl<'i> Asked<'i> {
+    /// The members of a SimulateCustomPolicy request.
+    fn custom(input: &'i SimulateCustomPolicyInput) -> Asked<'i> {
+        Asked {
+            actions: &input.action_names,
+            resources: input.resource_arns.as_deref().unwrap_or_default(),
+            policies: &input.policy_input_list,
+            boundaries: input
+                .permissions_boundary_policy_input_list
+                .as_deref()
+                .unwrap_or_default(),
+            organizations: input
+                .ordered_organization_policy_input_list
+                .as_deref()
+                .unwrap_or_default(),
+            context: input.context_entries.as_deref().unwrap_or_default(),
+            handling: input.resource_handling_option.as_deref(),
+            marker: input.marker.as_deref(),
+            max_items: input.max_items,
+        }
     }
+
+    /// The members of a SimulatePrincipalPolicy request (which has no
+    /// `OrderedOrganizationPolicyInputList`).
+    fn principal(input: &'i SimulatePrincipalPolicyInput) -> Asked<'i> {
+        Asked {
+            actions: &input.action_names,
+            resources: input.resource_arns.as_deref().unwrap_or_default(),
+            policies: input.policy_input_list.as_deref().unwrap_or_default(),
+            boundaries: input
+                .permissions_boundary_policy_input_list
+                .as_deref()
+                .unwrap_or_default(),
+            organizations: &[],
+            context: input.context_entries.as_deref().unwrap_or_default(),
+            handling: input.resource_handling_option.as_deref(),
+            marker: input.marker.as_deref(),
+            max_items: input.max_items,
+        }
+    }
+}
+
+/// The `ServiceControlPolicyInputList` of a level of `OrderedOrganizationPolicyInputList`.
+fn scp_inputs(level: &OrderedOrganizationPolicyType) -> &[String] {
+    level
+        .service_control_policy_input_list
+        .as_deref()
+        .unwrap_or_default()
 }
 
 fn too_many(member: &str, given: usize, max: usize) -> Error {
@@ -128,12 +206,12 @@ fn too_many(member: &str, given: usize, max: usize) -> Error {
 }
 
 /// Applies the limits that the request's lists must meet before anything is read.
-fn check_input_limits(input: &Value) -> Result<(), Error> {
-    let actions = members(input, "ActionNames");
+fn check_input_limits(asked: &Asked<'_>) -> Result<(), Error> {
+    let actions = asked.actions.len();
     if actions > MAX_ACTION_NAMES {
         return Err(too_many("ActionNames", actions, MAX_ACTION_NAMES));
     }
-    let resources = members(input, "ResourceArns");
+    let resources = asked.resources.len();
     if resources > MAX_RESOURCE_ARNS {
         return Err(too_many("ResourceArns", resources, MAX_RESOURCE_ARNS));
     }
@@ -144,48 +222,45 @@ fn check_input_limits(input: &Value) -> Result<(), Error> {
             resources.max(1)
         )));
     }
-    for member in ["PolicyInputList", "PermissionsBoundaryPolicyInputList"] {
-        let n = members(input, member);
+    for (member, list) in [
+        ("PolicyInputList", asked.policies),
+        ("PermissionsBoundaryPolicyInputList", asked.boundaries),
+    ] {
+        let n = list.len();
         if n > MAX_POLICY_INPUTS {
             return Err(too_many(member, n, MAX_POLICY_INPUTS));
         }
     }
-    if let Some(Value::Array(levels)) = input.get("OrderedOrganizationPolicyInputList") {
-        for level in levels {
-            let n = members(level, "ServiceControlPolicyInputList");
-            if n > MAX_POLICY_INPUTS {
-                return Err(too_many(
-                    "ServiceControlPolicyInputList",
-                    n,
-                    MAX_POLICY_INPUTS,
-                ));
-            }
+    for level in asked.organizations {
+        let n = scp_inputs(level).len();
+        if n > MAX_POLICY_INPUTS {
+            return Err(too_many(
+                "ServiceControlPolicyInputList",
+                n,
+                MAX_POLICY_INPUTS,
+            ));
         }
     }
-    let entries = members(input, "ContextEntries");
+    let entries = asked.context.len();
     if entries > MAX_CONTEXT_ENTRIES {
         return Err(too_many("ContextEntries", entries, MAX_CONTEXT_ENTRIES));
     }
-    if let Some(Value::Array(entries)) = input.get("ContextEntries") {
-        let values = entries
-            .iter()
-            .filter_map(|e| match e.get("ContextKeyValues") {
-                Some(Value::Array(v)) => Some(v),
-                _ => None,
-            });
-        let (mut count, mut bytes) = (0usize, 0usize);
-        for v in values.flatten() {
-            count += 1;
-            bytes += v.as_str().map_or(0, str::len);
-        }
-        if count > MAX_CONTEXT_VALUES {
-            return Err(too_many("ContextKeyValues", count, MAX_CONTEXT_VALUES));
-        }
-        if bytes > MAX_CONTEXT_BYTES {
-            return Err(Error::invalid_input(format!(
-                "The ContextKeyValues take {bytes} bytes, more than the {MAX_CONTEXT_BYTES} a simulation takes."
-            )));
-        }
+    let values = asked
+        .context
+        .iter()
+        .filter_map(|e| e.context_key_values.as_deref());
+    let (mut count, mut bytes) = (0usize, 0usize);
+    for v in values.flatten() {
+        count += 1;
+        bytes += v.len();
+    }
+    if count > MAX_CONTEXT_VALUES {
+        return Err(too_many("ContextKeyValues", count, MAX_CONTEXT_VALUES));
+    }
+    if bytes > MAX_CONTEXT_BYTES {
+        return Err(Error::invalid_input(format!(
+            "The ContextKeyValues take {bytes} bytes, more than the {MAX_CONTEXT_BYTES} a simulation takes."
+        )));
     }
     Ok(())
 }
@@ -501,58 +576,54 @@ fn check_wildcards(text: &str, what: &str) -> Result<(), Error> {
 }
 
 impl Exclusion {
-    fn read_all(input: &Value) -> Result<Vec<Exclusion>, Error> {
-        let Some(Value::Array(items)) = input.get("PolicyExclusionList") else {
-            return Ok(Vec::new());
-        };
+    fn read_all(items: &[PolicyIdentifier]) -> Result<Vec<Exclusion>, Error> {
         items.iter().map(Exclusion::read).collect()
     }
 
-    fn read(item: &Value) -> Result<Exclusion, Error> {
-        let get = |m: &str| item.get(m);
-        let given = ["PolicyType", "PolicyArn", "InlinePolicyIdentifier"]
-            .iter()
-            .filter(|m| get(m).is_some())
-            .count();
-        if given != 1 {
-            return Err(Error::invalid_input(
-                "Each PolicyIdentifier must specify exactly one of PolicyType, PolicyArn or InlinePolicyIdentifier.",
-            ));
-        }
-        if let Some(t) = get("PolicyType").and_then(Value::as_str) {
-            return Ok(Exclusion::Type(t.to_string()));
-        }
-        if let Some(arn) = get("PolicyArn").and_then(Value::as_str) {
-            let bad = || Error::invalid_input(format!("Invalid policy ARN {arn}."));
-            let [_, partition, service, region, account, resource] =
-                split_arn(arn).ok_or_else(bad)?;
-            let account_ok = account == "aws"
-                || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
-            let name = resource.strip_prefix("policy/").ok_or_else(bad)?;
-            let (path, name) = name.rsplit_once('/').unwrap_or(("", name));
-            if partition.is_empty()
-                || service != "iam"
-                || !region.is_empty()
-                || !account_ok
-                || name.is_empty()
-                || [partition, account, path]
-                    .iter()
-                    .any(|p| p.contains(['*', '?']))
-            {
-                return Err(bad());
+    fn read(item: &PolicyIdentifier) -> Result<Exclusion, Error> {
+        match (
+            &item.policy_type,
+            &item.policy_arn,
+            &item.inline_policy_identifier,
+        ) {
+            (Some(t), None, None) => Ok(Exclusion::Type(t.clone())),
+            (None, Some(arn), None) => Exclusion::arn(arn),
+            (None, None, Some(inline)) => {
+                check_wildcards(&inline.attachment_name, "AttachmentName")?;
+                Ok(Exclusion::Inline {
+                    policy: inline.policy_name.clone(),
+                    owner_type: inline.attachment_type.clone(),
+                    owner: inline.attachment_name.clone(),
+                })
             }
-            check_wildcards(name, "policy ARN")?;
-            return Ok(Exclusion::Arn(arn.to_string()));
+            _ => Err(Error::invalid_input(
+                "Each PolicyIdentifier must specify exactly one of PolicyType, PolicyArn or InlinePolicyIdentifier.",
+            )),
         }
-        let inline = get("InlinePolicyIdentifier").unwrap_or(&Value::Null);
-        let field = |m: &str| inline.get(m).and_then(Value::as_str).unwrap_or_default();
-        let owner = field("AttachmentName");
-        check_wildcards(owner, "AttachmentName")?;
-        Ok(Exclusion::Inline {
-            policy: field("PolicyName").to_string(),
-            owner_type: field("AttachmentType").to_string(),
-            owner: owner.to_string(),
-        })
+    }
+
+    /// A `PolicyArn`: of a managed policy (`aws` or an account), wildcards allowed in the
+    /// policy name only.
+    fn arn(arn: &str) -> Result<Exclusion, Error> {
+        let bad = || Error::invalid_input(format!("Invalid policy ARN {arn}."));
+        let [_, partition, service, region, account, resource] = split_arn(arn).ok_or_else(bad)?;
+        let account_ok = account == "aws"
+            || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+        let name = resource.strip_prefix("policy/").ok_or_else(bad)?;
+        let (path, name) = name.rsplit_once('/').unwrap_or(("", name));
+        if partition.is_empty()
+            || service != "iam"
+            || !region.is_empty()
+            || !account_ok
+            || name.is_empty()
+            || [partition, account, path]
+                .iter()
+                .any(|p| p.contains(['*', '?']))
+        {
+            return Err(bad());
+        }
+        check_wildcards(name, "policy ARN")?;
+        Ok(Exclusion::Arn(arn.to_string()))
     }
 
     fn excludes(&self, p: &Attached, boundary: bool) -> bool {
@@ -650,24 +721,20 @@ impl Keys {
 }
 
 /// `ContextEntries` as a request context.
-fn context_entries(input: &Value) -> Result<Context, Error> {
+fn context_entries(entries: &[ContextEntry]) -> Result<Context, Error> {
     let mut context = Context::new();
-    let Some(Value::Array(entries)) = input.get("ContextEntries") else {
-        return Ok(context);
-    };
     for entry in entries {
         let name = entry
-            .get("ContextKeyName")
-            .and_then(Value::as_str)
+            .context_key_name
+            .as_deref()
             .ok_or_else(|| Error::invalid_input("Each ContextEntry must have a ContextKeyName."))?;
-        let kind = entry
-            .get("ContextKeyType")
-            .and_then(Value::as_str)
-            .unwrap_or("string");
-        let values: Vec<&str> = match entry.get("ContextKeyValues") {
-            Some(Value::Array(v)) => v.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
+        let kind = entry.context_key_type.as_deref().unwrap_or("string");
+        let values: Vec<&str> = entry
+            .context_key_values
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
         let base = kind.strip_suffix("List").unwrap_or(kind);
         for v in &values {
             if !value_has_type(base, v) {
@@ -799,7 +866,7 @@ impl MatchRef {
         }
     }
 
-    fn value(&self, sim: &Simulation<'_>) -> Value {
+    fn statement(&self, sim: &Simulation<'_>) -> Statement {
         match self {
             MatchRef::Identity(i, s) => matched_statement(&sim.identity[*i], *s),
             MatchRef::Resource(p, s) => matched_statement(&p.policy, *s),
@@ -837,21 +904,19 @@ fn is_trust_action(action: &str) -> bool {
         )
 }
 
-fn matched_statement(p: &SimPolicy, statement: u32) -> Value {
-    let mut m = Map::new();
-    m.insert("SourcePolicyId".into(), json!(p.id));
-    m.insert("SourcePolicyType".into(), json!(p.source.as_str()));
-    if let Some(Some(span)) = p.spans.get(statement as usize) {
-        m.insert(
-            "StartPosition".into(),
-            json!({"Line": span.start.line, "Column": span.start.column}),
-        );
-        m.insert(
-            "EndPosition".into(),
-            json!({"Line": span.end.line, "Column": span.end.column}),
-        );
+/// A `MatchedStatement`: its policy, and its place in the policy text when known.
+fn matched_statement(p: &SimPolicy, statement: u32) -> Statement {
+    let span = p.spans.get(statement as usize).copied().flatten();
+    let position = |line: u32, column: u32| Position {
+        line: Some(line.into()),
+        column: Some(column.into()),
+    };
+    Statement {
+        source_policy_id: Some(p.id.clone()),
+        source_policy_type: Some(p.source.as_str().to_string()),
+        start_position: span.map(|s| position(s.start.line, s.start.column)),
+        end_position: span.map(|s| position(s.end.line, s.end.column)),
     }
-    Value::Object(m)
 }
 
 /// Allowed, explicitly denied or not allowed by one set of policies on their own.
@@ -924,33 +989,28 @@ impl Aggregate {
     }
 
     /// The `EvaluationResult`, without `ResourceSpecificResults`.
-    fn result(&self, sim: &Simulation<'_>, action: &str, resource_name: String) -> Value {
+    fn result(
+        &self,
+        sim: &Simulation<'_>,
+        action: &str,
+        resource_name: String,
+    ) -> EvaluationResult {
         let decision = self.decision.unwrap_or(Outcome::ImplicitDeny);
-        let mut out = Map::new();
-        out.insert("EvalActionName".into(), json!(action));
-        out.insert("EvalResourceName".into(), json!(resource_name));
-        out.insert("EvalDecision".into(), json!(decision.as_str()));
-        out.insert(
-            "MatchedStatements".into(),
-            Value::Array(self.matched.iter().map(|m| m.value(sim)).collect()),
-        );
-        out.insert("MissingContextValues".into(), json!(self.missing.names));
-        if let Some(allowed) = self.organizations {
-            out.insert(
-                "OrganizationsDecisionDetail".into(),
-                json!({"AllowedByOrganizations": allowed}),
-            );
+        EvaluationResult {
+            eval_action_name: action.to_string(),
+            eval_resource_name: Some(resource_name),
+            eval_decision: decision.as_str().to_string(),
+            matched_statements: Some(self.matched.iter().map(|m| m.statement(sim)).collect()),
+            missing_context_values: Some(self.missing.names.clone()),
+            organizations_decision_detail: self.organizations.map(|allowed| {
+                OrganizationsDecisionDetail {
+                    allowed_by_organizations: Some(allowed),
+                }
+            }),
+            permissions_boundary_decision_detail: self.boundary.map(boundary_detail),
+            eval_decision_details: self.details.as_deref().map(details_map),
+            resource_specific_results: None,
         }
-        if let Some(allowed) = self.boundary {
-            out.insert(
-                "PermissionsBoundaryDecisionDetail".into(),
-                json!({"AllowedByPermissionsBoundary": allowed}),
-            );
-        }
-        if let Some(details) = &self.details {
-            out.insert("EvalDecisionDetails".into(), details_map(details));
-        }
-        Value::Object(out)
     }
 }
 
@@ -1174,31 +1234,21 @@ impl Simulation<'_> {
     /// span pages is answered on each of them with the same aggregate decision and the
     /// `ResourceSpecificResults` of that page, so that paging through the answer gives every
     /// (action, resource) once. Nothing is built for the items outside the page.
-    fn answer(&self, input: &Value) -> Result<Value, Error> {
-        let actions: Vec<&str> = match input.get("ActionNames") {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        let resources: Vec<String> = match input.get("ResourceArns") {
-            Some(Value::Array(r)) => r
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect(),
-            _ => Vec::new(),
-        };
-        check_resource_handling(input, &resources)?;
+    fn answer(&self, asked: &Asked<'_>) -> Result<SimulatePolicyResponse, Error> {
+        let actions: Vec<&str> = asked.actions.iter().map(String::as_str).collect();
+        let resources: Vec<String> = asked.resources.to_vec();
+        check_resource_handling(asked.handling, &resources)?;
         let listed = !resources.is_empty() && resources.iter().any(|r| r != "*");
         let resources = if resources.is_empty() {
             vec!["*".to_string()]
         } else {
             resources
         };
-        let page = crate::call::Input(input).page()?;
+        let page = Page::new(asked.marker, asked.max_items)?;
         let (first_action, first_resource) = page_start(page.start.as_deref())?;
         self.check(&actions)?;
 
-        let mut results: Vec<Value> = Vec::new();
+        let mut results: Vec<EvaluationResult> = Vec::new();
         let mut items = 0usize;
         let mut bytes = 0usize;
         let mut next: Option<(usize, usize)> = None;
@@ -1219,7 +1269,7 @@ impl Simulation<'_> {
             let mut result =
                 self.aggregate(action, &resources, listed)?
                     .result(self, action, resource_name);
-            let size = answer_bytes(&result) + MEMBER_BYTES;
+            let size = xml_bytes(&result)? + MEMBER_BYTES;
             check_item_size(size, action, None)?;
             if items > 0 && bytes + size > PAGE_BYTES {
                 next = Some((a, from));
@@ -1238,7 +1288,7 @@ impl Simulation<'_> {
                     break;
                 }
                 let v = resource_result(self, &self.run(action, resource, listed)?);
-                let size = answer_bytes(&v) + MEMBER_BYTES;
+                let size = xml_bytes(&v)? + MEMBER_BYTES;
                 check_item_size(size, action, Some(resource))?;
                 if !specific.is_empty() && bytes + size > PAGE_BYTES {
                     next = Some((a, r));
@@ -1248,15 +1298,31 @@ impl Simulation<'_> {
                 items += 1;
                 specific.push(v);
             }
-            result["ResourceSpecificResults"] = Value::Array(specific);
+            result.resource_specific_results = Some(specific);
             results.push(result);
             if next.is_some() {
                 break;
             }
         }
         let marker = next.map(|(a, r)| URL_SAFE_NO_PAD.encode(format!("{a:010}{r:010}")));
-        Ok(paged(json!({"EvaluationResults": results}), marker))
+        Ok(SimulatePolicyResponse {
+            evaluation_results: Some(results),
+            is_truncated: Some(marker.is_some()),
+            marker,
+        })
     }
+}
+
+/// The bytes an item of the answer takes at most in its XML ([`answer_bytes`] of the item
+/// as the encoder reads it).
+fn xml_bytes(item: &impl serde::Serialize) -> Result<usize, Error> {
+    let value = serde_json::to_value(item).map_err(|e| {
+        Error::aws(
+            CommonErrorCode::InternalFailure,
+            format!("A simulation result cannot be encoded: {e}"),
+        )
+    })?;
+    Ok(answer_bytes(&value))
 }
 
 /// The item a page starts at, from its marker: 20 digits, the action's index then the
@@ -1265,8 +1331,8 @@ fn page_start(start: Option<&str>) -> Result<(usize, usize), Error> {
     let Some(start) = start else {
         return Ok((0, 0));
     };
-    // Answered as `Input::page` answers a marker that does not decode.
-    let bad = || match crate::call::Input(&json!({"Marker": "%"})).page() {
+    // Answered as `Page::new` answers a marker that does not decode.
+    let bad = || match Page::new(Some("%"), None) {
         Err(e) => e,
         Ok(_) => Error::invalid_input("Invalid Marker."),
     };
@@ -1334,8 +1400,8 @@ const SCENARIOS: &[(&str, &[&str])] = &[
 
 /// `ResourceHandlingOption`: a known scenario, whose resources `ResourceArns` must all
 /// name.
-fn check_resource_handling(input: &Value, resources: &[String]) -> Result<(), Error> {
-    let Some(option) = input.get("ResourceHandlingOption").and_then(Value::as_str) else {
+fn check_resource_handling(option: Option<&str>, resources: &[String]) -> Result<(), Error> {
+    let Some(option) = option else {
         return Ok(());
     };
     let Some((_, needed)) = SCENARIOS.iter().find(|(name, _)| *name == option) else {
@@ -1377,34 +1443,31 @@ fn all_of(values: impl Iterator<Item = Option<bool>>) -> Option<bool> {
     })
 }
 
-fn details_map(details: &[(&str, Outcome)]) -> Value {
-    Value::Object(
-        details
-            .iter()
-            .map(|(k, o)| (k.to_string(), json!(o.as_str())))
-            .collect(),
-    )
+/// `EvalDecisionDetails`: the outcome by kind of policy.
+fn details_map(details: &[(&str, Outcome)]) -> IndexMap<String, String> {
+    details
+        .iter()
+        .map(|(k, o)| (k.to_string(), o.as_str().to_string()))
+        .collect()
 }
 
-fn resource_result(sim: &Simulation<'_>, r: &ResourceOutcome<'_>) -> Value {
-    let mut v = Map::new();
-    v.insert("EvalResourceName".into(), json!(r.resource));
-    v.insert("EvalResourceDecision".into(), json!(r.decision.as_str()));
-    v.insert(
-        "MatchedStatements".into(),
-        Value::Array(r.matched.iter().map(|m| m.value(sim)).collect()),
-    );
-    v.insert("MissingContextValues".into(), json!(r.missing));
-    if let Some(d) = &r.details {
-        v.insert("EvalDecisionDetails".into(), details_map(d));
+/// `PermissionsBoundaryDecisionDetail`.
+fn boundary_detail(allowed: bool) -> PermissionsBoundaryDecisionDetail {
+    PermissionsBoundaryDecisionDetail {
+        allowed_by_permissions_boundary: Some(allowed),
     }
-    if let Some(allowed) = r.boundary {
-        v.insert(
-            "PermissionsBoundaryDecisionDetail".into(),
-            json!({"AllowedByPermissionsBoundary": allowed}),
-        );
+}
+
+/// A `ResourceSpecificResult`.
+fn resource_result(sim: &Simulation<'_>, r: &ResourceOutcome<'_>) -> ResourceSpecificResult {
+    ResourceSpecificResult {
+        eval_resource_name: r.resource.to_string(),
+        eval_resource_decision: r.decision.as_str().to_string(),
+        matched_statements: Some(r.matched.iter().map(|m| m.statement(sim)).collect()),
+        missing_context_values: Some(r.missing.clone()),
+        eval_decision_details: r.details.as_deref().map(details_map),
+        permissions_boundary_decision_detail: r.boundary.map(boundary_detail),
     }
-    Value::Object(v)
 }
 
 /// `EvalResourceName` when resources are named: the ARN format (from the service
@@ -1447,25 +1510,21 @@ fn resource_template(action: &str, resource: &str) -> String {
         .map_or_else(|| "*".to_string(), |f| f.replace("${Partition}", partition))
 }
 
-/// The policies given as strings in a list member, named `MEMBER.N`.
-fn given_list(input: &Value, member: &str, kind: PolicyKind) -> Result<Vec<SimPolicy>, Error> {
-    let Some(Value::Array(items)) = input.get(member) else {
-        return Ok(Vec::new());
-    };
+/// The policies given as strings in the list member `member`, named `MEMBER.N`.
+fn given_list(items: &[String], member: &str, kind: PolicyKind) -> Result<Vec<SimPolicy>, Error> {
     items
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            let text = d.as_str().unwrap_or_default();
+        .map(|(i, text)| {
             SimPolicy::given(format!("{member}.{}", i + 1), SourceType::None, text, kind)
         })
         .collect()
 }
 
 /// The permissions boundary given in the request (at most one).
-fn given_boundary(input: &Value) -> Result<Option<SimPolicy>, Error> {
+fn given_boundary(items: &[String]) -> Result<Option<SimPolicy>, Error> {
     let mut list = given_list(
-        input,
+        items,
         "PermissionsBoundaryPolicyInputList",
         PolicyKind::Boundary,
     )?;
@@ -1478,8 +1537,8 @@ fn given_boundary(input: &Value) -> Result<Option<SimPolicy>, Error> {
 }
 
 /// `ResourceOwner`: an account ID, or the ARN of an account (`arn:aws:iam::ID:root`).
-fn resource_owner(input: &Value) -> Result<Option<String>, Error> {
-    let Some(owner) = input.get("ResourceOwner").and_then(Value::as_str) else {
+fn resource_owner(owner: Option<&str>) -> Result<Option<String>, Error> {
+    let Some(owner) = owner else {
         return Ok(None);
     };
     let is_account = |a: &str| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
@@ -1506,39 +1565,43 @@ fn principal_of(caller: &Option<Caller>, account: &str) -> Result<Principal, Err
     }
 }
 
-fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> {
-    check_input_limits(input)?;
-    let identity = given_list(input, "PolicyInputList", PolicyKind::Identity)?;
-    let boundary = given_boundary(input)?;
+/// The answer of SimulateCustomPolicy in `account`.
+fn simulate_custom_answer(
+    account: &str,
+    input: &SimulateCustomPolicyInput,
+) -> Result<SimulatePolicyResponse, Error> {
+    let asked = Asked::custom(input);
+    check_input_limits(&asked)?;
+    let identity = given_list(asked.policies, "PolicyInputList", PolicyKind::Identity)?;
+    let boundary = given_boundary(asked.boundaries)?;
     let mut given = Given::default();
     identity.iter().chain(&boundary).for_each(|p| given.add(p));
-    let caller = match input.get("CallerArn").and_then(Value::as_str) {
+    let caller = match input.caller_arn.as_deref() {
         Some(arn) => Caller::from_arn(arn)?,
         None => None,
     };
-    let resource_policy = input
-        .get("ResourcePolicy")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let resource_policy = input.resource_policy.clone();
     if resource_policy.is_some() && caller.is_none() {
         return Err(Error::invalid_input(
             "CallerArn must be the ARN of an IAM user or role when a ResourcePolicy is given.",
         ));
     }
     let mut scps = Vec::new();
-    if let Some(Value::Array(levels)) = input.get("OrderedOrganizationPolicyInputList") {
-        for level in levels {
-            let list = given_list(level, "ServiceControlPolicyInputList", PolicyKind::Scp)?;
-            list.iter().for_each(|p| given.add(p));
-            scps.push(list.into_iter().map(|p| p.compiled).collect());
-        }
+    for level in asked.organizations {
+        let list = given_list(
+            scp_inputs(level),
+            "ServiceControlPolicyInputList",
+            PolicyKind::Scp,
+        )?;
+        list.iter().for_each(|p| given.add(p));
+        scps.push(list.into_iter().map(|p| p.compiled).collect());
     }
     if let Some(text) = &resource_policy {
         given.add_text(text);
     }
     given.check()?;
     let principal = principal_of(&caller, account)?;
-    let owner = resource_owner(input)?
+    let owner = resource_owner(input.resource_owner.as_deref())?
         .or_else(|| principal.account.clone())
         .unwrap_or_else(|| account.to_string());
     let sim = Simulation {
@@ -1551,11 +1614,11 @@ fn simulate_custom_policy(account: &str, input: &Value) -> Result<Value, Error> 
         resource_policy,
         roles_of: None,
         scps,
-        context: context_entries(input)?,
+        context: context_entries(asked.context)?,
         owner,
         read: RefCell::default(),
     };
-    sim.prepared().answer(input)
+    sim.prepared().answer(&asked)
 }
 
 /// The entity's policies, less those `PolicyExclusionList` removes, read.
@@ -1578,24 +1641,28 @@ fn entity_policies(
     Ok((identity, boundary))
 }
 
-fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Result<Value, Error> {
-    let source = input
-        .get("PolicySourceArn")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    check_input_limits(input)?;
+/// The answer of SimulatePrincipalPolicy in `account`, whose entities are `e`.
+fn simulate_principal_answer(
+    e: &Entities,
+    account: &str,
+    input: &SimulatePrincipalPolicyInput,
+) -> Result<SimulatePolicyResponse, Error> {
+    let source = &input.policy_source_arn;
+    let asked = Asked::principal(input);
+    check_input_limits(&asked)?;
     let entity = Entity::find(e, account, source)?;
-    let exclusions = Exclusion::read_all(input)?;
+    let exclusions =
+        Exclusion::read_all(input.policy_exclusion_list.as_deref().unwrap_or_default())?;
     let (mut identity, mut boundary) = entity_policies(e, entity, &exclusions)?;
     let mut given = Given::default();
-    let given_identity = given_list(input, "PolicyInputList", PolicyKind::Identity)?;
+    let given_identity = given_list(asked.policies, "PolicyInputList", PolicyKind::Identity)?;
     given_identity.iter().for_each(|p| given.add(p));
     identity.extend(given_identity);
-    if let Some(b) = given_boundary(input)? {
+    if let Some(b) = given_boundary(asked.boundaries)? {
         given.add(&b);
         boundary = Some(b);
     }
-    let caller = match input.get("CallerArn").and_then(Value::as_str) {
+    let caller = match input.caller_arn.as_deref() {
         Some(arn) => Caller::from_arn(arn)?.map(|mut c| {
             let user = e.users.values().find(|u| u.arn == arn).map(|u| &u.tags);
             let role = e.roles.values().find(|r| r.arn == arn).map(|r| &r.tags);
@@ -1606,10 +1673,7 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
         }),
         None => entity.caller()?,
     };
-    let resource_policy = input
-        .get("ResourcePolicy")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let resource_policy = input.resource_policy.clone();
     if resource_policy.is_some() && caller.is_none() {
         return Err(Error::invalid_input(
             "CallerArn is required when a ResourcePolicy is given and PolicySourceArn is a group.",
@@ -1620,7 +1684,7 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
     }
     given.check()?;
     let principal = principal_of(&caller, account)?;
-    let owner = resource_owner(input)?
+    let owner = resource_owner(input.resource_owner.as_deref())?
         .or_else(|| principal.account.clone())
         .unwrap_or_else(|| account.to_string());
     let sim = Simulation {
@@ -1633,53 +1697,64 @@ fn simulate_principal_policy(e: &Entities, account: &str, input: &Value) -> Resu
         resource_policy,
         roles_of: Some(e),
         scps: Vec::new(),
-        context: context_entries(input)?,
+        context: context_entries(asked.context)?,
         owner,
         read: RefCell::default(),
     };
-    sim.prepared().answer(input)
+    sim.prepared().answer(&asked)
 }
 
-fn context_keys_for_custom(input: &Value) -> Result<Value, Error> {
+/// The answer of GetContextKeysForCustomPolicy.
+fn context_keys_for_custom(
+    input: &GetContextKeysForCustomPolicyInput,
+) -> Result<GetContextKeysForPolicyResponse, Error> {
     let mut keys = Keys::default();
-    add_given_keys(input, &mut keys)?;
-    Ok(json!({"ContextKeyNames": keys.names}))
+    add_given_keys(&input.policy_input_list, &mut keys)?;
+    Ok(GetContextKeysForPolicyResponse {
+        context_key_names: Some(keys.names),
+    })
 }
 
-fn add_given_keys(input: &Value, keys: &mut Keys) -> Result<(), Error> {
-    if let Some(Value::Array(items)) = input.get("PolicyInputList") {
-        for (i, d) in items.iter().enumerate() {
-            let doc = PolicyDocument::parse(d.as_str().unwrap_or_default()).map_err(|e| {
-                Error::invalid_input(format!(
-                    "PolicyInputList.{} is not a valid policy: {e}",
-                    i + 1
-                ))
-            })?;
-            keys.add_document(&doc);
-        }
+/// Adds the keys of the policies of `PolicyInputList`.
+fn add_given_keys(policies: &[String], keys: &mut Keys) -> Result<(), Error> {
+    for (i, text) in policies.iter().enumerate() {
+        let doc = PolicyDocument::parse(text).map_err(|e| {
+            Error::invalid_input(format!(
+                "PolicyInputList.{} is not a valid policy: {e}",
+                i + 1
+            ))
+        })?;
+        keys.add_document(&doc);
     }
     Ok(())
 }
 
-fn context_keys_for_principal(e: &Entities, account: &str, input: &Value) -> Result<Value, Error> {
-    let source = input
-        .get("PolicySourceArn")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let entity = Entity::find(e, account, source)?;
+/// The answer of GetContextKeysForPrincipalPolicy in `account`, whose entities are `e`.
+fn context_keys_for_principal(
+    e: &Entities,
+    account: &str,
+    input: &GetContextKeysForPrincipalPolicyInput,
+) -> Result<GetContextKeysForPolicyResponse, Error> {
+    let entity = Entity::find(e, account, &input.policy_source_arn)?;
     let (identity, boundary) = entity.policies(e);
     let mut keys = Keys::default();
     for p in identity.iter().chain(&boundary) {
         keys.add_document(&PolicyDocument::parse(&p.text)?);
     }
-    add_given_keys(input, &mut keys)?;
-    Ok(json!({"ContextKeyNames": keys.names}))
+    add_given_keys(
+        input.policy_input_list.as_deref().unwrap_or_default(),
+        &mut keys,
+    )?;
+    Ok(GetContextKeysForPolicyResponse {
+        context_key_names: Some(keys.names),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use portcullis_store::{Change, ManagedPolicy};
+    use serde_json::{Value, json};
 
     const ACCOUNT: &str = "123456789012";
 
@@ -1703,8 +1778,28 @@ mod tests {
         json!({"ContextKeyName": name, "ContextKeyType": kind, "ContextKeyValues": values})
     }
 
+    /// A SimulateCustomPolicy input, as a client would send it.
+    fn custom_input(input: Value) -> SimulateCustomPolicyInput {
+        serde_json::from_value(input).unwrap()
+    }
+
+    /// The answer of SimulateCustomPolicy, as the encoder reads it.
     fn custom(input: Value) -> Value {
-        simulate_custom_policy(ACCOUNT, &input).unwrap()
+        serde_json::to_value(simulate_custom_answer(ACCOUNT, &custom_input(input)).unwrap())
+            .unwrap()
+    }
+
+    /// The answer of GetContextKeysForCustomPolicy, as the encoder reads it.
+    fn custom_keys(input: Value) -> Result<Value, Error> {
+        context_keys_for_custom(&serde_json::from_value(input).unwrap())
+            .map(|out| serde_json::to_value(out).unwrap())
+    }
+
+    /// The context of the `ContextEntries` of `input`.
+    fn read_context(input: Value) -> Result<Context, Error> {
+        let entries: Vec<ContextEntry> =
+            serde_json::from_value(input["ContextEntries"].clone()).unwrap();
+        context_entries(&entries)
     }
 
     fn first(answer: &Value) -> &Value {
@@ -1762,7 +1857,7 @@ mod tests {
     #[test]
     fn context_keys_in_order_of_appearance() {
         let text = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"dynamodb:*","Resource":"arn:aws:dynamodb:us-west-2:123456789012:table/${aws:username}","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2015-08-16T12:00:00Z"}}}}"#;
-        let out = context_keys_for_custom(&json!({"PolicyInputList": [text]})).unwrap();
+        let out = custom_keys(json!({"PolicyInputList": [text]})).unwrap();
         assert_eq!(
             out,
             json!({"ContextKeyNames": ["aws:username", "aws:CurrentTime"]})
@@ -1772,8 +1867,7 @@ mod tests {
             {"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:PrincipalTag/team, 'none'}/${*}/${aws:userid}",
              "Condition":{"StringEquals":{"s3:prefix":"${aws:username}/x"},"NumericLessThan":{"s3:max-keys":"${not:a-variable}"}}},
             {"Effect":"Deny","Action":"s3:*","Resource":"*","Condition":{"Bool":{"AWS:SecureTransport":"false"},"StringLike":{"S3:Prefix":"a"}}}]}"#;
-        let out =
-            context_keys_for_custom(&json!({"PolicyInputList": [text, CLI_EXAMPLE]})).unwrap();
+        let out = custom_keys(json!({"PolicyInputList": [text, CLI_EXAMPLE]})).unwrap();
         assert_eq!(
             out["ContextKeyNames"],
             json!([
@@ -1788,10 +1882,10 @@ mod tests {
         );
 
         let old = r#"{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username}"}}"#;
-        let out = context_keys_for_custom(&json!({"PolicyInputList": [old]})).unwrap();
+        let out = custom_keys(json!({"PolicyInputList": [old]})).unwrap();
         assert_eq!(out["ContextKeyNames"], json!([]));
 
-        let bad = context_keys_for_custom(&json!({"PolicyInputList": ["{"]})).unwrap_err();
+        let bad = custom_keys(json!({"PolicyInputList": ["{"]})).unwrap_err();
         assert_eq!(code(bad), "InvalidInput");
     }
 
@@ -1812,7 +1906,7 @@ mod tests {
             ("dateList", vec!["2019-04-25T11:00:00Z", "1556190000"]),
         ];
         for (kind, values) in ok {
-            let c = context_entries(&json!({"ContextEntries": [entry("test:key", kind, &values)]}))
+            let c = read_context(json!({"ContextEntries": [entry("test:key", kind, &values)]}))
                 .unwrap_or_else(|e| panic!("{kind}: {e}"));
             let v = c.get("TEST:KEY").unwrap();
             assert_eq!(v.values().len(), values.len(), "{kind}");
@@ -1827,13 +1921,12 @@ mod tests {
             ("binary", "not base64!"),
             ("date", "yesterday"),
         ] {
-            let e =
-                context_entries(&json!({"ContextEntries": [entry("test:key", kind, &[value])]}))
-                    .unwrap_err();
+            let e = read_context(json!({"ContextEntries": [entry("test:key", kind, &[value])]}))
+                .unwrap_err();
             assert_eq!(code(e), "InvalidInput", "{kind} {value}");
         }
         let empty =
-            context_entries(&json!({"ContextEntries": [entry("aws:TagKeys", "stringList", &[])]}))
+            read_context(json!({"ContextEntries": [entry("aws:TagKeys", "stringList", &[])]}))
                 .unwrap();
         assert!(empty.get("aws:tagkeys").unwrap().is_empty_set());
     }
@@ -1948,13 +2041,13 @@ mod tests {
         );
         assert!(results[0].get("OrganizationsDecisionDetail").is_none());
 
-        let two = simulate_custom_policy(
+        let two = simulate_custom_answer(
             ACCOUNT,
-            &json!({
+            &custom_input(json!({
                 "PolicyInputList": [allow("*")],
                 "PermissionsBoundaryPolicyInputList": [allow("s3:*"), allow("ec2:*")],
                 "ActionNames": ["s3:GetObject"],
-            }),
+            })),
         );
         assert_eq!(code(two.unwrap_err()), "InvalidInput");
 
@@ -1996,13 +2089,13 @@ mod tests {
     #[test]
     fn resource_policies_need_a_caller_and_detail_cross_account() {
         let bucket = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/alice"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}"#;
-        let e = simulate_custom_policy(
+        let e = simulate_custom_answer(
             ACCOUNT,
-            &json!({
+            &custom_input(json!({
                 "PolicyInputList": [allow("s3:*")],
                 "ResourcePolicy": bucket,
                 "ActionNames": ["s3:GetObject"],
-            }),
+            })),
         )
         .unwrap_err();
         assert_eq!(code(e), "InvalidInput");
@@ -2048,15 +2141,15 @@ mod tests {
             "lambda.amazonaws.com",
             "arn:aws:iam::111122223333:root",
         ] {
-            let e = simulate_custom_policy(ACCOUNT, &json!({
+            let e = simulate_custom_answer(ACCOUNT, &custom_input(json!({
                 "PolicyInputList": [allow("s3:*")], "CallerArn": bad, "ActionNames": ["s3:GetObject"],
-            }))
+            })))
             .unwrap_err();
             assert_eq!(code(e), "InvalidInput", "{bad}");
         }
-        let e = simulate_custom_policy(ACCOUNT, &json!({
+        let e = simulate_custom_answer(ACCOUNT, &custom_input(json!({
             "PolicyInputList": [allow("s3:*")], "ResourceOwner": "nobody", "ActionNames": ["s3:GetObject"],
-        }))
+        })))
         .unwrap_err();
         assert_eq!(code(e), "InvalidInput");
     }
@@ -2122,21 +2215,18 @@ mod tests {
             }
         }
         assert_eq!(seen, actions);
-        let e = simulate_custom_policy(
+        let e = simulate_custom_answer(
             ACCOUNT,
-            &json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": "%%%"}),
+            &custom_input(json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": "%%%"})),
         )
         .unwrap_err();
         // As every paginated operation answers a marker it cannot read.
-        let expected = crate::call::Input(&json!({"Marker": "%%%"}))
-            .page()
-            .err()
-            .map(code);
+        let expected = Page::new(Some("%%%"), None).err().map(code);
         assert_eq!(Some(code(e)), expected);
         // A marker that reads but is not one of the simulation's.
-        let e = simulate_custom_policy(
+        let e = simulate_custom_answer(
             ACCOUNT,
-            &json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": URL_SAFE_NO_PAD.encode("12")}),
+            &custom_input(json!({"PolicyInputList": [allow("s3:*")], "ActionNames": actions, "Marker": URL_SAFE_NO_PAD.encode("12")})),
         )
         .unwrap_err();
         assert_eq!(Some(code(e)), expected);
@@ -2268,7 +2358,7 @@ mod tests {
         let action = |i: usize| format!("s3:Action{i}");
         let arn = |i: usize| format!("arn:aws:s3:::b/{i}");
         let refused = |input: Value, text: &str| {
-            let e = simulate_custom_policy(ACCOUNT, &input)
+            let e = simulate_custom_answer(ACCOUNT, &custom_input(input.clone()))
                 .unwrap_err()
                 .into_aws();
             assert_eq!(e.code(), "InvalidInput", "{input}");
@@ -2385,7 +2475,7 @@ mod tests {
             json!({"PolicyInputList": [allow("ec2:*")], "ActionNames": ["ec2:RunInstances"], "ResourceHandlingOption": "EC2-VPC-EBS",
                    "ResourceArns": ["arn:aws:ec2:us-east-1:123456789012:instance/*", "arn:aws:ec2:us-east-1::image/ami-1"]}),
         ] {
-            let e = simulate_custom_policy(ACCOUNT, &input).unwrap_err();
+            let e = simulate_custom_answer(ACCOUNT, &custom_input(input.clone())).unwrap_err();
             assert_eq!(code(e), "InvalidInput", "{input}");
         }
         let ok = custom(
@@ -2469,8 +2559,10 @@ mod tests {
         e
     }
 
+    /// The answer of SimulatePrincipalPolicy, as the encoder reads it.
     fn principal(e: &Entities, input: Value) -> Result<Value, Error> {
-        simulate_principal_policy(e, ACCOUNT, &input)
+        simulate_principal_answer(e, ACCOUNT, &serde_json::from_value(input).unwrap())
+            .map(|out| serde_json::to_value(out).unwrap())
     }
 
     fn sources(answer: &Value, i: usize) -> Vec<(String, String)> {
@@ -2595,9 +2687,13 @@ mod tests {
         let keys = context_keys_for_principal(
             &e,
             ACCOUNT,
-            &json!({"PolicySourceArn": alice, "PolicyInputList": [CLI_EXAMPLE]}),
+            &serde_json::from_value(
+                json!({"PolicySourceArn": alice, "PolicyInputList": [CLI_EXAMPLE]}),
+            )
+            .unwrap(),
         )
         .unwrap();
+        let keys = serde_json::to_value(keys).unwrap();
         assert_eq!(
             keys["ContextKeyNames"],
             json!(["s3express:SessionMode", "aws:CurrentTime"])

@@ -11,16 +11,21 @@
 use super::rules::over_quota;
 use super::users;
 use crate::call::Ctx;
-use crate::call::input::{dated_key, paged};
+use crate::call::input::{Page, dated_key};
 use crate::error::Error;
 use crate::pem::{pem_blocks, rsa_public_key, rsa_spki, to_pem};
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use md5::{Digest, Md5};
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    DeleteSSHPublicKeyInput, GetSSHPublicKeyInput, GetSSHPublicKeyOutput, IamErrorCode,
+    ListSSHPublicKeysInput, ListSSHPublicKeysOutput, SSHPublicKey, SSHPublicKeyMetadata,
+    UpdateSSHPublicKeyInput, UploadSSHPublicKeyInput, UploadSSHPublicKeyOutput,
+};
 use portcullis_store::{Change, CredentialStatus, Entities, SshPublicKey, User};
-use serde_json::{Value, json};
 
 /// SSH public keys per user (IAM and STS quotas).
 pub(crate) const KEYS_PER_USER: usize = 5;
@@ -197,11 +202,11 @@ pub(crate) fn check_acceptable(key: &ParsedKey) -> Result<(), KeyError> {
 fn key_error(e: KeyError) -> Error {
     match e {
         KeyError::Unrecognized => Error::aws(
-            "UnrecognizedPublicKeyEncoding",
+            IamErrorCode::UnrecognizedPublicKeyEncoding,
             "The public key encoding format is unsupported or unrecognized.",
         ),
         KeyError::Invalid => Error::aws(
-            "InvalidPublicKey",
+            IamErrorCode::InvalidPublicKey,
             "The public key is malformed or otherwise invalid.",
         ),
     }
@@ -219,21 +224,25 @@ fn find<'e>(e: &'e Entities, user: &User, id: &str) -> Result<&'e SshPublicKey, 
         .ok_or_else(|| not_found(id))
 }
 
-fn full_view(k: &SshPublicKey, user: &User, body: String) -> Value {
-    json!({
-        "UserName": user.name,
-        "SSHPublicKeyId": k.id,
-        "Fingerprint": k.fingerprint,
-        "SSHPublicKeyBody": body,
-        "Status": k.status.as_str(),
-        "UploadDate": iso8601(k.upload_date),
-    })
+/// The `SSHPublicKey` shape, with the key's body as given.
+fn full_view(k: &SshPublicKey, user: &User, body: String) -> SSHPublicKey {
+    SSHPublicKey {
+        user_name: user.name.clone(),
+        ssh_public_key_id: k.id.clone(),
+        fingerprint: k.fingerprint.clone(),
+        ssh_public_key_body: body,
+        status: k.status.as_str().to_string(),
+        upload_date: Some(Timestamp::from_millis(k.upload_date)),
+    }
 }
 
 /// UploadSSHPublicKey.
-pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let body = ctx.input.str("SSHPublicKeyBody")?;
+pub(crate) async fn upload_ssh_public_key(
+    ctx: &Ctx<'_>,
+    input: UploadSSHPublicKeyInput,
+) -> Result<UploadSSHPublicKeyOutput, Error> {
+    let name = input.user_name.as_str();
+    let body = input.ssh_public_key_body.as_str();
     let key = parse_key(body).map_err(key_error)?;
     check_acceptable(&key).map_err(key_error)?;
     let fingerprint = key.fingerprint();
@@ -249,7 +258,7 @@ pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
             let existing = e.ssh_public_keys_of(&user.id);
             if existing.iter().any(|k| k.fingerprint == fingerprint) {
                 return Err(Error::aws(
-                    "DuplicateSSHPublicKey",
+                    IamErrorCode::DuplicateSSHPublicKey,
                     "The SSH public key specified in the request is already associated with the user.",
                 ));
             }
@@ -264,17 +273,22 @@ pub(crate) async fn upload(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 status: CredentialStatus::Active,
                 upload_date: now_millis(),
             };
-            let out = json!({ "SSHPublicKey": full_view(&k, user, k.body.clone()) });
+            let out = UploadSSHPublicKeyOutput {
+                ssh_public_key: Some(full_view(&k, user, k.body.clone())),
+            };
             Ok((vec![Change::put(account, &k)], out))
         })
         .await
 }
 
 /// GetSSHPublicKey, in OpenSSH format or as PEM.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let id = ctx.input.str("SSHPublicKeyId")?;
-    let encoding = ctx.input.str("Encoding")?;
+pub(crate) fn get_ssh_public_key(
+    ctx: &Ctx<'_>,
+    input: GetSSHPublicKeyInput,
+) -> Result<GetSSHPublicKeyOutput, Error> {
+    let name = input.user_name.as_str();
+    let id = input.ssh_public_key_id.as_str();
+    let encoding = input.encoding.as_str();
     ctx.app.read(|e| {
         let user = users::find(e, name)?;
         let k = find(e, user, id)?;
@@ -287,16 +301,21 @@ pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
             },
             _ => k.body.clone(),
         };
-        Ok(json!({ "SSHPublicKey": full_view(k, user, body) }))
+        Ok(GetSSHPublicKeyOutput {
+            ssh_public_key: Some(full_view(k, user, body)),
+        })
     })
 }
 
 /// ListSSHPublicKeys: the named user's keys (the caller's without a name); a user without
 /// keys lists none.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let page = ctx.input.page()?;
+pub(crate) fn list_ssh_public_keys(
+    ctx: &Ctx<'_>,
+    input: ListSSHPublicKeysInput,
+) -> Result<ListSSHPublicKeysOutput, Error> {
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
-        let user = users::find(e, users::target_name(ctx)?)?;
+        let user = users::find(e, users::target_user(ctx, input.user_name.as_deref())?)?;
         let keys = e.ssh_public_keys_of(&user.id);
         let order: Vec<String> = keys
             .iter()
@@ -305,30 +324,37 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
         let (items, next) = page.take(order.iter().zip(&keys).map(|(o, k)| {
             (
                 o.as_str(),
-                json!({
-                    "UserName": user.name,
-                    "SSHPublicKeyId": k.id,
-                    "Status": k.status.as_str(),
-                    "UploadDate": iso8601(k.upload_date),
-                }),
+                SSHPublicKeyMetadata {
+                    user_name: user.name.clone(),
+                    ssh_public_key_id: k.id.clone(),
+                    status: k.status.as_str().to_string(),
+                    upload_date: Timestamp::from_millis(k.upload_date),
+                },
             )
         }));
-        Ok(paged(json!({ "SSHPublicKeys": items }), next))
+        Ok(ListSSHPublicKeysOutput {
+            ssh_public_keys: Some(items),
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// UpdateSSHPublicKey: Active or Inactive.
-pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let id = ctx.input.str("SSHPublicKeyId")?;
-    let status = settable_status(ctx.input.str("Status")?)?;
+pub(crate) async fn update_ssh_public_key(
+    ctx: &Ctx<'_>,
+    input: UpdateSSHPublicKeyInput,
+) -> Result<(), Error> {
+    let name = input.user_name.as_str();
+    let id = input.ssh_public_key_id.as_str();
+    let status = settable_status(&input.status)?;
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let user = users::find(e, name)?;
             let mut k = find(e, user, id)?.clone();
             k.status = status;
-            Ok((vec![Change::put(account, &k)], json!({})))
+            Ok((vec![Change::put(account, &k)], ()))
         })
         .await
 }
@@ -344,15 +370,18 @@ pub(crate) fn settable_status(text: &str) -> Result<CredentialStatus, Error> {
 }
 
 /// DeleteSSHPublicKey.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let id = ctx.input.str("SSHPublicKeyId")?;
+pub(crate) async fn delete_ssh_public_key(
+    ctx: &Ctx<'_>,
+    input: DeleteSSHPublicKeyInput,
+) -> Result<(), Error> {
+    let name = input.user_name.as_str();
+    let id = input.ssh_public_key_id.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let user = users::find(e, name)?;
             let k = find(e, user, id)?;
-            Ok((vec![Change::delete(account, k)], json!({})))
+            Ok((vec![Change::delete(account, k)], ()))
         })
         .await
 }

@@ -3,12 +3,17 @@
 use super::rules::{self, check_boundary, check_tags, over_quota, quota};
 use super::views::{self, Detail};
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::secrets::unique_id;
 use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    self, CreateUserInput, CreateUserOutput, DeleteUserInput, DeleteUserPermissionsBoundaryInput,
+    GetUserInput, GetUserOutput, ListUsersInput, ListUsersOutput, PutUserPermissionsBoundaryInput,
+    UpdateUserInput,
+};
 use portcullis_store::{Change, Entities, User};
-use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// IAM's NoSuchEntity for a user.
@@ -21,9 +26,13 @@ pub(super) fn find<'e>(e: &'e Entities, name: &str) -> Result<&'e User, Error> {
     e.user(name).ok_or_else(|| not_found(name))
 }
 
-/// The user an operation works on: `UserName` when given, else the calling user.
-pub(super) fn target_name<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, Error> {
-    match ctx.input.opt_str("UserName") {
+/// The user an operation works on: `user_name` (its `UserName`) when given, else the
+/// calling user.
+pub(super) fn target_user<'a>(
+    ctx: &'a Ctx<'_>,
+    user_name: Option<&'a str>,
+) -> Result<&'a str, Error> {
+    match user_name {
         Some(n) => Ok(n),
         None => ctx.caller.user_name.as_deref().ok_or_else(|| {
             Error::validation("Must specify userName when calling with non-User credentials")
@@ -32,13 +41,15 @@ pub(super) fn target_name<'a>(ctx: &'a Ctx<'_>) -> Result<&'a str, Error> {
 }
 
 /// CreateUser.
-pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("UserName")?;
-    let path = i.opt_str("Path").unwrap_or("/");
-    let tags = i.tags("Tags");
+pub(crate) async fn create_user(
+    ctx: &Ctx<'_>,
+    input: CreateUserInput,
+) -> Result<CreateUserOutput, Error> {
+    let name = input.user_name.as_str();
+    let path = input.path.as_deref().unwrap_or("/");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
-    let boundary = i.opt_str("PermissionsBoundary");
+    let boundary = input.permissions_boundary.as_deref();
     let account = ctx.account();
     let user = User {
         id: unique_id("AIDA", 17),
@@ -66,39 +77,48 @@ pub(super) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             if let Some(b) = boundary {
                 check_boundary(e, b)?;
             }
-            let out = json!({ "User": views::user(&user, Detail::Full) });
+            let out = CreateUserOutput {
+                user: Some(views::user(&user, Detail::Full)),
+            };
             Ok((vec![Change::put(account, &user)], out))
         })
         .await
 }
 
 /// GetUser: the named user, or the caller (the root answers with the account's identity).
-pub(super) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    if ctx.input.opt_str("UserName").is_none() && ctx.caller.is_root() {
+pub(crate) fn get_user(ctx: &Ctx<'_>, input: GetUserInput) -> Result<GetUserOutput, Error> {
+    if input.user_name.is_none() && ctx.caller.is_root() {
         let account = ctx.account();
         let created = ctx
             .app
             .read(|e| e.account.as_ref().map(|a| a.create_date))
             .unwrap_or_default();
-        return Ok(json!({ "User": {
-            "Path": "/",
-            "UserName": "root",
-            "UserId": account,
-            "Arn": format!("arn:aws:iam::{account}:root"),
-            "CreateDate": crate::time::iso8601(created),
-        }}));
+        return Ok(GetUserOutput {
+            user: iam::User {
+                path: "/".to_string(),
+                user_name: "root".to_string(),
+                user_id: account.to_string(),
+                arn: format!("arn:aws:iam::{account}:root"),
+                create_date: Timestamp::from_millis(created),
+                password_last_used: None,
+                permissions_boundary: None,
+                tags: None,
+            },
+        });
     }
-    let name = target_name(ctx)?;
+    let name = target_user(ctx, input.user_name.as_deref())?;
     ctx.app.read(|e| {
         let user = find(e, name)?;
-        Ok(json!({ "User": views::user(user, Detail::Full) }))
+        Ok(GetUserOutput {
+            user: views::user(user, Detail::Full),
+        })
     })
 }
 
 /// ListUsers.
-pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let prefix = ctx.input.opt_str("PathPrefix").unwrap_or("/");
-    let page = ctx.input.page()?;
+pub(crate) fn list_users(ctx: &Ctx<'_>, input: ListUsersInput) -> Result<ListUsersOutput, Error> {
+    let prefix = input.path_prefix.as_deref().unwrap_or("/");
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (users, next) = page.take(
             e.users
@@ -106,15 +126,19 @@ pub(super) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 .filter(|(_, u)| u.path.starts_with(prefix))
                 .map(|(k, u)| (k.as_str(), views::user(u, Detail::Listed))),
         );
-        Ok(paged(json!({ "Users": users }), next))
+        Ok(ListUsersOutput {
+            is_truncated: Some(next.is_some()),
+            marker: next,
+            users,
+        })
     })
 }
 
 /// UpdateUser: new name and/or path.
-pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let new_name = ctx.input.opt_str("NewUserName");
-    let new_path = ctx.input.opt_str("NewPath");
+pub(crate) async fn update_user(ctx: &Ctx<'_>, input: UpdateUserInput) -> Result<(), Error> {
+    let name = input.user_name.as_str();
+    let new_name = input.new_user_name.as_deref();
+    let new_path = input.new_path.as_deref();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -134,15 +158,15 @@ pub(super) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
             user.arn = rules::arn(account, "user", &user.path, &user.name);
             Ok((
                 vec![Change::delete(account, old), Change::put(account, &user)],
-                json!({}),
+                (),
             ))
         })
         .await
 }
 
 /// DeleteUser: only once nothing is attached to the user.
-pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
+pub(crate) async fn delete_user(ctx: &Ctx<'_>, input: DeleteUserInput) -> Result<(), Error> {
+    let name = input.user_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -175,29 +199,35 @@ pub(super) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             // Its recorded service accesses go with it.
             let mut changes = vec![Change::delete(account, user)];
             changes.extend(e.accesses_of(&user.id).map(|a| Change::delete(account, a)));
-            Ok((changes, json!({})))
+            Ok((changes, ()))
         })
         .await
 }
 
 /// PutUserPermissionsBoundary.
-pub(super) async fn put_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
-    let arn = ctx.input.str("PermissionsBoundary")?;
+pub(crate) async fn put_user_permissions_boundary(
+    ctx: &Ctx<'_>,
+    input: PutUserPermissionsBoundaryInput,
+) -> Result<(), Error> {
+    let name = input.user_name.as_str();
+    let arn = input.permissions_boundary.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut user = find(e, name)?.clone();
             check_boundary(e, arn)?;
             user.permissions_boundary = Some(arn.to_string());
-            Ok((vec![Change::put(account, &user)], json!({})))
+            Ok((vec![Change::put(account, &user)], ()))
         })
         .await
 }
 
 /// DeleteUserPermissionsBoundary.
-pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let name = ctx.input.str("UserName")?;
+pub(crate) async fn delete_user_permissions_boundary(
+    ctx: &Ctx<'_>,
+    input: DeleteUserPermissionsBoundaryInput,
+) -> Result<(), Error> {
+    let name = input.user_name.as_str();
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -207,7 +237,7 @@ pub(super) async fn delete_boundary(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     "User {name} does not have a permissions boundary."
                 )));
             }
-            Ok((vec![Change::put(account, &user)], json!({})))
+            Ok((vec![Change::put(account, &user)], ()))
         })
         .await
 }

@@ -1,26 +1,40 @@
 //! Entities as IAM answers show them (member names of the botocore output shapes).
 
-use crate::time::iso8601;
 use portcullis_catalog::ManagedPolicy as AwsManagedPolicy;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam;
 use portcullis_store::{
     AccessKey, Entities, Group, InstanceProfile, ManagedPolicy, PolicyUsage, Role, Tag, User,
 };
-use serde_json::{Map, Value, json};
 
 /// Tags as a `Tags` list.
-pub(crate) fn tags(tags: &[Tag]) -> Value {
-    Value::Array(
-        tags.iter()
-            .map(|t| json!({"Key": t.key, "Value": t.value}))
-            .collect(),
-    )
+pub(crate) fn tags(tags: &[Tag]) -> Vec<iam::Tag> {
+    tags.iter()
+        .map(|t| iam::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+/// Tags of a request (`Tags`, absent when none) as the store keeps them.
+pub(crate) fn stored_tags(tags: Option<Vec<iam::Tag>>) -> Vec<Tag> {
+    tags.unwrap_or_default()
+        .into_iter()
+        .map(|t| Tag {
+            key: t.key,
+            value: t.value,
+        })
+        .collect()
 }
 
 /// A `PermissionsBoundary`. Its type is `Policy`, as AWS answers (botocore's enum says
 /// `PermissionsBoundaryPolicy`, which AWS never sends: awsdocs/iam-user-guide#82).
-pub(crate) fn boundary(arn: &Option<String>) -> Option<Value> {
-    arn.as_ref()
-        .map(|a| json!({"PermissionsBoundaryType": "Policy", "PermissionsBoundaryArn": a}))
+pub(crate) fn boundary(arn: &Option<String>) -> Option<iam::AttachedPermissionsBoundary> {
+    arn.as_ref().map(|a| iam::AttachedPermissionsBoundary {
+        permissions_boundary_type: Some("Policy".into()),
+        permissions_boundary_arn: Some(a.clone()),
+    })
 }
 
 /// How much of a user to show.
@@ -32,114 +46,74 @@ pub(crate) enum Detail {
     Listed,
 }
 
-/// The members every view of a user begins with: path, name, ID, ARN and creation date.
-pub(crate) fn user_head(u: &User) -> Map<String, Value> {
-    let mut v = Map::new();
-    v.insert("Path".into(), json!(u.path));
-    v.insert("UserName".into(), json!(u.name));
-    v.insert("UserId".into(), json!(u.id));
-    v.insert("Arn".into(), json!(u.arn));
-    v.insert("CreateDate".into(), json!(iso8601(u.create_date)));
-    v
-}
-
 /// A `User`.
-pub(crate) fn user(u: &User, detail: Detail) -> Value {
-    let mut v = user_head(u);
-    if let Some(t) = u.password_last_used {
-        v.insert("PasswordLastUsed".into(), json!(iso8601(t)));
+pub(crate) fn user(u: &User, detail: Detail) -> iam::User {
+    let full = detail == Detail::Full;
+    iam::User {
+        path: u.path.clone(),
+        user_name: u.name.clone(),
+        user_id: u.id.clone(),
+        arn: u.arn.clone(),
+        create_date: Timestamp::from_millis(u.create_date),
+        password_last_used: u.password_last_used.map(Timestamp::from_millis),
+        permissions_boundary: boundary(&u.permissions_boundary).filter(|_| full),
+        tags: (full && !u.tags.is_empty()).then(|| tags(&u.tags)),
     }
-    if detail == Detail::Full {
-        if let Some(b) = boundary(&u.permissions_boundary) {
-            v.insert("PermissionsBoundary".into(), b);
-        }
-        if !u.tags.is_empty() {
-            v.insert("Tags".into(), tags(&u.tags));
-        }
-    }
-    Value::Object(v)
 }
 
 /// A `Group`.
-pub(crate) fn group(g: &Group) -> Value {
-    json!({
-        "Path": g.path,
-        "GroupName": g.name,
-        "GroupId": g.id,
-        "Arn": g.arn,
-        "CreateDate": iso8601(g.create_date),
-    })
-}
-
-/// The members every view of a role begins with: path, name, ID, ARN, creation date and
-/// trust policy.
-pub(crate) fn role_head(r: &Role) -> Map<String, Value> {
-    let mut v = Map::new();
-    v.insert("Path".into(), json!(r.path));
-    v.insert("RoleName".into(), json!(r.name));
-    v.insert("RoleId".into(), json!(r.id));
-    v.insert("Arn".into(), json!(r.arn));
-    v.insert("CreateDate".into(), json!(iso8601(r.create_date)));
-    v.insert(
-        "AssumeRolePolicyDocument".into(),
-        json!(r.assume_role_policy_document),
-    );
-    v
+pub(crate) fn group(g: &Group) -> iam::Group {
+    iam::Group {
+        path: g.path.clone(),
+        group_name: g.name.clone(),
+        group_id: g.id.clone(),
+        arn: g.arn.clone(),
+        create_date: Timestamp::from_millis(g.create_date),
+    }
 }
 
 /// A `Role`. `MaxSigninSessionDuration` is shown, in every detail, only once set: the
 /// model documents the role without one as having no such setting ("if this setting is not
 /// set, the existing session duration behavior applies").
-pub(crate) fn role(r: &Role, detail: Detail) -> Value {
-    let mut v = role_head(r);
-    if let Some(d) = &r.description {
-        v.insert("Description".into(), json!(d));
+pub(crate) fn role(r: &Role, detail: Detail) -> iam::Role {
+    let full = detail == Detail::Full;
+    iam::Role {
+        path: r.path.clone(),
+        role_name: r.name.clone(),
+        role_id: r.id.clone(),
+        arn: r.arn.clone(),
+        create_date: Timestamp::from_millis(r.create_date),
+        assume_role_policy_document: Some(r.assume_role_policy_document.clone()),
+        description: r.description.clone(),
+        max_session_duration: Some(r.max_session_duration),
+        max_signin_session_duration: r.max_signin_session_duration,
+        permissions_boundary: boundary(&r.permissions_boundary).filter(|_| full),
+        tags: (full && !r.tags.is_empty()).then(|| tags(&r.tags)),
+        role_last_used: full.then(|| iam::RoleLastUsed {
+            last_used_date: r.last_used.as_ref().map(|u| Timestamp::from_millis(u.date)),
+            region: r.last_used.as_ref().map(|u| u.region.clone()),
+        }),
+        source_role_template: None,
     }
-    v.insert("MaxSessionDuration".into(), json!(r.max_session_duration));
-    if let Some(s) = r.max_signin_session_duration {
-        v.insert("MaxSigninSessionDuration".into(), json!(s));
-    }
-    if detail == Detail::Full {
-        if let Some(b) = boundary(&r.permissions_boundary) {
-            v.insert("PermissionsBoundary".into(), b);
-        }
-        if !r.tags.is_empty() {
-            v.insert("Tags".into(), tags(&r.tags));
-        }
-        let mut last = Map::new();
-        if let Some(u) = &r.last_used {
-            last.insert("LastUsedDate".into(), json!(iso8601(u.date)));
-            last.insert("Region".into(), json!(u.region));
-        }
-        v.insert("RoleLastUsed".into(), Value::Object(last));
-    }
-    Value::Object(v)
 }
 
 /// A customer managed policy (`Policy`); `with_details` (description, tags) for
 /// GetPolicy and CreatePolicy.
-pub(crate) fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> Value {
-    let mut v = Map::new();
-    v.insert("PolicyName".into(), json!(p.name));
-    v.insert("PolicyId".into(), json!(p.id));
-    v.insert("Arn".into(), json!(p.arn));
-    v.insert("Path".into(), json!(p.path));
-    v.insert("DefaultVersionId".into(), json!(p.default_version_id));
-    v.insert("AttachmentCount".into(), json!(usage.attachments));
-    v.insert(
-        "PermissionsBoundaryUsageCount".into(),
-        json!(usage.boundaries),
-    );
-    v.insert("IsAttachable".into(), json!(true));
-    if with_details && let Some(d) = &p.description {
-        v.insert("Description".into(), json!(d));
+pub(crate) fn policy(p: &ManagedPolicy, usage: PolicyUsage, with_details: bool) -> iam::Policy {
+    iam::Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(p.id.clone()),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version_id.clone()),
+        attachment_count: Some(usage.attachments as i64),
+        permissions_boundary_usage_count: Some(usage.boundaries as i64),
+        is_attachable: Some(true),
+        description: p.description.clone().filter(|_| with_details),
+        create_date: Some(Timestamp::from_millis(p.create_date)),
+        update_date: Some(Timestamp::from_millis(p.update_date)),
+        tags: with_details.then(|| tags(&p.tags)),
     }
-    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
-    v.insert("UpdateDate".into(), json!(iso8601(p.update_date)));
-    if with_details {
-        v.insert("Tags".into(), tags(&p.tags));
-    }
-    Value::Object(v)
 }
 
 /// A stable policy ID for an AWS managed policy, derived from its ARN.
@@ -158,24 +132,21 @@ pub(crate) fn aws_policy_id(arn: &str) -> String {
 }
 
 /// An AWS managed policy (`Policy`).
-pub(crate) fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> Value {
-    let created = date_millis(&p.create_date);
-    let updated = date_millis(&p.update_date);
-    let mut v = Map::new();
-    v.insert("PolicyName".into(), json!(p.name));
-    v.insert("PolicyId".into(), json!(aws_policy_id(&p.arn)));
-    v.insert("Arn".into(), json!(p.arn));
-    v.insert("Path".into(), json!(p.path));
-    v.insert("DefaultVersionId".into(), json!(p.default_version_id));
-    v.insert("AttachmentCount".into(), json!(usage.attachments));
-    v.insert(
-        "PermissionsBoundaryUsageCount".into(),
-        json!(usage.boundaries),
-    );
-    v.insert("IsAttachable".into(), json!(true));
-    v.insert("CreateDate".into(), json!(iso8601(created)));
-    v.insert("UpdateDate".into(), json!(iso8601(updated)));
-    Value::Object(v)
+pub(crate) fn aws_policy(p: &AwsManagedPolicy, usage: PolicyUsage) -> iam::Policy {
+    iam::Policy {
+        policy_name: Some(p.name.clone()),
+        policy_id: Some(aws_policy_id(&p.arn)),
+        arn: Some(p.arn.clone()),
+        path: Some(p.path.clone()),
+        default_version_id: Some(p.default_version_id.clone()),
+        attachment_count: Some(usage.attachments as i64),
+        permissions_boundary_usage_count: Some(usage.boundaries as i64),
+        is_attachable: Some(true),
+        description: None,
+        create_date: Some(Timestamp::from_millis(date_millis(&p.create_date))),
+        update_date: Some(Timestamp::from_millis(date_millis(&p.update_date))),
+        tags: None,
+    }
 }
 
 /// Milliseconds of an ISO 8601 date from the managed-policy data.
@@ -186,34 +157,35 @@ pub(crate) fn date_millis(text: &str) -> i64 {
 }
 
 /// An `InstanceProfile` with its roles.
-pub(crate) fn instance_profile(p: &InstanceProfile, e: &Entities, with_tags: bool) -> Value {
-    let roles: Vec<Value> = p
-        .roles
-        .iter()
-        .filter_map(|n| e.role(n))
-        .map(|r| role(r, Detail::Listed))
-        .collect();
-    let mut v = Map::new();
-    v.insert("Path".into(), json!(p.path));
-    v.insert("InstanceProfileName".into(), json!(p.name));
-    v.insert("InstanceProfileId".into(), json!(p.id));
-    v.insert("Arn".into(), json!(p.arn));
-    v.insert("CreateDate".into(), json!(iso8601(p.create_date)));
-    v.insert("Roles".into(), Value::Array(roles));
-    if with_tags {
-        v.insert("Tags".into(), tags(&p.tags));
+pub(crate) fn instance_profile(
+    p: &InstanceProfile,
+    e: &Entities,
+    with_tags: bool,
+) -> iam::InstanceProfile {
+    iam::InstanceProfile {
+        path: p.path.clone(),
+        instance_profile_name: p.name.clone(),
+        instance_profile_id: p.id.clone(),
+        arn: p.arn.clone(),
+        create_date: Timestamp::from_millis(p.create_date),
+        roles: p
+            .roles
+            .iter()
+            .filter_map(|n| e.role(n))
+            .map(|r| role(r, Detail::Listed))
+            .collect(),
+        tags: with_tags.then(|| tags(&p.tags)),
     }
-    Value::Object(v)
 }
 
 /// `AccessKeyMetadata`.
-pub(crate) fn access_key_metadata(k: &AccessKey, user_name: &str) -> Value {
-    json!({
-        "UserName": user_name,
-        "AccessKeyId": k.id,
-        "Status": k.status.as_str(),
-        "CreateDate": iso8601(k.create_date),
-    })
+pub(crate) fn access_key_metadata(k: &AccessKey, user_name: &str) -> iam::AccessKeyMetadata {
+    iam::AccessKeyMetadata {
+        user_name: Some(user_name.to_string()),
+        access_key_id: Some(k.id.clone()),
+        status: Some(k.status.as_str().to_string()),
+        create_date: Some(Timestamp::from_millis(k.create_date)),
+    }
 }
 
 #[cfg(test)]
@@ -243,10 +215,10 @@ mod tests {
     #[test]
     fn roles_show_the_signin_duration_only_once_set() {
         for detail in [Detail::Full, Detail::Listed] {
-            let v = role(&sample_role(Some(86400)), detail);
+            let v = serde_json::to_value(role(&sample_role(Some(86400)), detail)).unwrap();
             assert_eq!(v["MaxSigninSessionDuration"], 86400);
             assert_eq!(v["MaxSessionDuration"], 3600);
-            let v = role(&sample_role(None), detail);
+            let v = serde_json::to_value(role(&sample_role(None), detail)).unwrap();
             assert!(v.get("MaxSigninSessionDuration").is_none());
         }
     }

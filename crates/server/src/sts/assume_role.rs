@@ -10,8 +10,9 @@ use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::{now_millis, now_seconds};
 use portcullis_policy::{CompiledPolicy, PrincipalKind};
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::sts::{AssumeRoleInput, AssumeRoleOutput, AssumedRoleUser};
 use portcullis_store::Role;
-use serde_json::{Value, json};
 
 /// Role chaining caps a session at one hour (STS API reference, AssumeRole).
 const CHAINED_MAX_SECONDS: i64 = 3600;
@@ -19,9 +20,11 @@ const CHAINED_MAX_SECONDS: i64 = 3600;
 /// Checks the MFA of a request (SerialNumber and TokenCode) against the calling user's
 /// device. Returns when the caller authenticated with MFA: now, when this request carries
 /// a valid code; the time of the caller's own session MFA, when it has one.
-pub(super) async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
-    let serial = ctx.input.opt_str("SerialNumber");
-    let code = ctx.input.opt_str("TokenCode");
+pub(super) async fn check_mfa(
+    ctx: &Ctx<'_>,
+    serial: Option<&str>,
+    code: Option<&str>,
+) -> Result<Option<i64>, Error> {
     match (serial, code) {
         (None, None) => Ok(ctx
             .caller
@@ -44,33 +47,30 @@ pub(super) async fn check_mfa(ctx: &Ctx<'_>) -> Result<Option<i64>, Error> {
 /// so that a role that does not trust the caller cannot be told from one that does not
 /// exist. The encoded authorization message, when there is one, still explains.
 fn not_authorized(ctx: &Ctx<'_>, action: &str, role_arn: &str, encoded: Option<String>) -> Error {
-    let error = portcullis_protocol::AwsError::new(
-        "AccessDenied",
+    let error = portcullis_protocol::AwsError::of(
+        CommonErrorCode::AccessDenied,
         format!(
             "User: {} is not authorized to perform: {action} on resource: {role_arn}",
             ctx.caller.principal.arn
         ),
     );
-    match encoded {
-        Some(encoded) => Error::Denied { error, encoded },
-        None => Error::Aws(error),
+    Error::Denied {
+        error,
+        encoded: encoded.unwrap_or_default(),
     }
 }
 
 /// AssumeRole.
-pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let role_arn = i.str("RoleArn")?;
-    let session_name = i.str("RoleSessionName")?;
-    // What is not an ARN is refused before anything is authorized (AWS answers
-    // `ValidationError: nothing-valid-in-here is invalid`, not AccessDenied).
-    crate::iam::rules::check_before_authorization("sts", "AssumeRole", i.0)?;
+pub(crate) async fn assume_role(
+    ctx: &Ctx<'_>,
+    input: AssumeRoleInput,
+) -> Result<AssumeRoleOutput, Error> {
+    let role_arn = input.role_arn.as_str();
+    let session_name = input.role_session_name.as_str();
+    crate::iam::rules::check_role_arn(role_arn)?;
     let authorizes = ctx.app.config.authorizes();
     if authorizes && ctx.caller.principal.kind == PrincipalKind::Root {
-        return Err(Error::aws(
-            "AccessDenied",
-            "Roles may not be assumed by root accounts.",
-        ));
+        return Err(Error::denied("Roles may not be assumed by root accounts."));
     }
     let role: Role = ctx
         .app
@@ -81,7 +81,7 @@ pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
         caller_session.map(|s| &s.principal),
         Some(SessionPrincipal::AssumedRole { .. })
     );
-    let seconds = i.opt_i64("DurationSeconds").unwrap_or(3600);
+    let seconds = input.duration_seconds.unwrap_or(3600);
     // Credentials from GetSessionToken are capped like role chaining (AWS answers the same
     // ValidationError to them).
     if caller_session.is_some() && seconds > CHAINED_MAX_SECONDS {
@@ -94,13 +94,13 @@ pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ));
     }
-    let (policies, policy_arns) = session_policies(ctx)?;
-    let mut tags = session_tags(ctx)?;
-    let transitive: Vec<String> = i
-        .str_list("TransitiveTagKeys")
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let (policies, policy_arns) = session_policies(
+        ctx.app,
+        input.policy.as_deref(),
+        input.policy_arns.as_deref(),
+    )?;
+    let mut tags = session_tags(input.tags.as_deref())?;
+    let transitive: Vec<String> = input.transitive_tag_keys.unwrap_or_default();
     // A tag may not override one the calling session passes on as transitive.
     if let Some(parent) = caller_session.filter(|_| chained)
         && tags.iter().any(|t| {
@@ -111,14 +111,14 @@ pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
         })
     {
         return Err(Error::aws(
-            "InvalidParameterValue",
+            CommonErrorCode::InvalidParameterValue,
             "One of the specified transitive tag keys can't be set because it conflicts with a transitive tag key from the calling session.",
         ));
     }
     for key in &transitive {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
             return Err(Error::aws(
-                "InvalidParameterValue",
+                CommonErrorCode::InvalidParameterValue,
                 "The specified transitive tag key must be included in the requested tags.",
             ));
         }
@@ -136,28 +136,46 @@ pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
         }
     }
     let packed = packed_size(&policies, &policy_arns, &tags)?;
-    let source_identity = i.opt_str("SourceIdentity").map(str::to_string);
+    let asked_source_identity = input.source_identity.as_deref();
+    let source_identity = asked_source_identity.map(str::to_string);
     if let (Some(asked), Some(parent)) = (
         &source_identity,
         caller_session.and_then(|s| s.source_identity.as_ref()),
     ) && asked != parent
     {
         return Err(Error::aws(
-            "InvalidParameterValue",
+            CommonErrorCode::InvalidParameterValue,
             "The source identity cannot be changed once set.",
         ));
     }
     let source_identity =
         source_identity.or_else(|| caller_session.and_then(|s| s.source_identity.clone()));
-    let mfa = check_mfa(ctx).await?;
+    let mfa = check_mfa(
+        ctx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )
+    .await?;
     if authorizes {
-        authorize(ctx, &role, session_name, &tags, &transitive, mfa)?;
+        authorize(
+            ctx,
+            &role,
+            &Session {
+                name: session_name,
+                tags: &tags,
+                transitive: &transitive,
+                external_id: input.external_id.as_deref(),
+                source_identity: asked_source_identity,
+                mfa,
+            },
+        )?;
     }
     // A workload identity context gives the session its workload identity and may end it
     // sooner.
-    let workload = super::workload::redeem(ctx, &role.arn, || {
-        not_authorized(ctx, "sts:AssumeRole", &role.arn, None)
-    })?;
+    let workload =
+        super::workload::redeem(ctx, input.provided_contexts.as_deref(), &role.arn, || {
+            not_authorized(ctx, "sts:AssumeRole", &role.arn, None)
+        })?;
     let seconds = workload
         .as_ref()
         .map_or(seconds, |w| w.cap_seconds(seconds, now_millis()));
@@ -191,53 +209,61 @@ pub(super) async fn assume_role(ctx: &Ctx<'_>) -> Result<Value, Error> {
         tracing::warn!(error = %e, role = %role.name, "could not record the use of a role");
     }
     let account = ctx.app.account_id();
-    let mut out = json!({
-        "Credentials": credentials,
-        "AssumedRoleUser": {
-            "AssumedRoleId": format!("{}:{session_name}", role.id),
-            "Arn": format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
-        },
-    });
-    if let Some(packed) = packed {
-        out["PackedPolicySize"] = json!(packed);
-    }
-    if let Some(s) = source_identity {
-        out["SourceIdentity"] = json!(s);
-    }
-    Ok(out)
+    Ok(AssumeRoleOutput {
+        credentials: Some(credentials),
+        assumed_role_user: Some(AssumedRoleUser {
+            assumed_role_id: format!("{}:{session_name}", role.id),
+            arn: format!(
+                "arn:aws:sts::{account}:assumed-role/{}/{session_name}",
+                role.name
+            ),
+        }),
+        packed_policy_size: packed,
+        source_identity,
+        ..Default::default()
+    })
+}
+
+/// What the assumption asks for the session, as its authorization sees it.
+struct Session<'a> {
+    /// The session's name.
+    name: &'a str,
+    /// The session tags (those passed, and those passed on by the calling session).
+    tags: &'a [SessionTag],
+    /// The transitive tag keys passed.
+    transitive: &'a [String],
+    /// The `ExternalId` passed.
+    external_id: Option<&'a str>,
+    /// The `SourceIdentity` passed.
+    source_identity: Option<&'a str>,
+    /// When the caller authenticated with MFA.
+    mfa: Option<i64>,
 }
 
 /// Authorizes the assumption: `sts:AssumeRole` against the trust policy and the caller's
 /// policies, and `sts:TagSession` when tags are passed.
-fn authorize(
-    ctx: &Ctx<'_>,
-    role: &Role,
-    session_name: &str,
-    tags: &[SessionTag],
-    transitive: &[String],
-    mfa: Option<i64>,
-) -> Result<(), Error> {
+fn authorize(ctx: &Ctx<'_>, role: &Role, session: &Session<'_>) -> Result<(), Error> {
     let trust = CompiledPolicy::parse(&role.assume_role_policy_document)?;
-    let i = &ctx.input;
+    let tags = session.tags;
     let mut actions = vec!["sts:AssumeRole"];
     if !tags.is_empty() {
         actions.push("sts:TagSession");
     }
-    if i.opt_str("SourceIdentity").is_some() {
+    if session.source_identity.is_some() {
         actions.push("sts:SetSourceIdentity");
     }
     ctx.app.read(|e| {
         let auth = caller_auth(ctx.app, e, ctx.caller)?;
         for action in actions {
             let mut c = caller_context(ctx.caller, "sts", &auth);
-            c.insert("sts:RoleSessionName", session_name);
-            if let Some(x) = i.opt_str("ExternalId") {
+            c.insert("sts:RoleSessionName", session.name);
+            if let Some(x) = session.external_id {
                 c.insert("sts:ExternalId", x);
             }
-            if let Some(s) = i.opt_str("SourceIdentity") {
+            if let Some(s) = session.source_identity {
                 c.insert("sts:SourceIdentity", s);
             }
-            if let Some(at) = mfa {
+            if let Some(at) = session.mfa {
                 c.insert("aws:MultiFactorAuthPresent", "true");
                 c.insert(
                     "aws:MultiFactorAuthAge",
@@ -249,7 +275,7 @@ fn authorize(
                     c.insert(&format!("aws:RequestTag/{}", t.key), &t.value);
                 }
                 c.insert_multi("aws:TagKeys", tags.iter().map(|t| t.key.as_str()));
-                c.insert_multi("sts:TransitiveTagKeys", transitive.iter());
+                c.insert_multi("sts:TransitiveTagKeys", session.transitive.iter());
             }
             for t in &role.tags {
                 c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);

@@ -5,8 +5,10 @@ use crate::app::App;
 use crate::auth::session::{SessionClaims, SessionPrincipal, SessionTag, WorkloadIdentity};
 use crate::error::Error;
 use crate::secrets::{secret_access_key, unique_id};
-use crate::time::{iso8601, now_seconds};
-use serde_json::{Value, json};
+use crate::time::now_seconds;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::sts::{Credentials, StsErrorCode};
+use serde_json::Value;
 
 /// What a new session is.
 pub(crate) struct SessionRequest {
@@ -32,19 +34,30 @@ pub(crate) struct SessionRequest {
     pub provider_keys: Vec<(String, String)>,
 }
 
-/// Issues a session: returns its claims and the `Credentials` answer
-/// (AccessKeyId, SecretAccessKey, SessionToken, Expiration).
+/// Issues a session: returns its claims and the `Credentials` answer as JSON
+/// (AccessKeyId, SecretAccessKey, SessionToken, Expiration), as the workload credential
+/// endpoints read it.
 pub(crate) fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
+    let (claims, credentials) = issue_credentials(app, request);
+    let credentials = serde_json::to_value(credentials).unwrap_or(Value::Null);
+    (claims, credentials)
+}
+
+/// Issues a session: returns its claims and the `Credentials` answer.
+pub(crate) fn issue_credentials(
+    app: &App,
+    request: SessionRequest,
+) -> (SessionClaims, Credentials) {
     issue_with_workload(app, request, None)
 }
 
-/// Issues a session as [`issue`] does, carrying `workload_identity` (a role session from a
-/// workload identity context).
+/// Issues a session as [`issue_credentials`] does, carrying `workload_identity` (a role
+/// session from a workload identity context).
 pub(crate) fn issue_with_workload(
     app: &App,
     request: SessionRequest,
     workload_identity: Option<WorkloadIdentity>,
-) -> (SessionClaims, Value) {
+) -> (SessionClaims, Credentials) {
     let issued = now_seconds();
     let claims = SessionClaims {
         account: app.account_id().to_string(),
@@ -66,12 +79,12 @@ pub(crate) fn issue_with_workload(
         padding: String::new(),
     };
     let token = app.sessions.seal(&claims);
-    let credentials = json!({
-        "AccessKeyId": claims.access_key_id,
-        "SecretAccessKey": claims.secret_access_key,
-        "SessionToken": token,
-        "Expiration": iso8601(claims.expires * 1000),
-    });
+    let credentials = Credentials {
+        access_key_id: claims.access_key_id.clone(),
+        secret_access_key: claims.secret_access_key.clone(),
+        session_token: token,
+        expiration: Timestamp::from_millis(claims.expires * 1000),
+    };
     (claims, credentials)
 }
 
@@ -108,7 +121,7 @@ pub(crate) fn packed_size(
                 "Packed policy consumes {percent}% of allotted space, please use smaller policy."
             )
         };
-        return Err(Error::aws("PackedPolicyTooLarge", message));
+        return Err(Error::aws(StsErrorCode::PackedPolicyTooLarge, message));
     }
     Ok(Some(percent))
 }

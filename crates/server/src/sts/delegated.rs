@@ -15,14 +15,18 @@
 
 use crate::call::Ctx;
 use crate::error::Error;
-use serde_json::Value;
+use portcullis_protocol::sts::{
+    GetDelegatedAccessTokenInput, GetDelegatedAccessTokenOutput, StsErrorCode,
+};
 
 /// GetDelegatedAccessToken.
-pub(super) async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_delegated_access_token(
+    _ctx: &Ctx<'_>,
+    _input: GetDelegatedAccessTokenInput,
+) -> Result<GetDelegatedAccessTokenOutput, Error> {
     // The token is required (and checked present by the protocol layer); none is valid.
-    let _token = ctx.input.str("TradeInToken")?;
     Err(Error::aws(
-        "ExpiredTradeInTokenException",
+        StsErrorCode::ExpiredTradeInTokenException,
         "The trade-in token provided in the request has expired or is not valid and can no longer be exchanged for credentials. No accepted delegation request issued it.",
     ))
 }
@@ -31,7 +35,6 @@ pub(super) async fn get_delegated_access_token(ctx: &Ctx<'_>) -> Result<Value, E
 mod tests {
     use super::*;
     use crate::app::App;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
     use serde_json::json;
@@ -42,24 +45,32 @@ mod tests {
         let caller = Caller::test_root();
         for token in ["", "AQoDYXdzEJr...", "eyJhbGciOiJIUzI1NiJ9.e30.x"] {
             let input = json!({ "TradeInToken": token });
-            let e = get_delegated_access_token(&Ctx {
-                app: &app,
-                caller: &caller,
-                input: Input(&input),
-            })
+            let e = crate::sts::call(
+                "GetDelegatedAccessToken",
+                &Ctx {
+                    app: &app,
+                    caller: &caller,
+                },
+                &input,
+            )
             .await
+            .expect("an STS operation")
             .unwrap_err()
             .into_aws();
             assert_eq!(e.code(), "ExpiredTradeInTokenException");
             assert!(e.message().starts_with("The trade-in token provided"));
         }
         let input = json!({});
-        let e = get_delegated_access_token(&Ctx {
-            app: &app,
-            caller: &caller,
-            input: Input(&input),
-        })
+        let e = crate::sts::call(
+            "GetDelegatedAccessToken",
+            &Ctx {
+                app: &app,
+                caller: &caller,
+            },
+            &input,
+        )
         .await
+        .expect("an STS operation")
         .unwrap_err()
         .into_aws();
         assert_ne!(

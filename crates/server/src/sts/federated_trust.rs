@@ -31,10 +31,7 @@ pub(super) struct FederatedAssumption<'a> {
 
 /// The AWS error for an assumption the trust policy does not allow.
 pub(super) fn not_authorized(action: &str) -> Error {
-    Error::aws(
-        "AccessDenied",
-        format!("Not authorized to perform {action}"),
-    )
+    Error::denied(format!("Not authorized to perform {action}"))
 }
 
 /// Authorizes `ask` with the role's trust policy; `provider_keys` adds the provider's

@@ -1,14 +1,20 @@
 //! GetSessionToken and GetFederationToken: temporary credentials of an IAM user (or the
 //! root), and of a federated user on its behalf.
 
-use super::credentials::{SessionRequest, issue, packed_size};
+use super::credentials::{SessionRequest, issue_credentials, packed_size};
 use crate::account::find_policy;
+use crate::app::App;
 use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::rules::check_policy;
 use portcullis_policy::PolicyKind;
-use serde_json::{Value, json};
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::iam::IamErrorCode;
+use portcullis_protocol::sts::{
+    FederatedUser, GetFederationTokenInput, GetFederationTokenOutput, GetSessionTokenInput,
+    GetSessionTokenOutput, PolicyDescriptorType, Tag,
+};
 
 /// Root sessions last at most an hour; longer requests are shortened (STS API reference).
 const ROOT_MAX_SECONDS: i64 = 3600;
@@ -17,19 +23,15 @@ const DEFAULT_SECONDS: i64 = 43_200;
 
 fn no_session_credentials(ctx: &Ctx<'_>, op: &str) -> Result<(), Error> {
     if ctx.caller.session.is_some() {
-        return Err(Error::aws(
-            "AccessDenied",
-            format!("Cannot call {op} with session credentials"),
-        ));
+        return Err(Error::denied(format!(
+            "Cannot call {op} with session credentials"
+        )));
     }
     Ok(())
 }
 
-fn duration(ctx: &Ctx<'_>) -> i64 {
-    let asked = ctx
-        .input
-        .opt_i64("DurationSeconds")
-        .unwrap_or(DEFAULT_SECONDS);
+fn duration(ctx: &Ctx<'_>, duration_seconds: Option<i64>) -> i64 {
+    let asked = duration_seconds.unwrap_or(DEFAULT_SECONDS);
     if ctx.caller.is_root() {
         asked.min(ROOT_MAX_SECONDS)
     } else {
@@ -39,25 +41,26 @@ fn duration(ctx: &Ctx<'_>) -> i64 {
 
 /// Checks the session policies of a request (inline `Policy` and `PolicyArns`) and the
 /// session tags, returning them.
-pub(super) fn session_policies(ctx: &Ctx<'_>) -> Result<(Vec<String>, Vec<String>), Error> {
+pub(super) fn session_policies(
+    app: &App,
+    policy: Option<&str>,
+    policy_arns: Option<&[PolicyDescriptorType]>,
+) -> Result<(Vec<String>, Vec<String>), Error> {
     let mut policies = Vec::new();
-    if let Some(p) = ctx.input.opt_str("Policy") {
+    if let Some(p) = policy {
         check_policy(p, PolicyKind::Session, None)?;
         policies.push(p.to_string());
     }
-    let arns: Vec<String> = match ctx.input.0.get("PolicyArns") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|i| i.get("arn").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    };
-    ctx.app.read(|e| {
+    let arns: Vec<String> = policy_arns
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.arn.clone())
+        .collect();
+    app.read(|e| {
         for arn in &arns {
             if find_policy(e, arn).is_none() {
                 return Err(Error::aws(
-                    "MalformedPolicyDocument",
+                    IamErrorCode::MalformedPolicyDocument,
                     format!("Policy {arn} does not exist or is not attachable."),
                 ));
             }
@@ -68,20 +71,19 @@ pub(super) fn session_policies(ctx: &Ctx<'_>) -> Result<(Vec<String>, Vec<String
 }
 
 /// The session tags of a request.
-pub(super) fn session_tags(ctx: &Ctx<'_>) -> Result<Vec<SessionTag>, Error> {
-    let tags: Vec<SessionTag> = ctx
-        .input
-        .tags("Tags")
-        .into_iter()
+pub(super) fn session_tags(tags: Option<&[Tag]>) -> Result<Vec<SessionTag>, Error> {
+    let tags: Vec<SessionTag> = tags
+        .unwrap_or_default()
+        .iter()
         .map(|t| SessionTag {
-            key: t.key,
-            value: t.value,
+            key: t.key.clone(),
+            value: t.value.clone(),
         })
         .collect();
     for (i, t) in tags.iter().enumerate() {
         if tags[..i].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
             return Err(Error::aws(
-                "InvalidParameterValue",
+                CommonErrorCode::InvalidParameterValue,
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
@@ -90,17 +92,25 @@ pub(super) fn session_tags(ctx: &Ctx<'_>) -> Result<Vec<SessionTag>, Error> {
 }
 
 /// GetSessionToken: a session of the calling IAM user (or root), optionally with MFA.
-pub(super) async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_session_token(
+    ctx: &Ctx<'_>,
+    input: GetSessionTokenInput,
+) -> Result<GetSessionTokenOutput, Error> {
     no_session_credentials(ctx, "GetSessionToken")?;
-    let seconds = duration(ctx);
-    let mfa = super::assume_role::check_mfa(ctx).await?;
+    let seconds = duration(ctx, input.duration_seconds);
+    let mfa = super::assume_role::check_mfa(
+        ctx,
+        input.serial_number.as_deref(),
+        input.token_code.as_deref(),
+    )
+    .await?;
     let principal = match &ctx.caller.user_id {
         Some(user_id) => SessionPrincipal::User {
             user_id: user_id.clone(),
         },
         None => SessionPrincipal::Root,
     };
-    let (_, credentials) = issue(
+    let (_, credentials) = issue_credentials(
         ctx.app,
         SessionRequest {
             principal,
@@ -115,20 +125,30 @@ pub(super) async fn session_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
             provider_keys: Vec::new(),
         },
     );
-    Ok(json!({ "Credentials": credentials }))
+    Ok(GetSessionTokenOutput {
+        credentials: Some(credentials),
+        ..Default::default()
+    })
 }
 
 /// GetFederationToken: a federated-user session on behalf of the calling IAM user, whose
 /// permissions are what both the user's policies and the session policies allow.
-pub(super) fn federation_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) fn get_federation_token(
+    ctx: &Ctx<'_>,
+    input: GetFederationTokenInput,
+) -> Result<GetFederationTokenOutput, Error> {
     no_session_credentials(ctx, "GetFederationToken")?;
-    let name = ctx.input.str("Name")?;
-    let seconds = duration(ctx);
-    let (policies, policy_arns) = session_policies(ctx)?;
-    let tags = session_tags(ctx)?;
+    let name = input.name.as_str();
+    let seconds = duration(ctx, input.duration_seconds);
+    let (policies, policy_arns) = session_policies(
+        ctx.app,
+        input.policy.as_deref(),
+        input.policy_arns.as_deref(),
+    )?;
+    let tags = session_tags(input.tags.as_deref())?;
     let packed = packed_size(&policies, &policy_arns, &tags)?.unwrap_or(0);
     let account = ctx.app.account_id();
-    let (_, credentials) = issue(
+    let (_, credentials) = issue_credentials(
         ctx.app,
         SessionRequest {
             principal: SessionPrincipal::FederatedUser {
@@ -146,12 +166,13 @@ pub(super) fn federation_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
             provider_keys: Vec::new(),
         },
     );
-    Ok(json!({
-        "Credentials": credentials,
-        "FederatedUser": {
-            "FederatedUserId": format!("{account}:{name}"),
-            "Arn": format!("arn:aws:sts::{account}:federated-user/{name}"),
-        },
-        "PackedPolicySize": packed,
-    }))
+    Ok(GetFederationTokenOutput {
+        credentials: Some(credentials),
+        federated_user: Some(FederatedUser {
+            federated_user_id: format!("{account}:{name}"),
+            arn: format!("arn:aws:sts::{account}:federated-user/{name}"),
+        }),
+        packed_policy_size: Some(packed),
+        ..Default::default()
+    })
 }

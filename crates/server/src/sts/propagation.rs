@@ -7,8 +7,11 @@
 //! A key whose claim the token lacks is not set, and the answer leaves its member out, as
 //! the model documents ("A member is absent when the session does not have the key").
 
+use portcullis_protocol::IndexMap;
+use portcullis_protocol::sts::{
+    OriginIdentity, TransactionContext, TrustedIdentityPropagationContext,
+};
 use portcullis_store::ContextProvider;
-use serde_json::{Map, Value, json};
 
 const SUBJECT: &str = "aws:OriginIdentity/Subject";
 const SUBJECT_TYPE: &str = "aws:OriginIdentity/SubjectType";
@@ -56,38 +59,35 @@ pub(crate) fn session_keys(
 
 /// The `TrustedIdentityPropagationContext` answer member for a session's keys; `None` when
 /// the session has none of them.
-pub(crate) fn answer(keys: &[(String, String)]) -> Option<Value> {
-    let mut origin = Map::new();
-    let mut transaction = Map::new();
+pub(crate) fn answer(keys: &[(String, String)]) -> Option<TrustedIdentityPropagationContext> {
+    let mut origin = OriginIdentity::default();
+    let mut transaction = IndexMap::new();
     for (k, v) in keys {
         let member = match k.as_str() {
-            SUBJECT => "Subject",
-            SUBJECT_TYPE => "SubjectType",
-            ISSUER => "Issuer",
-            PROVIDER_ARN => "FederatedProviderArn",
+            SUBJECT => &mut origin.subject,
+            SUBJECT_TYPE => &mut origin.subject_type,
+            ISSUER => &mut origin.issuer,
+            PROVIDER_ARN => &mut origin.federated_provider_arn,
             _ => {
                 if let Some(name) = k.strip_prefix(TRANSACTION_PREFIX) {
-                    transaction.insert(name.to_string(), json!(v));
+                    transaction.insert(name.to_string(), v.clone());
                 }
                 continue;
             }
         };
-        origin.insert(member.to_string(), json!(v));
+        *member = Some(v.clone());
     }
-    if origin.is_empty() && transaction.is_empty() {
+    let origin = (origin != OriginIdentity::default()).then_some(origin);
+    let transaction = (!transaction.is_empty()).then_some(TransactionContext {
+        identity_provider: Some(transaction),
+    });
+    if origin.is_none() && transaction.is_none() {
         return None;
     }
-    let mut out = Map::new();
-    if !origin.is_empty() {
-        out.insert("OriginIdentity".into(), Value::Object(origin));
-    }
-    if !transaction.is_empty() {
-        out.insert(
-            "TransactionContext".into(),
-            json!({ "IdentityProvider": transaction }),
-        );
-    }
-    Some(Value::Object(out))
+    Some(TrustedIdentityPropagationContext {
+        origin_identity: origin,
+        transaction_context: transaction,
+    })
 }
 
 #[cfg(test)]
@@ -136,7 +136,7 @@ mod tests {
             "alice@example.com".into()
         )));
         assert!(!keys.iter().any(|(k, _)| k.ends_with("/absent")));
-        let shown = answer(&keys).unwrap();
+        let shown = serde_json::to_value(answer(&keys).unwrap()).unwrap();
         assert_eq!(shown["OriginIdentity"]["Subject"], "alice");
         assert_eq!(shown["OriginIdentity"]["Issuer"], "idp.example.com");
         assert_eq!(shown["OriginIdentity"]["FederatedProviderArn"], arn);

@@ -28,7 +28,7 @@
 
 use crate::call::Ctx;
 use crate::error::Error;
-use serde_json::Value;
+use portcullis_protocol::sts::{AssumeRootInput, AssumeRootOutput};
 
 /// The AWS managed policies that scope a root session (STS API reference, AssumeRoot).
 pub(super) const TASK_POLICIES: [&str; 5] = [
@@ -43,29 +43,22 @@ pub(super) const TASK_POLICIES: [&str; 5] = [
 const TASK_POLICY_PREFIX: &str = "arn:aws:iam::aws:policy/root-task/";
 
 /// AssumeRoot.
-pub(super) async fn assume_root(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let target = target_account(ctx.input.str("TargetPrincipal")?)?;
-    let task_policy = ctx
-        .input
-        .0
-        .get("TaskPolicyArn")
-        .and_then(|p| p.get("arn"))
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+pub(crate) async fn assume_root(
+    ctx: &Ctx<'_>,
+    input: AssumeRootInput,
+) -> Result<AssumeRootOutput, Error> {
+    let target = target_account(&input.target_principal)?;
+    let task_policy = input.task_policy_arn.arn.as_deref().unwrap_or_default();
     check_task_policy(task_policy)?;
     if ctx.caller.is_root() {
-        return Err(Error::aws(
-            "AccessDenied",
+        return Err(Error::denied(
             "Root user credentials cannot be used to call AssumeRoot.",
         ));
     }
-    Err(Error::aws(
-        "AccessDenied",
-        format!(
-            "User: {} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::{target}:root because account {} is not the management account or a delegated administrator of an organization with centralized root access enabled",
-            ctx.caller.principal.arn, ctx.caller.account
-        ),
-    ))
+    Err(Error::denied(format!(
+        "User: {} is not authorized to perform: sts:AssumeRoot on resource: arn:aws:iam::{target}:root because account {} is not the management account or a delegated administrator of an organization with centralized root access enabled",
+        ctx.caller.principal.arn, ctx.caller.account
+    )))
 }
 
 /// The account a TargetPrincipal names: a 12-digit account ID, or the root ARN of one.
@@ -105,21 +98,17 @@ fn check_task_policy(arn: &str) -> Result<(), Error> {
 mod tests {
     use super::*;
     use crate::app::App;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     async fn call(caller: &Caller, input: Value) -> (String, String) {
         let (app, _) = App::open(Config::in_memory(false)).await.unwrap();
-        let e = assume_root(&Ctx {
-            app: &app,
-            caller,
-            input: Input(&input),
-        })
-        .await
-        .unwrap_err()
-        .into_aws();
+        let e = crate::sts::call("AssumeRoot", &Ctx { app: &app, caller }, &input)
+            .await
+            .expect("an STS operation")
+            .unwrap_err()
+            .into_aws();
         (e.code().to_string(), e.message().to_string())
     }
 

@@ -51,7 +51,7 @@
 //! wrong recipient, a response not valid yet, a bad `SessionDuration` or session tag) are
 //! Portcullis's wording.
 
-use super::credentials::{SessionRequest, issue, packed_size};
+use super::credentials::{SessionRequest, issue_credentials, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
 use super::propagation;
@@ -64,8 +64,11 @@ use crate::iam::saml_providers::{key_hash, parse_metadata};
 use crate::time::now_seconds;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::sts::{
+    AssumeRoleWithSAMLInput, AssumeRoleWithSAMLOutput, AssumedRoleUser, StsErrorCode,
+};
 use portcullis_store::{Role, SamlProvider};
-use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
 const ACTION: &str = "sts:AssumeRoleWithSAML";
@@ -230,15 +233,15 @@ const MAPPED_ATTRIBUTES: &[(&str, &str, bool)] = &[
 ];
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::aws("InvalidIdentityToken", message)
+    Error::aws(StsErrorCode::InvalidIdentityToken, message)
 }
 
 fn rejected(message: impl Into<String>) -> Error {
-    Error::aws("IDPRejectedClaim", message)
+    Error::aws(StsErrorCode::IDPRejectedClaim, message)
 }
 
 fn expired(message: &str) -> Error {
-    Error::aws("ExpiredTokenException", message)
+    Error::aws(StsErrorCode::ExpiredTokenException, message)
 }
 
 /// The AWS error for a response refused before its content is read.
@@ -478,7 +481,7 @@ fn session_tags(a: &Assertion) -> Result<(Vec<SessionTag>, Vec<String>), Error> 
         }
         if tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
             return Err(Error::aws(
-                "InvalidParameterValue",
+                CommonErrorCode::InvalidParameterValue,
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
@@ -497,7 +500,7 @@ fn session_tags(a: &Assertion) -> Result<(Vec<SessionTag>, Vec<String>), Error> 
     for key in a.values(TRANSITIVE_TAG_KEYS) {
         if !tags.iter().any(|t| t.key.eq_ignore_ascii_case(key)) {
             return Err(Error::aws(
-                "InvalidParameterValue",
+                CommonErrorCode::InvalidParameterValue,
                 "The specified transitive tag key must be included in the requested tags.",
             ));
         }
@@ -507,11 +510,13 @@ fn session_tags(a: &Assertion) -> Result<(Vec<SessionTag>, Vec<String>), Error> 
 }
 
 /// AssumeRoleWithSAML.
-pub(super) async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let role_arn = i.str("RoleArn")?;
-    let principal_arn = i.str("PrincipalArn")?;
-    let encoded = i.str("SAMLAssertion")?;
+pub(crate) async fn assume_role_with_saml(
+    ctx: &Ctx<'_>,
+    input: AssumeRoleWithSAMLInput,
+) -> Result<AssumeRoleWithSAMLOutput, Error> {
+    let role_arn = input.role_arn.as_str();
+    let principal_arn = input.principal_arn.as_str();
+    let encoded = input.saml_assertion.as_str();
     let provider = ctx
         .app
         .read(|e| e.saml_providers.get(principal_arn).cloned())
@@ -522,14 +527,18 @@ pub(super) async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error>
         .app
         .read(|e| e.roles.values().find(|r| r.arn == role_arn).cloned())
         .ok_or_else(|| not_authorized(ACTION))?;
-    let asked = i.opt_i64("DurationSeconds").unwrap_or(3600);
+    let asked = input.duration_seconds.unwrap_or(3600);
     if asked > role.max_session_duration {
         return Err(Error::validation(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ));
     }
     let seconds = checked.max_seconds.map_or(asked, |m| asked.min(m));
-    let (policies, policy_arns) = session_policies(ctx)?;
+    let (policies, policy_arns) = session_policies(
+        ctx.app,
+        input.policy.as_deref(),
+        input.policy_arns.as_deref(),
+    )?;
     let packed = packed_size(&policies, &policy_arns, &checked.tags)?;
     let account = ctx.app.account_id();
     let qualifier = name_qualifier(&checked.assertion.issuer, account, &provider.name);
@@ -560,7 +569,7 @@ pub(super) async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error>
             &provider.arn,
         ));
     }
-    let (_, credentials) = issue(
+    let (_, credentials) = issue_credentials(
         ctx.app,
         SessionRequest {
             principal: SessionPrincipal::AssumedRole {
@@ -587,28 +596,25 @@ pub(super) async fn assume_role_with_saml(ctx: &Ctx<'_>) -> Result<Value, Error>
     {
         tracing::warn!(error = %e, role = %role.name, "could not record the use of a role");
     }
-    let mut out = json!({
-        "Credentials": credentials,
-        "AssumedRoleUser": {
-            "AssumedRoleId": format!("{}:{session_name}", role.id),
-            "Arn": format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
-        },
-        "Subject": checked.subject,
-        "SubjectType": checked.subject_type,
-        "Issuer": checked.assertion.issuer,
-        "Audience": checked.recipient,
-        "NameQualifier": qualifier,
-    });
-    if let Some(packed) = packed {
-        out["PackedPolicySize"] = json!(packed);
-    }
-    if let Some(s) = &checked.source_identity {
-        out["SourceIdentity"] = json!(s);
-    }
-    if let Some(context) = propagation::answer(&provider_keys) {
-        out["TrustedIdentityPropagationContext"] = context;
-    }
-    Ok(out)
+    Ok(AssumeRoleWithSAMLOutput {
+        credentials: Some(credentials),
+        assumed_role_user: Some(AssumedRoleUser {
+            assumed_role_id: format!("{}:{session_name}", role.id),
+            arn: format!(
+                "arn:aws:sts::{account}:assumed-role/{}/{session_name}",
+                role.name
+            ),
+        }),
+        subject: Some(checked.subject),
+        subject_type: Some(checked.subject_type),
+        issuer: Some(checked.assertion.issuer),
+        audience: Some(checked.recipient),
+        name_qualifier: Some(qualifier),
+        packed_policy_size: packed,
+        source_identity: checked.source_identity,
+        trusted_identity_propagation_context: propagation::answer(&provider_keys),
+        ..Default::default()
+    })
 }
 
 /// Authorizes the assumption with the role's trust policy alone, for the federated

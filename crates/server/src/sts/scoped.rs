@@ -23,9 +23,12 @@ use crate::call::Ctx;
 use crate::error::Error;
 use crate::iam::rules::check_policy;
 use crate::secrets::{secret_access_key, unique_id};
-use crate::time::{iso8601, now_seconds};
+use crate::time::now_seconds;
 use portcullis_policy::PolicyKind;
-use serde_json::{Value, json};
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::sts::{
+    Credentials, GetScopedCredentialsInput, GetScopedCredentialsOutput, ScopedSession, StsErrorCode,
+};
 
 /// How many scope-down policies one session may carry (STS API reference,
 /// ScopedPoliciesCount).
@@ -35,10 +38,13 @@ pub(super) const MAX_SCOPE_POLICIES: usize = 3;
 pub(super) const MAX_TOKEN_BYTES: usize = 16_384;
 
 /// GetScopedCredentials.
-pub(super) async fn get_scoped_credentials(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_scoped_credentials(
+    ctx: &Ctx<'_>,
+    input: GetScopedCredentialsInput,
+) -> Result<GetScopedCredentialsOutput, Error> {
     let parent = calling_session(ctx)?;
-    let policy = ctx.input.opt_str("Policy");
-    let duration = ctx.input.opt_i64("DurationSeconds");
+    let policy = input.policy.as_deref();
+    let duration = input.duration_seconds;
     if policy.is_none() && duration.is_none() {
         return Err(Error::validation(
             "A request must provide at least one of Policy or DurationSeconds.",
@@ -47,20 +53,17 @@ pub(super) async fn get_scoped_credentials(ctx: &Ctx<'_>) -> Result<Value, Error
     if let Some(p) = policy {
         check_policy(p, PolicyKind::Session, None)?;
         if parent.scope_policies.len() >= MAX_SCOPE_POLICIES {
-            return Err(Error::aws(
-                "AccessDenied",
-                format!(
-                    "User: {} is not authorized to perform: sts:GetScopedCredentials because the session already has the maximum of {MAX_SCOPE_POLICIES} scope-down policies",
-                    ctx.caller.principal.arn
-                ),
-            ));
+            return Err(Error::denied(format!(
+                "User: {} is not authorized to perform: sts:GetScopedCredentials because the session already has the maximum of {MAX_SCOPE_POLICIES} scope-down policies",
+                ctx.caller.principal.arn
+            )));
         }
     }
     let now = now_seconds();
     let expires = match duration {
         Some(seconds) if now + seconds > parent.expires => {
             return Err(Error::aws(
-                "InsufficientSessionLifetime",
+                StsErrorCode::InsufficientSessionLifetime,
                 format!(
                     "The requested DurationSeconds ({seconds}) exceeds the remaining lifetime of the calling session ({} seconds).",
                     (parent.expires - now).max(0)
@@ -71,40 +74,39 @@ pub(super) async fn get_scoped_credentials(ctx: &Ctx<'_>) -> Result<Value, Error
         None => parent.expires,
     };
     let mut claims = scoped_claims(parent, now, expires, policy);
-    let minimum = ctx
-        .input
-        .opt_i64("MinimumSessionTokenSize")
+    let minimum = input
+        .minimum_session_token_size
         .and_then(|m| usize::try_from(m).ok())
         .unwrap_or(0);
     let token = seal_at_least(ctx, &mut claims, minimum);
     if token.len() > MAX_TOKEN_BYTES {
         return Err(Error::aws(
-            "PackedPolicyTooLarge",
+            StsErrorCode::PackedPolicyTooLarge,
             format!(
                 "The session token would be {} bytes, which exceeds the maximum allowed size of {MAX_TOKEN_BYTES} bytes.",
                 token.len()
             ),
         ));
     }
-    let mut out = json!({
-        "Credentials": {
-            "AccessKeyId": claims.access_key_id,
-            "SecretAccessKey": claims.secret_access_key,
-            "SessionToken": token,
-            "Expiration": iso8601(claims.expires * 1000),
-        },
-        "SessionInfo": {
-            "ScopedSessionId": session_id(ctx, &claims),
-            "Arn": ctx.caller.principal.arn,
-        },
-        "SessionTokenUtilization": (token.len() * 100).div_ceil(MAX_TOKEN_BYTES),
-        "SessionTokenSize": token.len(),
-        "ScopedPoliciesCount": claims.scope_policies.len(),
-    });
-    if let Some(s) = &claims.source_identity {
-        out["SourceIdentity"] = json!(s);
-    }
-    Ok(out)
+    let session_info = ScopedSession {
+        scoped_session_id: session_id(ctx, &claims),
+        arn: ctx.caller.principal.arn.clone(),
+    };
+    let utilization = (token.len() * 100).div_ceil(MAX_TOKEN_BYTES) as i64;
+    let size = token.len() as i64;
+    Ok(GetScopedCredentialsOutput {
+        credentials: Some(Credentials {
+            access_key_id: claims.access_key_id,
+            secret_access_key: claims.secret_access_key,
+            session_token: token,
+            expiration: Timestamp::from_millis(claims.expires * 1000),
+        }),
+        session_info: Some(session_info),
+        session_token_utilization: Some(utilization),
+        session_token_size: Some(size),
+        scoped_policies_count: Some(claims.scope_policies.len() as i64),
+        source_identity: claims.source_identity,
+    })
 }
 
 /// The calling session; `InvalidSubjectCredentials` for long-term credentials and for
@@ -113,11 +115,11 @@ fn calling_session<'c>(ctx: &'c Ctx<'_>) -> Result<&'c SessionClaims, Error> {
     match ctx.caller.session.as_deref() {
         Some(s) if !matches!(s.principal, SessionPrincipal::Root) && !ctx.caller.is_root() => Ok(s),
         Some(_) => Err(Error::aws(
-            "InvalidSubjectCredentials",
+            StsErrorCode::InvalidSubjectCredentials,
             "GetScopedCredentials cannot be called with credentials of the root user.",
         )),
         None => Err(Error::aws(
-            "InvalidSubjectCredentials",
+            StsErrorCode::InvalidSubjectCredentials,
             "GetScopedCredentials requires temporary security credentials; it cannot be called with long-term credentials. Call GetSessionToken first, then GetScopedCredentials with its credentials.",
         )),
     }
@@ -179,10 +181,11 @@ fn session_id(ctx: &Ctx<'_>, claims: &SessionClaims) -> String {
 mod tests {
     use super::*;
     use crate::app::App;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
     use crate::sts::credentials::{SessionRequest, issue};
+    use crate::time::iso8601;
+    use serde_json::{Value, json};
     use std::sync::Arc;
 
     /// A role session of role `reader` (whose policy allows `iam:Get*` and `iam:List*`) as
@@ -227,12 +230,10 @@ mod tests {
     }
 
     async fn call(app: &App, caller: &Caller, input: Value) -> Result<Value, Error> {
-        get_scoped_credentials(&Ctx {
-            app,
-            caller,
-            input: Input(&input),
-        })
-        .await
+        let ctx = Ctx { app, caller };
+        crate::sts::call("GetScopedCredentials", &ctx, &input)
+            .await
+            .expect("an STS operation")
     }
 
     fn code(e: Error) -> (String, String) {
@@ -353,12 +354,8 @@ mod tests {
             let app = &app;
             let root = &root;
             async move {
-                let ctx = crate::call::Ctx {
-                    app,
-                    caller: root,
-                    input: Input(&input),
-                };
-                crate::iam::call(op, &ctx).await.unwrap().unwrap()
+                let ctx = crate::call::Ctx { app, caller: root };
+                crate::iam::call(op, &ctx, &input).await.unwrap().unwrap()
             }
         };
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;

@@ -23,7 +23,7 @@
 //! does not verify gets the STS API reference's description of InvalidIdentityToken;
 //! a token not valid yet, or a malformed session-tags claim, gets IDPRejectedClaim.
 
-use super::credentials::{SessionRequest, issue, packed_size};
+use super::credentials::{SessionRequest, issue_credentials, packed_size};
 use super::federated_trust::{self, FederatedAssumption, not_authorized};
 use super::federation::session_policies;
 use super::propagation;
@@ -33,8 +33,11 @@ use crate::auth::web_token::{Audience, SOURCE_IDENTITY_CLAIM, Token, TokenError,
 use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::now_seconds;
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::sts::{
+    AssumeRoleWithWebIdentityInput, AssumeRoleWithWebIdentityOutput, AssumedRoleUser, StsErrorCode,
+};
 use portcullis_store::{OidcProvider, Role};
-use serde_json::{Value, json};
 
 const NOT_A_JWT: &str = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)";
 const NO_KEY: &str = "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements";
@@ -44,7 +47,7 @@ const WRONG_AUDIENCE: &str = "Incorrect token audience";
 const OAUTH_PROVIDERS: &[&str] = &["www.amazon.com", "graph.facebook.com"];
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::aws("InvalidIdentityToken", message)
+    Error::aws(StsErrorCode::InvalidIdentityToken, message)
 }
 
 fn no_provider(issuer: &str) -> Error {
@@ -70,19 +73,19 @@ fn token_error(e: TokenError) -> Error {
         TokenError::Algorithm(_) | TokenError::Signature => invalid(NOT_VALIDATED),
         TokenError::MissingClaim(claim) => invalid(format!("Missing a required claim: {claim}")),
         TokenError::Expired { now, expires } => Error::aws(
-            "ExpiredTokenException",
+            StsErrorCode::ExpiredTokenException,
             format!(
                 "Token expired: current date/time {now} must be before the expiration date/time {expires}"
             ),
         ),
         TokenError::NotYetValid { now, not_before } => Error::aws(
-            "IDPRejectedClaim",
+            StsErrorCode::IDPRejectedClaim,
             format!(
                 "Token is not valid yet: current date/time {now} must be after the not-before date/time {not_before}"
             ),
         ),
         TokenError::Audience => invalid(WRONG_AUDIENCE),
-        TokenError::Tags(message) => Error::aws("IDPRejectedClaim", message),
+        TokenError::Tags(message) => Error::aws(StsErrorCode::IDPRejectedClaim, message),
     }
 }
 
@@ -133,18 +136,20 @@ async fn verify(ctx: &Ctx<'_>, raw: &str) -> Result<Verified, Error> {
 }
 
 /// AssumeRoleWithWebIdentity.
-pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let role_arn = i.str("RoleArn")?;
-    let session_name = i.str("RoleSessionName")?;
-    let raw = i.str("WebIdentityToken")?;
-    if let Some(p) = i.opt_str("ProviderId")
+pub(crate) async fn assume_role_with_web_identity(
+    ctx: &Ctx<'_>,
+    input: AssumeRoleWithWebIdentityInput,
+) -> Result<AssumeRoleWithWebIdentityOutput, Error> {
+    let role_arn = input.role_arn.as_str();
+    let session_name = input.role_session_name.as_str();
+    let raw = input.web_identity_token.as_str();
+    if let Some(p) = input.provider_id.as_deref()
         && OAUTH_PROVIDERS.contains(&p)
     {
         // Their OAuth 2.0 access tokens are checked by asking the provider, which an
         // offline server cannot do.
         return Err(Error::aws(
-            "IDPCommunicationError",
+            StsErrorCode::IDPCommunicationError,
             format!(
                 "{p}: Portcullis cannot reach OAuth 2.0 identity providers; use an OpenID Connect provider"
             ),
@@ -155,13 +160,17 @@ pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value
         .app
         .read(|e| e.roles.values().find(|r| r.arn == role_arn).cloned())
         .ok_or_else(|| not_authorized("sts:AssumeRoleWithWebIdentity"))?;
-    let seconds = i.opt_i64("DurationSeconds").unwrap_or(3600);
+    let seconds = input.duration_seconds.unwrap_or(3600);
     if seconds > role.max_session_duration {
         return Err(Error::validation(
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         ));
     }
-    let (policies, policy_arns) = session_policies(ctx)?;
+    let (policies, policy_arns) = session_policies(
+        ctx.app,
+        input.policy.as_deref(),
+        input.policy_arns.as_deref(),
+    )?;
     let TokenTags { tags, transitive } = v.token.session_tags().map_err(token_error)?;
     let tags: Vec<SessionTag> = tags
         .into_iter()
@@ -170,7 +179,7 @@ pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value
     for (n, t) in tags.iter().enumerate() {
         if tags[..n].iter().any(|o| o.key.eq_ignore_ascii_case(&t.key)) {
             return Err(Error::aws(
-                "InvalidParameterValue",
+                CommonErrorCode::InvalidParameterValue,
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
             ));
         }
@@ -198,7 +207,7 @@ pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value
         ),
         None => Vec::new(),
     };
-    let (_, credentials) = issue(
+    let (_, credentials) = issue_credentials(
         ctx.app,
         SessionRequest {
             principal: SessionPrincipal::AssumedRole {
@@ -226,26 +235,23 @@ pub(super) async fn assume_role_with_web_identity(ctx: &Ctx<'_>) -> Result<Value
         tracing::warn!(error = %e, role = %role.name, "could not record the use of a role");
     }
     let account = ctx.app.account_id();
-    let mut out = json!({
-        "Credentials": credentials,
-        "SubjectFromWebIdentityToken": v.subject,
-        "AssumedRoleUser": {
-            "AssumedRoleId": format!("{}:{session_name}", role.id),
-            "Arn": format!("arn:aws:sts::{account}:assumed-role/{}/{session_name}", role.name),
-        },
-        "Provider": v.provider.arn,
-        "Audience": v.audience.aud,
-    });
-    if let Some(packed) = packed {
-        out["PackedPolicySize"] = json!(packed);
-    }
-    if let Some(s) = source_identity {
-        out["SourceIdentity"] = json!(s);
-    }
-    if let Some(context) = propagation::answer(&provider_keys) {
-        out["TrustedIdentityPropagationContext"] = context;
-    }
-    Ok(out)
+    Ok(AssumeRoleWithWebIdentityOutput {
+        credentials: Some(credentials),
+        subject_from_web_identity_token: Some(v.subject),
+        assumed_role_user: Some(AssumedRoleUser {
+            assumed_role_id: format!("{}:{session_name}", role.id),
+            arn: format!(
+                "arn:aws:sts::{account}:assumed-role/{}/{session_name}",
+                role.name
+            ),
+        }),
+        provider: Some(v.provider.arn),
+        audience: Some(v.audience.aud),
+        packed_policy_size: packed,
+        source_identity,
+        trusted_identity_propagation_context: propagation::answer(&provider_keys),
+        ..Default::default()
+    })
 }
 
 /// Authorizes the assumption with the role's trust policy alone, for the federated

@@ -34,6 +34,8 @@
 //! The payload limit ([`MAX_PAYLOAD_BYTES`]) and the wording of every error message are
 //! Portcullis's: AWS publishes neither.
 
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::sts::{GetWebIdentityTokenInput, GetWebIdentityTokenOutput, StsErrorCode};
 mod signing_keys;
 
 use super::federation::session_tags;
@@ -42,7 +44,7 @@ use crate::auth::session::{SessionPrincipal, SessionTag};
 use crate::authz::{Ask, access_denied, caller_auth, caller_context, decide};
 use crate::call::Ctx;
 use crate::error::Error;
-use crate::time::{iso8601, now_seconds};
+use crate::time::now_seconds;
 use serde_json::{Map, Value, json};
 
 /// The default lifetime of a token, in seconds (STS API reference).
@@ -80,15 +82,18 @@ impl TokenRequest<'_> {
 }
 
 /// GetWebIdentityToken.
-pub(super) async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let request = read_request(ctx)?;
+pub(crate) async fn get_web_identity_token(
+    ctx: &Ctx<'_>,
+    input: GetWebIdentityTokenInput,
+) -> Result<GetWebIdentityTokenOutput, Error> {
+    let request = read_request(&input)?;
     authorize(ctx, &request)?;
     let now = now_seconds();
     if let Some(session) = ctx.caller.session.as_deref()
         && now + request.seconds > session.expires
     {
         return Err(Error::aws(
-            "SessionDurationEscalationException",
+            StsErrorCode::SessionDurationEscalationException,
             format!(
                 "The requested token duration of {} seconds would extend beyond the expiration of the calling session, which expires in {} seconds.",
                 request.seconds,
@@ -99,14 +104,17 @@ pub(super) async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error
     if request.svid() {
         let (token, expires_ms) =
             super::workload::jwt_svid(ctx, &request.audiences, request.seconds, request.algorithm)?;
-        return Ok(json!({ "WebIdentityToken": token, "Expiration": iso8601(expires_ms) }));
+        return Ok(GetWebIdentityTokenOutput {
+            web_identity_token: Some(token),
+            expiration: Some(Timestamp::from_millis(expires_ms)),
+        });
     }
     let issuer = ctx
         .app
         .read(|e| e.settings.outbound_issuer.clone())
         .ok_or_else(|| {
             Error::aws(
-                "OutboundWebIdentityFederationDisabledException",
+                StsErrorCode::OutboundWebIdentityFederationDisabledException,
                 "Outbound web identity federation is not enabled for this account. Enable it with EnableOutboundWebIdentityFederation.",
             )
         })?;
@@ -114,7 +122,7 @@ pub(super) async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error
     let size = serde_json::to_vec(&claims).map_or(0, |b| b.len());
     if size > MAX_PAYLOAD_BYTES {
         return Err(Error::aws(
-            "JWTPayloadSizeExceededException",
+            StsErrorCode::JWTPayloadSizeExceededException,
             format!(
                 "The token payload would be {size} bytes, which exceeds the maximum of {MAX_PAYLOAD_BYTES} bytes. Pass fewer or shorter request tags."
             ),
@@ -122,10 +130,10 @@ pub(super) async fn get_web_identity_token(ctx: &Ctx<'_>) -> Result<Value, Error
     }
     let key = signing_keys::signing_key(ctx.app, request.algorithm).await?;
     let token = key.sign(&claims)?;
-    Ok(json!({
-        "WebIdentityToken": token,
-        "Expiration": iso8601((now + request.seconds) * 1000),
-    }))
+    Ok(GetWebIdentityTokenOutput {
+        web_identity_token: Some(token),
+        expiration: Some(Timestamp::from_millis((now + request.seconds) * 1000)),
+    })
 }
 
 /// The public keys of the account's outbound issuer as a JSON Web Key Set, when `id` is
@@ -143,22 +151,21 @@ pub(crate) fn outbound_key_set(app: &App, id: &str) -> Option<Value> {
 
 /// Reads and checks the request: the algorithm, and the rules between TokenType,
 /// SubjectMode, Scope, Audience and Tags.
-fn read_request<'a>(ctx: &'a Ctx<'_>) -> Result<TokenRequest<'a>, Error> {
-    let i = &ctx.input;
-    let algorithm = i.str("SigningAlgorithm")?;
+fn read_request(input: &GetWebIdentityTokenInput) -> Result<TokenRequest<'_>, Error> {
+    let algorithm = input.signing_algorithm.as_str();
     if !signing_keys::ALGORITHMS.contains(&algorithm) {
         return Err(Error::validation(format!(
             "1 validation error detected: Value '{algorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [RS256, ES384]"
         )));
     }
     let request = TokenRequest {
-        audiences: i.str_list("Audience"),
+        audiences: input.audience.iter().map(String::as_str).collect(),
         algorithm,
-        seconds: i.opt_i64("DurationSeconds").unwrap_or(DEFAULT_SECONDS),
-        token_type: i.opt_str("TokenType"),
-        subject_mode: i.opt_str("SubjectMode"),
-        scope: i.opt_str("Scope"),
-        tags: session_tags(ctx)?,
+        seconds: input.duration_seconds.unwrap_or(DEFAULT_SECONDS),
+        token_type: input.token_type.as_deref(),
+        subject_mode: input.subject_mode.as_deref(),
+        scope: input.scope.as_deref(),
+        tags: session_tags(input.tags.as_deref())?,
     };
     if request.audiences.is_empty() {
         return Err(Error::validation(
@@ -292,13 +299,10 @@ fn origin_subject(ctx: &Ctx<'_>) -> Result<String, Error> {
         }
     };
     let refused = |why: &str| {
-        Error::aws(
-            "AccessDenied",
-            format!(
-                "User: {} is not authorized to perform: sts:GetWebIdentityToken because the origin identity subject {why}",
-                ctx.caller.principal.arn
-            ),
-        )
+        Error::denied(format!(
+            "User: {} is not authorized to perform: sts:GetWebIdentityToken because the origin identity subject {why}",
+            ctx.caller.principal.arn
+        ))
     };
     if subject
         .get(..4)
@@ -408,21 +412,19 @@ fn token_claims(
 mod tests {
     use super::*;
     use crate::app::App;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
     use crate::sts::credentials::{SessionRequest, issue};
+    use crate::time::iso8601;
     use jsonwebtoken::jwk::JwkSet;
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
     use std::sync::Arc;
 
     async fn call(app: &App, caller: &Caller, input: Value) -> Result<Value, Error> {
-        get_web_identity_token(&Ctx {
-            app,
-            caller,
-            input: Input(&input),
-        })
-        .await
+        let ctx = Ctx { app, caller };
+        crate::sts::call("GetWebIdentityToken", &ctx, &input)
+            .await
+            .expect("an STS operation")
     }
 
     fn code(e: Error) -> (String, String) {
@@ -447,12 +449,10 @@ mod tests {
     /// Runs an IAM operation as the root.
     async fn iam(app: &App, op: &str, input: Value) -> Result<Value, Error> {
         let root = Caller::test_root();
-        let ctx = crate::call::Ctx {
-            app,
-            caller: &root,
-            input: Input(&input),
-        };
-        crate::iam::call(op, &ctx).await.expect("an IAM operation")
+        let ctx = crate::call::Ctx { app, caller: &root };
+        crate::iam::call(op, &ctx, &input)
+            .await
+            .expect("an IAM operation")
     }
 
     /// A role session of role `worker` (made on first use, allowed to get tokens) with a

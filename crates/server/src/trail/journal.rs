@@ -26,6 +26,7 @@
 
 use crate::error::Error;
 use memmap2::{MmapMut, MmapOptions};
+use portcullis_protocol::CommonErrorCode;
 use portcullis_store::{EventBatch, EventRecord, Store};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -276,7 +277,7 @@ impl Journal {
         let length = (HEADER + entry.line.len()) as i64;
         if length > size / 2 {
             return Err(Error::aws(
-                "ServiceUnavailable",
+                CommonErrorCode::ServiceUnavailable,
                 "The request's audit event is too large for the audit journal.",
             ));
         }

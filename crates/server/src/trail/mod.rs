@@ -22,6 +22,7 @@
 //! journal and nothing survives the process. The file copy (`--audit-log`) is written
 //! after the store commit and is not synced: the store is the record of truth.
 
+use portcullis_protocol::CommonErrorCode;
 pub(crate) mod journal;
 pub(crate) mod log;
 
@@ -128,7 +129,10 @@ pub(crate) struct Trail {
 }
 
 fn stopped() -> Error {
-    Error::aws("ServiceUnavailable", "The audit trail is not available.")
+    Error::aws(
+        CommonErrorCode::ServiceUnavailable,
+        "The audit trail is not available.",
+    )
 }
 
 /// Waits until `watched` reaches `target`.

@@ -15,7 +15,7 @@ use crate::caller::Caller;
 use crate::error::Error;
 use crate::secrets::random_bytes;
 use crate::time::{iso8601, now_millis};
-use portcullis_protocol::{AwsError, Params, escape_into, find_param};
+use portcullis_protocol::{Params, escape_into, find_param};
 use portcullis_store::{Change, HttpTokens, Instance, InstanceProfile, Tag};
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -38,6 +38,8 @@ pub(crate) struct Ec2Error {
     pub message: String,
     /// The HTTP status.
     pub status: u16,
+    /// True when authorization refused the call.
+    pub denied: bool,
 }
 
 fn invalid(code: &str, message: impl Into<String>) -> Ec2Error {
@@ -45,6 +47,7 @@ fn invalid(code: &str, message: impl Into<String>) -> Ec2Error {
         code: code.to_string(),
         message: message.into(),
         status: 400,
+        denied: false,
     }
 }
 
@@ -57,6 +60,7 @@ impl From<Error> for Ec2Error {
                     "You are not authorized to perform this operation. Encoded authorization failure message: {encoded}"
                 ),
                 status: 403,
+                denied: true,
             },
             other => {
                 let aws = other.into_aws();
@@ -64,21 +68,21 @@ impl From<Error> for Ec2Error {
                     code: aws.code().to_string(),
                     message: aws.message().to_string(),
                     status: aws.status(),
+                    denied: false,
                 }
             }
         }
     }
 }
 
-/// Answers an EC2 call: HTTP status, XML body and, for a failure, the error to audit.
+/// Runs an EC2 call: the inside of its answer's XML.
 pub(crate) async fn call(
     app: &Arc<App>,
     caller: &Caller,
+    action: &str,
     params: &Params<'_>,
-    request_id: &str,
-) -> (u16, String, Option<AwsError>) {
-    let action = find_param(params, "Action").unwrap_or_default();
-    let result = match action {
+) -> Result<String, Ec2Error> {
+    match action {
         "RunInstances" => run(app, caller, params).await,
         "DescribeInstances" => describe(app, caller, params),
         "TerminateInstances" => terminate(app, caller, params).await,
@@ -86,30 +90,23 @@ pub(crate) async fn call(
             "InvalidAction",
             format!("The action {other} is not valid for this web service."),
         )),
-    };
-    match result {
-        Ok(inner) => (
-            200,
-            format!(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"http://ec2.amazonaws.com/doc/{API_VERSION}/\"><requestId>{request_id}</requestId>{inner}</{action}Response>"
-            ),
-            None,
-        ),
-        Err(e) => (
-            e.status,
-            error_body(&e, request_id),
-            Some(AwsError::new(e.code.clone(), e.message.clone())),
-        ),
     }
 }
 
+/// An EC2 answer around the inside of `action`'s answer.
+pub(crate) fn answer_body(action: &str, inner: &str, request_id: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<{action}Response xmlns=\"http://ec2.amazonaws.com/doc/{API_VERSION}/\"><requestId>{request_id}</requestId>{inner}</{action}Response>"
+    )
+}
+
 /// An EC2 error response.
-pub(crate) fn error_body(e: &Ec2Error, request_id: &str) -> String {
+pub(crate) fn error_body(code: &str, message: &str, request_id: &str) -> String {
     let mut out =
         String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
-    escape_into(&mut out, &e.code);
+    escape_into(&mut out, code);
     out.push_str("</Code><Message>");
-    escape_into(&mut out, &e.message);
+    escape_into(&mut out, message);
     let _ = write!(
         out,
         "</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"

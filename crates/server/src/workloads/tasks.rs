@@ -30,7 +30,6 @@ use crate::caller::Caller;
 use crate::error::Error;
 use crate::secrets::random_bytes;
 use crate::time::{iso8601, now_millis};
-use portcullis_protocol::AwsError;
 use portcullis_store::{Change, Role, Task};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -58,6 +57,8 @@ pub(crate) struct EcsError {
     pub message: String,
     /// The HTTP status.
     pub status: u16,
+    /// True when authorization refused the call.
+    pub denied: bool,
 }
 
 fn invalid(message: impl Into<String>) -> EcsError {
@@ -65,11 +66,13 @@ fn invalid(message: impl Into<String>) -> EcsError {
         kind: "InvalidParameterException".into(),
         message: message.into(),
         status: 400,
+        denied: false,
     }
 }
 
 impl From<Error> for EcsError {
     fn from(e: Error) -> EcsError {
+        let denied = matches!(e, Error::Denied { .. });
         let aws = e.into_aws();
         let kind = match aws.code() {
             "AccessDenied" => "AccessDeniedException",
@@ -81,45 +84,32 @@ impl From<Error> for EcsError {
             status: if kind == "ServerException" { 500 } else { 400 },
             kind: kind.to_string(),
             message: aws.message().to_string(),
+            denied,
         }
     }
 }
 
-/// Answers an ECS call (`operation` is the part of `X-Amz-Target` after the prefix):
-/// HTTP status, JSON body and, for a failure, the error to audit. `host` is the `Host` the client reached this listener by.
+/// Runs an ECS call (`operation` is the part of `X-Amz-Target` after the prefix) on its
+/// JSON input. `host` is the `Host` the client reached this listener by.
 pub(crate) async fn call(
     app: &Arc<App>,
     caller: &Caller,
     operation: &str,
-    body: &[u8],
+    input: &Value,
     host: &str,
-) -> (u16, String, Option<AwsError>) {
-    let result = match serde_json::from_slice::<Value>(body) {
-        Err(e) => Err(EcsError {
-            kind: "SerializationException".into(),
-            message: format!("The request body is not JSON: {e}"),
+) -> Result<Value, EcsError> {
+    match operation {
+        "RunTask" => run(app, caller, input, host).await,
+        "DescribeTasks" => describe(app, caller, input),
+        "StopTask" => stop(app, caller, input).await,
+        other => Err(EcsError {
+            kind: "UnknownOperationException".into(),
+            message: format!(
+                "Portcullis answers RunTask, DescribeTasks and StopTask of ECS, not {other}."
+            ),
             status: 400,
+            denied: false,
         }),
-        Ok(input) => match operation {
-            "RunTask" => run(app, caller, &input, host).await,
-            "DescribeTasks" => describe(app, caller, &input),
-            "StopTask" => stop(app, caller, &input).await,
-            other => Err(EcsError {
-                kind: "UnknownOperationException".into(),
-                message: format!(
-                    "Portcullis answers RunTask, DescribeTasks and StopTask of ECS, not {other}."
-                ),
-                status: 400,
-            }),
-        },
-    };
-    match result {
-        Ok(v) => (200, v.to_string(), None),
-        Err(e) => (
-            e.status,
-            json!({"__type": e.kind, "message": e.message}).to_string(),
-            Some(AwsError::new(e.kind.clone(), e.message.clone())),
-        ),
     }
 }
 
@@ -217,6 +207,7 @@ fn check_role(app: &App, caller: &Caller, arn: &str, task: &Task) -> Result<(), 
             "ECS was unable to assume the role '{arn}' that was provided for this task. Please verify that the role being passed has the proper trust relationship and permissions and that your IAM user has permissions to pass this role."
         ),
         status: 400,
+        denied: false,
     })
 }
 
@@ -295,7 +286,7 @@ async fn run(
     app.write(|e| {
         let running = e.tasks.len();
         if running + tasks.len() > limit {
-            return Err(Error::aws(
+            return Err(Error::of_service(
                 "ClientException",
                 format!(
                     "You've reached the limit on the number of tasks you can run concurrently: {running} of {limit} are running and {} more were asked for (the operator sets the limit with `portcullis serve --max-tasks N`).",

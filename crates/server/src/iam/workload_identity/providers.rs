@@ -37,15 +37,31 @@ use super::signers;
 use super::tags;
 use crate::app::App;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::iam::rules::{check_policy, check_tags, over_quota, policy_size};
 use crate::iam::views;
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use portcullis_policy::PolicyKind;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    CreateWorkloadIdentityProviderInput, CreateWorkloadIdentityProviderOutput,
+    DeleteWorkloadIdentityProviderInput, DeleteWorkloadIdentityProviderOutput,
+    DeleteWorkloadIdentityProviderResourcePolicyInput,
+    DeleteWorkloadIdentityProviderResourcePolicyOutput,
+    GetWorkloadIdentityProviderDeletionStatusInput,
+    GetWorkloadIdentityProviderDeletionStatusOutput, GetWorkloadIdentityProviderInput,
+    GetWorkloadIdentityProviderOutput, GetWorkloadIdentityProviderResourcePolicyInput,
+    GetWorkloadIdentityProviderResourcePolicyOutput, ListWorkloadIdentityProviderTagsInput,
+    ListWorkloadIdentityProviderTagsOutput, ListWorkloadIdentityProvidersInput,
+    ListWorkloadIdentityProvidersOutput, PutWorkloadIdentityProviderResourcePolicyInput,
+    PutWorkloadIdentityProviderResourcePolicyOutput, TagWorkloadIdentityProviderInput,
+    UntagWorkloadIdentityProviderInput, WorkloadIdentityJwtOutboundSignerDetail,
+    WorkloadIdentityJwtSignerConfiguration, WorkloadIdentityOutboundSigners,
+    WorkloadIdentityProviderListEntry,
+};
 use portcullis_store::{Change, Entities, WorkloadIdentityProvider, WorkloadProviderDeletion};
-use serde_json::{Value, json};
 
 /// Providers per account: IAM documents no quota, so Portcullis sets this one.
 pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
@@ -55,30 +71,6 @@ pub(crate) const RESOURCE_POLICY_CHARS: usize = 6144;
 
 /// How long a deletion task can be read after the delete (24 hours, in milliseconds).
 pub(crate) const DELETION_TASK_MILLIS: i64 = 24 * 3600 * 1000;
-
-/// Runs one of the provider operations. `None` when `op` is not one.
-pub(super) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
-    Some(match op {
-        "CreateWorkloadIdentityProvider" => create(ctx).await,
-        "GetWorkloadIdentityProvider" => get(ctx),
-        "ListWorkloadIdentityProviders" => list(ctx),
-        "DeleteWorkloadIdentityProvider" => delete(ctx).await,
-        "GetWorkloadIdentityProviderDeletionStatus" => deletion_status(ctx),
-        "PutWorkloadIdentityProviderResourcePolicy" => put_resource_policy(ctx).await,
-        "GetWorkloadIdentityProviderResourcePolicy" => get_resource_policy(ctx),
-        "DeleteWorkloadIdentityProviderResourcePolicy" => delete_resource_policy(ctx).await,
-        "TagWorkloadIdentityProvider" => tag(ctx).await,
-        "UntagWorkloadIdentityProvider" => untag(ctx).await,
-        "ListWorkloadIdentityProviderTags" => list_tags(ctx),
-        "CreateWorkloadIdentityProviderOutboundSigner" => signers::create(ctx).await,
-        "UpdateWorkloadIdentityProviderOutboundSigner" => signers::update(ctx).await,
-        "DeleteWorkloadIdentityProviderOutboundSigner" => signers::delete(ctx).await,
-        "DisableWorkloadIdentityProviderOutboundSigner" => signers::disable(ctx).await,
-        "EnableWorkloadIdentityProviderOutboundSigner" => signers::enable(ctx).await,
-        "ListWorkloadIdentityProviderOutboundSigners" => signers::list(ctx),
-        _ => return None,
-    })
-}
 
 /// `arn:aws:iam::ACCOUNT:workload-identity-provider/NAME`.
 pub(crate) fn provider_arn(account: &str, name: &str) -> String {
@@ -115,58 +107,106 @@ pub(crate) fn bundle_endpoint_url(app: &App, p: &WorkloadIdentityProvider) -> St
 }
 
 /// The members every view of a provider has (ListWorkloadIdentityProviders' entry).
-fn summary(p: &WorkloadIdentityProvider) -> Value {
-    let mut out = json!({
-        "Arn": p.arn,
-        "ProviderName": p.name,
-        "ProviderId": p.id,
-        "ResourceScope": p.scope,
-        "Scheme": p.scheme,
-        "CreateDate": iso8601(p.create_date),
-    });
-    if let Some(d) = &p.description {
-        out["Description"] = json!(d);
+fn summary(p: &WorkloadIdentityProvider) -> WorkloadIdentityProviderListEntry {
+    WorkloadIdentityProviderListEntry {
+        arn: p.arn.clone(),
+        provider_name: p.name.clone(),
+        provider_id: p.id.clone(),
+        resource_scope: p.scope.clone(),
+        scheme: p.scheme.clone(),
+        create_date: Timestamp::from_millis(p.create_date),
+        description: p.description.clone(),
+        workload_identity_domain: p.domain.clone(),
     }
-    if let Some(d) = &p.domain {
-        out["WorkloadIdentityDomain"] = json!(d);
-    }
-    out
 }
 
-/// The whole provider, as Create and Get answer it.
-fn detail(app: &App, p: &WorkloadIdentityProvider, now: i64) -> Value {
-    let mut out = summary(p);
-    out["OutboundSigners"] = json!({
-        "X509": signers::x509_details(p, now),
-        "Jwt": p.jwt_signers.iter().map(|s| json!({
-            "SigningAlgorithm": s.signing_algorithm,
-            "Configuration": { "KeyAlgorithm": s.key_algorithm },
-            "StartSigningTime": iso8601(s.start_signing_time),
-        })).collect::<Vec<_>>(),
-        "OidcIssuerUri": oidc_issuer_uri(app, p),
-        "BundleEndpointUrl": bundle_endpoint_url(app, p),
-    });
-    if !p.tags.is_empty() {
-        out["Tags"] = views::tags(&p.tags);
+/// The whole provider, as Get answers it (and Create, through [`created`]).
+fn detail(app: &App, p: &WorkloadIdentityProvider, now: i64) -> GetWorkloadIdentityProviderOutput {
+    let WorkloadIdentityProviderListEntry {
+        arn,
+        create_date,
+        description,
+        provider_id,
+        provider_name,
+        resource_scope,
+        scheme,
+        workload_identity_domain,
+    } = summary(p);
+    let jwt = p
+        .jwt_signers
+        .iter()
+        .map(|s| WorkloadIdentityJwtOutboundSignerDetail {
+            signing_algorithm: Some(s.signing_algorithm.clone()),
+            configuration: Some(WorkloadIdentityJwtSignerConfiguration {
+                key_algorithm: s.key_algorithm.clone(),
+            }),
+            start_signing_time: Some(Timestamp::from_millis(s.start_signing_time)),
+        })
+        .collect();
+    GetWorkloadIdentityProviderOutput {
+        arn,
+        create_date,
+        description,
+        outbound_signers: Some(WorkloadIdentityOutboundSigners {
+            x509: Some(signers::x509_details(p, now)),
+            jwt: Some(jwt),
+            oidc_issuer_uri: Some(oidc_issuer_uri(app, p)),
+            bundle_endpoint_url: Some(bundle_endpoint_url(app, p)),
+        }),
+        provider_id,
+        provider_name,
+        resource_scope,
+        scheme,
+        tags: (!p.tags.is_empty()).then(|| views::tags(&p.tags)),
+        workload_identity_domain,
     }
-    out
+}
+
+/// The whole provider as Create answers it: the same members as Get.
+fn created(d: GetWorkloadIdentityProviderOutput) -> CreateWorkloadIdentityProviderOutput {
+    let GetWorkloadIdentityProviderOutput {
+        arn,
+        create_date,
+        description,
+        outbound_signers,
+        provider_id,
+        provider_name,
+        resource_scope,
+        scheme,
+        tags,
+        workload_identity_domain,
+    } = d;
+    CreateWorkloadIdentityProviderOutput {
+        arn,
+        create_date,
+        description,
+        outbound_signers,
+        provider_id,
+        provider_name,
+        resource_scope,
+        scheme,
+        tags,
+        workload_identity_domain,
+    }
 }
 
 /// The scope asked for (ACCOUNT when not given); ORGANIZATION is refused.
-fn account_scope(ctx: &Ctx<'_>) -> Result<&'static str, Error> {
-    match ctx.input.opt_str("ResourceScope") {
+fn account_scope(resource_scope: Option<&str>) -> Result<&'static str, Error> {
+    match resource_scope {
         None | Some("ACCOUNT") => Ok("ACCOUNT"),
         Some(_) => Err(no_organization()),
     }
 }
 
 /// CreateWorkloadIdentityProvider.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let name = i.str("ProviderName")?;
-    let scheme = i.str("Scheme")?;
-    let scope = account_scope(ctx)?;
-    let domain = i.opt_str("WorkloadIdentityDomain");
+pub(crate) async fn create_workload_identity_provider(
+    ctx: &Ctx<'_>,
+    input: CreateWorkloadIdentityProviderInput,
+) -> Result<CreateWorkloadIdentityProviderOutput, Error> {
+    let name = input.provider_name.as_str();
+    let scheme = input.scheme.as_str();
+    let scope = account_scope(input.resource_scope.as_deref())?;
+    let domain = input.workload_identity_domain.as_deref();
     match (scheme, domain) {
         ("SPIFFE", None) => {
             return Err(Error::invalid_input(
@@ -180,7 +220,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         }
         _ => {}
     }
-    let tags = i.tags("Tags");
+    let tags = views::stored_tags(input.tags);
     check_tags(&tags, true)?;
     let account = ctx.account();
     let arn = provider_arn(account, name);
@@ -209,14 +249,14 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         scope: scope.to_string(),
         scheme: scheme.to_string(),
         domain: domain.map(str::to_string),
-        description: i.opt_str("Description").map(str::to_string),
+        description: input.description,
         jwt_signers,
         x509_signers: Vec::new(),
         resource_policy: None,
         create_date: now,
         tags,
     };
-    let out = detail(ctx.app, &provider, now);
+    let out = created(detail(ctx.app, &provider, now));
     ctx.app
         .write(|e| {
             check(e)?;
@@ -226,30 +266,43 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// GetWorkloadIdentityProvider.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
+pub(crate) fn get_workload_identity_provider(
+    ctx: &Ctx<'_>,
+    input: GetWorkloadIdentityProviderInput,
+) -> Result<GetWorkloadIdentityProviderOutput, Error> {
+    let arn = &input.workload_identity_provider_arn;
     let now = now_millis();
     ctx.app.read(|e| Ok(detail(ctx.app, find(e, arn)?, now)))
 }
 
 /// ListWorkloadIdentityProviders, paginated, in ARN order.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    account_scope(ctx)?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_workload_identity_providers(
+    ctx: &Ctx<'_>,
+    input: ListWorkloadIdentityProvidersInput,
+) -> Result<ListWorkloadIdentityProvidersOutput, Error> {
+    account_scope(input.resource_scope.as_deref())?;
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         let (items, next) = page.take(
             e.workload_providers
                 .iter()
                 .map(|(arn, p)| (arn.as_str(), summary(p))),
         );
-        Ok(paged(json!({ "WorkloadIdentityProviders": items }), next))
+        Ok(ListWorkloadIdentityProvidersOutput {
+            workload_identity_providers: items,
+            is_truncated: Some(next.is_some()),
+            marker: next,
+        })
     })
 }
 
 /// DeleteWorkloadIdentityProvider: refused while templates refer to it or X.509 signers
 /// remain; answers the task ID of the deletion, which has already succeeded.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
+pub(crate) async fn delete_workload_identity_provider(
+    ctx: &Ctx<'_>,
+    input: DeleteWorkloadIdentityProviderInput,
+) -> Result<DeleteWorkloadIdentityProviderOutput, Error> {
+    let arn = &input.workload_identity_provider_arn;
     let account = ctx.account();
     let now = now_millis();
     ctx.app
@@ -279,7 +332,12 @@ pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     .filter(|d| !readable(d, now))
                     .map(|d| Change::delete(account, d)),
             );
-            Ok((changes, json!({ "DeletionTaskId": deletion.id })))
+            Ok((
+                changes,
+                DeleteWorkloadIdentityProviderOutput {
+                    deletion_task_id: Some(deletion.id),
+                },
+            ))
         })
         .await
 }
@@ -290,27 +348,30 @@ fn readable(d: &WorkloadProviderDeletion, now: i64) -> bool {
 }
 
 /// GetWorkloadIdentityProviderDeletionStatus: NoSuchEntity for an unknown or expired task.
-pub(crate) fn deletion_status(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let id = ctx.input.str("DeletionTaskId")?;
+pub(crate) fn get_workload_identity_provider_deletion_status(
+    ctx: &Ctx<'_>,
+    input: GetWorkloadIdentityProviderDeletionStatusInput,
+) -> Result<GetWorkloadIdentityProviderDeletionStatusOutput, Error> {
+    let id = &input.deletion_task_id;
     let now = now_millis();
     ctx.app
         .read(|e| match e.workload_provider_deletions.get(id) {
-            Some(d) if readable(d, now) => Ok(json!({
-                "WorkloadIdentityProviderArn": d.provider_arn,
-                "Status": d.status,
-            })),
+            Some(d) if readable(d, now) => Ok(GetWorkloadIdentityProviderDeletionStatusOutput {
+                workload_identity_provider_arn: d.provider_arn.clone(),
+                status: d.status.clone(),
+            }),
             _ => Err(Error::no_such_entity(format!(
                 "The deletion task with ID {id} cannot be found."
             ))),
         })
 }
 
-/// Runs a change of one provider (named by `WorkloadIdentityProviderArn`); answers `{}`.
+/// Runs a change of the provider with ARN `arn`.
 pub(super) async fn change(
     ctx: &Ctx<'_>,
+    arn: &str,
     f: impl FnOnce(&mut WorkloadIdentityProvider) -> Result<(), Error>,
-) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -322,27 +383,31 @@ pub(super) async fn change(
             } else {
                 vec![Change::put(account, &p)]
             };
-            Ok((changes, json!({})))
+            Ok((changes, ()))
         })
         .await
 }
 
 /// PutWorkloadIdentityProviderResourcePolicy: replaces the policy, validated as a
 /// resource-based policy.
-pub(crate) async fn put_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let document = ctx.input.str("PolicyDocument")?;
-    if policy_size(document) > RESOURCE_POLICY_CHARS {
+pub(crate) async fn put_workload_identity_provider_resource_policy(
+    ctx: &Ctx<'_>,
+    input: PutWorkloadIdentityProviderResourcePolicyInput,
+) -> Result<PutWorkloadIdentityProviderResourcePolicyOutput, Error> {
+    let document = input.policy_document;
+    if policy_size(&document) > RESOURCE_POLICY_CHARS {
         return Err(over_quota(
             "WorkloadIdentityProviderResourcePolicySize",
             RESOURCE_POLICY_CHARS,
         ));
     }
-    check_policy(document, PolicyKind::Resource, None)?;
-    change(ctx, |p| {
-        p.resource_policy = Some(document.to_string());
+    check_policy(&document, PolicyKind::Resource, None)?;
+    change(ctx, &input.workload_identity_provider_arn, |p| {
+        p.resource_policy = Some(document);
         Ok(())
     })
-    .await
+    .await?;
+    Ok(PutWorkloadIdentityProviderResourcePolicyOutput {})
 }
 
 fn no_policy(arn: &str) -> Error {
@@ -352,28 +417,43 @@ fn no_policy(arn: &str) -> Error {
 }
 
 /// GetWorkloadIdentityProviderResourcePolicy: NoSuchEntity when the provider has none.
-pub(crate) fn get_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
+pub(crate) fn get_workload_identity_provider_resource_policy(
+    ctx: &Ctx<'_>,
+    input: GetWorkloadIdentityProviderResourcePolicyInput,
+) -> Result<GetWorkloadIdentityProviderResourcePolicyOutput, Error> {
+    let arn = &input.workload_identity_provider_arn;
     ctx.app.read(|e| {
         let p = find(e, arn)?;
         let document = p.resource_policy.as_ref().ok_or_else(|| no_policy(arn))?;
-        Ok(json!({ "Arn": p.arn, "PolicyDocument": document }))
+        Ok(GetWorkloadIdentityProviderResourcePolicyOutput {
+            arn: p.arn.clone(),
+            policy_document: document.clone(),
+        })
     })
 }
 
 /// DeleteWorkloadIdentityProviderResourcePolicy: NoSuchEntity when the provider has none.
-pub(crate) async fn delete_resource_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    change(ctx, |p| match p.resource_policy.take() {
-        Some(_) => Ok(()),
-        None => Err(no_policy(&p.arn)),
+pub(crate) async fn delete_workload_identity_provider_resource_policy(
+    ctx: &Ctx<'_>,
+    input: DeleteWorkloadIdentityProviderResourcePolicyInput,
+) -> Result<DeleteWorkloadIdentityProviderResourcePolicyOutput, Error> {
+    change(ctx, &input.workload_identity_provider_arn, |p| {
+        match p.resource_policy.take() {
+            Some(_) => Ok(()),
+            None => Err(no_policy(&p.arn)),
+        }
     })
-    .await
+    .await?;
+    Ok(DeleteWorkloadIdentityProviderResourcePolicyOutput {})
 }
 
 /// TagWorkloadIdentityProvider.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let new = ctx.input.tags("Tags");
-    change(ctx, |p| {
+pub(crate) async fn tag_workload_identity_provider(
+    ctx: &Ctx<'_>,
+    input: TagWorkloadIdentityProviderInput,
+) -> Result<(), Error> {
+    let new = views::stored_tags(Some(input.tags));
+    change(ctx, &input.workload_identity_provider_arn, |p| {
         p.tags = tags::add(&p.tags, &new, "TagsPerWorkloadIdentityProvider")?;
         Ok(())
     })
@@ -381,28 +461,41 @@ pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagWorkloadIdentityProvider (keys as spelled; keys not attached are ignored).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let keys = ctx.input.str_list("TagKeys");
-    change(ctx, |p| {
-        p.tags.retain(|t| !keys.contains(&t.key.as_str()));
+pub(crate) async fn untag_workload_identity_provider(
+    ctx: &Ctx<'_>,
+    input: UntagWorkloadIdentityProviderInput,
+) -> Result<(), Error> {
+    let keys = input.tag_keys;
+    change(ctx, &input.workload_identity_provider_arn, |p| {
+        p.tags.retain(|t| !keys.contains(&t.key));
         Ok(())
     })
     .await
 }
 
 /// ListWorkloadIdentityProviderTags, paginated.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
-    let page = ctx.input.page()?;
-    ctx.app.read(|e| Ok(tags::list(&page, &find(e, arn)?.tags)))
+pub(crate) fn list_workload_identity_provider_tags(
+    ctx: &Ctx<'_>,
+    input: ListWorkloadIdentityProviderTagsInput,
+) -> Result<ListWorkloadIdentityProviderTagsOutput, Error> {
+    let arn = &input.workload_identity_provider_arn;
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
+    let (tags, next) = ctx
+        .app
+        .read(|e| find(e, arn).map(|p| tags::list(&page, &p.tags)))?;
+    Ok(ListWorkloadIdentityProviderTagsOutput {
+        tags,
+        is_truncated: Some(next.is_some()),
+        marker: next,
+    })
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::call::Input;
     use crate::caller::Caller;
     use crate::config::Config;
+    use serde_json::{Value, json};
 
     /// An App in memory.
     pub(crate) async fn app() -> App {
@@ -415,9 +508,10 @@ pub(crate) mod tests {
         let ctx = Ctx {
             app,
             caller: &caller,
-            input: Input(&input),
         };
-        call(op, &ctx).await.expect("a provider operation")
+        crate::iam::call(op, &ctx, &input)
+            .await
+            .expect("a provider operation")
     }
 
     /// The error code and message of a failed operation.

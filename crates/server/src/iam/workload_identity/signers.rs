@@ -30,12 +30,29 @@
 use super::ca::{self, CaMaterial};
 use super::providers::find;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::iam::rules::over_quota;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    CreateWorkloadIdentityProviderOutboundSignerInput,
+    CreateWorkloadIdentityProviderOutboundSignerOutput,
+    DeleteWorkloadIdentityProviderOutboundSignerInput,
+    DeleteWorkloadIdentityProviderOutboundSignerOutput,
+    DisableWorkloadIdentityProviderOutboundSignerInput,
+    DisableWorkloadIdentityProviderOutboundSignerOutput,
+    EnableWorkloadIdentityProviderOutboundSignerInput,
+    EnableWorkloadIdentityProviderOutboundSignerOutput,
+    ListWorkloadIdentityProviderOutboundSignersInput,
+    ListWorkloadIdentityProviderOutboundSignersOutput,
+    UpdateWorkloadIdentityProviderOutboundSignerInput,
+    UpdateWorkloadIdentityProviderOutboundSignerOutput, WorkloadIdentityJwtSignerConfiguration,
+    WorkloadIdentityOutboundSignerConfiguration, WorkloadIdentityOutboundSignerDetailConfiguration,
+    WorkloadIdentityOutboundSignerSummary, WorkloadIdentityPrivateCa,
+    WorkloadIdentityX509OutboundSignerDetail,
+};
 use portcullis_store::{Change, Entities, WorkloadIdentityProvider, WorkloadX509Signer};
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Entries per slot (one slot per key algorithm).
@@ -93,49 +110,52 @@ pub(crate) fn published_x509_signers(
         .collect()
 }
 
-fn authority_view(s: &WorkloadX509Signer) -> Value {
-    json!({"CertificateAuthorityId": s.certificate_authority_id, "AccountId": s.account_id})
+/// The certificate authority of a signer, as answers name it.
+fn authority_view(s: &WorkloadX509Signer) -> WorkloadIdentityPrivateCa {
+    WorkloadIdentityPrivateCa {
+        certificate_authority_id: s.certificate_authority_id.clone(),
+        account_id: s.account_id.clone(),
+    }
 }
 
-/// Adds the times of a signer to a view.
-fn with_times(mut v: Value, s: &WorkloadX509Signer) -> Value {
-    v["StartSigningTime"] = json!(iso8601(s.start_signing_time));
-    if let Some(t) = s.end_signing_time {
-        v["EndSigningTime"] = json!(iso8601(t));
-    }
-    if let Some(t) = s.discovery_expiration_time {
-        v["DiscoveryExpirationTime"] = json!(iso8601(t));
-    }
-    v
+/// The times of a signer as answers give them: the start of signing, and the end of
+/// signing and the discovery expiration when they are set.
+fn times(s: &WorkloadX509Signer) -> (Timestamp, Option<Timestamp>, Option<Timestamp>) {
+    (
+        Timestamp::from_millis(s.start_signing_time),
+        s.end_signing_time.map(Timestamp::from_millis),
+        s.discovery_expiration_time.map(Timestamp::from_millis),
+    )
 }
 
 /// The `X509` member of a provider's `OutboundSigners`: at most ten entries, retired
 /// (INACTIVE) ones left out.
-pub(super) fn x509_details(p: &WorkloadIdentityProvider, now: i64) -> Vec<Value> {
+pub(super) fn x509_details(
+    p: &WorkloadIdentityProvider,
+    now: i64,
+) -> Vec<WorkloadIdentityX509OutboundSignerDetail> {
     p.x509_signers
         .iter()
         .filter(|s| status(s, now) != "INACTIVE")
         .take(DETAILS_PER_FORMAT)
         .map(|s| {
-            with_times(
-                json!({"Configuration": authority_view(s), "Status": status(s, now)}),
-                s,
-            )
+            let (start, end, discovery) = times(s);
+            WorkloadIdentityX509OutboundSignerDetail {
+                configuration: Some(authority_view(s)),
+                status: Some(status(s, now).to_string()),
+                start_signing_time: Some(start),
+                end_signing_time: end,
+                discovery_expiration_time: discovery,
+            }
         })
         .collect()
 }
 
 /// The certificate authority of `OutboundSigner.X509`: its ID and account.
-fn authority<'a>(ctx: &Ctx<'a>) -> Result<(&'a str, &'a str), Error> {
-    let x509 = ctx
-        .input
-        .0
-        .get("OutboundSigner")
-        .and_then(|o| o.get("X509"));
-    let member = |name: &str| x509.and_then(|x| x.get(name)).and_then(Value::as_str);
-    match (member("CertificateAuthorityId"), member("AccountId")) {
-        (Some(id), Some(account)) => Ok((id, account)),
-        _ => Err(Error::invalid_input(
+fn authority(signer: &WorkloadIdentityOutboundSignerConfiguration) -> Result<(&str, &str), Error> {
+    match &signer.x509 {
+        Some(x509) => Ok((&x509.certificate_authority_id, &x509.account_id)),
+        None => Err(Error::invalid_input(
             "OutboundSigner must specify the X509 member, with CertificateAuthorityId and AccountId.",
         )),
     }
@@ -190,20 +210,19 @@ fn new_signer(
     }
 }
 
-/// The signing delay asked for, in milliseconds.
-fn delay(ctx: &Ctx<'_>, default_hours: i64) -> i64 {
-    ctx.input
-        .opt_i64("SigningDelayInHours")
-        .unwrap_or(default_hours)
-        * HOUR
+/// The signing delay asked for (`SigningDelayInHours`, else `default_hours`), in
+/// milliseconds.
+fn delay(asked_hours: Option<i64>, default_hours: i64) -> i64 {
+    asked_hours.unwrap_or(default_hours) * HOUR
 }
 
-/// Runs a change of one provider, with the entities in view; answers what `f` returns.
-async fn change(
+/// Runs a change of the provider with ARN `arn`, with the entities in view; answers what
+/// `f` returns.
+async fn change<T>(
     ctx: &Ctx<'_>,
-    f: impl FnOnce(&Entities, &mut WorkloadIdentityProvider) -> Result<Value, Error>,
-) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
+    arn: &str,
+    f: impl FnOnce(&Entities, &mut WorkloadIdentityProvider) -> Result<T, Error>,
+) -> Result<T, Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
@@ -225,11 +244,14 @@ fn same(s: &WorkloadX509Signer, (id, account): (&str, &str)) -> bool {
 }
 
 /// CreateWorkloadIdentityProviderOutboundSigner: attaches an authority in an empty slot.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let who = authority(ctx)?;
-    let wait = delay(ctx, 1);
+pub(crate) async fn create_workload_identity_provider_outbound_signer(
+    ctx: &Ctx<'_>,
+    input: CreateWorkloadIdentityProviderOutboundSignerInput,
+) -> Result<CreateWorkloadIdentityProviderOutboundSignerOutput, Error> {
+    let who = authority(&input.outbound_signer)?;
+    let wait = delay(input.signing_delay_in_hours, 1);
     let now = now_millis();
-    change(ctx, |e, p| {
+    change(ctx, &input.workload_identity_provider_arn, |e, p| {
         let m = material(ctx, e, who, now)?;
         if p.x509_signers.iter().any(|s| s.key_algorithm == m.key_algorithm) {
             return Err(Error::already_exists(format!(
@@ -238,7 +260,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
             )));
         }
         p.x509_signers.push(new_signer(ctx, who, &m, now + wait));
-        Ok(json!({}))
+        Ok(CreateWorkloadIdentityProviderOutboundSignerOutput {})
     })
     .await
 }
@@ -301,11 +323,14 @@ fn slot(p: &WorkloadIdentityProvider, key_algorithm: &str, now: i64) -> Slot {
 
 /// UpdateWorkloadIdentityProviderOutboundSigner: rotates a slot to an authority, cancels
 /// or re-times a rotation, or re-attaches a stopped entry.
-pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let who = authority(ctx)?;
-    let wait = delay(ctx, 24);
+pub(crate) async fn update_workload_identity_provider_outbound_signer(
+    ctx: &Ctx<'_>,
+    input: UpdateWorkloadIdentityProviderOutboundSignerInput,
+) -> Result<UpdateWorkloadIdentityProviderOutboundSignerOutput, Error> {
+    let who = authority(&input.outbound_signer)?;
+    let wait = delay(input.signing_delay_in_hours, 24);
     let now = now_millis();
-    change(ctx, |e, p| {
+    change(ctx, &input.workload_identity_provider_arn, |e, p| {
         let existing = p.x509_signers.iter().position(|s| same(s, who));
         let mut fresh = match existing {
             Some(_) => None,
@@ -366,7 +391,7 @@ pub(crate) async fn update(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 start_at(&mut p.x509_signers[index], at);
             }
         }
-        Ok(json!({}))
+        Ok(UpdateWorkloadIdentityProviderOutboundSignerOutput {})
     })
     .await
 }
@@ -400,17 +425,14 @@ fn evict_inactive(
 }
 
 /// DeleteWorkloadIdentityProviderOutboundSigner: removes a VALIDATING or INACTIVE entry.
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let who = authority(ctx)?;
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
-    let asked = ctx
-        .input
-        .0
-        .get("OutboundSigner")
-        .cloned()
-        .unwrap_or(Value::Null);
+pub(crate) async fn delete_workload_identity_provider_outbound_signer(
+    ctx: &Ctx<'_>,
+    input: DeleteWorkloadIdentityProviderOutboundSignerInput,
+) -> Result<DeleteWorkloadIdentityProviderOutboundSignerOutput, Error> {
+    let who = authority(&input.outbound_signer)?;
+    let arn = &input.workload_identity_provider_arn;
     let now = now_millis();
-    change(ctx, |_, p| {
+    change(ctx, arn, |_, p| {
         let Some(i) = p.x509_signers.iter().position(|s| same(s, who)) else {
             if let Some(s) = p
                 .x509_signers
@@ -435,18 +457,18 @@ pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
             )));
         }
         p.x509_signers.remove(i);
-        Ok(json!({
-            "WorkloadIdentityProviderArn": arn,
-            "OutboundSigner": asked,
-            "Status": "SUCCEEDED",
-        }))
+        Ok(DeleteWorkloadIdentityProviderOutboundSignerOutput {
+            workload_identity_provider_arn: arn.clone(),
+            outbound_signer: input.outbound_signer.clone(),
+            status: "SUCCEEDED".to_string(),
+        })
     })
     .await
 }
 
 /// Refuses a `SignerType` other than X509.
-fn x509_only(ctx: &Ctx<'_>) -> Result<(), Error> {
-    match ctx.input.str("SignerType")? {
+fn x509_only(signer_type: &str) -> Result<(), Error> {
+    match signer_type {
         "X509" => Ok(()),
         other => Err(Error::invalid_input(format!(
             "SignerType must be X509: IAM manages the {other} outbound signers, which cannot be disabled, enabled or deleted."
@@ -456,14 +478,17 @@ fn x509_only(ctx: &Ctx<'_>) -> Result<(), Error> {
 
 /// DisableWorkloadIdentityProviderOutboundSigner: stops every X.509 entry that signs or
 /// waits to sign, keeping its trust material published for 12 hours. Idempotent.
-pub(crate) async fn disable(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    x509_only(ctx)?;
+pub(crate) async fn disable_workload_identity_provider_outbound_signer(
+    ctx: &Ctx<'_>,
+    input: DisableWorkloadIdentityProviderOutboundSignerInput,
+) -> Result<DisableWorkloadIdentityProviderOutboundSignerOutput, Error> {
+    x509_only(&input.signer_type)?;
     let now = now_millis();
-    change(ctx, |_, p| {
+    change(ctx, &input.workload_identity_provider_arn, |_, p| {
         for s in p.x509_signers.iter_mut().filter(|s| live(s, now)) {
             stop_at(s, now);
         }
-        Ok(json!({}))
+        Ok(DisableWorkloadIdentityProviderOutboundSignerOutput {})
     })
     .await
 }
@@ -471,11 +496,14 @@ pub(crate) async fn disable(ctx: &Ctx<'_>) -> Result<Value, Error> {
 /// EnableWorkloadIdentityProviderOutboundSigner: in each slot where no entry signs or
 /// waits, resumes the entry that stopped most recently (never one a cancelled rotation
 /// stopped before it signed), starting after the delay.
-pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    x509_only(ctx)?;
-    let wait = delay(ctx, 1);
+pub(crate) async fn enable_workload_identity_provider_outbound_signer(
+    ctx: &Ctx<'_>,
+    input: EnableWorkloadIdentityProviderOutboundSignerInput,
+) -> Result<EnableWorkloadIdentityProviderOutboundSignerOutput, Error> {
+    x509_only(&input.signer_type)?;
+    let wait = delay(input.signing_delay_in_hours, 1);
     let now = now_millis();
-    change(ctx, |_, p| {
+    change(ctx, &input.workload_identity_provider_arn, |_, p| {
         let mut algorithms: Vec<String> = p
             .x509_signers
             .iter()
@@ -501,7 +529,7 @@ pub(crate) async fn enable(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 start_at(&mut p.x509_signers[i], now + wait);
             }
         }
-        Ok(json!({}))
+        Ok(EnableWorkloadIdentityProviderOutboundSignerOutput {})
     })
     .await
 }
@@ -525,9 +553,12 @@ fn x509_key(s: &WorkloadX509Signer) -> String {
 
 /// ListWorkloadIdentityProviderOutboundSigners: JWT and X.509 signers in one flat list,
 /// every status, in a stable order (not by time), paginated.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityProviderArn")?;
-    let page = ctx.input.page()?;
+pub(crate) fn list_workload_identity_provider_outbound_signers(
+    ctx: &Ctx<'_>,
+    input: ListWorkloadIdentityProviderOutboundSignersInput,
+) -> Result<ListWorkloadIdentityProviderOutboundSignersOutput, Error> {
+    let arn = &input.workload_identity_provider_arn;
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     let prefix = format!("{}.", page_prefix(arn));
     if page
         .start
@@ -539,30 +570,50 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let now = now_millis();
     ctx.app.read(|e| {
         let p = find(e, arn)?;
-        let mut items: Vec<(String, Value)> = p
+        let mut items: Vec<(String, WorkloadIdentityOutboundSignerSummary)> = p
             .jwt_signers
             .iter()
             .map(|s| {
-                let view = json!({
-                    "SignerType": "JWT",
-                    "Configuration": {"Jwt": {"KeyAlgorithm": s.key_algorithm}},
-                    "SigningAlgorithm": s.signing_algorithm,
-                    "StartSigningTime": iso8601(s.start_signing_time),
-                });
+                let view = WorkloadIdentityOutboundSignerSummary {
+                    signer_type: "JWT".to_string(),
+                    configuration: Some(WorkloadIdentityOutboundSignerDetailConfiguration {
+                        jwt: Some(WorkloadIdentityJwtSignerConfiguration {
+                            key_algorithm: s.key_algorithm.clone(),
+                        }),
+                        x509: None,
+                    }),
+                    signing_algorithm: Some(s.signing_algorithm.clone()),
+                    start_signing_time: Timestamp::from_millis(s.start_signing_time),
+                    status: None,
+                    end_signing_time: None,
+                    discovery_expiration_time: None,
+                };
                 (format!("{prefix}J{}", s.signing_algorithm), view)
             })
             .chain(p.x509_signers.iter().map(|s| {
-                let view = json!({
-                    "SignerType": "X509",
-                    "Configuration": {"X509": authority_view(s)},
-                    "Status": status(s, now),
-                });
-                (format!("{prefix}{}", x509_key(s)), with_times(view, s))
+                let (start, end, discovery) = times(s);
+                let view = WorkloadIdentityOutboundSignerSummary {
+                    signer_type: "X509".to_string(),
+                    configuration: Some(WorkloadIdentityOutboundSignerDetailConfiguration {
+                        jwt: None,
+                        x509: Some(authority_view(s)),
+                    }),
+                    status: Some(status(s, now).to_string()),
+                    start_signing_time: start,
+                    end_signing_time: end,
+                    discovery_expiration_time: discovery,
+                    signing_algorithm: None,
+                };
+                (format!("{prefix}{}", x509_key(s)), view)
             }))
             .collect();
         items.sort_by(|a, b| a.0.cmp(&b.0));
         let (items, next) = page.take(items.iter().map(|(k, v)| (k.as_str(), v.clone())));
-        Ok(paged(json!({ "OutboundSigners": items }), next))
+        Ok(ListWorkloadIdentityProviderOutboundSignersOutput {
+            outbound_signers: items,
+            is_truncated: next.is_some(),
+            marker: next,
+        })
     })
 }
 
@@ -571,6 +622,7 @@ mod tests {
     use super::super::providers::tests::{app, fails, provider, run};
     use super::*;
     use crate::app::App;
+    use serde_json::{Value, json};
 
     const A: &str = "ca-a";
     const B: &str = "ca-b";
@@ -679,7 +731,14 @@ mod tests {
         )
         .await;
         assert_eq!(code, "InvalidInput");
-        let (code, _) = fails(&app, create, json!({"WorkloadIdentityProviderArn": arn})).await;
+        // An OutboundSigner without its X509 member (the model requires OutboundSigner
+        // itself, so the protocol layer refuses a request without it).
+        let (code, _) = fails(
+            &app,
+            create,
+            json!({"WorkloadIdentityProviderArn": arn, "OutboundSigner": {}}),
+        )
+        .await;
         assert_eq!(code, "InvalidInput");
     }
 

@@ -3,12 +3,12 @@
 //! IAM's "Duplicate tag keys found" message, as are repeats in a request), at most 50 on a
 //! resource, and listed in pages.
 
-use crate::call::input::{Page, paged};
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::iam::rules::{check_tags, over_quota, quota};
 use crate::iam::views;
+use portcullis_protocol::iam;
 use portcullis_store::Tag;
-use serde_json::{Value, json};
 
 /// `existing` with `new` added; `quota_name` names the quota in LimitExceeded
 /// (`TagsPerWorkloadIdentityProvider`).
@@ -32,12 +32,13 @@ pub(super) fn add(existing: &[Tag], new: &[Tag], quota_name: &str) -> Result<Vec
     Ok(out)
 }
 
-/// One page of `tags`, in the order attached, as the List…Tags operations answer it.
-pub(super) fn list(page: &Page, tags: &[Tag]) -> Value {
+/// One page of `tags`, in the order attached, as the List…Tags operations answer it: the
+/// page's tags and the marker of the next page (`None` on the last one).
+pub(super) fn list(page: &Page, tags: &[Tag]) -> (Vec<iam::Tag>, Option<String>) {
     let keys: Vec<String> = (0..tags.len()).map(|i| format!("{i:08}")).collect();
     let (items, next) = page.take(keys.iter().map(String::as_str).zip(tags.iter()));
     let items: Vec<Tag> = items.into_iter().cloned().collect();
-    paged(json!({ "Tags": views::tags(&items) }), next)
+    (views::tags(&items), next)
 }
 
 #[cfg(test)]

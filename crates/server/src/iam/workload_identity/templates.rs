@@ -38,45 +38,29 @@ use pattern::{placeholders, render_subject};
 
 use super::tags;
 use crate::call::Ctx;
-use crate::call::input::paged;
+use crate::call::input::Page;
 use crate::error::Error;
 use crate::iam::rules::{check_tags, over_quota};
 use crate::iam::views;
 use crate::secrets::unique_id;
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::iam::{
+    CreateWorkloadIdentityTemplateInput, CreateWorkloadIdentityTemplateOutput,
+    DeleteWorkloadIdentityTemplateAttestationPolicyInput,
+    DeleteWorkloadIdentityTemplateAttestationPolicyOutput, DeleteWorkloadIdentityTemplateInput,
+    DeleteWorkloadIdentityTemplateOutput, GetWorkloadIdentityTemplateAttestationPolicyInput,
+    GetWorkloadIdentityTemplateAttestationPolicyOutput, GetWorkloadIdentityTemplateInput,
+    GetWorkloadIdentityTemplateOutput, ListWorkloadIdentityTemplateTagsInput,
+    ListWorkloadIdentityTemplateTagsOutput, ListWorkloadIdentityTemplatesInput,
+    ListWorkloadIdentityTemplatesOutput, PutWorkloadIdentityTemplateAttestationPolicyInput,
+    PutWorkloadIdentityTemplateAttestationPolicyOutput, TagWorkloadIdentityTemplateInput,
+    UntagWorkloadIdentityTemplateInput, WorkloadIdentityTemplateSummary,
+};
 use portcullis_store::{Change, Entities, WorkloadIdentityTemplate};
-use serde_json::{Value, json};
 
 /// Workload identity templates per account (Portcullis's quota).
 pub(crate) const TEMPLATES_PER_ACCOUNT: usize = 1000;
-
-/// The members CreateWorkloadIdentityTemplate forbids in template definition mode.
-const DIRECT_MEMBERS: &[&str] = &[
-    "Name",
-    "Description",
-    "ResourceScope",
-    "WorkloadIdentityProviderArn",
-    "PathPrefix",
-    "PathPattern",
-    "AttestationPolicy",
-];
-
-/// Runs one of the templates operations. `None` when `op` is not one.
-pub(super) async fn call(op: &str, ctx: &Ctx<'_>) -> Option<Result<Value, Error>> {
-    Some(match op {
-        "CreateWorkloadIdentityTemplate" => create(ctx).await,
-        "GetWorkloadIdentityTemplate" => get(ctx),
-        "ListWorkloadIdentityTemplates" => list(ctx),
-        "DeleteWorkloadIdentityTemplate" => delete(ctx).await,
-        "PutWorkloadIdentityTemplateAttestationPolicy" => put_policy(ctx).await,
-        "GetWorkloadIdentityTemplateAttestationPolicy" => get_policy(ctx),
-        "DeleteWorkloadIdentityTemplateAttestationPolicy" => delete_policy(ctx).await,
-        "TagWorkloadIdentityTemplate" => tag(ctx).await,
-        "UntagWorkloadIdentityTemplate" => untag(ctx).await,
-        "ListWorkloadIdentityTemplateTags" => list_tags(ctx),
-        _ => return None,
-    })
-}
 
 /// The ARN of the template `name` of `account`.
 pub(crate) fn template_arn(account: &str, name: &str) -> String {
@@ -96,8 +80,8 @@ pub(crate) fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e WorkloadIdentit
 
 /// Checks a `ResourceScope`: `ACCOUNT` (the default) is the only scope of an account that
 /// is in no organization.
-fn check_scope(ctx: &Ctx<'_>) -> Result<&'static str, Error> {
-    match ctx.input.opt_str("ResourceScope") {
+fn check_scope(resource_scope: Option<&str>) -> Result<&'static str, Error> {
+    match resource_scope {
         None | Some("ACCOUNT") => Ok("ACCOUNT"),
         Some(_) => Err(super::providers::no_organization()),
     }
@@ -115,41 +99,71 @@ fn check_provider(e: &Entities, arn: &str) -> Result<(), Error> {
 }
 
 /// CreateWorkloadIdentityTemplate.
-pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let tags = i.tags("Tags");
-    if let Some(definition) = i.0.get("TemplateDefinition") {
-        if let Some(member) = DIRECT_MEMBERS.iter().find(|m| i.0.get(**m).is_some()) {
+pub(crate) async fn create_workload_identity_template(
+    ctx: &Ctx<'_>,
+    input: CreateWorkloadIdentityTemplateInput,
+) -> Result<CreateWorkloadIdentityTemplateOutput, Error> {
+    let CreateWorkloadIdentityTemplateInput {
+        attestation_policy,
+        description,
+        name,
+        path_pattern,
+        path_prefix,
+        resource_scope,
+        tags,
+        template_definition,
+        workload_identity_provider_arn,
+    } = input;
+    let tags = views::stored_tags(tags);
+    if let Some(definition) = template_definition {
+        // The members template definition mode forbids, in the order they are reported.
+        let direct = [
+            ("Name", name.is_some()),
+            ("Description", description.is_some()),
+            ("ResourceScope", resource_scope.is_some()),
+            (
+                "WorkloadIdentityProviderArn",
+                workload_identity_provider_arn.is_some(),
+            ),
+            ("PathPrefix", path_prefix.is_some()),
+            ("PathPattern", path_pattern.is_some()),
+            ("AttestationPolicy", attestation_policy.is_some()),
+        ];
+        if let Some((member, _)) = direct.iter().find(|(_, given)| *given) {
             return Err(Error::invalid_input(format!(
                 "{member} cannot be specified with TemplateDefinition: in template definition mode, Tags is the only other parameter allowed."
             )));
         }
         check_tags(&tags, true)?;
-        let arn = definition
-            .get("TemplateDefinitionArn")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
         return Err(Error::no_such_entity(format!(
-            "The template definition {arn} cannot be found."
+            "The template definition {} cannot be found.",
+            definition.template_definition_arn
         )));
     }
     let (Some(name), Some(provider_arn), Some(path_pattern)) = (
-        i.opt_str("Name"),
-        i.opt_str("WorkloadIdentityProviderArn"),
-        i.opt_str("PathPattern"),
+        name.as_deref(),
+        workload_identity_provider_arn.as_deref(),
+        path_pattern.as_deref(),
     ) else {
-        let missing = ["Name", "WorkloadIdentityProviderArn", "PathPattern"]
-            .into_iter()
-            .filter(|m| i.opt_str(m).is_none())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let missing = [
+            ("Name", name.is_none()),
+            (
+                "WorkloadIdentityProviderArn",
+                workload_identity_provider_arn.is_none(),
+            ),
+            ("PathPattern", path_pattern.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, absent)| *absent)
+        .map(|(member, _)| member)
+        .collect::<Vec<_>>()
+        .join(", ");
         return Err(Error::invalid_input(format!(
             "Specify TemplateDefinition, or Name, WorkloadIdentityProviderArn and PathPattern: missing {missing}."
         )));
     };
-    let scope = check_scope(ctx)?;
-    let path_prefix = i.opt_str("PathPrefix");
-    if let Some(prefix) = path_prefix {
+    let scope = check_scope(resource_scope.as_deref())?;
+    if let Some(prefix) = path_prefix.as_deref() {
         pattern::check_prefix(prefix).map_err(|reason| {
             Error::invalid_input(format!("The PathPrefix {prefix} is not valid: {reason}."))
         })?;
@@ -160,8 +174,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         ))
     })?;
     check_tags(&tags, true)?;
-    let policy = i.opt_str("AttestationPolicy");
-    if let Some(document) = policy {
+    if let Some(document) = attestation_policy.as_deref() {
         attestation::check(document, path_pattern)?;
     }
     let account = ctx.account();
@@ -171,10 +184,10 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
         id: unique_id("AWTA", 17),
         scope: scope.to_string(),
         provider_arn: provider_arn.to_string(),
-        description: i.opt_str("Description").map(str::to_string),
-        path_prefix: path_prefix.map(str::to_string),
+        description,
+        path_prefix: path_prefix.clone(),
         path_pattern: path_pattern.to_string(),
-        attestation_policy: policy.map(str::to_string),
+        attestation_policy: attestation_policy.clone(),
         create_date: now_millis(),
         tags,
     };
@@ -195,10 +208,7 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
                     TEMPLATES_PER_ACCOUNT,
                 ));
             }
-            let mut out = describe(&template);
-            if let Some(p) = &template.attestation_policy {
-                out["AttestationPolicy"] = json!(p);
-            }
+            let out = created(describe(&template), template.attestation_policy.clone());
             Ok((vec![Change::put(account, &template)], out))
         })
         .await
@@ -206,55 +216,105 @@ pub(crate) async fn create(ctx: &Ctx<'_>) -> Result<Value, Error> {
 
 /// The members every answer about a template carries (never its policy); `Tags` when it
 /// has any.
-fn describe(t: &WorkloadIdentityTemplate) -> Value {
-    let mut out = summary(t);
-    out["TemplateId"] = json!(t.id);
-    if !t.tags.is_empty() {
-        out["Tags"] = views::tags(&t.tags);
+fn describe(t: &WorkloadIdentityTemplate) -> GetWorkloadIdentityTemplateOutput {
+    let WorkloadIdentityTemplateSummary {
+        arn,
+        create_date,
+        description,
+        name,
+        path_pattern,
+        path_prefix,
+        resource_scope,
+        workload_identity_provider_arn,
+    } = summary(t);
+    GetWorkloadIdentityTemplateOutput {
+        arn,
+        create_date,
+        description,
+        name,
+        path_pattern,
+        path_prefix,
+        resource_scope,
+        tags: (!t.tags.is_empty()).then(|| views::tags(&t.tags)),
+        template_id: t.id.clone(),
+        workload_identity_provider_arn,
     }
-    out
+}
+
+/// A template as Create answers it: what [`describe`] gives, and the attestation policy
+/// when the call set one.
+fn created(
+    d: GetWorkloadIdentityTemplateOutput,
+    attestation_policy: Option<String>,
+) -> CreateWorkloadIdentityTemplateOutput {
+    let GetWorkloadIdentityTemplateOutput {
+        arn,
+        create_date,
+        description,
+        name,
+        path_pattern,
+        path_prefix,
+        resource_scope,
+        tags,
+        template_id,
+        workload_identity_provider_arn,
+    } = d;
+    CreateWorkloadIdentityTemplateOutput {
+        arn,
+        attestation_policy,
+        create_date,
+        description,
+        name,
+        path_pattern,
+        path_prefix,
+        resource_scope,
+        tags,
+        template_id,
+        workload_identity_provider_arn,
+    }
 }
 
 /// A template as ListWorkloadIdentityTemplates lists it.
-fn summary(t: &WorkloadIdentityTemplate) -> Value {
-    let mut out = json!({
-        "Name": t.name,
-        "Arn": t.arn,
-        "WorkloadIdentityProviderArn": t.provider_arn,
-        "ResourceScope": t.scope,
-        "PathPattern": t.path_pattern,
-        "CreateDate": iso8601(t.create_date),
-    });
-    if let Some(d) = &t.description {
-        out["Description"] = json!(d);
+fn summary(t: &WorkloadIdentityTemplate) -> WorkloadIdentityTemplateSummary {
+    WorkloadIdentityTemplateSummary {
+        name: t.name.clone(),
+        arn: t.arn.clone(),
+        workload_identity_provider_arn: t.provider_arn.clone(),
+        resource_scope: t.scope.clone(),
+        path_pattern: t.path_pattern.clone(),
+        create_date: Timestamp::from_millis(t.create_date),
+        description: t.description.clone(),
+        path_prefix: t.path_prefix.clone(),
     }
-    if let Some(p) = &t.path_prefix {
-        out["PathPrefix"] = json!(p);
-    }
-    out
 }
 
 /// GetWorkloadIdentityTemplate: everything but the attestation policy.
-pub(crate) fn get(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
+pub(crate) fn get_workload_identity_template(
+    ctx: &Ctx<'_>,
+    input: GetWorkloadIdentityTemplateInput,
+) -> Result<GetWorkloadIdentityTemplateOutput, Error> {
+    let arn = &input.workload_identity_template_arn;
     ctx.app.read(|e| Ok(describe(find(e, arn)?)))
 }
 
 /// ListWorkloadIdentityTemplates: the templates under one provider, by ARN, paginated,
 /// optionally only those whose attestation policy admits a service principal.
-pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let provider_arn = i.str("WorkloadIdentityProviderArn")?;
-    check_scope(ctx)?;
-    let service = i
-        .opt_str("Filter")
+pub(crate) fn list_workload_identity_templates(
+    ctx: &Ctx<'_>,
+    input: ListWorkloadIdentityTemplatesInput,
+) -> Result<ListWorkloadIdentityTemplatesOutput, Error> {
+    let provider_arn = &input.workload_identity_provider_arn;
+    check_scope(input.resource_scope.as_deref())?;
+    let service = input
+        .filter
+        .as_deref()
         .map(attestation::parse_filter)
         .transpose()?;
-    let page = i.page()?;
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
     ctx.app.read(|e| {
         check_provider(e, provider_arn)?;
         let matching = e.workload_templates.iter().filter(|(_, t)| {
-            t.provider_arn == provider_arn
+            t.provider_arn == *provider_arn
                 && service.as_deref().is_none_or(|s| {
                     t.attestation_policy
                         .as_deref()
@@ -262,38 +322,45 @@ pub(crate) fn list(ctx: &Ctx<'_>) -> Result<Value, Error> {
                 })
         });
         let (items, next) = page.take(matching.map(|(arn, t)| (arn.as_str(), t)));
-        let items: Vec<Value> = items.into_iter().map(summary).collect();
-        Ok(paged(json!({ "WorkloadIdentityTemplates": items }), next))
+        Ok(ListWorkloadIdentityTemplatesOutput {
+            workload_identity_templates: items.into_iter().map(summary).collect(),
+            is_truncated: next.is_some(),
+            marker: next,
+        })
     })
 }
 
 /// DeleteWorkloadIdentityTemplate (synchronous: `SUCCEEDED`; not idempotent).
-pub(crate) async fn delete(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
+pub(crate) async fn delete_workload_identity_template(
+    ctx: &Ctx<'_>,
+    input: DeleteWorkloadIdentityTemplateInput,
+) -> Result<DeleteWorkloadIdentityTemplateOutput, Error> {
+    let arn = input.workload_identity_template_arn;
     let account = ctx.account();
     ctx.app
         .write(|e| {
-            let t = find(e, arn)?;
-            Ok((
-                vec![Change::delete(account, t)],
-                json!({ "WorkloadIdentityTemplateArn": arn, "Status": "SUCCEEDED" }),
-            ))
+            let t = find(e, &arn)?;
+            Ok((vec![Change::delete(account, t)], ()))
         })
-        .await
+        .await?;
+    Ok(DeleteWorkloadIdentityTemplateOutput {
+        workload_identity_template_arn: arn,
+        status: "SUCCEEDED".to_string(),
+    })
 }
 
-/// Runs a change of one template.
+/// Runs a change of the template with ARN `arn`.
 async fn update(
     ctx: &Ctx<'_>,
+    arn: &str,
     change: impl FnOnce(&mut WorkloadIdentityTemplate) -> Result<(), Error>,
-) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
+) -> Result<(), Error> {
     let account = ctx.account();
     ctx.app
         .write(|e| {
             let mut t = find(e, arn)?.clone();
             change(&mut t)?;
-            Ok((vec![Change::put(account, &t)], json!({})))
+            Ok((vec![Change::put(account, &t)], ()))
         })
         .await
 }
@@ -305,45 +372,59 @@ fn no_policy(arn: &str) -> Error {
 }
 
 /// PutWorkloadIdentityTemplateAttestationPolicy: sets or replaces the policy.
-pub(crate) async fn put_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let document = ctx.input.str("AttestationPolicy")?;
-    update(ctx, |t| {
-        attestation::check(document, &t.path_pattern)?;
-        t.attestation_policy = Some(document.to_string());
+pub(crate) async fn put_workload_identity_template_attestation_policy(
+    ctx: &Ctx<'_>,
+    input: PutWorkloadIdentityTemplateAttestationPolicyInput,
+) -> Result<PutWorkloadIdentityTemplateAttestationPolicyOutput, Error> {
+    let document = input.attestation_policy;
+    update(ctx, &input.workload_identity_template_arn, |t| {
+        attestation::check(&document, &t.path_pattern)?;
+        t.attestation_policy = Some(document);
         Ok(())
     })
-    .await
+    .await?;
+    Ok(PutWorkloadIdentityTemplateAttestationPolicyOutput {})
 }
 
 /// GetWorkloadIdentityTemplateAttestationPolicy.
-pub(crate) fn get_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
-    ctx.app.read(|e| {
-        let t = find(e, arn)?;
-        let policy = t
-            .attestation_policy
-            .as_deref()
-            .ok_or_else(|| no_policy(arn))?;
-        Ok(json!({ "WorkloadIdentityTemplateArn": arn, "AttestationPolicy": policy }))
+pub(crate) fn get_workload_identity_template_attestation_policy(
+    ctx: &Ctx<'_>,
+    input: GetWorkloadIdentityTemplateAttestationPolicyInput,
+) -> Result<GetWorkloadIdentityTemplateAttestationPolicyOutput, Error> {
+    let arn = input.workload_identity_template_arn;
+    let policy = ctx.app.read(|e| {
+        let t = find(e, &arn)?;
+        t.attestation_policy.clone().ok_or_else(|| no_policy(&arn))
+    })?;
+    Ok(GetWorkloadIdentityTemplateAttestationPolicyOutput {
+        workload_identity_template_arn: arn,
+        attestation_policy: policy,
     })
 }
 
 /// DeleteWorkloadIdentityTemplateAttestationPolicy: the template stays and admits nothing.
-pub(crate) async fn delete_policy(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
-    update(ctx, |t| {
+pub(crate) async fn delete_workload_identity_template_attestation_policy(
+    ctx: &Ctx<'_>,
+    input: DeleteWorkloadIdentityTemplateAttestationPolicyInput,
+) -> Result<DeleteWorkloadIdentityTemplateAttestationPolicyOutput, Error> {
+    let arn = &input.workload_identity_template_arn;
+    update(ctx, arn, |t| {
         t.attestation_policy
             .take()
             .map(|_| ())
             .ok_or_else(|| no_policy(arn))
     })
-    .await
+    .await?;
+    Ok(DeleteWorkloadIdentityTemplateAttestationPolicyOutput {})
 }
 
 /// TagWorkloadIdentityTemplate.
-pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let new = ctx.input.tags("Tags");
-    update(ctx, |t| {
+pub(crate) async fn tag_workload_identity_template(
+    ctx: &Ctx<'_>,
+    input: TagWorkloadIdentityTemplateInput,
+) -> Result<(), Error> {
+    let new = views::stored_tags(Some(input.tags));
+    update(ctx, &input.workload_identity_template_arn, |t| {
         t.tags = tags::add(&t.tags, &new, "TagsPerWorkloadIdentityTemplate")?;
         Ok(())
     })
@@ -351,20 +432,33 @@ pub(crate) async fn tag(ctx: &Ctx<'_>) -> Result<Value, Error> {
 }
 
 /// UntagWorkloadIdentityTemplate (keys are case sensitive; absent keys are ignored).
-pub(crate) async fn untag(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let keys = ctx.input.str_list("TagKeys");
-    update(ctx, |t| {
-        t.tags.retain(|tag| !keys.contains(&tag.key.as_str()));
+pub(crate) async fn untag_workload_identity_template(
+    ctx: &Ctx<'_>,
+    input: UntagWorkloadIdentityTemplateInput,
+) -> Result<(), Error> {
+    let keys = input.tag_keys;
+    update(ctx, &input.workload_identity_template_arn, |t| {
+        t.tags.retain(|tag| !keys.contains(&tag.key));
         Ok(())
     })
     .await
 }
 
 /// ListWorkloadIdentityTemplateTags, paginated.
-pub(crate) fn list_tags(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("WorkloadIdentityTemplateArn")?;
-    let page = ctx.input.page()?;
-    ctx.app.read(|e| Ok(tags::list(&page, &find(e, arn)?.tags)))
+pub(crate) fn list_workload_identity_template_tags(
+    ctx: &Ctx<'_>,
+    input: ListWorkloadIdentityTemplateTagsInput,
+) -> Result<ListWorkloadIdentityTemplateTagsOutput, Error> {
+    let arn = &input.workload_identity_template_arn;
+    let page = Page::new(input.marker.as_deref(), input.max_items)?;
+    let (tags, next) = ctx
+        .app
+        .read(|e| find(e, arn).map(|t| tags::list(&page, &t.tags)))?;
+    Ok(ListWorkloadIdentityTemplateTagsOutput {
+        tags,
+        is_truncated: Some(next.is_some()),
+        marker: next,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::app::App;
 use crate::auth::jwt_keys::{self, JwtKey};
 use crate::error::Error;
 use jsonwebtoken::jwk::JwkSet;
+use portcullis_protocol::CommonErrorCode;
 use portcullis_store::Change;
 
 /// The JWS algorithms outbound tokens can be signed with.
@@ -21,7 +22,7 @@ pub(super) use crate::auth::jwt_keys::ALGORITHMS;
 pub(super) type SigningKey = JwtKey;
 
 fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::aws("InternalFailure", format!("{what}: {e}"))
+    Error::aws(CommonErrorCode::InternalFailure, format!("{what}: {e}"))
 }
 
 /// The stored key of algorithm `name`, opened with the server key.

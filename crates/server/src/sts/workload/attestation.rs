@@ -12,6 +12,7 @@
 //! accepted, so the reasons `providerNotFound` and `unexpectedAttestation` never occur.
 
 use crate::error::Error;
+use portcullis_protocol::sts::StsErrorCode;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde_json::Value;
@@ -26,7 +27,7 @@ pub(super) const ATTESTATION_KEY_PREFIX: &str = "aws:WorkloadAttestation/aws/";
 /// `InvalidAttestationDocument` with its reason.
 pub(super) fn invalid(reason: &str, message: &str) -> Error {
     Error::aws(
-        "InvalidAttestationDocument",
+        StsErrorCode::InvalidAttestationDocument,
         format!("{message} (reason: {reason})"),
     )
 }

@@ -21,6 +21,9 @@ use crate::iam::workload_identity::signers::published_x509_signers;
 use crate::time::now_millis;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use portcullis_protocol::sts::{
+    GetTrustBundlesInput, GetTrustBundlesOutput, StsErrorCode, TrustBundleEntry,
+};
 use serde_json::{Map, Value, json};
 use x509_parser::public_key::PublicKey;
 
@@ -82,19 +85,24 @@ pub(super) fn x509_authority_jwk(certificate_pem: &str) -> Option<Value> {
 }
 
 /// GetTrustBundles.
-pub(crate) async fn get_trust_bundles(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let arn = ctx.input.str("ProviderArn")?;
+pub(crate) async fn get_trust_bundles(
+    ctx: &Ctx<'_>,
+    input: GetTrustBundlesInput,
+) -> Result<GetTrustBundlesOutput, Error> {
+    let arn = input.provider_arn.as_str();
     let provider = ctx
         .app
         .read(|e| e.workload_providers.get(arn).cloned())
         .ok_or_else(|| {
             Error::aws(
-                "ResourceNotFoundException",
+                StsErrorCode::ResourceNotFoundException,
                 format!("The workload identity provider {arn} was not found."),
             )
         })?;
     let Some(domain) = provider.domain.clone().filter(|d| !d.is_empty()) else {
-        return Ok(json!({ "TrustBundles": [] }));
+        return Ok(GetTrustBundlesOutput {
+            trust_bundles: Some(Vec::new()),
+        });
     };
     let now = now_millis();
     let mut keys: Vec<Value> = published_x509_signers(&provider, now)
@@ -113,9 +121,12 @@ pub(crate) async fn get_trust_bundles(ctx: &Ctx<'_>) -> Result<Value, Error> {
         "spiffe_refresh_hint": REFRESH_HINT_SECONDS,
         "keys": keys,
     });
-    Ok(json!({
-        "TrustBundles": [{ "TrustDomain": domain, "Bundle": bundle.to_string() }],
-    }))
+    Ok(GetTrustBundlesOutput {
+        trust_bundles: Some(vec![TrustBundleEntry {
+            trust_domain: domain,
+            bundle: bundle.to_string(),
+        }]),
+    })
 }
 
 #[cfg(test)]

@@ -15,11 +15,16 @@ use super::assertion::{self, ContextClaims};
 use super::attestation::{self, condition_key};
 use crate::authz::{caller_auth, caller_context};
 use crate::call::Ctx;
+use crate::call::input::required;
 use crate::error::Error;
 use crate::iam::workload_identity::templates::pattern::{RenderError, render_subject};
-use crate::time::{iso8601, now_millis};
+use crate::time::now_millis;
 use portcullis_policy::{CompiledPolicy, Request};
-use serde_json::{Value, json};
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::sts::{
+    IssueWorkloadIdentityContextInput, IssueWorkloadIdentityContextOutput, ProvidedContext,
+    StsErrorCode,
+};
 use std::collections::BTreeMap;
 
 /// The action an attestation policy allows.
@@ -34,7 +39,7 @@ const DEFAULT_DURATION_SECONDS: i64 = 60;
 /// `InvalidWorkloadIdentityConfiguration` with its reason.
 fn bad_configuration(reason: &str, message: &str) -> Error {
     Error::aws(
-        "InvalidWorkloadIdentityConfiguration",
+        StsErrorCode::InvalidWorkloadIdentityConfiguration,
         format!("{message} (reason: {reason})"),
     )
 }
@@ -45,27 +50,25 @@ fn arn_account(arn: &str) -> &str {
 }
 
 /// IssueWorkloadIdentityContext.
-pub(crate) async fn issue_workload_identity_context(ctx: &Ctx<'_>) -> Result<Value, Error> {
-    let i = &ctx.input;
-    let template_arn = i.opt_str("WorkloadIdentityTemplateArn").ok_or_else(|| {
-        Error::validation(
-            "1 validation error detected: Value null at 'workloadIdentityTemplateArn' failed to satisfy constraint: Member must not be null",
-        )
-    })?;
-    let pairs = attestation::parse_document(i.str("AttestationDocument")?)?;
+pub(crate) async fn issue_workload_identity_context(
+    ctx: &Ctx<'_>,
+    input: IssueWorkloadIdentityContextInput,
+) -> Result<IssueWorkloadIdentityContextOutput, Error> {
+    let template_arn = required(
+        input.workload_identity_template_arn.as_deref(),
+        "WorkloadIdentityTemplateArn",
+    )?;
+    let pairs = attestation::parse_document(&input.attestation_document)?;
     let attested: BTreeMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (condition_key(k), v.clone()))
         .collect();
-    let target = i.opt_str("TargetRoleArn");
+    let target = input.target_role_arn.as_deref();
     let not_authorized = |resource: &str| {
-        Error::aws(
-            "AccessDenied",
-            format!(
-                "User: {} is not authorized to perform: {ACTION} on resource: {resource}",
-                ctx.caller.principal.arn
-            ),
-        )
+        Error::denied(format!(
+            "User: {} is not authorized to perform: {ACTION} on resource: {resource}",
+            ctx.caller.principal.arn
+        ))
     };
     let (provider, template, role_arn) = ctx.app.read(|e| {
         let denied = || not_authorized(template_arn);
@@ -128,17 +131,18 @@ pub(crate) async fn issue_workload_identity_context(ctx: &Ctx<'_>) -> Result<Val
         ));
     }
     let Some(role_arn) = role_arn else {
-        return Ok(json!({
-            "ProvidedContext": { "ProviderArn": provider.arn },
-            "Subject": subject,
-        }));
+        return Ok(IssueWorkloadIdentityContextOutput {
+            provided_context: ProvidedContext {
+                provider_arn: Some(provider.arn),
+                context_assertion: None,
+            },
+            subject,
+            ..Default::default()
+        });
     };
     let now = now_millis() / 1000 * 1000;
-    let expires = now
-        + i.opt_i64("DurationSeconds")
-            .unwrap_or(DEFAULT_DURATION_SECONDS)
-            * 1000;
-    let session_expires = i.opt_i64("SessionDurationSeconds").map(|s| now + s * 1000);
+    let expires = now + input.duration_seconds.unwrap_or(DEFAULT_DURATION_SECONDS) * 1000;
+    let session_expires = input.session_duration_seconds.map(|s| now + s * 1000);
     let claims = ContextClaims {
         kind: ContextClaims::kind(),
         subject: subject.clone(),
@@ -158,14 +162,14 @@ pub(crate) async fn issue_workload_identity_context(ctx: &Ctx<'_>) -> Result<Val
             "The context assertion built from the attestation document is too large to pass to AssumeRole.",
         ));
     }
-    let mut out = json!({
-        "ProvidedContext": { "ProviderArn": provider.arn, "ContextAssertion": sealed },
-        "Subject": subject,
-        "Audience": claims.audience,
-        "Expiration": iso8601(expires),
-    });
-    if let Some(end) = session_expires {
-        out["SessionExpiration"] = json!(iso8601(end));
-    }
-    Ok(out)
+    Ok(IssueWorkloadIdentityContextOutput {
+        provided_context: ProvidedContext {
+            provider_arn: Some(provider.arn),
+            context_assertion: Some(sealed),
+        },
+        subject,
+        audience: Some(claims.audience),
+        expiration: Some(Timestamp::from_millis(expires)),
+        session_expiration: session_expires.map(Timestamp::from_millis),
+    })
 }

@@ -12,6 +12,7 @@ use crate::error::Error;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
+use portcullis_protocol::sts::StsErrorCode;
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
@@ -29,7 +30,10 @@ const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
 
 /// `MalformedCertificateSigningRequestException` with `message`.
 pub(super) fn malformed(message: &str) -> Error {
-    Error::aws("MalformedCertificateSigningRequestException", message)
+    Error::aws(
+        StsErrorCode::MalformedCertificateSigningRequestException,
+        message,
+    )
 }
 
 /// The public key of a verified request.

@@ -15,6 +15,7 @@
 //!
 //! The sentences of the messages are Portcullis's where AWS's are not documented.
 
+use portcullis_protocol::sts::StsErrorCode;
 mod assertion;
 mod attestation;
 mod bundle;
@@ -36,13 +37,10 @@ use portcullis_store::{WorkloadIdentityProvider, WorkloadIdentityTemplate};
 
 /// AccessDenied for `action`, with why.
 fn denied(ctx: &Ctx<'_>, action: &str, why: &str) -> Error {
-    Error::aws(
-        "AccessDenied",
-        format!(
-            "User: {} is not authorized to perform: {action} because {why}",
-            ctx.caller.principal.arn
-        ),
-    )
+    Error::denied(format!(
+        "User: {} is not authorized to perform: {action} because {why}",
+        ctx.caller.principal.arn
+    ))
 }
 
 /// The workload identity of the calling role session; AccessDenied for any other caller.
@@ -87,7 +85,7 @@ fn live_spiffe_identity(
 /// `SignerNotConfiguredException` for a credential type.
 fn signer_not_configured(provider: &WorkloadIdentityProvider, kind: &str) -> Error {
     Error::aws(
-        "SignerNotConfiguredException",
+        StsErrorCode::SignerNotConfiguredException,
         format!(
             "The workload identity provider {} has no {kind} signer.",
             provider.arn

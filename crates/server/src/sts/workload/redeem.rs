@@ -15,7 +15,8 @@ use crate::auth::session::WorkloadIdentity;
 use crate::call::Ctx;
 use crate::error::Error;
 use crate::time::now_millis;
-use serde_json::Value;
+use portcullis_protocol::CommonErrorCode;
+use portcullis_protocol::sts::{ProvidedContext, StsErrorCode};
 
 /// What a redeemed context gives the role session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,30 +53,24 @@ fn is_workload_provider(arn: &str) -> bool {
 }
 
 /// The `ProviderArn` of a provided context.
-fn provider_of(context: &Value) -> &str {
-    context
-        .get("ProviderArn")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
+fn provider_of(context: &ProvidedContext) -> &str {
+    context.provider_arn.as_deref().unwrap_or_default()
 }
 
 fn invalid(message: &str) -> Error {
-    Error::aws("InvalidContextAssertion", message)
+    Error::aws(StsErrorCode::InvalidContextAssertion, message)
 }
 
 /// Redeems the workload identity context of an AssumeRole request for `role_arn`, if the
-/// request passes one; `denied` is the assumption's AccessDenied.
+/// request passes one in its `contexts` (`ProvidedContexts`); `denied` is the assumption's
+/// AccessDenied.
 pub(crate) fn redeem(
     ctx: &Ctx<'_>,
+    contexts: Option<&[ProvidedContext]>,
     role_arn: &str,
     denied: impl Fn() -> Error,
 ) -> Result<Option<Redeemed>, Error> {
-    let Some(contexts) = ctx
-        .input
-        .0
-        .get("ProvidedContexts")
-        .and_then(Value::as_array)
-    else {
+    let Some(contexts) = contexts else {
         return Ok(None);
     };
     let Some(entry) = contexts
@@ -86,14 +81,14 @@ pub(crate) fn redeem(
     };
     if contexts.len() > 1 {
         return Err(Error::aws(
-            "InvalidParameterValue",
+            CommonErrorCode::InvalidParameterValue,
             "A workload identity context must be the only entry in ProvidedContexts.",
         ));
     }
     let provider_arn = provider_of(entry);
     let sealed = entry
-        .get("ContextAssertion")
-        .and_then(Value::as_str)
+        .context_assertion
+        .as_deref()
         .ok_or_else(|| invalid("The provided context has no context assertion."))?;
     let claims = assertion::open(ctx.app, sealed)
         .filter(|c| c.provider_arn == provider_arn)

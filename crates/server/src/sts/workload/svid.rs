@@ -19,8 +19,10 @@ use crate::iam::workload_identity::ca::issue_leaf;
 use crate::iam::workload_identity::jwt_signers;
 use crate::iam::workload_identity::providers::oidc_issuer_uri;
 use crate::iam::workload_identity::signers::active_x509_signers;
-use crate::time::{iso8601, now_millis, now_seconds};
-use serde_json::{Value, json};
+use crate::time::{now_millis, now_seconds};
+use portcullis_protocol::Timestamp;
+use portcullis_protocol::sts::{GetCertificateInput, GetCertificateOutput, StsErrorCode};
+use serde_json::json;
 
 /// How long a certificate is valid unless asked otherwise (12 hours), in seconds.
 const DEFAULT_CERTIFICATE_SECONDS: i64 = 43_200;
@@ -29,17 +31,19 @@ const CLOCK_SKEW_MILLIS: i64 = 5 * 60 * 1000;
 
 /// `RegionalSignerUnavailableException` with why.
 fn unavailable(message: &str) -> Error {
-    Error::aws("RegionalSignerUnavailableException", message)
+    Error::aws(StsErrorCode::RegionalSignerUnavailableException, message)
 }
 
 /// GetCertificate.
-pub(crate) async fn get_certificate(ctx: &Ctx<'_>) -> Result<Value, Error> {
+pub(crate) async fn get_certificate(
+    ctx: &Ctx<'_>,
+    input: GetCertificateInput,
+) -> Result<GetCertificateOutput, Error> {
     const ACTION: &str = "sts:GetCertificate";
     let identity = session_identity(ctx, ACTION)?;
-    let request = ctx.input.str("CertificateSigningRequest")?;
-    let seconds = ctx
-        .input
-        .opt_i64("MaxDurationSeconds")
+    let request = input.certificate_signing_request.as_str();
+    let seconds = input
+        .max_duration_seconds
         .unwrap_or(DEFAULT_CERTIFICATE_SECONDS);
     let (provider, _) = live_spiffe_identity(ctx, &identity, ACTION)?;
     let key = csr::parse(request)?;
@@ -69,13 +73,13 @@ pub(crate) async fn get_certificate(ctx: &Ctx<'_>) -> Result<Value, Error> {
     let not_before = now - CLOCK_SKEW_MILLIS;
     let not_after = now + seconds * 1000;
     let certificate = issue_leaf(&ca, &key.spki_der, &identity.subject, not_before, not_after)?;
-    Ok(json!({
-        "Certificate": certificate,
-        "CertificateChain": ca.certificate_pem,
-        "NotBefore": iso8601(not_before),
-        "NotAfter": iso8601(not_after),
-        "Subject": identity.subject,
-    }))
+    Ok(GetCertificateOutput {
+        certificate: Some(certificate),
+        certificate_chain: Some(ca.certificate_pem),
+        not_before: Some(Timestamp::from_millis(not_before)),
+        not_after: Some(Timestamp::from_millis(not_after)),
+        subject: Some(identity.subject),
+    })
 }
 
 /// A JWT-SVID for the workload identity of the calling session (GetWebIdentityToken with
@@ -116,7 +120,7 @@ pub(crate) fn jwt_svid(
         .is_some_and(|s| expires > s.expires)
     {
         return Err(Error::aws(
-            "SessionDurationEscalationException",
+            StsErrorCode::SessionDurationEscalationException,
             "The requested token duration would extend the session beyond its original expiration time.",
         ));
     }

@@ -6,7 +6,6 @@ use super::csr::verify_signature;
 use crate::app::App;
 use crate::auth::session::SessionClaims;
 use crate::call::Ctx;
-use crate::call::Input;
 use crate::caller::Caller;
 use crate::config::Config;
 use crate::error::Error;
@@ -22,21 +21,17 @@ const NAMESPACE: &str = "aws:WorkloadAttestation/aws/eks/Namespace";
 const SERVICE_ACCOUNT: &str = "aws:WorkloadAttestation/aws/eks/ServiceAccount";
 
 async fn iam(app: &App, caller: &Caller, op: &str, input: Value) -> Result<Value, Error> {
-    let ctx = crate::call::Ctx {
-        app,
-        caller,
-        input: Input(&input),
-    };
-    crate::iam::call(op, &ctx).await.expect("an IAM operation")
+    let ctx = crate::call::Ctx { app, caller };
+    crate::iam::call(op, &ctx, &input)
+        .await
+        .expect("an IAM operation")
 }
 
 async fn sts(app: &App, caller: &Caller, op: &str, input: Value) -> Result<Value, Error> {
-    let ctx = Ctx {
-        app,
-        caller,
-        input: Input(&input),
-    };
-    crate::sts::call(op, &ctx).await.expect("an STS operation")
+    let ctx = Ctx { app, caller };
+    crate::sts::call(op, &ctx, &input)
+        .await
+        .expect("an STS operation")
 }
 
 fn code(e: Error) -> (String, String) {
@@ -262,7 +257,6 @@ async fn a_context_becomes_a_session_with_svids_the_bundle_verifies() {
     let ctx = Ctx {
         app: &app,
         caller: &session,
-        input: Input(&Value::Null),
     };
     let (token, expires) =
         super::jwt_svid(&ctx, &["https://relying.example"], 300, "ES384").unwrap();

@@ -22,6 +22,7 @@ use super::pattern::placeholders;
 use crate::error::Error;
 use crate::iam::rules::check_policy;
 use portcullis_policy::{Effect, PolicyDocument, PolicyKind, PrincipalValue, wildcard_match};
+use portcullis_protocol::iam::IamErrorCode;
 
 /// The action an attestation policy allows a service to perform.
 pub(super) const ATTEST_ACTION: &str = "sts:IssueWorkloadIdentityContext";
@@ -35,7 +36,7 @@ const ATTESTATION_NAMESPACE: &str = "aws:workloadattestation/";
 pub(super) fn check(document: &str, path_pattern: &str) -> Result<(), Error> {
     check_policy(document, PolicyKind::Resource, None)?;
     let parsed = PolicyDocument::parse(document)
-        .map_err(|e| Error::aws("MalformedPolicyDocument", e.to_string()))?;
+        .map_err(|e| Error::aws(IamErrorCode::MalformedPolicyDocument, e.to_string()))?;
     let keys = placeholders(path_pattern);
     for statement in &parsed.statements {
         for c in &statement.conditions {

@@ -2,10 +2,10 @@
 
 use super::*;
 use crate::app::App;
-use crate::call::Input;
 use crate::caller::Caller;
 use crate::config::Config;
 use portcullis_store::WorkloadIdentityProvider;
+use serde_json::{Value, json};
 
 const CLUSTER: &str = "aws:WorkloadAttestation/aws/eks/ClusterName";
 const NAMESPACE: &str = "aws:WorkloadAttestation/aws/eks/Namespace";
@@ -41,9 +41,10 @@ async fn run(app: &App, op: &str, input: Value) -> Result<Value, Error> {
     let ctx = Ctx {
         app,
         caller: &caller,
-        input: Input(&input),
     };
-    call(op, &ctx).await.expect("a template operation")
+    crate::iam::call(op, &ctx, &input)
+        .await
+        .expect("a template operation")
 }
 
 fn err(r: Result<Value, Error>) -> (String, String) {

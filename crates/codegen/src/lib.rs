@@ -425,6 +425,28 @@ pub fn generate(spec: Spec, model_json: &str) -> String {
     }
     let _ = writeln!(w, "    }}\n}}\n");
 
+    // The round trip the tests check every operation's types with.
+    let _ = writeln!(
+        w,
+        "/// Decodes `input` and `output` (JSON keyed by member names) into the typed input and\n\
+         /// output of `operation` and encodes them back: the tests check with it that the types\n\
+         /// follow the model.\n\
+         #[cfg(test)]\n\
+         pub(crate) fn round_trip(\n    operation: {p}Operation,\n    input: &Value,\n    output: &Value,\n) -> Result<(Value, Value), serde_json::Error> {{\n    \
+             fn again<T: serde::de::DeserializeOwned + Serialize>(v: &Value) -> Result<Value, serde_json::Error> {{\n        \
+                 serde_json::to_value(T::deserialize(v)?)\n    \
+             }}\n    \
+             Ok(match operation {{"
+    );
+    for op in &ops {
+        let _ = writeln!(
+            w,
+            "        {p}Operation::{op} => (again::<{op}Input>(input)?, again::<{output}>(output)?),",
+            output = output_type(&model, op),
+        );
+    }
+    let _ = writeln!(w, "    }})\n}}\n");
+
     // Aliases and the structures.
     for op in &ops {
         for (part, suffix) in [("input", "Input"), ("output", "Output")] {

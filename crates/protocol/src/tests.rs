@@ -1058,3 +1058,86 @@ fn params_may_be_borrowed_or_owned() {
     let strs = [("Action", "GetUser"), ("Version", "2010-05-08")];
     assert!(resolve_operation(&strs, Some(Service::Iam)).is_ok());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The generated typed APIs
+
+/// A value of `shape` with every member set (one item per list and map).
+fn full_value(model: &Model, shape: ShapeId, depth: usize) -> Value {
+    assert!(depth < 12, "the model's shapes nest too deep");
+    match &model.shape(shape).kind {
+        ShapeKind::Structure(s) => Value::Object(
+            s.members
+                .iter()
+                .map(|m| (m.name.clone(), full_value(model, m.shape, depth + 1)))
+                .collect(),
+        ),
+        ShapeKind::List(l) => json!([full_value(model, l.member, depth + 1)]),
+        ShapeKind::Map(m) => json!({ "key": full_value(model, m.value, depth + 1) }),
+        ShapeKind::String(s) => match &s.enum_values {
+            Some(values) => json!(values[0]),
+            None => json!("text"),
+        },
+        ShapeKind::Integer(_) => json!(7),
+        ShapeKind::Float => json!(1.5),
+        ShapeKind::Boolean => json!(true),
+        ShapeKind::Timestamp => json!("2026-11-23T12:00:00Z"),
+        ShapeKind::Blob(_) => json!("dGV4dA=="),
+    }
+}
+
+/// Every operation's typed input and output hold every member of the model, under its
+/// model name and with its type: a full value decodes into them and encodes back the same.
+#[test]
+fn the_typed_apis_follow_the_models() {
+    let mut checked = 0;
+    for service in Service::ALL {
+        let model = service.model();
+        for op in model.operations() {
+            let input = op.input.map_or(json!({}), |s| full_value(model, s, 0));
+            let output = op.output.map_or(Value::Null, |s| full_value(model, s, 0));
+            let typed = match service {
+                Service::Iam => {
+                    let operation = iam::IamOperation::from_name(&op.name).expect("in the enum");
+                    assert_eq!(operation.name(), op.name);
+                    iam::round_trip(operation, &input, &output)
+                }
+                Service::Sts => {
+                    let operation = sts::StsOperation::from_name(&op.name).expect("in the enum");
+                    assert_eq!(operation.name(), op.name);
+                    sts::round_trip(operation, &input, &output)
+                }
+            };
+            let (input_again, output_again) = typed.unwrap_or_else(|e| panic!("{}: {e}", op.name));
+            assert_eq!(input_again, input, "{}: input", op.name);
+            assert_eq!(output_again, output, "{}: output", op.name);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 210 + 15);
+    assert_eq!(iam::IamOperation::ALL.len(), 210);
+    assert_eq!(sts::StsOperation::ALL.len(), 15);
+}
+
+/// The error code enums hold every exception of the models with its status, and the
+/// common codes keep theirs.
+#[test]
+fn error_codes_follow_the_models() {
+    for e in Model::iam().errors() {
+        let code = iam::IamErrorCode::from_code(&e.code).expect("an IAM code");
+        assert_eq!((code.code(), code.status()), (e.code.as_str(), e.status));
+    }
+    for e in Model::sts().errors() {
+        let code = sts::StsErrorCode::from_code(&e.code).expect("an STS code");
+        assert_eq!((code.code(), code.status()), (e.code.as_str(), e.status));
+    }
+    let error = AwsError::of(iam::IamErrorCode::NoSuchEntity, "gone");
+    assert_eq!((error.code(), error.status()), ("NoSuchEntity", 404));
+    let error = AwsError::of(CommonErrorCode::Throttling, "Rate exceeded");
+    assert_eq!((error.code(), error.status()), ("Throttling", 400));
+    assert_eq!(
+        ErrorCode::from_code("ServiceUnavailable").map(ErrorCode::status),
+        Some(503)
+    );
+    assert_eq!(common_error_status("AccessDenied"), Some(403));
+}

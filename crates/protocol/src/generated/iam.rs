@@ -3489,6 +3489,804 @@ pub async fn dispatch<A: IamApi>(
     }
 }
 
+/// Decodes `input` and `output` (JSON keyed by member names) into the typed input and
+/// output of `operation` and encodes them back: the tests check with it that the types
+/// follow the model.
+#[cfg(test)]
+pub(crate) fn round_trip(
+    operation: IamOperation,
+    input: &Value,
+    output: &Value,
+) -> Result<(Value, Value), serde_json::Error> {
+    fn again<T: serde::de::DeserializeOwned + Serialize>(
+        v: &Value,
+    ) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(T::deserialize(v)?)
+    }
+    Ok(match operation {
+        IamOperation::AcceptDelegationRequest => (
+            again::<AcceptDelegationRequestInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::AcquireRole => (
+            again::<AcquireRoleInput>(input)?,
+            again::<AcquireRoleOutput>(output)?,
+        ),
+        IamOperation::AddClientIDToOpenIDConnectProvider => (
+            again::<AddClientIDToOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::AddRoleToInstanceProfile => (
+            again::<AddRoleToInstanceProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::AddUserToGroup => {
+            (again::<AddUserToGroupInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::AssociateDelegationRequest => (
+            again::<AssociateDelegationRequestInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::AttachGroupPolicy => (
+            again::<AttachGroupPolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::AttachRolePolicy => {
+            (again::<AttachRolePolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::AttachUserPolicy => {
+            (again::<AttachUserPolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::ChangePassword => {
+            (again::<ChangePasswordInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::CreateAccessKey => (
+            again::<CreateAccessKeyInput>(input)?,
+            again::<CreateAccessKeyOutput>(output)?,
+        ),
+        IamOperation::CreateAccountAlias => (
+            again::<CreateAccountAliasInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::CreateDelegationRequest => (
+            again::<CreateDelegationRequestInput>(input)?,
+            again::<CreateDelegationRequestOutput>(output)?,
+        ),
+        IamOperation::CreateGroup => (
+            again::<CreateGroupInput>(input)?,
+            again::<CreateGroupOutput>(output)?,
+        ),
+        IamOperation::CreateInstanceProfile => (
+            again::<CreateInstanceProfileInput>(input)?,
+            again::<CreateInstanceProfileOutput>(output)?,
+        ),
+        IamOperation::CreateLoginProfile => (
+            again::<CreateLoginProfileInput>(input)?,
+            again::<CreateLoginProfileOutput>(output)?,
+        ),
+        IamOperation::CreateOpenIDConnectProvider => (
+            again::<CreateOpenIDConnectProviderInput>(input)?,
+            again::<CreateOpenIDConnectProviderOutput>(output)?,
+        ),
+        IamOperation::CreatePolicy => (
+            again::<CreatePolicyInput>(input)?,
+            again::<CreatePolicyOutput>(output)?,
+        ),
+        IamOperation::CreatePolicyVersion => (
+            again::<CreatePolicyVersionInput>(input)?,
+            again::<CreatePolicyVersionOutput>(output)?,
+        ),
+        IamOperation::CreateRole => (
+            again::<CreateRoleInput>(input)?,
+            again::<CreateRoleOutput>(output)?,
+        ),
+        IamOperation::CreateSAMLProvider => (
+            again::<CreateSAMLProviderInput>(input)?,
+            again::<CreateSAMLProviderOutput>(output)?,
+        ),
+        IamOperation::CreateServiceLinkedRole => (
+            again::<CreateServiceLinkedRoleInput>(input)?,
+            again::<CreateServiceLinkedRoleOutput>(output)?,
+        ),
+        IamOperation::CreateServiceSpecificCredential => (
+            again::<CreateServiceSpecificCredentialInput>(input)?,
+            again::<CreateServiceSpecificCredentialOutput>(output)?,
+        ),
+        IamOperation::CreateUser => (
+            again::<CreateUserInput>(input)?,
+            again::<CreateUserOutput>(output)?,
+        ),
+        IamOperation::CreateVirtualMFADevice => (
+            again::<CreateVirtualMFADeviceInput>(input)?,
+            again::<CreateVirtualMFADeviceOutput>(output)?,
+        ),
+        IamOperation::CreateWorkloadIdentityProvider => (
+            again::<CreateWorkloadIdentityProviderInput>(input)?,
+            again::<CreateWorkloadIdentityProviderOutput>(output)?,
+        ),
+        IamOperation::CreateWorkloadIdentityProviderOutboundSigner => (
+            again::<CreateWorkloadIdentityProviderOutboundSignerInput>(input)?,
+            again::<CreateWorkloadIdentityProviderOutboundSignerOutput>(output)?,
+        ),
+        IamOperation::CreateWorkloadIdentityTemplate => (
+            again::<CreateWorkloadIdentityTemplateInput>(input)?,
+            again::<CreateWorkloadIdentityTemplateOutput>(output)?,
+        ),
+        IamOperation::DeactivateMFADevice => (
+            again::<DeactivateMFADeviceInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteAccessKey => {
+            (again::<DeleteAccessKeyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::DeleteAccountAlias => (
+            again::<DeleteAccountAliasInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteAccountPasswordPolicy => (
+            again::<DeleteAccountPasswordPolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteGroup => (again::<DeleteGroupInput>(input)?, again::<()>(output)?),
+        IamOperation::DeleteGroupPolicy => (
+            again::<DeleteGroupPolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteInstanceProfile => (
+            again::<DeleteInstanceProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteLoginProfile => (
+            again::<DeleteLoginProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteOpenIDConnectProvider => (
+            again::<DeleteOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeletePolicy => (again::<DeletePolicyInput>(input)?, again::<()>(output)?),
+        IamOperation::DeletePolicyVersion => (
+            again::<DeletePolicyVersionInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteRole => (again::<DeleteRoleInput>(input)?, again::<()>(output)?),
+        IamOperation::DeleteRolePermissionsBoundary => (
+            again::<DeleteRolePermissionsBoundaryInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteRolePolicy => {
+            (again::<DeleteRolePolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::DeleteSAMLProvider => (
+            again::<DeleteSAMLProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteSSHPublicKey => (
+            again::<DeleteSSHPublicKeyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteServerCertificate => (
+            again::<DeleteServerCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteServiceLinkedRole => (
+            again::<DeleteServiceLinkedRoleInput>(input)?,
+            again::<DeleteServiceLinkedRoleOutput>(output)?,
+        ),
+        IamOperation::DeleteServiceSpecificCredential => (
+            again::<DeleteServiceSpecificCredentialInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteSigningCertificate => (
+            again::<DeleteSigningCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteUser => (again::<DeleteUserInput>(input)?, again::<()>(output)?),
+        IamOperation::DeleteUserPermissionsBoundary => (
+            again::<DeleteUserPermissionsBoundaryInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteUserPolicy => {
+            (again::<DeleteUserPolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::DeleteVirtualMFADevice => (
+            again::<DeleteVirtualMFADeviceInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DeleteWorkloadIdentityProvider => (
+            again::<DeleteWorkloadIdentityProviderInput>(input)?,
+            again::<DeleteWorkloadIdentityProviderOutput>(output)?,
+        ),
+        IamOperation::DeleteWorkloadIdentityProviderOutboundSigner => (
+            again::<DeleteWorkloadIdentityProviderOutboundSignerInput>(input)?,
+            again::<DeleteWorkloadIdentityProviderOutboundSignerOutput>(output)?,
+        ),
+        IamOperation::DeleteWorkloadIdentityProviderResourcePolicy => (
+            again::<DeleteWorkloadIdentityProviderResourcePolicyInput>(input)?,
+            again::<DeleteWorkloadIdentityProviderResourcePolicyOutput>(output)?,
+        ),
+        IamOperation::DeleteWorkloadIdentityTemplate => (
+            again::<DeleteWorkloadIdentityTemplateInput>(input)?,
+            again::<DeleteWorkloadIdentityTemplateOutput>(output)?,
+        ),
+        IamOperation::DeleteWorkloadIdentityTemplateAttestationPolicy => (
+            again::<DeleteWorkloadIdentityTemplateAttestationPolicyInput>(input)?,
+            again::<DeleteWorkloadIdentityTemplateAttestationPolicyOutput>(output)?,
+        ),
+        IamOperation::DetachGroupPolicy => (
+            again::<DetachGroupPolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DetachRolePolicy => {
+            (again::<DetachRolePolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::DetachUserPolicy => {
+            (again::<DetachUserPolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::DisableOrganizationLevelResources => (
+            again::<DisableOrganizationLevelResourcesInput>(input)?,
+            again::<DisableOrganizationLevelResourcesOutput>(output)?,
+        ),
+        IamOperation::DisableOrganizationsRootCredentialsManagement => (
+            again::<DisableOrganizationsRootCredentialsManagementInput>(input)?,
+            again::<DisableOrganizationsRootCredentialsManagementOutput>(output)?,
+        ),
+        IamOperation::DisableOrganizationsRootSessions => (
+            again::<DisableOrganizationsRootSessionsInput>(input)?,
+            again::<DisableOrganizationsRootSessionsOutput>(output)?,
+        ),
+        IamOperation::DisableOutboundWebIdentityFederation => (
+            again::<DisableOutboundWebIdentityFederationInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::DisableWorkloadIdentityProviderOutboundSigner => (
+            again::<DisableWorkloadIdentityProviderOutboundSignerInput>(input)?,
+            again::<DisableWorkloadIdentityProviderOutboundSignerOutput>(output)?,
+        ),
+        IamOperation::EnableMFADevice => {
+            (again::<EnableMFADeviceInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::EnableOrganizationLevelResources => (
+            again::<EnableOrganizationLevelResourcesInput>(input)?,
+            again::<EnableOrganizationLevelResourcesOutput>(output)?,
+        ),
+        IamOperation::EnableOrganizationsRootCredentialsManagement => (
+            again::<EnableOrganizationsRootCredentialsManagementInput>(input)?,
+            again::<EnableOrganizationsRootCredentialsManagementOutput>(output)?,
+        ),
+        IamOperation::EnableOrganizationsRootSessions => (
+            again::<EnableOrganizationsRootSessionsInput>(input)?,
+            again::<EnableOrganizationsRootSessionsOutput>(output)?,
+        ),
+        IamOperation::EnableOutboundWebIdentityFederation => (
+            again::<EnableOutboundWebIdentityFederationInput>(input)?,
+            again::<EnableOutboundWebIdentityFederationOutput>(output)?,
+        ),
+        IamOperation::EnableWorkloadIdentityProviderOutboundSigner => (
+            again::<EnableWorkloadIdentityProviderOutboundSignerInput>(input)?,
+            again::<EnableWorkloadIdentityProviderOutboundSignerOutput>(output)?,
+        ),
+        IamOperation::GenerateCredentialReport => (
+            again::<GenerateCredentialReportInput>(input)?,
+            again::<GenerateCredentialReportOutput>(output)?,
+        ),
+        IamOperation::GenerateOrganizationsAccessReport => (
+            again::<GenerateOrganizationsAccessReportInput>(input)?,
+            again::<GenerateOrganizationsAccessReportOutput>(output)?,
+        ),
+        IamOperation::GenerateServiceLastAccessedDetails => (
+            again::<GenerateServiceLastAccessedDetailsInput>(input)?,
+            again::<GenerateServiceLastAccessedDetailsOutput>(output)?,
+        ),
+        IamOperation::GetAccessKeyLastUsed => (
+            again::<GetAccessKeyLastUsedInput>(input)?,
+            again::<GetAccessKeyLastUsedOutput>(output)?,
+        ),
+        IamOperation::GetAccountAuthorizationDetails => (
+            again::<GetAccountAuthorizationDetailsInput>(input)?,
+            again::<GetAccountAuthorizationDetailsOutput>(output)?,
+        ),
+        IamOperation::GetAccountPasswordPolicy => (
+            again::<GetAccountPasswordPolicyInput>(input)?,
+            again::<GetAccountPasswordPolicyOutput>(output)?,
+        ),
+        IamOperation::GetAccountProperties => (
+            again::<GetAccountPropertiesInput>(input)?,
+            again::<GetAccountPropertiesOutput>(output)?,
+        ),
+        IamOperation::GetAccountSummary => (
+            again::<GetAccountSummaryInput>(input)?,
+            again::<GetAccountSummaryOutput>(output)?,
+        ),
+        IamOperation::GetContextKeysForCustomPolicy => (
+            again::<GetContextKeysForCustomPolicyInput>(input)?,
+            again::<GetContextKeysForCustomPolicyOutput>(output)?,
+        ),
+        IamOperation::GetContextKeysForPrincipalPolicy => (
+            again::<GetContextKeysForPrincipalPolicyInput>(input)?,
+            again::<GetContextKeysForPrincipalPolicyOutput>(output)?,
+        ),
+        IamOperation::GetCredentialReport => (
+            again::<GetCredentialReportInput>(input)?,
+            again::<GetCredentialReportOutput>(output)?,
+        ),
+        IamOperation::GetDelegationRequest => (
+            again::<GetDelegationRequestInput>(input)?,
+            again::<GetDelegationRequestOutput>(output)?,
+        ),
+        IamOperation::GetGroup => (
+            again::<GetGroupInput>(input)?,
+            again::<GetGroupOutput>(output)?,
+        ),
+        IamOperation::GetGroupPolicy => (
+            again::<GetGroupPolicyInput>(input)?,
+            again::<GetGroupPolicyOutput>(output)?,
+        ),
+        IamOperation::GetHumanReadableSummary => (
+            again::<GetHumanReadableSummaryInput>(input)?,
+            again::<GetHumanReadableSummaryOutput>(output)?,
+        ),
+        IamOperation::GetInstanceProfile => (
+            again::<GetInstanceProfileInput>(input)?,
+            again::<GetInstanceProfileOutput>(output)?,
+        ),
+        IamOperation::GetLoginProfile => (
+            again::<GetLoginProfileInput>(input)?,
+            again::<GetLoginProfileOutput>(output)?,
+        ),
+        IamOperation::GetMFADevice => (
+            again::<GetMFADeviceInput>(input)?,
+            again::<GetMFADeviceOutput>(output)?,
+        ),
+        IamOperation::GetOpenIDConnectProvider => (
+            again::<GetOpenIDConnectProviderInput>(input)?,
+            again::<GetOpenIDConnectProviderOutput>(output)?,
+        ),
+        IamOperation::GetOrganizationsAccessReport => (
+            again::<GetOrganizationsAccessReportInput>(input)?,
+            again::<GetOrganizationsAccessReportOutput>(output)?,
+        ),
+        IamOperation::GetOutboundWebIdentityFederationInfo => (
+            again::<GetOutboundWebIdentityFederationInfoInput>(input)?,
+            again::<GetOutboundWebIdentityFederationInfoOutput>(output)?,
+        ),
+        IamOperation::GetPolicy => (
+            again::<GetPolicyInput>(input)?,
+            again::<GetPolicyOutput>(output)?,
+        ),
+        IamOperation::GetPolicyVersion => (
+            again::<GetPolicyVersionInput>(input)?,
+            again::<GetPolicyVersionOutput>(output)?,
+        ),
+        IamOperation::GetRole => (
+            again::<GetRoleInput>(input)?,
+            again::<GetRoleOutput>(output)?,
+        ),
+        IamOperation::GetRolePolicy => (
+            again::<GetRolePolicyInput>(input)?,
+            again::<GetRolePolicyOutput>(output)?,
+        ),
+        IamOperation::GetRoleTemplateVersion => (
+            again::<GetRoleTemplateVersionInput>(input)?,
+            again::<GetRoleTemplateVersionOutput>(output)?,
+        ),
+        IamOperation::GetSAMLProvider => (
+            again::<GetSAMLProviderInput>(input)?,
+            again::<GetSAMLProviderOutput>(output)?,
+        ),
+        IamOperation::GetSSHPublicKey => (
+            again::<GetSSHPublicKeyInput>(input)?,
+            again::<GetSSHPublicKeyOutput>(output)?,
+        ),
+        IamOperation::GetServerCertificate => (
+            again::<GetServerCertificateInput>(input)?,
+            again::<GetServerCertificateOutput>(output)?,
+        ),
+        IamOperation::GetServiceLastAccessedDetails => (
+            again::<GetServiceLastAccessedDetailsInput>(input)?,
+            again::<GetServiceLastAccessedDetailsOutput>(output)?,
+        ),
+        IamOperation::GetServiceLastAccessedDetailsWithEntities => (
+            again::<GetServiceLastAccessedDetailsWithEntitiesInput>(input)?,
+            again::<GetServiceLastAccessedDetailsWithEntitiesOutput>(output)?,
+        ),
+        IamOperation::GetServiceLinkedRoleDeletionStatus => (
+            again::<GetServiceLinkedRoleDeletionStatusInput>(input)?,
+            again::<GetServiceLinkedRoleDeletionStatusOutput>(output)?,
+        ),
+        IamOperation::GetUser => (
+            again::<GetUserInput>(input)?,
+            again::<GetUserOutput>(output)?,
+        ),
+        IamOperation::GetUserPolicy => (
+            again::<GetUserPolicyInput>(input)?,
+            again::<GetUserPolicyOutput>(output)?,
+        ),
+        IamOperation::GetWorkloadIdentityProvider => (
+            again::<GetWorkloadIdentityProviderInput>(input)?,
+            again::<GetWorkloadIdentityProviderOutput>(output)?,
+        ),
+        IamOperation::GetWorkloadIdentityProviderDeletionStatus => (
+            again::<GetWorkloadIdentityProviderDeletionStatusInput>(input)?,
+            again::<GetWorkloadIdentityProviderDeletionStatusOutput>(output)?,
+        ),
+        IamOperation::GetWorkloadIdentityProviderResourcePolicy => (
+            again::<GetWorkloadIdentityProviderResourcePolicyInput>(input)?,
+            again::<GetWorkloadIdentityProviderResourcePolicyOutput>(output)?,
+        ),
+        IamOperation::GetWorkloadIdentityTemplate => (
+            again::<GetWorkloadIdentityTemplateInput>(input)?,
+            again::<GetWorkloadIdentityTemplateOutput>(output)?,
+        ),
+        IamOperation::GetWorkloadIdentityTemplateAttestationPolicy => (
+            again::<GetWorkloadIdentityTemplateAttestationPolicyInput>(input)?,
+            again::<GetWorkloadIdentityTemplateAttestationPolicyOutput>(output)?,
+        ),
+        IamOperation::ListAccessKeys => (
+            again::<ListAccessKeysInput>(input)?,
+            again::<ListAccessKeysOutput>(output)?,
+        ),
+        IamOperation::ListAccountAliases => (
+            again::<ListAccountAliasesInput>(input)?,
+            again::<ListAccountAliasesOutput>(output)?,
+        ),
+        IamOperation::ListAttachedGroupPolicies => (
+            again::<ListAttachedGroupPoliciesInput>(input)?,
+            again::<ListAttachedGroupPoliciesOutput>(output)?,
+        ),
+        IamOperation::ListAttachedRolePolicies => (
+            again::<ListAttachedRolePoliciesInput>(input)?,
+            again::<ListAttachedRolePoliciesOutput>(output)?,
+        ),
+        IamOperation::ListAttachedUserPolicies => (
+            again::<ListAttachedUserPoliciesInput>(input)?,
+            again::<ListAttachedUserPoliciesOutput>(output)?,
+        ),
+        IamOperation::ListDelegationRequests => (
+            again::<ListDelegationRequestsInput>(input)?,
+            again::<ListDelegationRequestsOutput>(output)?,
+        ),
+        IamOperation::ListEntitiesForPolicy => (
+            again::<ListEntitiesForPolicyInput>(input)?,
+            again::<ListEntitiesForPolicyOutput>(output)?,
+        ),
+        IamOperation::ListGroupPolicies => (
+            again::<ListGroupPoliciesInput>(input)?,
+            again::<ListGroupPoliciesOutput>(output)?,
+        ),
+        IamOperation::ListGroups => (
+            again::<ListGroupsInput>(input)?,
+            again::<ListGroupsOutput>(output)?,
+        ),
+        IamOperation::ListGroupsForUser => (
+            again::<ListGroupsForUserInput>(input)?,
+            again::<ListGroupsForUserOutput>(output)?,
+        ),
+        IamOperation::ListInstanceProfileTags => (
+            again::<ListInstanceProfileTagsInput>(input)?,
+            again::<ListInstanceProfileTagsOutput>(output)?,
+        ),
+        IamOperation::ListInstanceProfiles => (
+            again::<ListInstanceProfilesInput>(input)?,
+            again::<ListInstanceProfilesOutput>(output)?,
+        ),
+        IamOperation::ListInstanceProfilesForRole => (
+            again::<ListInstanceProfilesForRoleInput>(input)?,
+            again::<ListInstanceProfilesForRoleOutput>(output)?,
+        ),
+        IamOperation::ListMFADeviceTags => (
+            again::<ListMFADeviceTagsInput>(input)?,
+            again::<ListMFADeviceTagsOutput>(output)?,
+        ),
+        IamOperation::ListMFADevices => (
+            again::<ListMFADevicesInput>(input)?,
+            again::<ListMFADevicesOutput>(output)?,
+        ),
+        IamOperation::ListOpenIDConnectProviderTags => (
+            again::<ListOpenIDConnectProviderTagsInput>(input)?,
+            again::<ListOpenIDConnectProviderTagsOutput>(output)?,
+        ),
+        IamOperation::ListOpenIDConnectProviders => (
+            again::<ListOpenIDConnectProvidersInput>(input)?,
+            again::<ListOpenIDConnectProvidersOutput>(output)?,
+        ),
+        IamOperation::ListOrganizationsFeatures => (
+            again::<ListOrganizationsFeaturesInput>(input)?,
+            again::<ListOrganizationsFeaturesOutput>(output)?,
+        ),
+        IamOperation::ListPolicies => (
+            again::<ListPoliciesInput>(input)?,
+            again::<ListPoliciesOutput>(output)?,
+        ),
+        IamOperation::ListPoliciesGrantingServiceAccess => (
+            again::<ListPoliciesGrantingServiceAccessInput>(input)?,
+            again::<ListPoliciesGrantingServiceAccessOutput>(output)?,
+        ),
+        IamOperation::ListPolicyTags => (
+            again::<ListPolicyTagsInput>(input)?,
+            again::<ListPolicyTagsOutput>(output)?,
+        ),
+        IamOperation::ListPolicyVersions => (
+            again::<ListPolicyVersionsInput>(input)?,
+            again::<ListPolicyVersionsOutput>(output)?,
+        ),
+        IamOperation::ListRolePolicies => (
+            again::<ListRolePoliciesInput>(input)?,
+            again::<ListRolePoliciesOutput>(output)?,
+        ),
+        IamOperation::ListRoleTags => (
+            again::<ListRoleTagsInput>(input)?,
+            again::<ListRoleTagsOutput>(output)?,
+        ),
+        IamOperation::ListRoles => (
+            again::<ListRolesInput>(input)?,
+            again::<ListRolesOutput>(output)?,
+        ),
+        IamOperation::ListSAMLProviderTags => (
+            again::<ListSAMLProviderTagsInput>(input)?,
+            again::<ListSAMLProviderTagsOutput>(output)?,
+        ),
+        IamOperation::ListSAMLProviders => (
+            again::<ListSAMLProvidersInput>(input)?,
+            again::<ListSAMLProvidersOutput>(output)?,
+        ),
+        IamOperation::ListSSHPublicKeys => (
+            again::<ListSSHPublicKeysInput>(input)?,
+            again::<ListSSHPublicKeysOutput>(output)?,
+        ),
+        IamOperation::ListServerCertificateTags => (
+            again::<ListServerCertificateTagsInput>(input)?,
+            again::<ListServerCertificateTagsOutput>(output)?,
+        ),
+        IamOperation::ListServerCertificates => (
+            again::<ListServerCertificatesInput>(input)?,
+            again::<ListServerCertificatesOutput>(output)?,
+        ),
+        IamOperation::ListServiceSpecificCredentials => (
+            again::<ListServiceSpecificCredentialsInput>(input)?,
+            again::<ListServiceSpecificCredentialsOutput>(output)?,
+        ),
+        IamOperation::ListSigningCertificates => (
+            again::<ListSigningCertificatesInput>(input)?,
+            again::<ListSigningCertificatesOutput>(output)?,
+        ),
+        IamOperation::ListUserPolicies => (
+            again::<ListUserPoliciesInput>(input)?,
+            again::<ListUserPoliciesOutput>(output)?,
+        ),
+        IamOperation::ListUserTags => (
+            again::<ListUserTagsInput>(input)?,
+            again::<ListUserTagsOutput>(output)?,
+        ),
+        IamOperation::ListUsers => (
+            again::<ListUsersInput>(input)?,
+            again::<ListUsersOutput>(output)?,
+        ),
+        IamOperation::ListVirtualMFADevices => (
+            again::<ListVirtualMFADevicesInput>(input)?,
+            again::<ListVirtualMFADevicesOutput>(output)?,
+        ),
+        IamOperation::ListWorkloadIdentityProviderOutboundSigners => (
+            again::<ListWorkloadIdentityProviderOutboundSignersInput>(input)?,
+            again::<ListWorkloadIdentityProviderOutboundSignersOutput>(output)?,
+        ),
+        IamOperation::ListWorkloadIdentityProviderTags => (
+            again::<ListWorkloadIdentityProviderTagsInput>(input)?,
+            again::<ListWorkloadIdentityProviderTagsOutput>(output)?,
+        ),
+        IamOperation::ListWorkloadIdentityProviders => (
+            again::<ListWorkloadIdentityProvidersInput>(input)?,
+            again::<ListWorkloadIdentityProvidersOutput>(output)?,
+        ),
+        IamOperation::ListWorkloadIdentityTemplateTags => (
+            again::<ListWorkloadIdentityTemplateTagsInput>(input)?,
+            again::<ListWorkloadIdentityTemplateTagsOutput>(output)?,
+        ),
+        IamOperation::ListWorkloadIdentityTemplates => (
+            again::<ListWorkloadIdentityTemplatesInput>(input)?,
+            again::<ListWorkloadIdentityTemplatesOutput>(output)?,
+        ),
+        IamOperation::PutAccountProperties => (
+            again::<PutAccountPropertiesInput>(input)?,
+            again::<PutAccountPropertiesOutput>(output)?,
+        ),
+        IamOperation::PutGroupPolicy => {
+            (again::<PutGroupPolicyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::PutRolePermissionsBoundary => (
+            again::<PutRolePermissionsBoundaryInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::PutRolePolicy => (again::<PutRolePolicyInput>(input)?, again::<()>(output)?),
+        IamOperation::PutUserPermissionsBoundary => (
+            again::<PutUserPermissionsBoundaryInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::PutUserPolicy => (again::<PutUserPolicyInput>(input)?, again::<()>(output)?),
+        IamOperation::PutWorkloadIdentityProviderResourcePolicy => (
+            again::<PutWorkloadIdentityProviderResourcePolicyInput>(input)?,
+            again::<PutWorkloadIdentityProviderResourcePolicyOutput>(output)?,
+        ),
+        IamOperation::PutWorkloadIdentityTemplateAttestationPolicy => (
+            again::<PutWorkloadIdentityTemplateAttestationPolicyInput>(input)?,
+            again::<PutWorkloadIdentityTemplateAttestationPolicyOutput>(output)?,
+        ),
+        IamOperation::RejectDelegationRequest => (
+            again::<RejectDelegationRequestInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::RemoveClientIDFromOpenIDConnectProvider => (
+            again::<RemoveClientIDFromOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::RemoveRoleFromInstanceProfile => (
+            again::<RemoveRoleFromInstanceProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::RemoveUserFromGroup => (
+            again::<RemoveUserFromGroupInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::ResetServiceSpecificCredential => (
+            again::<ResetServiceSpecificCredentialInput>(input)?,
+            again::<ResetServiceSpecificCredentialOutput>(output)?,
+        ),
+        IamOperation::ResyncMFADevice => {
+            (again::<ResyncMFADeviceInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::SendDelegationToken => (
+            again::<SendDelegationTokenInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::SetDefaultPolicyVersion => (
+            again::<SetDefaultPolicyVersionInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::SetSecurityTokenServicePreferences => (
+            again::<SetSecurityTokenServicePreferencesInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::SimulateCustomPolicy => (
+            again::<SimulateCustomPolicyInput>(input)?,
+            again::<SimulateCustomPolicyOutput>(output)?,
+        ),
+        IamOperation::SimulatePrincipalPolicy => (
+            again::<SimulatePrincipalPolicyInput>(input)?,
+            again::<SimulatePrincipalPolicyOutput>(output)?,
+        ),
+        IamOperation::TagInstanceProfile => (
+            again::<TagInstanceProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::TagMFADevice => (again::<TagMFADeviceInput>(input)?, again::<()>(output)?),
+        IamOperation::TagOpenIDConnectProvider => (
+            again::<TagOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::TagPolicy => (again::<TagPolicyInput>(input)?, again::<()>(output)?),
+        IamOperation::TagRole => (again::<TagRoleInput>(input)?, again::<()>(output)?),
+        IamOperation::TagSAMLProvider => {
+            (again::<TagSAMLProviderInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::TagServerCertificate => (
+            again::<TagServerCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::TagUser => (again::<TagUserInput>(input)?, again::<()>(output)?),
+        IamOperation::TagWorkloadIdentityProvider => (
+            again::<TagWorkloadIdentityProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::TagWorkloadIdentityTemplate => (
+            again::<TagWorkloadIdentityTemplateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagInstanceProfile => (
+            again::<UntagInstanceProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagMFADevice => {
+            (again::<UntagMFADeviceInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::UntagOpenIDConnectProvider => (
+            again::<UntagOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagPolicy => (again::<UntagPolicyInput>(input)?, again::<()>(output)?),
+        IamOperation::UntagRole => (again::<UntagRoleInput>(input)?, again::<()>(output)?),
+        IamOperation::UntagSAMLProvider => (
+            again::<UntagSAMLProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagServerCertificate => (
+            again::<UntagServerCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagUser => (again::<UntagUserInput>(input)?, again::<()>(output)?),
+        IamOperation::UntagWorkloadIdentityProvider => (
+            again::<UntagWorkloadIdentityProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UntagWorkloadIdentityTemplate => (
+            again::<UntagWorkloadIdentityTemplateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateAccessKey => {
+            (again::<UpdateAccessKeyInput>(input)?, again::<()>(output)?)
+        }
+        IamOperation::UpdateAccountPasswordPolicy => (
+            again::<UpdateAccountPasswordPolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateAssumeRolePolicy => (
+            again::<UpdateAssumeRolePolicyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateDelegationRequest => (
+            again::<UpdateDelegationRequestInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateGroup => (again::<UpdateGroupInput>(input)?, again::<()>(output)?),
+        IamOperation::UpdateLoginProfile => (
+            again::<UpdateLoginProfileInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateOpenIDConnectProvider => (
+            again::<UpdateOpenIDConnectProviderInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateOpenIDConnectProviderThumbprint => (
+            again::<UpdateOpenIDConnectProviderThumbprintInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateRole => (
+            again::<UpdateRoleInput>(input)?,
+            again::<UpdateRoleOutput>(output)?,
+        ),
+        IamOperation::UpdateRoleDescription => (
+            again::<UpdateRoleDescriptionInput>(input)?,
+            again::<UpdateRoleDescriptionOutput>(output)?,
+        ),
+        IamOperation::UpdateSAMLProvider => (
+            again::<UpdateSAMLProviderInput>(input)?,
+            again::<UpdateSAMLProviderOutput>(output)?,
+        ),
+        IamOperation::UpdateSSHPublicKey => (
+            again::<UpdateSSHPublicKeyInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateServerCertificate => (
+            again::<UpdateServerCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateServiceSpecificCredential => (
+            again::<UpdateServiceSpecificCredentialInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateSigningCertificate => (
+            again::<UpdateSigningCertificateInput>(input)?,
+            again::<()>(output)?,
+        ),
+        IamOperation::UpdateUser => (again::<UpdateUserInput>(input)?, again::<()>(output)?),
+        IamOperation::UpdateWorkloadIdentityProviderOutboundSigner => (
+            again::<UpdateWorkloadIdentityProviderOutboundSignerInput>(input)?,
+            again::<UpdateWorkloadIdentityProviderOutboundSignerOutput>(output)?,
+        ),
+        IamOperation::UploadSSHPublicKey => (
+            again::<UploadSSHPublicKeyInput>(input)?,
+            again::<UploadSSHPublicKeyOutput>(output)?,
+        ),
+        IamOperation::UploadServerCertificate => (
+            again::<UploadServerCertificateInput>(input)?,
+            again::<UploadServerCertificateOutput>(output)?,
+        ),
+        IamOperation::UploadSigningCertificate => (
+            again::<UploadSigningCertificateInput>(input)?,
+            again::<UploadSigningCertificateOutput>(output)?,
+        ),
+    })
+}
+
 /// The input of `DeleteAccountPasswordPolicy`, which takes no parameters.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeleteAccountPasswordPolicyInput {}

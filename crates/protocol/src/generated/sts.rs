@@ -448,6 +448,84 @@ pub async fn dispatch<A: StsApi>(
     }
 }
 
+/// Decodes `input` and `output` (JSON keyed by member names) into the typed input and
+/// output of `operation` and encodes them back: the tests check with it that the types
+/// follow the model.
+#[cfg(test)]
+pub(crate) fn round_trip(
+    operation: StsOperation,
+    input: &Value,
+    output: &Value,
+) -> Result<(Value, Value), serde_json::Error> {
+    fn again<T: serde::de::DeserializeOwned + Serialize>(
+        v: &Value,
+    ) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(T::deserialize(v)?)
+    }
+    Ok(match operation {
+        StsOperation::AssumeRole => (
+            again::<AssumeRoleInput>(input)?,
+            again::<AssumeRoleOutput>(output)?,
+        ),
+        StsOperation::AssumeRoleWithSAML => (
+            again::<AssumeRoleWithSAMLInput>(input)?,
+            again::<AssumeRoleWithSAMLOutput>(output)?,
+        ),
+        StsOperation::AssumeRoleWithWebIdentity => (
+            again::<AssumeRoleWithWebIdentityInput>(input)?,
+            again::<AssumeRoleWithWebIdentityOutput>(output)?,
+        ),
+        StsOperation::AssumeRoot => (
+            again::<AssumeRootInput>(input)?,
+            again::<AssumeRootOutput>(output)?,
+        ),
+        StsOperation::DecodeAuthorizationMessage => (
+            again::<DecodeAuthorizationMessageInput>(input)?,
+            again::<DecodeAuthorizationMessageOutput>(output)?,
+        ),
+        StsOperation::GetAccessKeyInfo => (
+            again::<GetAccessKeyInfoInput>(input)?,
+            again::<GetAccessKeyInfoOutput>(output)?,
+        ),
+        StsOperation::GetCallerIdentity => (
+            again::<GetCallerIdentityInput>(input)?,
+            again::<GetCallerIdentityOutput>(output)?,
+        ),
+        StsOperation::GetCertificate => (
+            again::<GetCertificateInput>(input)?,
+            again::<GetCertificateOutput>(output)?,
+        ),
+        StsOperation::GetDelegatedAccessToken => (
+            again::<GetDelegatedAccessTokenInput>(input)?,
+            again::<GetDelegatedAccessTokenOutput>(output)?,
+        ),
+        StsOperation::GetFederationToken => (
+            again::<GetFederationTokenInput>(input)?,
+            again::<GetFederationTokenOutput>(output)?,
+        ),
+        StsOperation::GetScopedCredentials => (
+            again::<GetScopedCredentialsInput>(input)?,
+            again::<GetScopedCredentialsOutput>(output)?,
+        ),
+        StsOperation::GetSessionToken => (
+            again::<GetSessionTokenInput>(input)?,
+            again::<GetSessionTokenOutput>(output)?,
+        ),
+        StsOperation::GetTrustBundles => (
+            again::<GetTrustBundlesInput>(input)?,
+            again::<GetTrustBundlesOutput>(output)?,
+        ),
+        StsOperation::GetWebIdentityToken => (
+            again::<GetWebIdentityTokenInput>(input)?,
+            again::<GetWebIdentityTokenOutput>(output)?,
+        ),
+        StsOperation::IssueWorkloadIdentityContext => (
+            again::<IssueWorkloadIdentityContextInput>(input)?,
+            again::<IssueWorkloadIdentityContextOutput>(output)?,
+        ),
+    })
+}
+
 /// The structure of the input of `AssumeRole`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssumeRoleInput {

@@ -1,7 +1,7 @@
 //! CloudTrail's LookupEvents in the JSON 1.1 protocol: `X-Amz-Target` names the operation,
 //! the body is its JSON input, answers are JSON and errors `{"__type", "message"}`.
 
-use super::pipeline::{Api, Failure};
+use super::pipeline::{Api, Decoded, Failure};
 use crate::app::App;
 use crate::audit;
 use crate::authz::Authorization;
@@ -41,6 +41,7 @@ impl<'r> CloudTrail<'r> {
 }
 
 impl Api for CloudTrail<'_> {
+    type Input = ();
     type Output = Value;
 
     fn service(&self) -> &'static str {
@@ -59,7 +60,7 @@ impl Api for CloudTrail<'_> {
         self.operation
     }
 
-    fn decode(&self) -> Result<Value, Failure> {
+    fn decode(&self) -> Result<Decoded<()>, Failure> {
         let input = if self.body.is_empty() {
             json!({})
         } else {
@@ -82,14 +83,23 @@ impl Api for CloudTrail<'_> {
             )
             .into());
         }
-        Ok(input)
+        Ok(Decoded {
+            json: input,
+            typed: (),
+        })
     }
 
     fn authorization(&self) -> Authorization {
         Authorization::Policies
     }
 
-    async fn run(&self, app: &Arc<App>, _caller: &Caller, input: &Value) -> Result<Value, Failure> {
+    async fn run(
+        &self,
+        app: &Arc<App>,
+        _caller: &Caller,
+        input: &Value,
+        _typed: (),
+    ) -> Result<Value, Failure> {
         audit::lookup::lookup_events(app, input)
             .await
             .map_err(Failure::of)

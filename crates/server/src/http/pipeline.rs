@@ -63,8 +63,19 @@ impl From<AwsError> for Failure {
     }
 }
 
+/// A decoded request: its input as the trail records it (a JSON object keyed by member
+/// names) and as the operation takes it.
+pub(super) struct Decoded<T> {
+    /// The input as the trail records it.
+    pub json: Value,
+    /// The input as the operation takes it.
+    pub typed: T,
+}
+
 /// A protocol's side of the pipeline.
 pub(super) trait Api: Sync {
+    /// The input of an operation, as it runs.
+    type Input: Send;
     /// What a successful operation answers.
     type Output: Send;
 
@@ -88,8 +99,8 @@ pub(super) trait Api: Sync {
         false
     }
 
-    /// The operation's input, decoded (as the trail records it).
-    fn decode(&self) -> Result<Value, Failure>;
+    /// The operation's input, decoded.
+    fn decode(&self) -> Result<Decoded<Self::Input>, Failure>;
 
     /// How the operation is authorized.
     fn authorization(&self) -> Authorization;
@@ -99,12 +110,13 @@ pub(super) trait Api: Sync {
         None
     }
 
-    /// Runs the operation.
+    /// Runs the operation on its input (`json` is the same input as the trail records it).
     fn run<'a>(
         &'a self,
         app: &'a Arc<App>,
         caller: &'a Caller,
-        input: &'a Value,
+        json: &'a Value,
+        input: Self::Input,
     ) -> impl Future<Output = Result<Self::Output, Failure>> + Send + 'a;
 
     /// The answer as the trail records it (`responseElements`); `None` records nothing.
@@ -220,8 +232,8 @@ pub(super) async fn serve<A: Api>(
     }
 
     // Decode.
-    let input = match api.decode() {
-        Ok(input) => input,
+    let Decoded { json: input, typed } = match api.decode() {
+        Ok(decoded) => decoded,
         Err(failure) => {
             return finish(app, api, &facts, Err(failure), received.request_id).await;
         }
@@ -241,7 +253,7 @@ pub(super) async fn serve<A: Api>(
         api.authorization(),
     );
     let (result, passed) = match authorized {
-        Ok(()) => (api.run(app, &caller, &input).await, true),
+        Ok(()) => (api.run(app, &caller, &input, typed).await, true),
         Err(e) => (Err(api.failure(e)), false),
     };
     facts.authorized = passed && !matches!(&result, Err(f) if f.denied);

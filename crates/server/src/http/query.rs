@@ -3,7 +3,7 @@
 //! answers and errors are XML. Operations run through the typed APIs
 //! ([`portcullis_protocol::iam::dispatch`], [`portcullis_protocol::sts::dispatch`]).
 
-use super::pipeline::{Api, Failure};
+use super::pipeline::{Api, Decoded, Failure};
 use super::xml_response;
 use crate::app::App;
 use crate::authz::{self, Authorization};
@@ -12,9 +12,11 @@ use crate::caller::Caller;
 use crate::denial;
 use axum::http::HeaderValue;
 use axum::response::Response;
-use portcullis_protocol::iam::IamOperation;
-use portcullis_protocol::sts::StsOperation;
-use portcullis_protocol::{self as protocol, AwsError, Model, Operation, Params, Service};
+use portcullis_protocol::iam::{IamOperation, IamRequest};
+use portcullis_protocol::sts::{StsOperation, StsRequest};
+use portcullis_protocol::{
+    self as protocol, AwsError, CommonErrorCode, Model, Operation, Params, Service,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -48,7 +50,16 @@ impl<'r> Query<'r> {
     }
 }
 
+/// An IAM or STS operation with its typed input.
+pub(super) enum Request {
+    /// An IAM request.
+    Iam(IamRequest),
+    /// An STS request.
+    Sts(StsRequest),
+}
+
 impl Api for Query<'_> {
+    type Input = Request;
     type Output = Value;
 
     fn service(&self) -> &'static str {
@@ -74,9 +85,26 @@ impl Api for Query<'_> {
         true
     }
 
-    fn decode(&self) -> Result<Value, Failure> {
+    fn decode(&self) -> Result<Decoded<Request>, Failure> {
         let (model, operation) = self.resolved.clone()?;
-        Ok(protocol::decode_input(model, operation, self.params)?)
+        let json = protocol::decode_input(model, operation, self.params)?;
+        let typed = match self.service {
+            Service::Iam => IamOperation::from_name(&operation.name)
+                .map(|op| IamRequest::decode(op, &json).map(Request::Iam)),
+            Service::Sts => StsOperation::from_name(&operation.name)
+                .map(|op| StsRequest::decode(op, &json).map(Request::Sts)),
+        };
+        match typed {
+            Some(typed) => Ok(Decoded {
+                json,
+                typed: typed?,
+            }),
+            None => Err(AwsError::of(
+                CommonErrorCode::InternalFailure,
+                "The operation is not in the typed API.",
+            )
+            .into()),
+        }
     }
 
     fn authorization(&self) -> Authorization {
@@ -87,17 +115,17 @@ impl Api for Query<'_> {
         authz::resource_arn(app, caller, self.service(), self.operation(), input)
     }
 
-    async fn run(&self, app: &Arc<App>, caller: &Caller, input: &Value) -> Result<Value, Failure> {
+    async fn run(
+        &self,
+        app: &Arc<App>,
+        caller: &Caller,
+        _json: &Value,
+        request: Request,
+    ) -> Result<Value, Failure> {
         let ctx = Ctx { app, caller };
-        let answer = match self.service {
-            Service::Iam => match IamOperation::from_name(self.operation()) {
-                Some(op) => portcullis_protocol::iam::dispatch(&ctx, op, input).await,
-                None => Err(unresolved()),
-            },
-            Service::Sts => match StsOperation::from_name(self.operation()) {
-                Some(op) => portcullis_protocol::sts::dispatch(&ctx, op, input).await,
-                None => Err(unresolved()),
-            },
+        let answer = match request {
+            Request::Iam(request) => portcullis_protocol::iam::dispatch(&ctx, request).await,
+            Request::Sts(request) => portcullis_protocol::sts::dispatch(&ctx, request).await,
         };
         answer.map_err(Failure::of)
     }
@@ -129,12 +157,4 @@ impl Api for Query<'_> {
             }
         }
     }
-}
-
-/// Run is reached only for a resolved operation of the model, which the typed API has.
-fn unresolved() -> crate::error::Error {
-    crate::error::Error::aws(
-        portcullis_protocol::CommonErrorCode::InternalFailure,
-        "The operation is not in the typed API.",
-    )
 }

@@ -4,7 +4,7 @@
 //! instance or task as they reach it (`ec2:RunInstances`, `iam:PassRole` on its role, …),
 //! as EC2 and ECS do.
 
-use super::pipeline::{Api, Failure};
+use super::pipeline::{Api, Decoded, Failure};
 use super::xml_response;
 use crate::app::App;
 use crate::authz::Authorization;
@@ -46,6 +46,7 @@ fn ec2_failure(e: Ec2Error) -> Failure {
 }
 
 impl Api for Ec2<'_> {
+    type Input = ();
     type Output = String;
 
     fn service(&self) -> &'static str {
@@ -61,8 +62,8 @@ impl Api for Ec2<'_> {
     }
 
     /// The parameters but `Action`, `Version` and the signature's.
-    fn decode(&self) -> Result<Value, Failure> {
-        Ok(Value::Object(
+    fn decode(&self) -> Result<Decoded<()>, Failure> {
+        let json = Value::Object(
             self.params
                 .iter()
                 .filter(|(k, _)| {
@@ -70,7 +71,8 @@ impl Api for Ec2<'_> {
                 })
                 .map(|(k, v)| (k.to_string(), json!(v)))
                 .collect(),
-        ))
+        );
+        Ok(Decoded { json, typed: () })
     }
 
     fn authorization(&self) -> Authorization {
@@ -81,7 +83,8 @@ impl Api for Ec2<'_> {
         &self,
         app: &Arc<App>,
         caller: &Caller,
-        _input: &Value,
+        _json: &Value,
+        _typed: (),
     ) -> Result<String, Failure> {
         instances::call(app, caller, self.action, self.params)
             .await
@@ -140,6 +143,7 @@ fn ecs_failure(e: EcsError) -> Failure {
 }
 
 impl Api for Ecs<'_> {
+    type Input = ();
     type Output = Value;
 
     fn service(&self) -> &'static str {
@@ -154,22 +158,29 @@ impl Api for Ecs<'_> {
         self.operation
     }
 
-    fn decode(&self) -> Result<Value, Failure> {
-        serde_json::from_slice(self.body).map_err(|e| {
+    fn decode(&self) -> Result<Decoded<()>, Failure> {
+        let json = serde_json::from_slice(self.body).map_err(|e| {
             ecs_failure(EcsError {
                 kind: "SerializationException".into(),
                 message: format!("The request body is not JSON: {e}"),
                 status: 400,
                 denied: false,
             })
-        })
+        })?;
+        Ok(Decoded { json, typed: () })
     }
 
     fn authorization(&self) -> Authorization {
         Authorization::ByOperation
     }
 
-    async fn run(&self, app: &Arc<App>, caller: &Caller, input: &Value) -> Result<Value, Failure> {
+    async fn run(
+        &self,
+        app: &Arc<App>,
+        caller: &Caller,
+        input: &Value,
+        _typed: (),
+    ) -> Result<Value, Failure> {
         tasks::call(app, caller, self.operation, input, &self.host)
             .await
             .map_err(ecs_failure)

@@ -42,5 +42,10 @@ pub(crate) async fn call(
     input: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, crate::error::Error>> {
     let operation = portcullis_protocol::iam::IamOperation::from_name(op)?;
-    Some(portcullis_protocol::iam::dispatch(ctx, operation, input).await)
+    Some(
+        match portcullis_protocol::iam::IamRequest::decode(operation, input) {
+            Ok(request) => portcullis_protocol::iam::dispatch(ctx, request).await,
+            Err(e) => Err(e.into()),
+        },
+    )
 }

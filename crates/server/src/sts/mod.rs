@@ -28,5 +28,10 @@ pub(crate) async fn call(
     input: &serde_json::Value,
 ) -> Option<Result<serde_json::Value, crate::error::Error>> {
     let operation = portcullis_protocol::sts::StsOperation::from_name(op)?;
-    Some(portcullis_protocol::sts::dispatch(ctx, operation, input).await)
+    Some(
+        match portcullis_protocol::sts::StsRequest::decode(operation, input) {
+            Ok(request) => portcullis_protocol::sts::dispatch(ctx, request).await,
+            Err(e) => Err(e.into()),
+        },
+    )
 }

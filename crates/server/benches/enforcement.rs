@@ -6,9 +6,10 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use portcullis_policy::Principal;
+use portcullis_protocol::iam::{CreateRoleInput, GetRoleInput, IamRequest};
 use portcullis_server::{
-    App, AuditConfig, Authorization, Caller, Config, DEFAULT_WORKLOAD_SESSION_SECONDS, Facts,
-    HttpLimits, WorkloadLimits, authorize_call, write_event,
+    App, AuditConfig, Caller, Config, DEFAULT_WORKLOAD_SESSION_SECONDS, Facts, HttpLimits,
+    WorkloadLimits, authorize_call, iam_authorization, write_event,
 };
 use portcullis_store::{Change, Role, User};
 use serde_json::json;
@@ -112,64 +113,32 @@ fn setup() -> (App, Caller, Caller) {
     })
 }
 
-/// How the operations timed are authorized: by the caller's policies.
-const BY_POLICIES: Authorization = Authorization::Policies;
-
 fn enforcement(c: &mut Criterion) {
     let (app, analyst, root) = setup();
-    let get_role = json!({"RoleName": "target"});
-    let create_role = json!({"RoleName": "new-role", "AssumeRolePolicyDocument": "{}"});
-    assert!(authorize_call(&app, &analyst, "iam", "GetRole", &get_role, BY_POLICIES).is_ok());
-    assert!(
-        authorize_call(
-            &app,
-            &analyst,
-            "iam",
-            "CreateRole",
-            &create_role,
-            BY_POLICIES
-        )
-        .is_err()
-    );
+    let get_role = IamRequest::GetRole(GetRoleInput {
+        role_name: "target".into(),
+    });
+    let create_role = IamRequest::CreateRole(CreateRoleInput {
+        role_name: "new-role".into(),
+        assume_role_policy_document: "{}".into(),
+        ..CreateRoleInput::default()
+    });
+    let authorize =
+        |caller, op, request| authorize_call(&app, caller, "iam", op, &iam_authorization(request));
+    assert!(authorize(&analyst, "GetRole", &get_role).is_ok());
+    assert!(authorize(&analyst, "CreateRole", &create_role).is_err());
     let mut group = c.benchmark_group("enforcement");
     group
         .measurement_time(Duration::from_secs(4))
         .sample_size(50);
     group.bench_function("root_get_role_skips_the_engine", |b| {
-        b.iter(|| {
-            authorize_call(
-                &app,
-                black_box(&root),
-                "iam",
-                "GetRole",
-                black_box(&get_role),
-                BY_POLICIES,
-            )
-        })
+        b.iter(|| authorize(black_box(&root), "GetRole", black_box(&get_role)))
     });
     group.bench_function("user_10_managed_policies_get_role_allowed", |b| {
-        b.iter(|| {
-            authorize_call(
-                &app,
-                black_box(&analyst),
-                "iam",
-                "GetRole",
-                black_box(&get_role),
-                BY_POLICIES,
-            )
-        })
+        b.iter(|| authorize(black_box(&analyst), "GetRole", black_box(&get_role)))
     });
     group.bench_function("user_10_managed_policies_create_role_denied", |b| {
-        b.iter(|| {
-            authorize_call(
-                &app,
-                black_box(&analyst),
-                "iam",
-                "CreateRole",
-                black_box(&create_role),
-                BY_POLICIES,
-            )
-        })
+        b.iter(|| authorize(black_box(&analyst), "CreateRole", black_box(&create_role)))
     });
     group.finish();
 }
@@ -179,8 +148,11 @@ fn enforcement(c: &mut Criterion) {
 fn audit(c: &mut Criterion) {
     let (app, _, root) = setup();
     let get_role = json!({"RoleName": "target"});
+    let request = IamRequest::GetRole(GetRoleInput {
+        role_name: "target".into(),
+    });
     let output = json!({"Role": {"RoleName": "target"}});
-    let resource_arn = portcullis_server::resource_arn(&app, &root, "iam", "GetRole", &get_role);
+    let resource_arn = portcullis_server::resource_arn(&app, &root, &iam_authorization(&request));
     assert_eq!(
         resource_arn.as_deref(),
         Some("arn:aws:iam::123456789012:role/target")
@@ -206,7 +178,7 @@ fn audit(c: &mut Criterion) {
         .sample_size(50);
     group.bench_function("resource_arn_root_get_role", |b| {
         b.iter(|| {
-            portcullis_server::resource_arn(&app, black_box(&root), "iam", "GetRole", &get_role)
+            portcullis_server::resource_arn(&app, black_box(&root), &iam_authorization(&request))
         })
     });
     group.bench_function("write_event_root_get_role", |b| {

@@ -57,7 +57,7 @@ pub use iam::mfa::totp_code;
 
 // What the enforcement benchmark times: authorization and the audit event of a call.
 pub use audit::record::{Facts, write_event};
-pub use authz::{Authorization, authorize_call, resource_arn};
+pub use authz::{Authorization, authorize_call, iam_authorization, resource_arn};
 pub use caller::Caller;
 
 use std::net::SocketAddr;

@@ -102,12 +102,13 @@ pub(super) trait Api: Sync {
     /// The operation's input, decoded.
     fn decode(&self) -> Result<Decoded<Self::Input>, Failure>;
 
-    /// How the operation is authorized.
-    fn authorization(&self) -> Authorization;
+    /// How the operation is authorized, as it declares it: the resource its request names
+    /// and the context keys it sets.
+    fn authorization<'i>(&self, input: &'i Self::Input) -> Authorization<'i>;
 
-    /// The resource the call acts on, as the trail names it.
-    fn resource_arn(&self, _app: &App, _caller: &Caller, _input: &Value) -> Option<String> {
-        None
+    /// What AWS refuses in the request before it authorizes anything, in every mode.
+    fn check(&self, _caller: &Caller, _input: &Self::Input) -> Result<(), Error> {
+        Ok(())
     }
 
     /// Runs the operation on its input (`json` is the same input as the trail records it).
@@ -244,22 +245,19 @@ pub(super) async fn serve<A: Api>(
     facts.input = Some(&input);
 
     // Authorize, run.
-    let authorized = authz::authorize_call(
-        app,
-        &caller,
-        api.service(),
-        api.operation(),
-        &input,
-        api.authorization(),
-    );
+    let authorization = api.authorization(&typed);
+    if app.audits() {
+        facts.resource_arn = authz::resource_arn(app, &caller, &authorization);
+    }
+    let authorized = api.check(&caller, &typed).and_then(|()| {
+        authz::authorize_call(app, &caller, api.service(), api.operation(), &authorization)
+    });
+    drop(authorization);
     let (result, passed) = match authorized {
         Ok(()) => (api.run(app, &caller, &input, typed).await, true),
         Err(e) => (Err(api.failure(e)), false),
     };
     facts.authorized = passed && !matches!(&result, Err(f) if f.denied);
-    if app.audits() {
-        facts.resource_arn = api.resource_arn(app, &caller, &input);
-    }
     finish(app, api, &facts, result, received.request_id).await
 }
 

@@ -10,6 +10,7 @@ use crate::authz::{self, Authorization};
 use crate::call::Ctx;
 use crate::caller::Caller;
 use crate::denial;
+use crate::error::Error;
 use axum::http::HeaderValue;
 use axum::response::Response;
 use portcullis_protocol::iam::{IamOperation, IamRequest};
@@ -107,12 +108,18 @@ impl Api for Query<'_> {
         }
     }
 
-    fn authorization(&self) -> Authorization {
-        authz::declared(self.service, self.operation())
+    fn authorization<'i>(&self, request: &'i Request) -> Authorization<'i> {
+        match request {
+            Request::Iam(r) => authz::iam_authorization(r),
+            Request::Sts(r) => authz::sts_authorization(r),
+        }
     }
 
-    fn resource_arn(&self, app: &App, caller: &Caller, input: &Value) -> Option<String> {
-        authz::resource_arn(app, caller, self.service(), self.operation(), input)
+    fn check(&self, caller: &Caller, request: &Request) -> Result<(), Error> {
+        match request {
+            Request::Iam(r) => authz::check_iam_request(caller, r),
+            Request::Sts(r) => authz::check_sts_request(r),
+        }
     }
 
     async fn run(

@@ -7,7 +7,7 @@
 use super::pipeline::{Api, Decoded, Failure};
 use super::xml_response;
 use crate::app::App;
-use crate::authz::Authorization;
+use crate::authz::{Authorization, How, Named};
 use crate::caller::Caller;
 use crate::error::Error;
 use crate::workloads::instances::{self, Ec2Error};
@@ -75,8 +75,8 @@ impl Api for Ec2<'_> {
         Ok(Decoded { json, typed: () })
     }
 
-    fn authorization(&self) -> Authorization {
-        Authorization::ByOperation
+    fn authorization<'i>(&self, _input: &'i ()) -> Authorization<'i> {
+        Authorization::on(Named::Any).how(How::ByOperation)
     }
 
     async fn run(
@@ -170,8 +170,8 @@ impl Api for Ecs<'_> {
         Ok(Decoded { json, typed: () })
     }
 
-    fn authorization(&self) -> Authorization {
-        Authorization::ByOperation
+    fn authorization<'i>(&self, _input: &'i ()) -> Authorization<'i> {
+        Authorization::on(Named::Any).how(How::ByOperation)
     }
 
     async fn run(

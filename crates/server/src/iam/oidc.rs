@@ -34,7 +34,6 @@ use portcullis_protocol::iam::{
     UpdateOpenIDConnectProviderInput, UpdateOpenIDConnectProviderThumbprintInput,
 };
 use portcullis_store::{Change, Entities, OidcProvider, Tag};
-use serde_json::Value;
 
 /// OpenID Connect providers per account (IAM and STS quotas).
 pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
@@ -50,19 +49,20 @@ pub(crate) fn provider_arn(account: &str, url_without_scheme: &str) -> String {
 
 /// The provider an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// CreateOpenIDConnectProvider would give, for a provider that does not exist yet).
-pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
-    if let Some(arn) = input
-        .get("OpenIDConnectProviderArn")
-        .and_then(Value::as_str)
-    {
+pub(crate) fn target(
+    account: &str,
+    arn: Option<&str>,
+    url: Option<&str>,
+    e: &Entities,
+) -> Option<(String, Vec<Tag>)> {
+    if let Some(arn) = arn {
         let tags = e
             .oidc_provider(arn)
             .map(|p| p.tags.clone())
             .unwrap_or_default();
         return Some((arn.to_string(), tags));
     }
-    let url = input.get("Url").and_then(Value::as_str)?;
-    let parsed = ProviderUrl::parse(url)?;
+    let parsed = ProviderUrl::parse(url?)?;
     Some((provider_arn(account, parsed.without_scheme), Vec::new()))
 }
 
@@ -352,7 +352,6 @@ pub(crate) async fn update_open_id_connect_provider(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn names_providers_by_url() {
@@ -374,21 +373,19 @@ mod tests {
             context_provider: None,
         };
         e.apply(&Change::put("123456789012", &p)).unwrap();
-        let by_arn = json!({"OpenIDConnectProviderArn": p.arn});
         assert_eq!(
-            target("123456789012", &by_arn, &e),
+            target("123456789012", Some(&p.arn), None, &e),
             Some((p.arn.clone(), p.tags.clone()))
         );
-        let by_url = json!({"Url": "http://127.0.0.1:9/x"});
         assert_eq!(
-            target("123456789012", &by_url, &e),
+            target("123456789012", None, Some("http://127.0.0.1:9/x"), &e),
             Some((
                 "arn:aws:iam::123456789012:oidc-provider/127.0.0.1:9/x".into(),
                 vec![]
             ))
         );
-        assert_eq!(target("123456789012", &json!({"Url": "nope"}), &e), None);
-        assert_eq!(target("123456789012", &json!({}), &e), None);
+        assert_eq!(target("123456789012", None, Some("nope"), &e), None);
+        assert_eq!(target("123456789012", None, None, &e), None);
     }
 
     #[test]

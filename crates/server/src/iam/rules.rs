@@ -97,24 +97,6 @@ pub(crate) fn check_policy_arn(arn: &str) -> Result<(), Error> {
     }
 }
 
-/// The checks of a call's input that AWS makes before it authorizes the call (a caller
-/// without permission still learns that the input is invalid). `service` is the signing
-/// name (`iam`, `sts`).
-pub(crate) fn check_before_authorization(
-    service: &str,
-    op: &str,
-    input: &serde_json::Value,
-) -> Result<(), Error> {
-    let text = |name: &str| input.get(name).and_then(serde_json::Value::as_str);
-    match (service, op) {
-        ("iam", "AttachRolePolicy" | "AttachUserPolicy" | "AttachGroupPolicy") => {
-            text("PolicyArn").map_or(Ok(()), check_policy_arn)
-        }
-        ("sts", "AssumeRole") => text("RoleArn").map_or(Ok(()), check_role_arn),
-        _ => Ok(()),
-    }
-}
-
 /// AssumeRole's `RoleArn` must be an ARN: AWS refuses anything else before it authorizes
 /// (`ValidationError: nothing-valid-in-here is invalid`, not AccessDenied).
 pub(crate) fn check_role_arn(arn: &str) -> Result<(), Error> {

@@ -34,7 +34,6 @@ use portcullis_protocol::iam::{
     UpdateSAMLProviderInput, UpdateSAMLProviderOutput,
 };
 use portcullis_store::{Change, Entities, SamlPrivateKey, SamlProvider, Tag};
-use serde_json::Value;
 
 /// SAML providers per account (IAM and STS quotas).
 pub(crate) const PROVIDERS_PER_ACCOUNT: usize = 100;
@@ -114,8 +113,13 @@ fn find<'e>(e: &'e Entities, arn: &str) -> Result<&'e SamlProvider, Error> {
 
 /// The provider an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// CreateSAMLProvider would give, for one that does not exist yet).
-pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
-    if let Some(arn) = input.get("SAMLProviderArn").and_then(Value::as_str) {
+pub(crate) fn target(
+    account: &str,
+    arn: Option<&str>,
+    name: Option<&str>,
+    e: &Entities,
+) -> Option<(String, Vec<Tag>)> {
+    if let Some(arn) = arn {
         let tags = e
             .saml_providers
             .get(arn)
@@ -123,8 +127,7 @@ pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(Stri
             .unwrap_or_default();
         return Some((arn.to_string(), tags));
     }
-    let name = input.get("Name").and_then(Value::as_str)?;
-    Some((provider_arn(account, name), Vec::new()))
+    Some((provider_arn(account, name?), Vec::new()))
 }
 
 /// The hash IAM lists for a signing key (GetSAMLProvider's `SAMLKeyHashes`) and that STS

@@ -27,7 +27,6 @@ use portcullis_protocol::iam::{
     UploadServerCertificateInput, UploadServerCertificateOutput,
 };
 use portcullis_store::{Change, Entities, ServerCertificate, Tag};
-use serde_json::Value;
 
 /// Server certificates per account (IAM and STS quotas).
 pub(crate) const CERTIFICATES_PER_ACCOUNT: usize = 20;
@@ -62,17 +61,19 @@ fn metadata(c: &ServerCertificate) -> ServerCertificateMetadata {
 
 /// The certificate an IAM call acts on, for authorization: its ARN and tags (the ARN that
 /// UploadServerCertificate would give, for one that does not exist yet).
-pub(crate) fn target(account: &str, input: &Value, e: &Entities) -> Option<(String, Vec<Tag>)> {
-    let name = input.get("ServerCertificateName").and_then(Value::as_str)?;
+pub(crate) fn target(
+    account: &str,
+    name: Option<&str>,
+    path: Option<&str>,
+    e: &Entities,
+) -> Option<(String, Vec<Tag>)> {
+    let name = name?;
     Some(match e.server_certificate(name) {
         Some(c) => (c.arn.clone(), c.tags.clone()),
-        None => {
-            let path = input.get("Path").and_then(Value::as_str).unwrap_or("/");
-            (
-                rules::arn(account, "server-certificate", path, name),
-                Vec::new(),
-            )
-        }
+        None => (
+            rules::arn(account, "server-certificate", path.unwrap_or("/"), name),
+            Vec::new(),
+        ),
     })
 }
 

@@ -2,21 +2,23 @@
 //! resource ARN the service authorization reference names for it, the request context, and
 //! the caller's policies (compiled once per change of the account, then cached).
 
+mod declared;
+
 use crate::account::find_policy;
 use crate::app::App;
 use crate::auth::session::SessionPrincipal;
 use crate::caller::Caller;
 use crate::error::Error;
+use crate::iam::rules::{check_policy_arn, check_role_arn};
 use crate::policy_cache::PrincipalPolicies;
 use crate::time::{iso8601, now_millis, now_seconds};
-use portcullis_catalog::catalog;
 use portcullis_policy::{
     CompiledPolicy, Context, Decision, Policies, PrincipalKind, Request, authorize,
 };
 use portcullis_protocol::CommonErrorCode;
-use portcullis_protocol::Service;
+use portcullis_protocol::iam::IamRequest;
+use portcullis_protocol::sts::StsRequest;
 use portcullis_store::{Entities, Tag};
-use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -301,38 +303,26 @@ impl<'e> Target<'e> {
     }
 }
 
-/// The IAM List operations that AWS checks against the ARN of the path they list.
-const LISTED_KINDS: &[(&str, &str)] = &[
-    ("iam:ListRoles", "role"),
-    ("iam:ListUsers", "user"),
-    ("iam:ListGroups", "group"),
-    ("iam:ListInstanceProfiles", "instance-profile"),
-    ("iam:ListPolicies", "policy"),
-];
-
-/// The entity an IAM operation acts on, as the service authorization reference names its
-/// resource type.
+/// The entity a request acts on, as its operation declares it.
 fn target<'e>(
     account: &str,
     caller: &'e Caller,
-    action: &str,
-    input: &'e Value,
+    declared: &Authorization<'e>,
     e: &'e Entities,
 ) -> Target<'e> {
-    let get = |m: &str| input.get(m).and_then(Value::as_str);
-    let path = || get("Path").unwrap_or("/").to_string();
+    let path = || declared.path.unwrap_or("/").to_string();
     let arn =
         |kind: &str, path: String, name: &str| format!("arn:aws:iam::{account}:{kind}{path}{name}");
-    if let Some((_, kind)) = LISTED_KINDS.iter().find(|(a, _)| *a == action) {
-        let mut t = Target::of_arn(arn(kind, get("PathPrefix").unwrap_or("/").to_string(), ""));
-        t.scoped = true;
-        return t;
-    }
-    let resource_type = catalog()
-        .action(action)
-        .and_then(|a| a.resource_types.first());
-    match resource_type.map(String::as_str) {
-        Some("role") => match (get("RoleName"), get("RoleArn")) {
+    match declared.resource {
+        Named::Listed { kind, prefix } => {
+            let mut t = Target::of_arn(arn(kind, prefix.unwrap_or("/").to_string(), ""));
+            t.scoped = true;
+            t
+        }
+        Named::Role {
+            name,
+            arn: role_arn,
+        } => match (name, role_arn) {
             (Some(name), _) => match e.role(name) {
                 Some(r) => Target::existing(&r.arn, "role", &r.name, &r.tags),
                 None => Target::of_arn(arn("role", path(), name)),
@@ -343,21 +333,24 @@ fn target<'e>(
             },
             (None, None) => Target::of_arn("*"),
         },
-        Some("user") => match get("UserName").or(caller.user_name.as_deref()) {
+        Named::User(name) => match name.or(caller.user_name.as_deref()) {
             Some(name) => match e.user(name) {
                 Some(u) => Target::existing(&u.arn, "user", &u.name, &u.tags),
                 None => Target::of_arn(arn("user", path(), name)),
             },
             None => Target::of_arn(format!("arn:aws:iam::{account}:root")),
         },
-        Some("group") => match get("GroupName") {
+        Named::Group(name) => match name {
             Some(name) => match e.group(name) {
                 Some(g) => Target::existing(&g.arn, "group", &g.name, &[]),
                 None => Target::of_arn(arn("group", path(), name)),
             },
             None => Target::of_arn("*"),
         },
-        Some("policy") => match (get("PolicyArn"), get("PolicyName")) {
+        Named::Policy {
+            arn: policy_arn,
+            name,
+        } => match (policy_arn, name) {
             // An existing policy is named by its ARN, the one it was looked up by.
             (Some(a), _) if find_policy(e, a).is_some() => {
                 let tags = e.policy_by_arn(a).map_or(&[][..], |p| &p.tags);
@@ -367,7 +360,7 @@ fn target<'e>(
             (None, Some(name)) => Target::of_arn(arn("policy", path(), name)),
             _ => Target::of_arn("*"),
         },
-        Some("instance-profile") => match get("InstanceProfileName") {
+        Named::InstanceProfile(name) => match name {
             Some(name) => match e.instance_profile(name) {
                 Some(p) => Target::existing(&p.arn, "instance-profile", &p.name, &p.tags),
                 None => Target::of_arn(arn("instance-profile", path(), name)),
@@ -375,7 +368,7 @@ fn target<'e>(
             None => Target::of_arn("*"),
         },
         // A virtual MFA device: AWS names it by its ARN in AccessDenied.
-        Some("mfa") => match (get("SerialNumber"), get("VirtualMFADeviceName")) {
+        Named::Mfa { serial, name } => match (serial, name) {
             (Some(serial), _) => {
                 Target::of_arn(serial).tagged(e.mfa_device(serial).map_or(&[][..], |d| &d.tags))
             }
@@ -383,24 +376,29 @@ fn target<'e>(
             (None, None) => Target::of_arn("*"),
         },
         // An OpenID Connect provider, named by its ARN.
-        Some("oidc-provider") => match crate::iam::oidc::target(account, input, e) {
-            Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
-            None => Target::of_arn("*"),
-        },
+        Named::OidcProvider { arn: provider, url } => {
+            match crate::iam::oidc::target(account, provider, url, e) {
+                Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
+                None => Target::of_arn("*"),
+            }
+        }
         // A server certificate, named by its ARN.
-        Some("server-certificate") => {
-            match crate::iam::server_certificates::target(account, input, e) {
+        Named::ServerCertificate(name) => {
+            match crate::iam::server_certificates::target(account, name, declared.path, e) {
                 Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
                 None => Target::of_arn("*"),
             }
         }
         // A SAML provider, named by its ARN.
-        Some("saml-provider") => match crate::iam::saml_providers::target(account, input, e) {
+        Named::SamlProvider {
+            arn: provider,
+            name,
+        } => match crate::iam::saml_providers::target(account, provider, name, e) {
             Some((arn, tags)) => Target::of_arn(arn).tagged(tags),
             None => Target::of_arn("*"),
         },
         // A delegation request, named by its ID, or by its ARN (GetHumanReadableSummary).
-        Some("delegation-request") => match (get("DelegationRequestId"), get("EntityArn")) {
+        Named::DelegationRequest { id, arn: entity } => match (id, entity) {
             (Some(id), _) => {
                 Target::of_arn(format!("arn:aws:iam::{account}:delegation-request/{id}"))
             }
@@ -408,30 +406,34 @@ fn target<'e>(
             (None, None) => Target::of_arn("*"),
         },
         // A workload identity provider, named by its ARN (the one Create would give).
-        Some("workload-identity-provider") => {
-            match (get("WorkloadIdentityProviderArn"), get("ProviderName")) {
-                (Some(a), _) => Target::of_arn(a)
-                    .tagged(e.workload_providers.get(a).map_or(&[][..], |p| &p.tags)),
-                (None, Some(name)) => Target::of_arn(format!(
-                    "arn:aws:iam::{account}:workload-identity-provider/{name}"
-                )),
-                (None, None) => Target::of_arn("*"),
+        Named::WorkloadIdentityProvider {
+            arn: provider,
+            name,
+        } => match (provider, name) {
+            (Some(a), _) => {
+                Target::of_arn(a).tagged(e.workload_providers.get(a).map_or(&[][..], |p| &p.tags))
             }
-        }
+            (None, Some(name)) => Target::of_arn(format!(
+                "arn:aws:iam::{account}:workload-identity-provider/{name}"
+            )),
+            (None, None) => Target::of_arn("*"),
+        },
         // A workload identity template, named by its ARN (the one Create would give).
-        Some("workload-identity-template") => {
-            match (get("WorkloadIdentityTemplateArn"), get("Name")) {
-                (Some(a), _) => Target::of_arn(a)
-                    .tagged(e.workload_templates.get(a).map_or(&[][..], |t| &t.tags)),
-                (None, Some(name)) => Target::of_arn(format!(
-                    "arn:aws:iam::{account}:workload-identity-template/{name}"
-                )),
-                (None, None) => Target::of_arn("*"),
+        Named::WorkloadIdentityTemplate {
+            arn: template,
+            name,
+        } => match (template, name) {
+            (Some(a), _) => {
+                Target::of_arn(a).tagged(e.workload_templates.get(a).map_or(&[][..], |t| &t.tags))
             }
-        }
+            (None, Some(name)) => Target::of_arn(format!(
+                "arn:aws:iam::{account}:workload-identity-template/{name}"
+            )),
+            (None, None) => Target::of_arn("*"),
+        },
         // A role template, named by its ARN.
-        Some("role-template") => Target::of_arn(get("TemplateArn").unwrap_or("*")),
-        _ => Target::of_arn("*"),
+        Named::RoleTemplate(template) => Target::of_arn(template.unwrap_or("*")),
+        Named::Any => Target::of_arn("*"),
     }
 }
 
@@ -451,30 +453,23 @@ fn allowed_by_password_policy(caller: &Caller, action: &str, e: &Entities) -> bo
 }
 
 /// Adds the context keys that come from the request and its target: tags, policy ARNs.
-fn request_keys(c: &mut Context, input: &Value, resource_tags: &[Tag]) {
+fn request_keys(c: &mut Context, declared: &Authorization<'_>, resource_tags: &[Tag]) {
     for t in resource_tags {
         c.insert(&format!("aws:ResourceTag/{}", t.key), &t.value);
     }
-    if let Some(Value::Array(tags)) = input.get("Tags") {
-        let mut keys = Vec::new();
-        for t in tags {
-            if let (Some(k), Some(v)) = (
-                t.get("Key").and_then(Value::as_str),
-                t.get("Value").and_then(Value::as_str),
-            ) {
-                c.insert(&format!("aws:RequestTag/{k}"), v);
-                keys.push(k.to_string());
-            }
+    if let Some(tags) = &declared.tags {
+        for (k, v) in tags {
+            c.insert(&format!("aws:RequestTag/{k}"), v);
         }
-        c.insert_multi("aws:TagKeys", keys);
+        c.insert_multi("aws:TagKeys", tags.iter().map(|(k, _)| k.to_string()));
     }
-    if let Some(Value::Array(keys)) = input.get("TagKeys") {
-        c.insert_multi("aws:TagKeys", keys.iter().filter_map(Value::as_str));
+    if let Some(keys) = declared.tag_keys {
+        c.insert_multi("aws:TagKeys", keys.iter().map(String::as_str));
     }
-    if let Some(arn) = input.get("PolicyArn").and_then(Value::as_str) {
+    if let Some(arn) = declared.policy_arn {
         c.insert("iam:PolicyARN", arn);
     }
-    if let Some(arn) = input.get("PermissionsBoundary").and_then(Value::as_str) {
+    if let Some(arn) = declared.boundary {
         c.insert("iam:PermissionsBoundary", arn);
     }
 }
@@ -570,11 +565,11 @@ pub(crate) fn check_action(
     })
 }
 
-/// How an operation is authorized, as it declares it ([`declared`]).
+/// How an operation is authorized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Authorization {
+pub(crate) enum How {
     /// The caller's policies (identity-based, boundary, session and scope policies) must
-    /// allow the operation's action on the resource its input names, with the request's
+    /// allow the operation's action on the resource its request names, with the request's
     /// context keys.
     Policies,
     /// No permission is needed: GetCallerIdentity and GetSessionToken (STS API
@@ -588,48 +583,229 @@ pub enum Authorization {
     ByOperation,
 }
 
-/// How an IAM or STS operation is authorized.
-pub(crate) fn declared(service: Service, op: &str) -> Authorization {
-    match (service, op) {
-        (Service::Sts, "GetCallerIdentity" | "GetSessionToken") => Authorization::NotRequired,
-        (Service::Sts, "AssumeRole" | "GetWebIdentityToken") => Authorization::ByOperation,
-        _ => Authorization::Policies,
+/// The resource a request names, by the resource type of its action in the service
+/// authorization reference, with the members that name it (`None` when the request leaves
+/// a member out).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Named<'r> {
+    /// A role, by name or ARN.
+    Role {
+        name: Option<&'r str>,
+        arn: Option<&'r str>,
+    },
+    /// A user by name; without one, the calling user (or the account's root).
+    User(Option<&'r str>),
+    /// A group, by name.
+    Group(Option<&'r str>),
+    /// A managed policy, by ARN or (to be created) by name.
+    Policy {
+        arn: Option<&'r str>,
+        name: Option<&'r str>,
+    },
+    /// An instance profile, by name.
+    InstanceProfile(Option<&'r str>),
+    /// An MFA device, by serial number (its ARN) or (to be created) by name.
+    Mfa {
+        serial: Option<&'r str>,
+        name: Option<&'r str>,
+    },
+    /// An OpenID Connect provider, by ARN or (to be created) by URL.
+    OidcProvider {
+        arn: Option<&'r str>,
+        url: Option<&'r str>,
+    },
+    /// A server certificate, by name.
+    ServerCertificate(Option<&'r str>),
+    /// A SAML provider, by ARN or (to be created) by name.
+    SamlProvider {
+        arn: Option<&'r str>,
+        name: Option<&'r str>,
+    },
+    /// A delegation request, by ID, or by its ARN (GetHumanReadableSummary).
+    DelegationRequest {
+        id: Option<&'r str>,
+        arn: Option<&'r str>,
+    },
+    /// A workload identity provider, by ARN or (to be created) by name.
+    WorkloadIdentityProvider {
+        arn: Option<&'r str>,
+        name: Option<&'r str>,
+    },
+    /// A workload identity template, by ARN or (to be created) by name.
+    WorkloadIdentityTemplate {
+        arn: Option<&'r str>,
+        name: Option<&'r str>,
+    },
+    /// A role template, by ARN.
+    RoleTemplate(Option<&'r str>),
+    /// The entities of a kind under a path prefix: the IAM List operations that AWS checks
+    /// against the ARN of the path they list.
+    Listed {
+        kind: &'static str,
+        prefix: Option<&'r str>,
+    },
+    /// No resource (`*`).
+    Any,
+}
+
+/// What an operation's authorization asks, as the operation declares it ([`declared`]):
+/// how it is authorized, the resource its request names, and the context keys the request
+/// sets.
+#[derive(Clone, Debug)]
+pub struct Authorization<'r> {
+    how: How,
+    resource: Named<'r>,
+    /// The path of an entity the request creates (its ARN when it does not exist yet).
+    path: Option<&'r str>,
+    /// `aws:RequestTag/…` and `aws:TagKeys`: the tags the request sets.
+    tags: Option<Vec<(&'r str, &'r str)>>,
+    /// `aws:TagKeys`: the tag keys the request removes.
+    tag_keys: Option<&'r [String]>,
+    /// `iam:PolicyARN`.
+    policy_arn: Option<&'r str>,
+    /// `iam:PermissionsBoundary`.
+    boundary: Option<&'r str>,
+}
+
+/// A tag of a request: IAM's and STS's.
+pub(crate) trait RequestTag {
+    /// The key and the value.
+    fn pair(&self) -> (&str, &str);
+}
+
+impl RequestTag for portcullis_protocol::iam::Tag {
+    fn pair(&self) -> (&str, &str) {
+        (&self.key, &self.value)
     }
 }
 
-/// The authorization stage of the pipeline: the checks AWS makes before authorizing, the
-/// calls temporary credentials cannot make, then what the operation declares. Answers
-/// AWS's AccessDenied when the policies do not allow the call. The root user of the account
-/// is allowed everything (no organization policies apply); anonymous callers reach only the
-/// unsigned operations, which authorize against the role's trust policy themselves.
+impl RequestTag for portcullis_protocol::sts::Tag {
+    fn pair(&self) -> (&str, &str) {
+        (&self.key, &self.value)
+    }
+}
+
+impl<'r> Authorization<'r> {
+    /// By the caller's policies, on `resource`, with no request keys.
+    pub(crate) fn on(resource: Named<'r>) -> Authorization<'r> {
+        Authorization {
+            how: How::Policies,
+            resource,
+            path: None,
+            tags: None,
+            tag_keys: None,
+            policy_arn: None,
+            boundary: None,
+        }
+    }
+
+    /// Authorized another way.
+    pub(crate) fn how(mut self, how: How) -> Authorization<'r> {
+        self.how = how;
+        self
+    }
+
+    /// With the path of the entity the request creates.
+    pub(crate) fn path(mut self, path: Option<&'r str>) -> Authorization<'r> {
+        self.path = path;
+        self
+    }
+
+    /// With the tags the request sets.
+    pub(crate) fn tags<T: RequestTag>(mut self, tags: Option<&'r [T]>) -> Authorization<'r> {
+        self.tags = tags.map(|t| t.iter().map(RequestTag::pair).collect());
+        self
+    }
+
+    /// With the tag keys the request removes.
+    pub(crate) fn tag_keys(mut self, keys: Option<&'r [String]>) -> Authorization<'r> {
+        self.tag_keys = keys;
+        self
+    }
+
+    /// With the managed policy the request attaches or detaches.
+    pub(crate) fn policy_arn(mut self, arn: Option<&'r str>) -> Authorization<'r> {
+        self.policy_arn = arn;
+        self
+    }
+
+    /// With the permissions boundary the request sets.
+    pub(crate) fn boundary(mut self, arn: Option<&'r str>) -> Authorization<'r> {
+        self.boundary = arn;
+        self
+    }
+}
+
+/// How an IAM request is authorized: by the caller's policies, as [`declared::iam`] names its
+/// resource and keys.
+pub fn iam_authorization(request: &IamRequest) -> Authorization<'_> {
+    declared::iam(request)
+}
+
+/// How an STS request is authorized: GetCallerIdentity and GetSessionToken need no
+/// permission (STS API reference); AssumeRole and GetWebIdentityToken decide themselves;
+/// the others by the caller's policies, as [`declared::sts`] names their resource and keys.
+pub(crate) fn sts_authorization(request: &StsRequest) -> Authorization<'_> {
+    let declared = declared::sts(request);
+    match request {
+        StsRequest::GetCallerIdentity(_) | StsRequest::GetSessionToken(_) => {
+            declared.how(How::NotRequired)
+        }
+        StsRequest::AssumeRole(_) | StsRequest::GetWebIdentityToken(_) => {
+            declared.how(How::ByOperation)
+        }
+        _ => declared,
+    }
+}
+
+/// What AWS refuses in an IAM request before it authorizes anything, in every mode:
+/// a policy ARN that is not one (Attach*Policy), and GetUser without a user name from a
+/// caller that is no user (a role session).
+pub(crate) fn check_iam_request(caller: &Caller, request: &IamRequest) -> Result<(), Error> {
+    match request {
+        IamRequest::AttachRolePolicy(i) => check_policy_arn(&i.policy_arn),
+        IamRequest::AttachUserPolicy(i) => check_policy_arn(&i.policy_arn),
+        IamRequest::AttachGroupPolicy(i) => check_policy_arn(&i.policy_arn),
+        IamRequest::GetUser(i)
+            if i.user_name.is_none()
+                && caller.user_name.is_none()
+                && !caller.is_root()
+                && caller.principal.kind != PrincipalKind::Anonymous =>
+        {
+            Err(Error::validation(
+                "Must specify userName when calling with non-User credentials",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What AWS refuses in an STS request before it authorizes anything: AssumeRole's `RoleArn`
+/// that is not an ARN.
+pub(crate) fn check_sts_request(request: &StsRequest) -> Result<(), Error> {
+    match request {
+        StsRequest::AssumeRole(i) => check_role_arn(&i.role_arn),
+        _ => Ok(()),
+    }
+}
+
+/// The authorization stage of the pipeline: the calls temporary credentials cannot make,
+/// then what the operation declares. Answers AWS's AccessDenied when the policies do not
+/// allow the call. The root user of the account is allowed everything (no organization
+/// policies apply); anonymous callers reach only the unsigned operations, which authorize
+/// against the role's trust policy themselves.
 pub fn authorize_call(
     app: &App,
     caller: &Caller,
     service: &str,
     op: &str,
-    input: &Value,
-    declared: Authorization,
+    declared: &Authorization<'_>,
 ) -> Result<(), Error> {
-    // Some input is refused before any authorization, in every mode, as AWS does.
-    crate::iam::rules::check_before_authorization(service, op, input)?;
-    // GetUser names no user: fine for a user (itself) and the root, not for a role
-    // session, which AWS refuses before it authorizes anything.
-    if service == "iam"
-        && op == "GetUser"
-        && input.get("UserName").is_none()
-        && caller.user_name.is_none()
-        && !caller.is_root()
-        && caller.principal.kind != PrincipalKind::Anonymous
-    {
-        return Err(Error::validation(
-            "Must specify userName when calling with non-User credentials",
-        ));
-    }
     if !app.config.authorizes() {
         return Ok(());
     }
     session_restriction(caller, service, op)?;
-    if declared != Authorization::Policies {
+    if declared.how != How::Policies {
         return Ok(());
     }
     if service == "sts" && op == "GetScopedCredentials" && caller.session.is_none() {
@@ -646,9 +822,9 @@ pub fn authorize_call(
             return Ok(());
         }
         let auth = caller_auth(app, e, caller)?;
-        let target = target(app.account_id(), caller, &action, input, e);
+        let target = target(app.account_id(), caller, declared, e);
         let mut context = caller_context(caller, service, &auth);
-        request_keys(&mut context, input, &target.tags);
+        request_keys(&mut context, declared, &target.tags);
         let verdict = decide(
             app,
             caller,
@@ -671,16 +847,9 @@ pub fn authorize_call(
 
 /// The ARN of the resource a call acts on, as authorization names it (for the audit
 /// trail); `None` when the call names none.
-pub fn resource_arn(
-    app: &App,
-    caller: &Caller,
-    service: &str,
-    op: &str,
-    input: &Value,
-) -> Option<String> {
-    let action = format!("{service}:{op}");
+pub fn resource_arn(app: &App, caller: &Caller, declared: &Authorization<'_>) -> Option<String> {
     app.read(|e| {
-        let arn = target(app.account_id(), caller, &action, input, e).arn;
+        let arn = target(app.account_id(), caller, declared, e).arn;
         (arn != "*").then(|| arn.into_owned())
     })
 }

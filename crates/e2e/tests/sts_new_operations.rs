@@ -14,17 +14,9 @@ use aws_sdk_sts::types::{Credentials, PolicyDescriptorType, Tag};
 use common::*;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
-use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use serde_json::Value;
 
 const ACCOUNT: &str = "123456789012";
-
-/// Keys of a caller: access key, secret, and the session token of temporary credentials.
-struct Keys {
-    id: String,
-    secret: String,
-    token: Option<String>,
-}
 
 impl Keys {
     fn of(c: &Credentials) -> Keys {
@@ -47,36 +39,6 @@ impl Keys {
             .build()
             .unwrap()
     }
-}
-
-/// Sends an STS Query request signed with `keys` and returns the raw answer.
-fn sts_raw(server: &Server, keys: &Keys, params: &[(&str, &str)]) -> HttpResponse {
-    let mut all = vec![("Version", "2011-06-15")];
-    all.extend_from_slice(params);
-    let body = form(&all);
-    let host = server.addr.to_string();
-    let given = [("host", host.as_str()), ("content-type", FORM)];
-    let request = HttpRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &given,
-        body: body.as_bytes(),
-    };
-    let signing = SigningParams {
-        access_key_id: &keys.id,
-        secret_access_key: &keys.secret,
-        session_token: keys.token.as_deref(),
-        region: "us-east-1",
-        service: "sts",
-        timestamp: now_epoch(),
-    };
-    let mut headers: Vec<(String, String)> = given
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    headers.extend(sigv4::sign(&request, &signing));
-    http_request(server.addr, "POST", "/", &headers, body.as_bytes()).expect("HTTP request")
 }
 
 /// The credentials of a GetScopedCredentials answer.
@@ -143,9 +105,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     let session_arn = format!("arn:aws:sts::{ACCOUNT}:assumed-role/worker/job-7");
 
     // Long-term keys cannot scope themselves down.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &caller,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("DurationSeconds", "60"),
@@ -154,7 +117,12 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     assert_eq!(r.status, 400, "{}", r.text());
     assert_eq!(r.xml("Code").as_deref(), Some("InvalidSubjectCredentials"));
     // At least one of Policy and DurationSeconds.
-    let r = sts_raw(&server, &session, &[("Action", "GetScopedCredentials")]);
+    let r = signed_query(
+        &server,
+        &session,
+        "sts",
+        &[("Action", "GetScopedCredentials")],
+    );
     assert_eq!(
         r.xml("Code").as_deref(),
         Some("ValidationError"),
@@ -162,9 +130,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
         r.text()
     );
     // Not past the calling session's end.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &session,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("DurationSeconds", "3600"),
@@ -177,9 +146,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
         r.text()
     );
     // A malformed scope-down policy.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &session,
+        "sts",
         &[("Action", "GetScopedCredentials"), ("Policy", NOT_JSON)],
     );
     assert_eq!(
@@ -190,9 +160,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     );
 
     // Scope the session down to ListRoles.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &session,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("Policy", SCOPE_LIST_ROLES),
@@ -246,9 +217,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
         .expect("the original session still lists users");
 
     // A scope cannot grant what the session lacks: the role may not ListPolicies.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &session,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             (
@@ -268,9 +240,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     assert_eq!(denied.code, "AccessDenied");
 
     // Scoping the scoped credentials stacks a second layer: ListRoles is gone too.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &scoped,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("Policy", SCOPE_NOTHING_BUT_SCOPING),
@@ -287,9 +260,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     );
     assert_eq!(denied.code, "AccessDenied");
     // A third layer is allowed, a fourth is not.
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &narrower,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("Policy", SCOPE_NOTHING_BUT_SCOPING),
@@ -297,9 +271,10 @@ async fn scoped_credentials_keep_the_identity_and_lose_permissions() {
     );
     let third = scoped_keys(&r);
     assert_eq!(r.xml("ScopedPoliciesCount").as_deref(), Some("3"));
-    let r = sts_raw(
+    let r = signed_query(
         &server,
         &third,
+        "sts",
         &[
             ("Action", "GetScopedCredentials"),
             ("Policy", SCOPE_NOTHING_BUT_SCOPING),

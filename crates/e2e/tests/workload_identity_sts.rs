@@ -14,7 +14,6 @@ use common::*;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::LineEnding;
-use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use serde_json::Value;
 use std::str::FromStr;
 use x509_cert::builder::{Builder, RequestBuilder};
@@ -26,49 +25,6 @@ const NAMESPACE: &str = "aws:WorkloadAttestation/aws/eks/Namespace";
 const SERVICE_ACCOUNT: &str = "aws:WorkloadAttestation/aws/eks/ServiceAccount";
 const DOCUMENT: &str = r#"{"eks/Namespace":"checkout","eks/ServiceAccount":"api"}"#;
 const SPIFFE_ID: &str = "spiffe://example.org/k8s/checkout/api";
-
-/// Keys to sign with: access key, secret, and the session token of temporary credentials.
-#[derive(Clone)]
-struct Keys {
-    id: String,
-    secret: String,
-    token: Option<String>,
-}
-
-/// Sends a Query request of `service` (`iam` or `sts`) signed with `keys`.
-fn post(server: &Server, keys: &Keys, service: &str, params: &[(&str, &str)]) -> HttpResponse {
-    let version = if service == "iam" {
-        "2010-05-08"
-    } else {
-        "2011-06-15"
-    };
-    let mut all = vec![("Version", version)];
-    all.extend_from_slice(params);
-    let body = form(&all);
-    let host = server.addr.to_string();
-    let given = [("host", host.as_str()), ("content-type", FORM)];
-    let request = HttpRequest {
-        method: "POST",
-        path: "/",
-        query: "",
-        headers: &given,
-        body: body.as_bytes(),
-    };
-    let signing = SigningParams {
-        access_key_id: &keys.id,
-        secret_access_key: &keys.secret,
-        session_token: keys.token.as_deref(),
-        region: "us-east-1",
-        service,
-        timestamp: now_epoch(),
-    };
-    let mut headers: Vec<(String, String)> = given
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    headers.extend(sigv4::sign(&request, &signing));
-    http_request(server.addr, "POST", "/", &headers, body.as_bytes()).expect("HTTP request")
-}
 
 /// The value of `tag` in a successful answer (panics with the answer otherwise).
 #[track_caller]
@@ -199,7 +155,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
     )
     .await;
 
-    let r = post(
+    let r = signed_query(
         &server,
         &root,
         "iam",
@@ -211,7 +167,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
         ],
     );
     let provider_arn = field(&r, "Arn");
-    let r = post(
+    let r = signed_query(
         &server,
         &root,
         "iam",
@@ -227,7 +183,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{attester_arn}"}},"Action":"sts:IssueWorkloadIdentityContext","Condition":{{"StringEquals":{{"{NAMESPACE}":"checkout"}}}}}}]}}"#
     );
     let pattern = format!("{{{NAMESPACE}}}/{{{SERVICE_ACCOUNT}}}");
-    let r = post(
+    let r = signed_query(
         &server,
         &root,
         "iam",
@@ -249,7 +205,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
         token: None,
     };
     let issue = |keys: &Keys, document: &str| {
-        post(
+        signed_query(
             &server,
             keys,
             "sts",
@@ -263,7 +219,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
         )
     };
     let assume = |keys: &Keys, provider: &str, assertion: &str| {
-        post(
+        signed_query(
             &server,
             keys,
             "sts",
@@ -288,7 +244,7 @@ async fn workload_context_to_role_session_to_x509_svid() {
         &provider_arn,
         &field(&early, "ContextAssertion"),
     ));
-    let r = post(
+    let r = signed_query(
         &server,
         &early_session,
         "sts",
@@ -304,8 +260,9 @@ async fn workload_context_to_role_session_to_x509_svid() {
     drop(server);
     backdate_signers(dir.path()).await;
     let server = Server::start_on(dir.path(), &root_credentials);
-    let post =
-        |keys: &Keys, service: &str, params: &[(&str, &str)]| post(&server, keys, service, params);
+    let post = |keys: &Keys, service: &str, params: &[(&str, &str)]| {
+        signed_query(&server, keys, service, params)
+    };
 
     // The attestation policy admits only the checkout namespace.
     let refused = post(

@@ -2,7 +2,7 @@
 //! listeners, cached credentials, and the turn to launch instances. What starts a
 //! listener or vends credentials is in `crate::workloads`, which takes the state.
 
-use serde_json::Value;
+use portcullis_protocol::sts::Credentials;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -15,8 +15,8 @@ pub(crate) struct Cached {
     pub expires: i64,
     /// When they were issued (milliseconds since the Unix epoch).
     pub issued_millis: i64,
-    /// `AccessKeyId`, `SecretAccessKey`, `SessionToken`, `Expiration`.
-    pub credentials: Value,
+    /// The keys, the session token and their expiration.
+    pub credentials: Credentials,
 }
 
 /// A running metadata listener.

@@ -9,6 +9,7 @@ use aws_sdk_iam::config::http::HttpResponse as SdkHttpResponse;
 use aws_sdk_iam::config::retry::RetryConfig;
 use aws_sdk_iam::config::{BehaviorVersion, Region};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use portcullis_protocol::sigv4::{self, HttpRequest, SigningParams};
 use std::fmt::{Debug, Write as _};
 
 /// Trust policy: EC2 may assume the role.
@@ -595,4 +596,54 @@ pub(crate) async fn read_answer(
         }
     };
     tokio::time::timeout(limit, read).await.ok().flatten()
+}
+
+/// Keys to sign with: access key, secret, and the session token of temporary credentials.
+#[derive(Clone)]
+pub(crate) struct Keys {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+    pub(crate) token: Option<String>,
+}
+
+/// Sends a Query request of `service` (`iam` or `sts`) signed with `keys` (and their
+/// session token) and returns the raw answer: for operations newer than the SDK this crate
+/// uses, and for sessions the SDK cannot make.
+pub(crate) fn signed_query(
+    server: &Server,
+    keys: &Keys,
+    service: &str,
+    params: &[(&str, &str)],
+) -> HttpResponse {
+    let version = if service == "iam" {
+        "2010-05-08"
+    } else {
+        "2011-06-15"
+    };
+    let mut all = vec![("Version", version)];
+    all.extend_from_slice(params);
+    let body = form(&all);
+    let host = server.addr.to_string();
+    let given = [("host", host.as_str()), ("content-type", FORM)];
+    let request = HttpRequest {
+        method: "POST",
+        path: "/",
+        query: "",
+        headers: &given,
+        body: body.as_bytes(),
+    };
+    let signing = SigningParams {
+        access_key_id: &keys.id,
+        secret_access_key: &keys.secret,
+        session_token: keys.token.as_deref(),
+        region: "us-east-1",
+        service,
+        timestamp: now_epoch(),
+    };
+    let mut headers: Vec<(String, String)> = given
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    headers.extend(sigv4::sign(&request, &signing));
+    http_request(server.addr, "POST", "/", &headers, body.as_bytes()).expect("HTTP request")
 }

@@ -8,7 +8,6 @@ use crate::secrets::{secret_access_key, unique_id};
 use crate::time::now_seconds;
 use portcullis_protocol::Timestamp;
 use portcullis_protocol::sts::{Credentials, StsErrorCode};
-use serde_json::Value;
 
 /// What a new session is.
 pub(crate) struct SessionRequest {
@@ -32,15 +31,6 @@ pub(crate) struct SessionRequest {
     pub chain_depth: u8,
     /// Condition keys from the identity provider that the session's requests carry.
     pub provider_keys: Vec<(String, String)>,
-}
-
-/// Issues a session: returns its claims and the `Credentials` answer as JSON
-/// (AccessKeyId, SecretAccessKey, SessionToken, Expiration), as the workload credential
-/// endpoints read it.
-pub(crate) fn issue(app: &App, request: SessionRequest) -> (SessionClaims, Value) {
-    let (claims, credentials) = issue_credentials(app, request);
-    let credentials = serde_json::to_value(credentials).unwrap_or(Value::Null);
-    (claims, credentials)
 }
 
 /// Issues a session: returns its claims and the `Credentials` answer.

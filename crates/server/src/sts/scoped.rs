@@ -183,7 +183,7 @@ mod tests {
     use crate::app::App;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::sts::credentials::{SessionRequest, issue};
+    use crate::sts::credentials::{SessionRequest, issue_credentials};
     use crate::time::iso8601;
     use serde_json::{Value, json};
     use std::sync::Arc;
@@ -203,7 +203,7 @@ mod tests {
     }
 
     fn role_session(app: &App, seconds: i64) -> SessionClaims {
-        let (claims, _) = issue(
+        let (claims, _) = issue_credentials(
             app,
             SessionRequest {
                 principal: SessionPrincipal::AssumedRole {

@@ -414,7 +414,7 @@ mod tests {
     use crate::app::App;
     use crate::caller::Caller;
     use crate::config::Config;
-    use crate::sts::credentials::{SessionRequest, issue};
+    use crate::sts::credentials::{SessionRequest, issue_credentials};
     use crate::time::iso8601;
     use jsonwebtoken::jwk::JwkSet;
     use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
@@ -477,7 +477,7 @@ mod tests {
             .unwrap();
         }
         let role_id = app.read(|e| e.role("worker").map(|r| r.id.clone()).unwrap());
-        let (claims, _) = issue(
+        let (claims, _) = issue_credentials(
             app,
             SessionRequest {
                 principal: SessionPrincipal::AssumedRole {

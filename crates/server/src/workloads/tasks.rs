@@ -415,11 +415,11 @@ pub(crate) async fn credentials(
         Ok(c) => (
             200,
             json!({
-                "AccessKeyId": c.credentials["AccessKeyId"],
-                "Expiration": c.credentials["Expiration"],
+                "AccessKeyId": c.credentials.access_key_id,
+                "Expiration": c.credentials.expiration,
                 "RoleArn": role.arn,
-                "SecretAccessKey": c.credentials["SecretAccessKey"],
-                "Token": c.credentials["SessionToken"],
+                "SecretAccessKey": c.credentials.secret_access_key,
+                "Token": c.credentials.session_token,
             }),
         ),
         Err(VendError::NotTrusted) => (

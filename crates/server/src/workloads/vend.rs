@@ -7,10 +7,10 @@ use crate::app::App;
 use crate::auth::session::SessionPrincipal;
 use crate::authz::{Ask, CallerAuth, caller_context, decide};
 use crate::caller::Caller;
-use crate::sts::credentials::{SessionRequest, issue};
+use crate::sts::credentials::{SessionRequest, issue_credentials};
 use portcullis_policy::{CompiledPolicy, Principal};
+use portcullis_protocol::sts::Credentials;
 use portcullis_store::Role;
-use serde_json::Value;
 
 /// The service principals that can be handed a role's credentials by Portcullis.
 #[cfg(test)]
@@ -102,13 +102,13 @@ pub(crate) fn trusts(app: &App, a: &ServiceAssumption<'_>) -> Result<(), VendErr
 }
 
 /// Checks the trust policy, then issues a role session for the service: returns its
-/// expiry (seconds since the Unix epoch) and the `Credentials` answer.
+/// expiry (seconds since the Unix epoch) and the credentials.
 pub(crate) async fn assume(
     app: &App,
     a: &ServiceAssumption<'_>,
-) -> Result<(i64, Value), VendError> {
+) -> Result<(i64, Credentials), VendError> {
     trusts(app, a)?;
-    let (claims, credentials) = issue(
+    let (claims, credentials) = issue_credentials(
         app,
         SessionRequest {
             principal: SessionPrincipal::AssumedRole {
@@ -235,10 +235,7 @@ mod tests {
         let (expires, credentials) = assume(&app, &ask("states.amazonaws.com", &r, source))
             .await
             .unwrap();
-        let claims = app
-            .sessions
-            .open(credentials["SessionToken"].as_str().unwrap())
-            .unwrap();
+        let claims = app.sessions.open(&credentials.session_token).unwrap();
         assert_eq!(claims.expires, expires);
         assert_eq!(expires - claims.issued, 900);
         assert!(matches!(

@@ -231,7 +231,7 @@ async fn api_call(
             .and_then(|v| v.to_str().ok())
             .map_or_else(|| app.config.listen.to_string(), str::to_string)
     };
-    if let Some(ecs) = Ecs::of(target, body, host()) {
+    if let Some(ecs) = Ecs::of(target, body, host) {
         return pipeline::serve(app, &ecs, &received, log).await;
     }
     if let Some(ec2) = Ec2::of(&params) {

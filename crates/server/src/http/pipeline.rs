@@ -39,16 +39,17 @@ pub(super) struct Failure {
 impl Failure {
     /// A failure of the server's own error type.
     pub(super) fn of(error: Error) -> Failure {
-        let (denied, encoded) = match &error {
-            Error::Denied { encoded, .. } => {
-                (true, Some(encoded.clone()).filter(|e| !e.is_empty()))
-            }
-            _ => (false, None),
-        };
-        Failure {
-            error: error.into_aws(),
-            denied,
-            encoded,
+        match error {
+            Error::Denied { error, encoded } => Failure {
+                error,
+                denied: true,
+                encoded: (!encoded.is_empty()).then_some(encoded),
+            },
+            other => Failure {
+                error: other.into_aws(),
+                denied: false,
+                encoded: None,
+            },
         }
     }
 }

@@ -124,12 +124,17 @@ pub(super) struct Ecs<'r> {
 }
 
 impl<'r> Ecs<'r> {
-    /// An ECS call when `X-Amz-Target` names one.
-    pub(super) fn of(target: Option<&'r str>, body: &'r [u8], host: String) -> Option<Ecs<'r>> {
+    /// An ECS call when `X-Amz-Target` names one; `host` gives the `Host` the client
+    /// reached this listener by (read only for an ECS call).
+    pub(super) fn of(
+        target: Option<&'r str>,
+        body: &'r [u8],
+        host: impl FnOnce() -> String,
+    ) -> Option<Ecs<'r>> {
         Some(Ecs {
             operation: target?.strip_prefix(tasks::TARGET_PREFIX)?,
             body,
-            host,
+            host: host(),
         })
     }
 }
